@@ -1,0 +1,75 @@
+"""The actor: a named task draining one bounded queue, one message at a time."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Generic, TypeVar
+
+from tradeloop.errors import Unavailable
+
+M = TypeVar("M")
+log = logging.getLogger(__name__)
+
+
+class Actor(Generic[M]):
+    """Owns its state; handles one message at a time, so it needs no locks."""
+
+    def __init__(self, name: str, maxsize: int) -> None:
+        self.name = name
+        self._queue: asyncio.Queue[M] = asyncio.Queue(maxsize)
+        self._task: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        self._task = asyncio.get_running_loop().create_task(self._run(), name=self.name)
+
+    def tell(self, message: M) -> None:
+        """Enqueue without waiting.
+
+        Raises:
+            Unavailable: when the queue is full; the message is not taken.
+        """
+        try:
+            self._queue.put_nowait(message)
+        except asyncio.QueueFull:
+            raise Unavailable(f"{self.name} is overloaded, try again shortly") from None
+
+    def has_room(self) -> bool:
+        return not self._queue.full()
+
+    async def send(self, message: M) -> None:
+        """Enqueue, waiting for room: back-pressure for actor-to-actor traffic."""
+        await self._queue.put(message)
+
+    @property
+    def backlog(self) -> int:
+        return self._queue.qsize()
+
+    async def stop(self) -> None:
+        """Let the queue drain, then end the task."""
+        if self._task is None:
+            return
+        await self._queue.join()
+        self._task.cancel()
+        try:
+            await self._task
+        except asyncio.CancelledError:
+            pass
+        self._task = None
+
+    async def _run(self) -> None:
+        while True:
+            message = await self._queue.get()
+            try:
+                await self.handle(message)
+            except Exception as exc:  # an actor outlives a bad message
+                log.exception("%s failed on %s", self.name, type(message).__name__)
+                self.failed(message, exc)
+            finally:
+                self._queue.task_done()
+
+    async def handle(self, message: M) -> None:
+        raise NotImplementedError
+
+    def failed(self, message: M, exc: Exception) -> None:
+        """Tell whoever waits on `message` that it failed."""

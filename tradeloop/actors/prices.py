@@ -1,0 +1,58 @@
+"""The price board: the latest quote and trade of every symbol, written by market actors."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from tradeloop.core.marketdata import Quote, Trade
+
+
+@dataclass(slots=True)
+class Top:
+    """What is known now about one symbol."""
+
+    quote: Quote | None = None
+    trade: Trade | None = None
+    previous_close: Decimal | None = None
+
+
+class PriceBoard:
+    """Read by anyone, written only by the market actor of each symbol."""
+
+    def __init__(self) -> None:
+        self._tops: dict[str, Top] = {}
+
+    def top(self, symbol: str) -> Top:
+        found = self._tops.get(symbol)
+        if found is None:
+            found = self._tops[symbol] = Top()
+        return found
+
+    def last_price(self, symbol: str) -> Decimal | None:
+        """The last trade, else the quote's midpoint, else None."""
+        top = self._tops.get(symbol)
+        if top is None:
+            return None
+        if top.trade is not None:
+            return top.trade.price
+        if top.quote is not None:
+            return (top.quote.bid + top.quote.ask) / 2
+        return None
+
+    def buy_price(self, symbol: str) -> Decimal | None:
+        top = self._tops.get(symbol)
+        if top is not None and top.quote is not None:
+            return top.quote.ask
+        return self.last_price(symbol)
+
+    def sell_price(self, symbol: str) -> Decimal | None:
+        top = self._tops.get(symbol)
+        if top is not None and top.quote is not None:
+            return top.quote.bid
+        return self.last_price(symbol)
+
+    def close_session(self) -> None:
+        """Remember each symbol's last price as the previous close."""
+        for symbol, top in self._tops.items():
+            top.previous_close = self.last_price(symbol)

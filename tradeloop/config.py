@@ -1,0 +1,226 @@
+"""Settings: one frozen object read from TRADELOOP_* variables and command-line flags."""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import binascii
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import MISSING, dataclass, field, fields
+from decimal import Decimal, InvalidOperation
+from enum import StrEnum
+from pathlib import Path
+from typing import Any, Final
+
+import tradeloop
+
+ENV_PREFIX: Final = "TRADELOOP_"
+LOG_LEVELS: Final = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+
+
+class MarketMode(StrEnum):
+    """Where market data comes from."""
+
+    SIMULATED = "simulated"
+    MANUAL = "manual"
+    FINNHUB = "finnhub"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Settings:
+    """Everything the server is configured with; secrets are kept out of repr."""
+
+    host: str = "127.0.0.1"
+    port: int = 8000
+    data_dir: Path = Path("data")
+    market: MarketMode = MarketMode.SIMULATED
+    seed: int = 42
+    sim_ticks_per_sec: Decimal = Decimal(4)
+    demo_key_id: str | None = None
+    demo_secret_key: str | None = field(default=None, repr=False)
+    demo_cash: Decimal = Decimal(100_000)
+    admin_key: str | None = field(default=None, repr=False)
+    admin_totp_secret: str | None = field(default=None, repr=False)
+    rate_limit_per_min: int = 200
+    max_body_bytes: int = 1_048_576
+    queue_size: int = 10_000
+    finnhub_api_key: str | None = field(default=None, repr=False)
+    symbols: tuple[str, ...] | None = None
+    log_level: str = "INFO"
+
+
+def _text(raw: str) -> str:
+    value = raw.strip()
+    if not value:
+        raise argparse.ArgumentTypeError("must not be empty")
+    return value
+
+
+def _integer(low: int, high: int | None = None) -> Callable[[str], int]:
+    def parse(raw: str) -> int:
+        try:
+            value = int(raw.strip())
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"not an integer: {raw!r}") from None
+        if value < low or (high is not None and value > high):
+            bound = f"between {low} and {high}" if high is not None else f"at least {low}"
+            raise argparse.ArgumentTypeError(f"must be {bound}, got {value}")
+        return value
+
+    parse.__name__ = "integer"
+    return parse
+
+
+def _decimal(*, positive: bool) -> Callable[[str], Decimal]:
+    def parse(raw: str) -> Decimal:
+        try:
+            value = Decimal(raw.strip())
+        except InvalidOperation:
+            raise argparse.ArgumentTypeError(f"not a decimal number: {raw!r}") from None
+        if not value.is_finite():
+            raise argparse.ArgumentTypeError(f"must be finite, got {raw!r}")
+        if value < 0 or (positive and value == 0):
+            raise argparse.ArgumentTypeError(
+                f"must be {'positive' if positive else 'zero or more'}, got {value}"
+            )
+        return value
+
+    parse.__name__ = "decimal"
+    return parse
+
+
+def _market(raw: str) -> MarketMode:
+    try:
+        return MarketMode(raw.strip().lower())
+    except ValueError:
+        choices = ", ".join(mode.value for mode in MarketMode)
+        raise argparse.ArgumentTypeError(f"must be one of {choices}, got {raw!r}") from None
+
+
+def _path(raw: str) -> Path:
+    return Path(_text(raw)).expanduser()
+
+
+def _totp_secret(raw: str) -> str:
+    value = _text(raw).replace(" ", "").upper()
+    try:
+        base64.b32decode(value + "=" * (-len(value) % 8))
+    except binascii.Error:
+        raise argparse.ArgumentTypeError("must be a base32 TOTP secret") from None
+    return value
+
+
+def _symbols(raw: str) -> tuple[str, ...]:
+    symbols = [part.strip().upper() for part in raw.split(",")]
+    if not all(symbols) or any(" " in symbol for symbol in symbols):
+        raise argparse.ArgumentTypeError(f"must be comma-separated symbols, got {raw!r}")
+    return tuple(dict.fromkeys(symbols))
+
+
+def _log_level(raw: str) -> str:
+    value = raw.strip().upper()
+    if value not in LOG_LEVELS:
+        raise argparse.ArgumentTypeError(f"must be one of {', '.join(LOG_LEVELS)}, got {raw!r}")
+    return value
+
+
+@dataclass(frozen=True, slots=True)
+class _Option:
+    """How one Settings field is read from the environment and the command line."""
+
+    name: str
+    metavar: str
+    parse: Callable[[str], Any]
+    help: str
+    env: str = ""
+
+    @property
+    def env_var(self) -> str:
+        return self.env or ENV_PREFIX + self.name.upper()
+
+    @property
+    def flag(self) -> str:
+        return "--" + self.name.replace("_", "-")
+
+
+_OPTIONS: Final = (
+    _Option("host", "HOST", _text, "address to listen on"),
+    _Option("port", "PORT", _integer(0, 65535), "TCP port to listen on (0 picks a free one)"),
+    _Option("data_dir", "DIR", _path, "directory for the journal, snapshots and history"),
+    _Option("market", "MODE", _market, "market data source: simulated, manual or finnhub"),
+    _Option("seed", "INT", _integer(0), "random seed of the simulated market"),
+    _Option("sim_ticks_per_sec", "N", _decimal(positive=True), "simulated ticks per second"),
+    _Option("demo_key_id", "KEY", _text, "API key id of a demo account created at start-up"),
+    _Option("demo_secret_key", "SECRET", _text, "API secret key of the demo account"),
+    _Option("demo_cash", "AMOUNT", _decimal(positive=False), "demo account's starting cash"),
+    _Option("admin_key", "KEY", _text, "admin API key"),
+    _Option("admin_totp_secret", "SECRET", _totp_secret, "base32 TOTP secret of the admin"),
+    _Option("rate_limit_per_min", "N", _integer(1), "requests per minute per API key"),
+    _Option("max_body_bytes", "BYTES", _integer(1), "largest accepted request body in bytes"),
+    _Option("queue_size", "N", _integer(1), "capacity of each actor's message queue"),
+    _Option("finnhub_api_key", "KEY", _text, "Finnhub API key", env="FINNHUB_API_KEY"),
+    _Option("symbols", "LIST", _symbols, "comma-separated symbols; none means the built-in set"),
+    _Option("log_level", "LEVEL", _log_level, f"log level: {', '.join(LOG_LEVELS)}"),
+)
+
+_DEFAULTS: Final[Mapping[str, object]] = {
+    f.name: f.default for f in fields(Settings) if f.default is not MISSING
+}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Return the parser of the server's flags; each flag overrides its environment variable."""
+    parser = argparse.ArgumentParser(
+        prog="tradeloop serve",
+        description="Run the tradeloop server (serve is the default command).",
+    )
+    parser.add_argument("--version", action="version", version=tradeloop.__version__)
+    for option in _OPTIONS:
+        default = _DEFAULTS[option.name]
+        shown = "none" if default is None else str(default)
+        parser.add_argument(
+            option.flag,
+            dest=option.name,
+            type=option.parse,
+            default=None,
+            metavar=option.metavar,
+            help=f"{option.help} [env {option.env_var}; default {shown}]",
+        )
+    return parser
+
+
+def load_settings(argv: Sequence[str] | None, environ: Mapping[str, str]) -> Settings:
+    """Read Settings from flags, then environment variables, then defaults.
+
+    Empty environment variables count as unset. Raises SystemExit(2) with a
+    message naming the flag or variable when a value is invalid.
+    """
+    parser = build_parser()
+    namespace = parser.parse_args(argv)
+    values: dict[str, Any] = {}
+    for option in _OPTIONS:
+        value = getattr(namespace, option.name)
+        raw = environ.get(option.env_var, "")
+        if value is None and raw.strip():
+            try:
+                value = option.parse(raw)
+            except argparse.ArgumentTypeError as exc:
+                parser.error(f"environment variable {option.env_var}: {exc}")
+        if value is not None:
+            values[option.name] = value
+    settings = Settings(**values)
+    _check_consistent(settings, parser)
+    return settings
+
+
+def _check_consistent(settings: Settings, parser: argparse.ArgumentParser) -> None:
+    if settings.market is MarketMode.FINNHUB and settings.finnhub_api_key is None:
+        parser.error(f"--market finnhub needs {_describe('finnhub_api_key')}")
+    for first, second in (("demo_key_id", "demo_secret_key"), ("admin_key", "admin_totp_secret")):
+        if (getattr(settings, first) is None) != (getattr(settings, second) is None):
+            parser.error(f"set both or neither of {_describe(first)} and {_describe(second)}")
+
+
+def _describe(name: str) -> str:
+    option = next(option for option in _OPTIONS if option.name == name)
+    return f"{option.flag} ({option.env_var})"

@@ -1,0 +1,1 @@
+"""The pure domain: money, instruments, orders, fills, positions. No I/O here."""

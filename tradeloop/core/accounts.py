@@ -1,0 +1,456 @@
+"""Accounts: cash, positions and orders; decisions on commands and the apply of events."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import ROUND_CEILING, ROUND_UP, Decimal
+from typing import Callable, Final, assert_never
+from uuid import UUID
+
+from tradeloop.core.events import (
+    AccountEvent,
+    AccountOpened,
+    OrderAccepted,
+    OrderCanceled,
+    OrderExpired,
+    OrderFilled,
+    OrderHwmMoved,
+    OrderReplaced,
+    OrderTerms,
+    OrderTriggered,
+    SessionClosed,
+)
+from tradeloop.core.instruments import ASSETS_BY_SYMBOL, Asset
+from tradeloop.core.money import CENT, HUNDRED, ONE, ZERO, QTY_STEP, cents
+from tradeloop.core.orders import (
+    Order,
+    OrderRequest,
+    OrderSide,
+    OrderStatus,
+    OrderType,
+    ReplaceRequest,
+    TimeInForce,
+    validate_request,
+)
+from tradeloop.core.positions import Position
+from tradeloop.errors import (
+    DuplicateClientOrderId,
+    InsufficientBuyingPower,
+    InsufficientQty,
+    InvalidField,
+    NotFound,
+    NotReplaceable,
+)
+
+MARKET_BUFFER: Final = Decimal("0.05")
+"""Buying power held above the reference price for orders without a price limit."""
+
+PriceOf = Callable[[str], Decimal | None]
+
+
+@dataclass(slots=True, kw_only=True)
+class AccountState:
+    """Everything one account owns; mutated only by `apply_event` and the pending holds."""
+
+    id: UUID
+    account_number: str
+    key_id: str
+    secret_hash: str
+    created_at: datetime
+    cash: Decimal
+    last_equity: Decimal
+    contributions: Decimal
+    """Net cash put in (opening cash plus deposits less withdrawals)."""
+    realized_pl: Decimal = ZERO
+    reserved_cash: Decimal = ZERO
+    pending_cash: Decimal = ZERO
+    """Buying power held for replacements the market has not confirmed yet."""
+    positions: dict[str, Position] = field(default_factory=dict)
+    orders: dict[UUID, Order] = field(default_factory=dict)
+    client_order_ids: dict[str, UUID] = field(default_factory=dict)
+    pending_client_order_ids: set[str] = field(default_factory=set)
+
+    @property
+    def buying_power(self) -> Decimal:
+        return self.cash - self.reserved_cash - self.pending_cash
+
+    def position(self, symbol: str) -> Position:
+        found = self.positions.get(symbol)
+        if found is None:
+            found = self.positions[symbol] = Position(symbol=symbol)
+        return found
+
+    def order(self, order_id: UUID) -> Order:
+        """Raises: NotFound when the account has no such order."""
+        found = self.orders.get(order_id)
+        if found is None:
+            raise NotFound("order not found")
+        return found
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Valuation:
+    cash: Decimal
+    long_market_value: Decimal
+    equity: Decimal
+    buying_power: Decimal
+    cost_basis: Decimal
+    unrealized_pl: Decimal
+    realized_pl: Decimal
+
+
+def open_account(event: AccountOpened) -> AccountState:
+    """Build the state of a freshly opened account."""
+    return AccountState(
+        id=event.account_id,
+        account_number=event.account_number,
+        key_id=event.key_id,
+        secret_hash=event.secret_hash,
+        created_at=event.created_at,
+        cash=event.cash,
+        last_equity=event.cash,
+        contributions=event.cash,
+    )
+
+
+def accept_order(
+    state: AccountState,
+    request: OrderRequest,
+    asset: Asset | None,
+    *,
+    order_id: UUID,
+    reference_price: Decimal | None,
+    now: datetime,
+    session_end: datetime,
+) -> OrderAccepted:
+    """Decide whether an order may be placed; return the event that places it.
+
+    Raises:
+        InvalidField, DuplicateClientOrderId, InsufficientBuyingPower, InsufficientQty.
+    """
+    validate_request(request, asset)
+    assert asset is not None
+    client_order_id = request.client_order_id or str(order_id)
+    _check_client_order_id(state, client_order_id)
+    price = reference_price if reference_price is not None else asset.reference_price
+    terms = _terms(
+        state,
+        request,
+        order_id=order_id,
+        client_order_id=client_order_id,
+        price=price,
+        now=now,
+        session_end=session_end,
+        replaces=None,
+        released_cash=ZERO,
+        released_qty=ZERO,
+    )
+    return OrderAccepted(terms=terms)
+
+
+def replacement_terms(
+    state: AccountState,
+    order_id: UUID,
+    change: ReplaceRequest,
+    *,
+    new_id: UUID,
+    reference_price: Decimal | None,
+    now: datetime,
+    session_end: datetime,
+) -> OrderTerms:
+    """Decide a replace: the terms of the new order, checked as if the old one were gone.
+
+    Raises:
+        NotFound, NotReplaceable, InvalidField, DuplicateClientOrderId, InsufficientBuyingPower, InsufficientQty.
+    """
+    old = state.order(order_id)
+    if not old.is_open:
+        raise NotReplaceable(f"order is {old.status} and can no longer be replaced")
+    if old.notional is not None:
+        raise NotReplaceable("notional orders cannot be replaced")
+    if change.trail is not None and old.type is not OrderType.TRAILING_STOP:
+        raise InvalidField("trail", "only trailing stop orders have a trail")
+    request = OrderRequest(
+        symbol=old.symbol,
+        side=old.side,
+        type=old.type,
+        time_in_force=change.time_in_force or old.time_in_force,
+        qty=change.qty if change.qty is not None else (old.qty or ZERO) - old.filled_qty,
+        limit_price=change.limit_price if change.limit_price is not None else old.limit_price,
+        stop_price=(change.stop_price if change.stop_price is not None else old.stop_price)
+        if old.type in (OrderType.STOP, OrderType.STOP_LIMIT)
+        else None,
+        trail_price=(change.trail if change.trail is not None else old.trail_price)
+        if old.trail_price is not None
+        else None,
+        trail_percent=(change.trail if change.trail is not None else old.trail_percent)
+        if old.trail_percent is not None
+        else None,
+        client_order_id=change.client_order_id,
+        extended_hours=old.extended_hours,
+    )
+    validate_request(request, ASSETS_BY_SYMBOL.get(old.symbol))
+    client_order_id = change.client_order_id or str(new_id)
+    _check_client_order_id(state, client_order_id)
+    price = reference_price if reference_price is not None else old.limit_price or old.stop_price or ONE
+    return _terms(
+        state,
+        request,
+        order_id=new_id,
+        client_order_id=client_order_id,
+        price=price,
+        now=now,
+        session_end=session_end,
+        replaces=old.id,
+        released_cash=old.reserved_cash,
+        released_qty=old.reserved_qty,
+    )
+
+
+def hold_pending(state: AccountState, terms: OrderTerms) -> None:
+    """Hold a replacement's buying power and shares until the market answers."""
+    state.pending_cash += terms.reserved_cash
+    state.position(terms.symbol).reserved_qty += terms.reserved_qty
+    state.pending_client_order_ids.add(terms.client_order_id)
+
+
+def release_pending(state: AccountState, terms: OrderTerms) -> None:
+    """Undo `hold_pending` once the market has answered either way."""
+    state.pending_cash -= terms.reserved_cash
+    position = state.position(terms.symbol)
+    position.reserved_qty -= terms.reserved_qty
+    state.pending_client_order_ids.discard(terms.client_order_id)
+    _drop_if_flat(state, position)
+
+
+def _check_client_order_id(state: AccountState, client_order_id: str) -> None:
+    if client_order_id in state.client_order_ids or client_order_id in state.pending_client_order_ids:
+        raise DuplicateClientOrderId(f"client_order_id {client_order_id!r} is already in use")
+
+
+def _terms(
+    state: AccountState,
+    request: OrderRequest,
+    *,
+    order_id: UUID,
+    client_order_id: str,
+    price: Decimal,
+    now: datetime,
+    session_end: datetime,
+    replaces: UUID | None,
+    released_cash: Decimal,
+    released_qty: Decimal,
+) -> OrderTerms:
+    reserved_cash = ZERO
+    reserved_qty = ZERO
+    if request.side is OrderSide.BUY:
+        reserved_cash = buy_reservation(request, price)
+        available = state.buying_power + released_cash
+        if reserved_cash > available:
+            raise InsufficientBuyingPower(
+                "insufficient buying power",
+                buying_power=str(available),
+                required=str(reserved_cash),
+            )
+    else:
+        reserved_qty = sell_reservation(request, price)
+        position = state.positions.get(request.symbol)
+        available = (position.qty_available if position else ZERO) + released_qty
+        needed = request.qty if request.qty is not None else reserved_qty
+        if needed > available or reserved_qty > available:
+            raise InsufficientQty(
+                f"insufficient qty available for order (requested: {needed}, available: {available})",
+                available=str(available),
+                requested=str(needed),
+                symbol=request.symbol,
+            )
+    hwm = price if request.type is OrderType.TRAILING_STOP else None
+    return OrderTerms(
+        id=order_id,
+        client_order_id=client_order_id,
+        account_id=state.id,
+        symbol=request.symbol,
+        side=request.side,
+        type=request.type,
+        time_in_force=request.time_in_force,
+        qty=request.qty,
+        notional=request.notional,
+        limit_price=request.limit_price,
+        stop_price=request.stop_price,
+        trail_price=request.trail_price,
+        trail_percent=request.trail_percent,
+        extended_hours=request.extended_hours,
+        created_at=now,
+        expires_at=session_end if request.time_in_force is TimeInForce.DAY else None,
+        replaces=replaces,
+        reserved_cash=reserved_cash,
+        reserved_qty=reserved_qty,
+        hwm=hwm,
+        whole_shares=request.qty is not None and request.qty == request.qty.to_integral_value(),
+    )
+
+
+def buy_reservation(request: OrderRequest, price: Decimal) -> Decimal:
+    """Cash a buy order holds: its worst cost where bounded, else a buffer above the price."""
+    if request.notional is not None:
+        return request.notional
+    qty = request.qty or ZERO
+    if request.type in (OrderType.LIMIT, OrderType.STOP_LIMIT):
+        assert request.limit_price is not None
+        return (qty * request.limit_price).quantize(CENT, rounding=ROUND_CEILING)
+    reference = price
+    if request.type is OrderType.STOP:
+        assert request.stop_price is not None
+        reference = max(price, request.stop_price)
+    elif request.type is OrderType.TRAILING_STOP:
+        reference = price + request.trail_price if request.trail_price else price * (ONE + (request.trail_percent or ZERO) / HUNDRED)
+    return (qty * reference * (ONE + MARKET_BUFFER)).quantize(CENT, rounding=ROUND_CEILING)
+
+
+def sell_reservation(request: OrderRequest, price: Decimal) -> Decimal:
+    """Shares a sell order holds; a notional sell holds a buffered estimate."""
+    if request.qty is not None:
+        return request.qty
+    assert request.notional is not None
+    return (request.notional / price * (ONE + MARKET_BUFFER)).quantize(QTY_STEP, rounding=ROUND_UP)
+
+
+def apply_event(state: AccountState, event: AccountEvent) -> None:
+    """Apply one event to the account; the only way its durable state changes."""
+    match event:
+        case OrderAccepted(terms=terms):
+            _add_order(state, terms, OrderStatus.NEW)
+        case OrderFilled():
+            _apply_fill(state, event)
+        case OrderTriggered():
+            order = state.orders[event.order_id]
+            order.triggered = True
+            if order.type is OrderType.TRAILING_STOP:
+                order.stop_price = event.stop_price
+            order.updated_at = event.timestamp
+        case OrderHwmMoved():
+            order = state.orders[event.order_id]
+            order.hwm = event.hwm
+            order.stop_price = event.stop_price
+            order.updated_at = event.timestamp
+        case OrderCanceled():
+            order = state.orders[event.order_id]
+            _close(state, order, OrderStatus.CANCELED, event.timestamp)
+            order.canceled_at = event.timestamp
+        case OrderExpired():
+            order = state.orders[event.order_id]
+            _close(state, order, OrderStatus.EXPIRED, event.timestamp)
+            order.expired_at = event.timestamp
+        case OrderReplaced():
+            order = state.orders[event.order_id]
+            _close(state, order, OrderStatus.REPLACED, event.timestamp)
+            order.replaced_at = event.timestamp
+            order.replaced_by = event.replacement.id
+            _add_order(state, event.replacement, OrderStatus.NEW)
+        case SessionClosed():
+            state.last_equity = event.last_equity
+        case AccountOpened():
+            raise ValueError("an opened account is built with open_account")
+        case _:
+            assert_never(event)
+
+
+def _add_order(state: AccountState, terms: OrderTerms, status: OrderStatus) -> None:
+    order = Order(
+        id=terms.id,
+        client_order_id=terms.client_order_id,
+        account_id=terms.account_id,
+        symbol=terms.symbol,
+        side=terms.side,
+        type=terms.type,
+        time_in_force=terms.time_in_force,
+        qty=terms.qty,
+        notional=terms.notional,
+        limit_price=terms.limit_price,
+        stop_price=terms.stop_price,
+        trail_price=terms.trail_price,
+        trail_percent=terms.trail_percent,
+        extended_hours=terms.extended_hours,
+        created_at=terms.created_at,
+        updated_at=terms.created_at,
+        status=status,
+        expires_at=terms.expires_at,
+        replaces=terms.replaces,
+        hwm=terms.hwm,
+        reserved_cash=terms.reserved_cash,
+        reserved_qty=terms.reserved_qty,
+    )
+    state.orders[order.id] = order
+    state.client_order_ids[order.client_order_id] = order.id
+    state.reserved_cash += terms.reserved_cash
+    if terms.reserved_qty:
+        state.position(terms.symbol).reserved_qty += terms.reserved_qty
+
+
+def _apply_fill(state: AccountState, fill: OrderFilled) -> None:
+    order = state.orders[fill.order_id]
+    order.filled_qty += fill.qty
+    order.filled_value += fill.qty * fill.price
+    order.filled_at = fill.timestamp
+    order.updated_at = fill.timestamp
+    position = state.position(fill.symbol)
+    if fill.side is OrderSide.BUY:
+        state.cash -= fill.cash
+        held = min(fill.cash, order.reserved_cash)
+        order.reserved_cash -= held
+        state.reserved_cash -= held
+        position.buy(fill.qty, fill.cash)
+    else:
+        state.cash += fill.cash
+        held = min(fill.qty, order.reserved_qty)
+        order.reserved_qty -= held
+        position.reserved_qty -= held
+        state.realized_pl += position.sell(fill.qty, fill.cash)
+    if fill.order_done:
+        _close(state, order, OrderStatus.FILLED, fill.timestamp)
+    else:
+        order.status = OrderStatus.PARTIALLY_FILLED
+    _drop_if_flat(state, position)
+
+
+def _close(state: AccountState, order: Order, status: OrderStatus, now: datetime) -> None:
+    """End an order and release whatever it still holds."""
+    order.status = status
+    order.updated_at = now
+    state.reserved_cash -= order.reserved_cash
+    order.reserved_cash = ZERO
+    if order.reserved_qty:
+        position = state.position(order.symbol)
+        position.reserved_qty -= order.reserved_qty
+        order.reserved_qty = ZERO
+        _drop_if_flat(state, position)
+
+
+def _drop_if_flat(state: AccountState, position: Position) -> None:
+    if not position.qty and not position.reserved_qty:
+        state.positions.pop(position.symbol, None)
+
+
+def valuation(state: AccountState, price_of: PriceOf) -> Valuation:
+    """Value the account at current prices (a position without a price is valued at cost)."""
+    market_value = ZERO
+    cost = ZERO
+    for position in state.positions.values():
+        price = price_of(position.symbol)
+        market_value += position.market_value(price) if price is not None else position.cost_basis
+        cost += position.cost_basis
+    return Valuation(
+        cash=state.cash,
+        long_market_value=market_value,
+        equity=state.cash + market_value,
+        buying_power=state.buying_power,
+        cost_basis=cost,
+        unrealized_pl=market_value - cost,
+        realized_pl=state.realized_pl,
+    )
+
+
+def session_closed(state: AccountState, price_of: PriceOf, now: datetime) -> SessionClosed:
+    """The event that records the equity at a session's end."""
+    return SessionClosed(account_id=state.id, last_equity=cents(valuation(state, price_of).equity), timestamp=now)

@@ -1,0 +1,389 @@
+"""The order book of one symbol: resting orders keyed by trigger price, and matching.
+
+Each kind of resting order lives in a heap keyed by the price at which it
+becomes actionable, so a tick costs O(log n + orders it touches). Removal is
+lazy: an entry whose order is gone, or whose version moved on, is skipped.
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+from collections import deque
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+from typing import Callable, Final
+from uuid import UUID, uuid5
+
+from tradeloop.core.events import OrderCanceled, OrderEvent, OrderExpired, OrderFilled, OrderHwmMoved, OrderTriggered
+from tradeloop.core.marketdata import Quote, Tick, Trade
+from tradeloop.core.money import ZERO, notional
+from tradeloop.core.orders import OrderSide, OrderType, TimeInForce
+from tradeloop.core.working import Stage, WorkingOrder
+
+_COMPACT_FLOOR: Final = 1024
+
+
+@dataclass(slots=True)
+class _Ladder:
+    """A heap of orders by price; `sign` -1 makes it a max-heap."""
+
+    sign: int
+    entries: list[tuple[Decimal, int, int, UUID]] = field(default_factory=list)
+
+    def push(self, order: WorkingOrder, price: Decimal) -> None:
+        heapq.heappush(self.entries, (price * self.sign, order.seq, order.version, order.id))
+
+    def top(self, orders: dict[UUID, WorkingOrder]) -> tuple[Decimal, WorkingOrder] | None:
+        """The best live entry, dropping dead ones on the way."""
+        entries = self.entries
+        while entries:
+            key, _, version, order_id = entries[0]
+            order = orders.get(order_id)
+            if order is not None and order.version == version:
+                return key * self.sign, order
+            heapq.heappop(entries)
+        return None
+
+    def pop(self) -> None:
+        heapq.heappop(self.entries)
+
+    def compact(self, orders: dict[UUID, WorkingOrder]) -> None:
+        live = [e for e in self.entries if (o := orders.get(e[3])) is not None and o.version == e[2]]
+        heapq.heapify(live)
+        self.entries = live
+
+
+@dataclass(slots=True)
+class _Liquidity:
+    """What the current quote (or, without one, the last trade) still offers."""
+
+    price: Decimal | None = None
+    size: Decimal | None = None
+
+
+class OrderBook:
+    """All working orders of one symbol, matched against its ticks."""
+
+    def __init__(self, symbol: str) -> None:
+        self.symbol = symbol
+        self.quote: Quote | None = None
+        self.trade: Trade | None = None
+        self.orders: dict[UUID, WorkingOrder] = {}
+        self._ask = _Liquidity()
+        self._bid = _Liquidity()
+        self._seq = itertools.count(1)
+        self._buy_limits = _Ladder(-1)
+        self._sell_limits = _Ladder(1)
+        self._buy_stops = _Ladder(1)
+        self._sell_stops = _Ladder(-1)
+        self._buy_trail_levels = _Ladder(1)
+        self._sell_trail_levels = _Ladder(-1)
+        self._buy_trail_marks = _Ladder(-1)
+        self._sell_trail_marks = _Ladder(1)
+        self._market: deque[tuple[int, UUID]] = deque()
+        self._expiries: list[tuple[datetime, int, UUID]] = []
+        self._unkeyed: dict[UUID, WorkingOrder] = {}
+        """Trailing stops placed before the first price; keyed at the first tick."""
+
+    def __len__(self) -> int:
+        return len(self.orders)
+
+    # -- prices ---------------------------------------------------------------
+
+    def buy_price(self) -> Decimal | None:
+        """What a buyer pays now: the ask, or the last trade without a quote."""
+        return self._ask.price
+
+    def sell_price(self) -> Decimal | None:
+        return self._bid.price
+
+    def last_price(self) -> Decimal | None:
+        if self.trade is not None:
+            return self.trade.price
+        if self.quote is not None:
+            return (self.quote.bid + self.quote.ask) / 2
+        return None
+
+    # -- commands -------------------------------------------------------------
+
+    def add(self, order: WorkingOrder, now: datetime) -> list[OrderEvent]:
+        """Take a new (or restored) order and match whatever is marketable at once."""
+        events: list[OrderEvent] = []
+        if order.time_in_force is TimeInForce.FOK and not self._can_fill_completely(order):
+            events.append(self._cancel_event(order, "fok: not fillable in full at once", now))
+            return events
+        order.seq = next(self._seq)
+        self.orders[order.id] = order
+        if order.expires_at is not None:
+            heapq.heappush(self._expiries, (order.expires_at, order.seq, order.id))
+        if order.stage is Stage.TRIGGER:
+            if order.type is OrderType.TRAILING_STOP and order.hwm is None:
+                order.hwm = self._trigger_price(order.side)
+            self._rest_trigger(order)
+            self._check_triggers(now, events)
+        else:
+            self._place(order)
+        self._match(now, events)
+        if order.time_in_force in (TimeInForce.IOC, TimeInForce.FOK) and order.id in self.orders:
+            self._drop(order.id)
+            events.append(self._cancel_event(order, f"{order.time_in_force}: remainder canceled", now))
+        return events
+
+    def remove(self, order_id: UUID) -> WorkingOrder | None:
+        """Withdraw an order (cancel or replace); None when it is no longer working."""
+        return self._drop(order_id)
+
+    def on_tick(self, tick: Tick) -> list[OrderEvent]:
+        """Apply a quote or trade: move trailing marks, fire triggers, match."""
+        if isinstance(tick, Quote):
+            self.quote = tick
+            self._ask = _Liquidity(tick.ask, tick.ask_size)
+            self._bid = _Liquidity(tick.bid, tick.bid_size)
+        else:
+            self.trade = tick
+            if self.quote is None:
+                self._ask = _Liquidity(tick.price, tick.size)
+                self._bid = _Liquidity(tick.price, tick.size)
+        if not self.orders:
+            return []
+        events: list[OrderEvent] = []
+        now = tick.timestamp
+        self._move_trailing_marks(tick, now, events)
+        self._check_triggers(now, events, tick)
+        self._match(now, events)
+        return events
+
+    def expire(self, now: datetime) -> list[OrderEvent]:
+        """Expire every order whose time in force ran out by `now`."""
+        events: list[OrderEvent] = []
+        while self._expiries and self._expiries[0][0] <= now:
+            _, seq, order_id = heapq.heappop(self._expiries)
+            order = self.orders.get(order_id)
+            if order is not None and order.seq == seq:
+                self._drop(order_id)
+                events.append(OrderExpired(account_id=order.account_id, order_id=order.id, timestamp=now))
+        return events
+
+    # -- resting --------------------------------------------------------------
+
+    def _drop(self, order_id: UUID) -> WorkingOrder | None:
+        order = self.orders.pop(order_id, None)
+        if order is not None:
+            order.version += 1
+            if len(self.orders) >= _COMPACT_FLOOR and self._dead_entries() > 2 * len(self.orders):
+                self._compact()
+        return order
+
+    def _dead_entries(self) -> int:
+        ladders = self._ladders()
+        return sum(len(ladder.entries) for ladder in ladders) - len(self.orders)
+
+    def _ladders(self) -> tuple[_Ladder, ...]:
+        return (
+            self._buy_limits,
+            self._sell_limits,
+            self._buy_stops,
+            self._sell_stops,
+            self._buy_trail_levels,
+            self._sell_trail_levels,
+            self._buy_trail_marks,
+            self._sell_trail_marks,
+        )
+
+    def _compact(self) -> None:
+        for ladder in self._ladders():
+            ladder.compact(self.orders)
+
+    def _rest_trigger(self, order: WorkingOrder) -> None:
+        buy = order.side is OrderSide.BUY
+        if order.type is OrderType.TRAILING_STOP:
+            level = order.trail_level()
+            if level is None or order.hwm is None:
+                self._unkeyed[order.id] = order
+                return
+            (self._buy_trail_levels if buy else self._sell_trail_levels).push(order, level)
+            (self._buy_trail_marks if buy else self._sell_trail_marks).push(order, order.hwm)
+        else:
+            assert order.stop_price is not None
+            (self._buy_stops if buy else self._sell_stops).push(order, order.stop_price)
+
+    def _place(self, order: WorkingOrder) -> None:
+        """Rest an actionable order: limits on their ladder, market orders in the queue."""
+        order.version += 1
+        if order.stage is Stage.LIMIT:
+            assert order.limit_price is not None
+            (self._buy_limits if order.side is OrderSide.BUY else self._sell_limits).push(order, order.limit_price)
+        else:
+            order.stage = Stage.MARKET
+            self._market.append((order.version, order.id))
+
+    # -- triggers -------------------------------------------------------------
+
+    def _trigger_price(self, side: OrderSide) -> Decimal | None:
+        return self.buy_price() if side is OrderSide.BUY else self.sell_price()
+
+    def _move_trailing_marks(self, tick: Tick, now: datetime, events: list[OrderEvent]) -> None:
+        buy_px, sell_px = _tick_prices(tick)
+        assert buy_px is not None and sell_px is not None
+        self._unkeyed_trailing(now, events)
+        for marks, levels, price, rises in (
+            (self._sell_trail_marks, self._sell_trail_levels, sell_px, True),
+            (self._buy_trail_marks, self._buy_trail_levels, buy_px, False),
+        ):
+            moved: list[WorkingOrder] = []
+            while (entry := marks.top(self.orders)) is not None:
+                mark, order = entry
+                if (price <= mark) if rises else (price >= mark):
+                    break
+                marks.pop()
+                order.hwm = price
+                moved.append(order)
+            for order in moved:
+                order.version += 1
+                level = order.trail_level()
+                assert level is not None
+                levels.push(order, level)
+                marks.push(order, price)
+                events.append(
+                    OrderHwmMoved(
+                        account_id=order.account_id, order_id=order.id, hwm=price, stop_price=level, timestamp=now
+                    )
+                )
+
+    def _unkeyed_trailing(self, now: datetime, events: list[OrderEvent]) -> None:
+        """Give trailing stops placed before any price their first mark."""
+        if not self._unkeyed:
+            return
+        waiting, self._unkeyed = self._unkeyed, {}
+        for order in waiting.values():
+            if order.id in self.orders:
+                order.hwm = self._trigger_price(order.side)
+                self._rest_trigger(order)
+
+    def _check_triggers(self, now: datetime, events: list[OrderEvent], tick: Tick | None = None) -> None:
+        buy_px, sell_px = _tick_prices(tick) if tick is not None else (self.buy_price(), self.sell_price())
+        if buy_px is not None:
+            rising = buy_px
+            self._fire(self._buy_stops, lambda stop: rising >= stop, now, events)
+            self._fire(self._buy_trail_levels, lambda level: rising >= level, now, events)
+        if sell_px is not None:
+            falling = sell_px
+            self._fire(self._sell_stops, lambda stop: falling <= stop, now, events)
+            self._fire(self._sell_trail_levels, lambda level: falling <= level, now, events)
+
+    def _fire(
+        self, ladder: _Ladder, crossed: Callable[[Decimal], bool], now: datetime, events: list[OrderEvent]) -> None:
+        while (entry := ladder.top(self.orders)) is not None:
+            price, order = entry
+            if not crossed(price):
+                return
+            ladder.pop()
+            order.stage = Stage.LIMIT if order.type is OrderType.STOP_LIMIT else Stage.MARKET
+            self._place(order)
+            events.append(
+                OrderTriggered(account_id=order.account_id, order_id=order.id, stop_price=price, timestamp=now)
+            )
+
+    # -- matching -------------------------------------------------------------
+
+    def _match(self, now: datetime, events: list[OrderEvent]) -> None:
+        if self._market:
+            self._match_market(now, events)
+        self._match_limits(self._buy_limits, self._ask, lambda limit, px: px <= limit, now, events)
+        self._match_limits(self._sell_limits, self._bid, lambda limit, px: px >= limit, now, events)
+
+    def _match_market(self, now: datetime, events: list[OrderEvent]) -> None:
+        waiting: deque[tuple[int, UUID]] = deque()
+        while self._market:
+            version, order_id = self._market.popleft()
+            order = self.orders.get(order_id)
+            if order is None or order.version != version:
+                continue
+            book_side = self._ask if order.side is OrderSide.BUY else self._bid
+            if book_side.price is not None and book_side.size != ZERO:
+                self._execute(order, book_side, now, events)
+            if order.id in self.orders:
+                waiting.append((version, order_id))
+        self._market = waiting
+
+    def _match_limits(
+        self,
+        ladder: _Ladder,
+        book_side: _Liquidity,
+        marketable: Callable[[Decimal, Decimal], bool],
+        now: datetime,
+        events: list[OrderEvent],
+    ) -> None:
+        while book_side.price is not None and book_side.size != ZERO:
+            entry = ladder.top(self.orders)
+            if entry is None or not marketable(entry[0], book_side.price):
+                return
+            order = entry[1]
+            self._execute(order, book_side, now, events)
+            if order.id in self.orders:
+                return  # budget or share rounding left it unfillable at this price for now
+
+    def _execute(self, order: WorkingOrder, book_side: _Liquidity, now: datetime, events: list[OrderEvent]) -> None:
+        """Fill what the order can take from this side of the book, and end it if done."""
+        price = book_side.price
+        assert price is not None
+        qty = order.fillable_qty(price, book_side.size)
+        if qty > ZERO:
+            cash = notional(qty, price)
+            order.record_fill(qty, price, cash)
+            if book_side.size is not None:
+                book_side.size -= qty
+            done = order.is_done(price)
+            events.append(
+                OrderFilled(
+                    account_id=order.account_id,
+                    order_id=order.id,
+                    fill_id=uuid5(order.id, str(order.fill_count)),
+                    symbol=self.symbol,
+                    side=order.side,
+                    qty=qty,
+                    price=price,
+                    cash=cash,
+                    order_done=done,
+                    timestamp=now,
+                )
+            )
+            if done:
+                self._drop(order.id)
+                return
+        if self._starved(order, price, book_side):
+            self._drop(order.id)
+            events.append(self._cancel_event(order, "insufficient buying power held for order", now))
+
+    @staticmethod
+    def _starved(order: WorkingOrder, price: Decimal, book_side: _Liquidity) -> bool:
+        """True when the order's own budget, not the market, stops it filling."""
+        if order.side is OrderSide.SELL or book_side.size == ZERO:
+            return False
+        unbounded = WorkingOrder.fillable_qty(order, price, None)
+        return unbounded < (Decimal(1) if order.whole_shares else Decimal("0.000000001")) and not order.is_done(price)
+
+    def _can_fill_completely(self, order: WorkingOrder) -> bool:
+        book_side = self._ask if order.side is OrderSide.BUY else self._bid
+        price = book_side.price
+        if price is None:
+            return False
+        if order.limit_price is not None and (
+            price > order.limit_price if order.side is OrderSide.BUY else price < order.limit_price
+        ):
+            return False
+        wanted = order.wanted_qty(price)
+        return wanted > ZERO and order.fillable_qty(price, book_side.size) >= wanted
+
+    @staticmethod
+    def _cancel_event(order: WorkingOrder, reason: str, now: datetime) -> OrderCanceled:
+        return OrderCanceled(account_id=order.account_id, order_id=order.id, reason=reason, timestamp=now)
+
+
+def _tick_prices(tick: Tick) -> tuple[Decimal | None, Decimal | None]:
+    """The price a buyer and a seller would see on this tick."""
+    if isinstance(tick, Quote):
+        return tick.ask, tick.bid
+    return tick.price, tick.price

@@ -1,0 +1,118 @@
+"""Events: every state change of an account is one of these, applied by core."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from uuid import UUID
+
+from tradeloop.core.orders import OrderSide, OrderType, TimeInForce
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class OrderTerms:
+    """What an order is, fixed when it is accepted."""
+
+    id: UUID
+    client_order_id: str
+    account_id: UUID
+    symbol: str
+    side: OrderSide
+    type: OrderType
+    time_in_force: TimeInForce
+    qty: Decimal | None
+    notional: Decimal | None
+    limit_price: Decimal | None
+    stop_price: Decimal | None
+    trail_price: Decimal | None
+    trail_percent: Decimal | None
+    extended_hours: bool
+    created_at: datetime
+    expires_at: datetime | None
+    replaces: UUID | None
+    reserved_cash: Decimal
+    reserved_qty: Decimal
+    hwm: Decimal | None
+    whole_shares: bool
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AccountOpened:
+    account_id: UUID
+    account_number: str
+    key_id: str
+    secret_hash: str
+    cash: Decimal
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class OrderAccepted:
+    terms: OrderTerms
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class OrderFilled:
+    account_id: UUID
+    order_id: UUID
+    fill_id: UUID
+    symbol: str
+    side: OrderSide
+    qty: Decimal
+    price: Decimal
+    cash: Decimal
+    """qty × price rounded to the cent: what leaves or enters the cash balance."""
+    order_done: bool
+    timestamp: datetime
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class OrderTriggered:
+    account_id: UUID
+    order_id: UUID
+    stop_price: Decimal
+    timestamp: datetime
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class OrderHwmMoved:
+    account_id: UUID
+    order_id: UUID
+    hwm: Decimal
+    stop_price: Decimal
+    timestamp: datetime
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class OrderCanceled:
+    account_id: UUID
+    order_id: UUID
+    reason: str
+    timestamp: datetime
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class OrderExpired:
+    account_id: UUID
+    order_id: UUID
+    timestamp: datetime
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class OrderReplaced:
+    account_id: UUID
+    order_id: UUID
+    replacement: OrderTerms
+    timestamp: datetime
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SessionClosed:
+    account_id: UUID
+    last_equity: Decimal
+    timestamp: datetime
+
+
+OrderEvent = OrderFilled | OrderTriggered | OrderHwmMoved | OrderCanceled | OrderExpired | OrderReplaced
+AccountEvent = AccountOpened | OrderAccepted | OrderEvent | SessionClosed

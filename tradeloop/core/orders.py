@@ -1,0 +1,222 @@
+"""Orders: enums, the order record, requests and their validation."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from enum import StrEnum
+from typing import Final
+from uuid import UUID
+
+from tradeloop.core.instruments import Asset
+from tradeloop.core.money import HUNDRED, ZERO, is_on_tick
+from tradeloop.errors import InvalidField
+
+
+class OrderSide(StrEnum):
+    BUY = "buy"
+    SELL = "sell"
+
+
+class OrderType(StrEnum):
+    MARKET = "market"
+    LIMIT = "limit"
+    STOP = "stop"
+    STOP_LIMIT = "stop_limit"
+    TRAILING_STOP = "trailing_stop"
+
+
+class TimeInForce(StrEnum):
+    DAY = "day"
+    GTC = "gtc"
+    IOC = "ioc"
+    FOK = "fok"
+
+
+class OrderStatus(StrEnum):
+    NEW = "new"
+    PARTIALLY_FILLED = "partially_filled"
+    FILLED = "filled"
+    CANCELED = "canceled"
+    EXPIRED = "expired"
+    REPLACED = "replaced"
+    REJECTED = "rejected"
+
+
+TERMINAL: Final = frozenset(
+    {OrderStatus.FILLED, OrderStatus.CANCELED, OrderStatus.EXPIRED, OrderStatus.REPLACED, OrderStatus.REJECTED}
+)
+MAX_CLIENT_ORDER_ID: Final = 128
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class OrderRequest:
+    """A validated request to place an order; built at the edge, checked here."""
+
+    symbol: str
+    side: OrderSide
+    type: OrderType
+    time_in_force: TimeInForce
+    qty: Decimal | None = None
+    notional: Decimal | None = None
+    limit_price: Decimal | None = None
+    stop_price: Decimal | None = None
+    trail_price: Decimal | None = None
+    trail_percent: Decimal | None = None
+    client_order_id: str | None = None
+    extended_hours: bool = False
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ReplaceRequest:
+    """The fields a replace may change; None keeps the old value."""
+
+    qty: Decimal | None = None
+    time_in_force: TimeInForce | None = None
+    limit_price: Decimal | None = None
+    stop_price: Decimal | None = None
+    trail: Decimal | None = None
+    client_order_id: str | None = None
+
+
+@dataclass(slots=True, kw_only=True)
+class Order:
+    """The account's record of an order; changed only by applying events."""
+
+    id: UUID
+    client_order_id: str
+    account_id: UUID
+    symbol: str
+    side: OrderSide
+    type: OrderType
+    time_in_force: TimeInForce
+    qty: Decimal | None
+    notional: Decimal | None
+    limit_price: Decimal | None
+    stop_price: Decimal | None
+    trail_price: Decimal | None
+    trail_percent: Decimal | None
+    extended_hours: bool
+    created_at: datetime
+    updated_at: datetime
+    status: OrderStatus = OrderStatus.NEW
+    filled_qty: Decimal = ZERO
+    filled_value: Decimal = ZERO
+    filled_at: datetime | None = None
+    canceled_at: datetime | None = None
+    expired_at: datetime | None = None
+    replaced_at: datetime | None = None
+    expires_at: datetime | None = None
+    replaced_by: UUID | None = None
+    replaces: UUID | None = None
+    hwm: Decimal | None = None
+    triggered: bool = False
+    reserved_cash: Decimal = ZERO
+    """Buying power still held for this buy order; released when it ends."""
+    reserved_qty: Decimal = ZERO
+    """Shares still held for this sell order; released when it ends."""
+
+    @property
+    def is_open(self) -> bool:
+        return self.status not in TERMINAL
+
+    @property
+    def filled_avg_price(self) -> Decimal | None:
+        if not self.filled_qty:
+            return None
+        return self.filled_value / self.filled_qty
+
+    def copy(self) -> Order:
+        """Return a detached copy, safe to hand outside the owning actor."""
+        return dataclasses.replace(self)
+
+
+def validate_request(request: OrderRequest, asset: Asset | None) -> None:
+    """Check an order request's fields and their combination.
+
+    Raises:
+        InvalidField: naming the first offending field.
+        UnknownSymbol: when the asset does not exist (raised by the caller's lookup).
+    """
+    if asset is None:
+        raise InvalidField("symbol", f"unknown symbol {request.symbol!r}")
+    if not asset.tradable:
+        raise InvalidField("symbol", f"{asset.symbol} is not tradable")
+    _validate_amount(request, asset)
+    _validate_prices(request)
+    if request.client_order_id is not None and not 0 < len(request.client_order_id) <= MAX_CLIENT_ORDER_ID:
+        raise InvalidField("client_order_id", f"must be 1 to {MAX_CLIENT_ORDER_ID} characters")
+    if request.extended_hours and not (
+        request.type is OrderType.LIMIT and request.time_in_force is TimeInForce.DAY
+    ):
+        raise InvalidField("extended_hours", "extended hours orders must be day limit orders")
+
+
+def _validate_amount(request: OrderRequest, asset: Asset) -> None:
+    if (request.qty is None) == (request.notional is None):
+        raise InvalidField("qty", "exactly one of qty or notional is required")
+    if request.qty is not None:
+        _require_positive("qty", request.qty)
+        if request.qty != request.qty.quantize(Decimal("0.000000001")):
+            raise InvalidField("qty", "at most 9 decimal places")
+        fractional = request.qty != request.qty.to_integral_value()
+        if fractional and not asset.fractionable:
+            raise InvalidField("qty", f"{asset.symbol} is not fractionable")
+        if fractional and (
+            request.type not in (OrderType.MARKET, OrderType.LIMIT) or request.time_in_force is not TimeInForce.DAY
+        ):
+            raise InvalidField("qty", "fractional orders must be market or limit orders with time_in_force day")
+    if request.notional is not None:
+        _require_positive("notional", request.notional)
+        if request.notional != request.notional.quantize(Decimal("0.01")):
+            raise InvalidField("notional", "at most 2 decimal places")
+        if request.type is not OrderType.MARKET:
+            raise InvalidField("notional", "notional orders must be market orders")
+        if request.time_in_force is not TimeInForce.DAY:
+            raise InvalidField("time_in_force", "notional orders must be day orders")
+
+
+def _validate_prices(request: OrderRequest) -> None:
+    needs_limit = request.type in (OrderType.LIMIT, OrderType.STOP_LIMIT)
+    needs_stop = request.type in (OrderType.STOP, OrderType.STOP_LIMIT)
+    _check_price("limit_price", request.limit_price, required=needs_limit)
+    _check_price("stop_price", request.stop_price, required=needs_stop)
+    if request.type is OrderType.TRAILING_STOP:
+        if (request.trail_price is None) == (request.trail_percent is None):
+            raise InvalidField("trail_price", "exactly one of trail_price or trail_percent is required")
+        if request.trail_price is not None:
+            _check_price("trail_price", request.trail_price, required=True)
+        if request.trail_percent is not None:
+            _require_positive("trail_percent", request.trail_percent)
+            if request.trail_percent >= HUNDRED:
+                raise InvalidField("trail_percent", "must be below 100")
+        if request.time_in_force not in (TimeInForce.DAY, TimeInForce.GTC):
+            raise InvalidField("time_in_force", "trailing stop orders must be day or gtc")
+    else:
+        for name in ("trail_price", "trail_percent"):
+            if getattr(request, name) is not None:
+                raise InvalidField(name, f"not allowed for {request.type} orders")
+    if request.type in (OrderType.STOP, OrderType.STOP_LIMIT) and request.time_in_force not in (
+        TimeInForce.DAY,
+        TimeInForce.GTC,
+    ):
+        raise InvalidField("time_in_force", "stop orders must be day or gtc")
+
+
+def _check_price(field: str, value: Decimal | None, *, required: bool) -> None:
+    if value is None:
+        if required:
+            raise InvalidField(field, "is required for this order type")
+        return
+    if not required:
+        raise InvalidField(field, "not allowed for this order type")
+    _require_positive(field, value)
+    if not is_on_tick(value):
+        raise InvalidField(field, "must be a multiple of 0.01 (0.0001 below $1.00)")
+
+
+def _require_positive(field: str, value: Decimal) -> None:
+    if not value.is_finite() or value <= ZERO:
+        raise InvalidField(field, "must be a positive number")

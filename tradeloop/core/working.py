@@ -1,0 +1,128 @@
+"""Working orders: the market's view of an open order while it waits to fill."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import ROUND_DOWN, Decimal
+from enum import IntEnum
+from uuid import UUID
+
+from tradeloop.core.money import HUNDRED, ZERO, notional, quantize_price, quantize_qty_down
+from tradeloop.core.orders import Order, OrderSide, OrderType, TimeInForce
+
+
+class Stage(IntEnum):
+    """Where a working order sits in the book."""
+
+    TRIGGER = 0
+    LIMIT = 1
+    MARKET = 2
+
+
+@dataclass(slots=True, kw_only=True)
+class WorkingOrder:
+    """An open order as the book matches it; `budget` caps what it may still take.
+
+    For a buy the budget is cash, for a sell it is shares: a fill never spends
+    more than the account set aside for the order.
+    """
+
+    id: UUID
+    account_id: UUID
+    side: OrderSide
+    type: OrderType
+    time_in_force: TimeInForce
+    qty: Decimal | None
+    notional: Decimal | None
+    limit_price: Decimal | None
+    stop_price: Decimal | None
+    trail_price: Decimal | None
+    trail_percent: Decimal | None
+    hwm: Decimal | None
+    whole_shares: bool
+    budget: Decimal
+    filled_qty: Decimal
+    filled_value: Decimal
+    fill_count: int
+    expires_at: datetime | None
+    stage: Stage = Stage.TRIGGER
+    version: int = 0
+    seq: int = 0
+
+    @classmethod
+    def from_order(cls, order: Order, fill_count: int = 0) -> WorkingOrder:
+        """Build the market's view of an account's open order."""
+        triggered = order.triggered or order.type in (OrderType.MARKET, OrderType.LIMIT)
+        if not triggered:
+            stage = Stage.TRIGGER
+        elif order.type in (OrderType.LIMIT, OrderType.STOP_LIMIT):
+            stage = Stage.LIMIT
+        else:
+            stage = Stage.MARKET
+        return cls(
+            id=order.id,
+            account_id=order.account_id,
+            side=order.side,
+            type=order.type,
+            time_in_force=order.time_in_force,
+            qty=order.qty,
+            notional=order.notional,
+            limit_price=order.limit_price,
+            stop_price=order.stop_price,
+            trail_price=order.trail_price,
+            trail_percent=order.trail_percent,
+            hwm=order.hwm,
+            whole_shares=order.qty is not None and order.qty == order.qty.to_integral_value(),
+            budget=order.reserved_cash if order.side is OrderSide.BUY else order.reserved_qty,
+            filled_qty=order.filled_qty,
+            filled_value=order.filled_value,
+            fill_count=fill_count,
+            expires_at=order.expires_at,
+            stage=stage,
+        )
+
+    def wanted_qty(self, price: Decimal) -> Decimal:
+        """Shares the order still wants at `price` before liquidity and budget."""
+        if self.qty is not None:
+            return self.qty - self.filled_qty
+        assert self.notional is not None
+        left = self.notional - self.filled_value
+        return quantize_qty_down(left / price) if left > ZERO else ZERO
+
+    def fillable_qty(self, price: Decimal, liquidity: Decimal | None) -> Decimal:
+        """Shares that may fill now: wanted, within liquidity, budget and share rounding."""
+        qty = self.wanted_qty(price)
+        if liquidity is not None:
+            qty = min(qty, liquidity)
+        if self.side is OrderSide.BUY:
+            if notional(qty, price) > self.budget:
+                qty = quantize_qty_down(self.budget / price)
+                while qty > ZERO and notional(qty, price) > self.budget:
+                    qty -= Decimal("0.000000001")
+        else:
+            qty = min(qty, self.budget)
+        if self.whole_shares:
+            qty = qty.to_integral_value(rounding=ROUND_DOWN)
+        return max(qty, ZERO)
+
+    def record_fill(self, qty: Decimal, price: Decimal, cash: Decimal) -> None:
+        self.filled_qty += qty
+        self.filled_value += qty * price
+        self.fill_count += 1
+        self.budget -= cash if self.side is OrderSide.BUY else qty
+
+    def is_done(self, price: Decimal) -> bool:
+        """True when nothing more is wanted (a notional order's dust counts as done)."""
+        return self.wanted_qty(price) <= ZERO
+
+    def trail_level(self) -> Decimal | None:
+        """The trailing stop's current trigger price from its high-water mark."""
+        if self.hwm is None:
+            return None
+        if self.trail_price is not None:
+            offset = self.trail_price
+        else:
+            offset = self.hwm * (self.trail_percent or ZERO) / HUNDRED
+        level = self.hwm - offset if self.side is OrderSide.SELL else self.hwm + offset
+        return quantize_price(max(level, ZERO))

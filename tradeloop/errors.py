@@ -1,0 +1,159 @@
+"""The one exception tree of tradeloop; the HTTP layer renders it.
+
+    TradeloopError                      500 50010000 internal error
+    ├── BadRequest                      400 40010000 malformed request
+    │   ├── MalformedJSON               400 40010000
+    │   └── InvalidParameter            400 40010001 (query parameter)
+    ├── Unauthorized                    401 40110000
+    ├── Forbidden                       403 40310000
+    │   ├── InsufficientBuyingPower     403 40310000
+    │   ├── InsufficientQty             403 40310000
+    │   ├── AccountDisabled             403 40310001
+    │   └── AdminLockedOut              403 40310002
+    ├── NotFound                        404 40410000
+    ├── PayloadTooLarge                 413 41310000
+    ├── Unprocessable                   422 40010001
+    │   ├── InvalidField                422 40010001 (names the field)
+    │   ├── DuplicateClientOrderId      422 40010001
+    │   ├── UnknownSymbol               422 42210000
+    │   ├── NotCancelable               422 42210000
+    │   └── NotReplaceable              422 42210000
+    ├── RateLimited                     429 42910000
+    └── Unavailable                     503 50310000 (queue full, feed lost)
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+
+class TradeloopError(Exception):
+    """Base of every error a client may see; carries code, status and title."""
+
+    code: ClassVar[int] = 50010000
+    status: ClassVar[int] = 500
+    title: ClassVar[str] = "Internal Server Error"
+    slug: ClassVar[str] = "internal-error"
+
+    def __init__(self, message: str = "internal server error", **extra: object) -> None:
+        super().__init__(message)
+        self.message = message
+        self.extra: dict[str, object] = extra
+
+
+class BadRequest(TradeloopError):
+    code = 40010000
+    status = 400
+    title = "Bad Request"
+    slug = "bad-request"
+
+
+class MalformedJSON(BadRequest):
+    slug = "malformed-json"
+
+
+class InvalidParameter(BadRequest):
+    """A query-string parameter is wrong; `field` names it."""
+
+    code = 40010001
+    slug = "invalid-parameter"
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(f"invalid {field}: {message}", field=field)
+        self.field = field
+
+
+class Unauthorized(TradeloopError):
+    code = 40110000
+    status = 401
+    title = "Unauthorized"
+    slug = "unauthorized"
+
+
+class Forbidden(TradeloopError):
+    code = 40310000
+    status = 403
+    title = "Forbidden"
+    slug = "forbidden"
+
+
+class InsufficientBuyingPower(Forbidden):
+    slug = "insufficient-buying-power"
+
+
+class InsufficientQty(Forbidden):
+    slug = "insufficient-qty"
+
+
+class AccountDisabled(Forbidden):
+    code = 40310001
+    slug = "account-disabled"
+
+
+class AdminLockedOut(Forbidden):
+    code = 40310002
+    slug = "admin-locked-out"
+
+
+class NotFound(TradeloopError):
+    code = 40410000
+    status = 404
+    title = "Not Found"
+    slug = "not-found"
+
+
+class PayloadTooLarge(TradeloopError):
+    code = 41310000
+    status = 413
+    title = "Payload Too Large"
+    slug = "payload-too-large"
+
+
+class Unprocessable(TradeloopError):
+    code = 40010001
+    status = 422
+    title = "Unprocessable Entity"
+    slug = "unprocessable"
+
+
+class InvalidField(Unprocessable):
+    """A body field is wrong; `field` names it."""
+
+    slug = "invalid-field"
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(f"invalid {field}: {message}", field=field)
+        self.field = field
+
+
+class DuplicateClientOrderId(Unprocessable):
+    slug = "duplicate-client-order-id"
+
+
+class UnknownSymbol(Unprocessable):
+    code = 42210000
+    slug = "unknown-symbol"
+
+
+class NotCancelable(Unprocessable):
+    code = 42210000
+    slug = "not-cancelable"
+
+
+class NotReplaceable(Unprocessable):
+    code = 42210000
+    slug = "not-replaceable"
+
+
+class RateLimited(TradeloopError):
+    code = 42910000
+    status = 429
+    title = "Too Many Requests"
+    slug = "rate-limited"
+
+
+class Unavailable(TradeloopError):
+    code = 50310000
+    status = 503
+    title = "Service Unavailable"
+    slug = "unavailable"

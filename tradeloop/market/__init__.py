@@ -1,0 +1,1 @@
+"""Market-data feeds: simulated, manual and live sources behind one interface."""
