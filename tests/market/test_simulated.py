@@ -45,8 +45,8 @@ async def test_first_round_prices_every_symbol_at_once() -> None:
     first_round = ticks[: 2 * len(UNIVERSE)]
     assert len(first_round) == 2 * len(UNIVERSE)
     assert [t.symbol for t in first_round[0::2]] == [a.symbol for a in UNIVERSE]
-    assert all(isinstance(t, Trade) for t in first_round[0::2])
-    assert all(isinstance(t, Quote) for t in first_round[1::2])
+    assert all(isinstance(t, Quote) for t in first_round[0::2])
+    assert all(isinstance(t, Trade) for t in first_round[1::2])
     assert [t.symbol for t in first_round[1::2]] == [a.symbol for a in UNIVERSE]
 
 

@@ -6,7 +6,7 @@ import asyncio
 import logging
 from typing import Generic, TypeVar
 
-from tradeloop.errors import Unavailable
+from tradeloop.errors import TradeloopError, Unavailable
 
 M = TypeVar("M")
 log = logging.getLogger(__name__)
@@ -62,6 +62,8 @@ class Actor(Generic[M]):
             message = await self._queue.get()
             try:
                 await self.handle(message)
+            except TradeloopError as exc:
+                self.failed(message, exc)
             except Exception as exc:  # an actor outlives a bad message
                 log.exception("%s failed on %s", self.name, type(message).__name__)
                 self.failed(message, exc)

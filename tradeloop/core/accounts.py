@@ -357,7 +357,17 @@ def apply_event(state: AccountState, event: AccountEvent) -> None:
 
 
 def _add_order(state: AccountState, terms: OrderTerms, status: OrderStatus) -> None:
-    order = Order(
+    order = order_from_terms(terms, status)
+    state.orders[order.id] = order
+    state.client_order_ids[order.client_order_id] = order.id
+    state.reserved_cash += terms.reserved_cash
+    if terms.reserved_qty:
+        state.position(terms.symbol).reserved_qty += terms.reserved_qty
+
+
+def order_from_terms(terms: OrderTerms, status: OrderStatus = OrderStatus.NEW) -> Order:
+    """A fresh order record with the given terms."""
+    return Order(
         id=terms.id,
         client_order_id=terms.client_order_id,
         account_id=terms.account_id,
@@ -381,11 +391,6 @@ def _add_order(state: AccountState, terms: OrderTerms, status: OrderStatus) -> N
         reserved_cash=terms.reserved_cash,
         reserved_qty=terms.reserved_qty,
     )
-    state.orders[order.id] = order
-    state.client_order_ids[order.client_order_id] = order.id
-    state.reserved_cash += terms.reserved_cash
-    if terms.reserved_qty:
-        state.position(terms.symbol).reserved_qty += terms.reserved_qty
 
 
 def _apply_fill(state: AccountState, fill: OrderFilled) -> None:

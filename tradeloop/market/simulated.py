@@ -13,7 +13,7 @@ from tradeloop.market.feed import TickSink
 
 
 class SimulatedFeed:
-    """Emits a trade then a quote for every asset, ticks_per_sec times a second."""
+    """Emits a quote then a trade for every asset, ticks_per_sec times a second."""
 
     name: str = "simulated"
 
@@ -61,5 +61,5 @@ class SimulatedFeed:
         now = self._clock()
         for walk in self._walks:
             trade, quote = walk.step(now)
+            await sink(quote)  # the quote first, so a triggered stop fills at the new bid or ask
             await sink(trade)
-            await sink(quote)

@@ -1,0 +1,221 @@
+"""The account actor: decides on a user's commands and applies every event to its account."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Mapping, Sequence
+from datetime import datetime
+from typing import TYPE_CHECKING, TypeVar, assert_never
+from uuid import UUID, uuid4
+
+from tradeloop.actors.base import Actor
+from tradeloop.actors.journal import Journal
+from tradeloop.actors.messages import (
+    AccountMessage,
+    BookEvents,
+    CancelOrder,
+    CloseSession,
+    Intent,
+    Pending,
+    PlaceOrder,
+    RecordEvents,
+    ReplaceOrder,
+    SubmitOrder,
+    SwapOrder,
+    WithdrawOrder,
+)
+from tradeloop.actors.prices import PriceBoard
+from tradeloop.core.accounts import (
+    AccountState,
+    accept_order,
+    apply_event,
+    hold_pending,
+    release_pending,
+    replacement_terms,
+    session_closed,
+)
+from tradeloop.core.events import AccountEvent, OrderCanceled
+from tradeloop.core.instruments import Asset
+from tradeloop.core.orders import OrderSide
+from tradeloop.core.sessions import session_end
+from tradeloop.core.working import WorkingOrder
+from tradeloop.errors import NotCancelable, NotReplaceable, Unavailable, UnknownSymbol
+
+if TYPE_CHECKING:
+    from tradeloop.actors.market import MarketActor
+
+T = TypeVar("T")
+EventListener = Callable[[AccountState, Sequence[AccountEvent]], None]
+
+
+def resolve(future: asyncio.Future[T], value: T) -> None:
+    """Answer a waiting caller unless it already gave up."""
+    if not future.done():
+        future.set_result(value)
+
+
+def reject(future: asyncio.Future[T], exc: BaseException) -> None:
+    if not future.done():
+        future.set_exception(exc)
+
+
+class AccountActor(Actor[AccountMessage]):
+    """Owns one account; the only writer of its state."""
+
+    def __init__(
+        self,
+        state: AccountState,
+        *,
+        markets: Mapping[str, MarketActor],
+        assets: Mapping[str, Asset],
+        board: PriceBoard,
+        journal: Journal,
+        clock: Callable[[], datetime],
+        listeners: Sequence[EventListener],
+        maxsize: int,
+    ) -> None:
+        super().__init__(f"account-{state.id}", maxsize)
+        self.state = state
+        self._markets = markets
+        self._assets = assets
+        self._board = board
+        self._journal = journal
+        self._clock = clock
+        self._listeners = listeners
+
+    async def handle(self, message: AccountMessage) -> None:
+        match message:
+            case PlaceOrder():
+                self._handle_place_order(message)
+            case CancelOrder():
+                self._handle_cancel_order(message)
+            case ReplaceOrder():
+                self._handle_replace_order(message)
+            case BookEvents():
+                self._handle_book_events(message)
+            case RecordEvents():
+                done = message.reply
+                self._record(message.events, None if done is None else lambda: resolve(done, None), reply=done)
+            case CloseSession():
+                self._record([session_closed(self.state, self._board.last_price, message.now)])
+            case _:
+                assert_never(message)
+
+    def failed(self, message: AccountMessage, exc: Exception) -> None:
+        match message:
+            case PlaceOrder() | CancelOrder() | ReplaceOrder():
+                reject(message.reply, exc)
+            case BookEvents(pending=Pending() as pending):
+                reject(pending.reply, exc)
+            case RecordEvents(reply=asyncio.Future() as reply):
+                reject(reply, exc)
+            case _:
+                pass
+
+    def _market(self, symbol: str) -> MarketActor:
+        market = self._markets.get(symbol)
+        if market is None:
+            raise UnknownSymbol(f"unknown symbol {symbol!r}")
+        if not market.has_room():
+            raise Unavailable(f"market {symbol} is overloaded, try again shortly")
+        return market
+
+    def _handle_place_order(self, message: PlaceOrder) -> None:
+        request = message.request
+        now = self._clock()
+        side_price = self._board.buy_price if request.side is OrderSide.BUY else self._board.sell_price
+        accepted = accept_order(
+            self.state,
+            request,
+            self._assets.get(request.symbol),
+            order_id=uuid4(),
+            reference_price=side_price(request.symbol),
+            now=now,
+            session_end=session_end(now),
+        )
+        market = self._market(request.symbol)
+        self._record([accepted])
+        order = self.state.orders[accepted.terms.id]
+        pending = Pending(intent=Intent.PLACE, order_id=order.id, reply=message.reply)
+        market.tell(SubmitOrder(order=WorkingOrder.from_order(order), pending=pending))
+
+    def _handle_cancel_order(self, message: CancelOrder) -> None:
+        order = self.state.order(message.order_id)
+        if not order.is_open:
+            raise NotCancelable(f"order is {order.status} and can no longer be canceled")
+        pending = Pending(intent=Intent.CANCEL, order_id=order.id, reply=message.reply)
+        self._market(order.symbol).tell(WithdrawOrder(account_id=self.state.id, pending=pending))
+
+    def _handle_replace_order(self, message: ReplaceOrder) -> None:
+        old = self.state.order(message.order_id)
+        now = self._clock()
+        side_price = self._board.buy_price if old.side is OrderSide.BUY else self._board.sell_price
+        terms = replacement_terms(
+            self.state,
+            old.id,
+            message.change,
+            new_id=uuid4(),
+            reference_price=side_price(old.symbol),
+            now=now,
+            session_end=session_end(now),
+        )
+        market = self._market(old.symbol)
+        hold_pending(self.state, terms)
+        pending = Pending(intent=Intent.REPLACE, order_id=old.id, reply=message.reply, held=terms)
+        market.tell(SwapOrder(account_id=self.state.id, replacement=terms, pending=pending))
+
+    def _handle_book_events(self, message: BookEvents) -> None:
+        events: list[AccountEvent] = list(message.events)
+        pending = message.pending
+        if pending is None:
+            self._record(events)
+            return
+        if pending.held is not None:
+            release_pending(self.state, pending.held)
+        if pending.intent is Intent.CANCEL and not events:
+            order = self.state.orders[pending.order_id]
+            if not order.is_open:
+                raise NotCancelable(f"order is {order.status} and can no longer be canceled")
+            # The market no longer works it and no fill is on its way: end it here.
+            events.append(
+                OrderCanceled(
+                    account_id=self.state.id, order_id=order.id, reason="canceled by client", timestamp=self._clock()
+                )
+            )
+        if pending.intent is Intent.REPLACE and not events:
+            order = self.state.orders[pending.order_id]
+            raise NotReplaceable(f"order is {order.status} and can no longer be replaced")
+        answer_id = pending.held.id if pending.held is not None else pending.order_id
+        self._record(events, lambda: resolve(pending.reply, self.state.orders[answer_id].copy()), reply=pending.reply)
+
+    def _record(
+        self,
+        events: Sequence[AccountEvent],
+        then: Callable[[], object] | None = None,
+        *,
+        reply: asyncio.Future[T] | None = None,
+    ) -> None:
+        """Apply events now and journal them; once committed, run `then` and tell listeners.
+
+        If the journal fails, `reply` (the caller waiting on `then`) is told so.
+        """
+        for event in events:
+            apply_event(self.state, event)
+        if not events:
+            if then is not None:
+                then()
+            return
+        committed = self._journal.write(self.state.id, events)
+
+        def on_commit(done: asyncio.Future[None]) -> None:
+            failure = Unavailable("journal write was cancelled") if done.cancelled() else done.exception()
+            if failure is not None:
+                if reply is not None:
+                    reject(reply, failure)
+                return
+            if then is not None:
+                then()
+            for listener in self._listeners:
+                listener(self.state, events)
+
+        committed.add_done_callback(on_commit)

@@ -1,0 +1,310 @@
+"""The engine: spawns and routes to the actors, runs the feed and the session clock."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import secrets
+from collections.abc import Awaitable, Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from decimal import Decimal
+from typing import Final, TypeVar
+from uuid import UUID, uuid4
+
+from tradeloop.actors.account import AccountActor, EventListener
+from tradeloop.actors.journal import Journal, MemoryJournal
+from tradeloop.actors.market import MarketActor
+from tradeloop.actors.messages import (
+    ApplyTick,
+    CancelOrder,
+    CloseSession,
+    ExpireOrders,
+    PlaceOrder,
+    ReplaceOrder,
+)
+from tradeloop.actors.prices import PriceBoard
+from tradeloop.core.accounts import AccountState, Valuation, open_account, valuation
+from tradeloop.core.events import AccountOpened
+from tradeloop.core.instruments import Asset
+from tradeloop.core.marketdata import Tick
+from tradeloop.core.money import HUNDRED, ZERO, quantize_qty_down
+from tradeloop.core.orders import Order, OrderRequest, OrderSide, OrderType, ReplaceRequest, TimeInForce
+from tradeloop.core.sessions import session_end
+from tradeloop.errors import InvalidField, NotFound, TradeloopError, Unauthorized, Unavailable
+from tradeloop.market.feed import Feed
+from tradeloop.security import hash_secret, new_key_id, new_secret, verify_secret
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+REPLY_TIMEOUT_S: Final = 10.0
+
+
+def utc_now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Credentials:
+    """A new account's key pair; the secret is shown once and never stored."""
+
+    account_id: UUID
+    key_id: str
+    secret_key: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class BulkResult:
+    """One line of a bulk cancel or close: the order made, or the error met."""
+
+    id: UUID | str
+    status: int
+    order: Order | None = None
+    error: TradeloopError | None = None
+
+
+class Engine:
+    """The running system: accounts, markets, the feed and the session clock."""
+
+    def __init__(
+        self,
+        *,
+        assets: Iterable[Asset],
+        journal: Journal | None = None,
+        feed: Feed | None = None,
+        clock: Callable[[], datetime] = utc_now,
+        queue_size: int = 10_000,
+    ) -> None:
+        self.assets = {asset.symbol: asset for asset in assets}
+        self.board = PriceBoard()
+        self.journal: Journal = journal or MemoryJournal()
+        self.clock = clock
+        self.listeners: list[EventListener] = []
+        self._feed = feed
+        self._queue_size = queue_size
+        self._accounts: dict[UUID, AccountActor] = {}
+        self._keys: dict[str, UUID] = {}
+        self._markets: dict[str, MarketActor] = {
+            symbol: MarketActor(symbol, accounts=self._accounts, board=self.board, clock=clock, maxsize=queue_size)
+            for symbol in self.assets
+        }
+        self._tasks: list[asyncio.Task[None]] = []
+        self.started = False
+
+    # -- lifecycle ------------------------------------------------------------
+
+    async def start(self) -> None:
+        loop = asyncio.get_running_loop()
+        for market in self._markets.values():
+            market.start()
+        for account in self._accounts.values():
+            account.start()
+        if self._feed is not None:
+            self._tasks.append(loop.create_task(self._feed.run(self.ingest), name=f"feed-{self._feed.name}"))
+        self._tasks.append(loop.create_task(self._run_sessions(), name="session-clock"))
+        self.started = True
+
+    async def stop(self) -> None:
+        """Stop the feed and the clock, then let every queue drain."""
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        self._tasks.clear()
+        for market in self._markets.values():
+            await market.stop()
+        for account in self._accounts.values():
+            await account.stop()
+        self.started = False
+
+    async def ingest(self, tick: Tick) -> None:
+        """Route a tick to its market; ticks for symbols we do not list are ignored."""
+        market = self._markets.get(tick.symbol)
+        if market is not None:
+            await market.send(ApplyTick(tick=tick))
+
+    async def _run_sessions(self) -> None:
+        while True:
+            now = self.clock()
+            end = session_end(now)
+            await asyncio.sleep(max((end - now).total_seconds(), 0.0))
+            await self.close_session(end)
+
+    async def close_session(self, end: datetime) -> None:
+        """End a session: expire day orders, record each account's closing equity."""
+        self.board.close_session()
+        for market in self._markets.values():
+            await market.send(ExpireOrders(now=end))
+        for account in self._accounts.values():
+            await account.send(CloseSession(now=end))
+
+    # -- accounts -------------------------------------------------------------
+
+    async def open_account(
+        self, cash: Decimal, *, key_id: str | None = None, secret_key: str | None = None
+    ) -> Credentials:
+        """Open an account with its first key pair; the event is journaled before return."""
+        if cash < ZERO:
+            raise InvalidField("cash", "must not be negative")
+        key_id = key_id or new_key_id()
+        if key_id in self._keys:
+            raise InvalidField("key_id", "already in use")
+        secret_key = secret_key or new_secret()
+        event = AccountOpened(
+            account_id=uuid4(),
+            account_number="PA" + "".join(secrets.choice("0123456789") for _ in range(10)),
+            key_id=key_id,
+            secret_hash=hash_secret(secret_key),
+            cash=cash,
+            created_at=self.clock(),
+        )
+        await self.journal.write(event.account_id, [event])
+        self._spawn(open_account(event))
+        return Credentials(account_id=event.account_id, key_id=key_id, secret_key=secret_key)
+
+    def _spawn(self, state: AccountState) -> AccountActor:
+        actor = AccountActor(
+            state,
+            markets=self._markets,
+            assets=self.assets,
+            board=self.board,
+            journal=self.journal,
+            clock=self.clock,
+            listeners=self.listeners,
+            maxsize=self._queue_size,
+        )
+        self._accounts[state.id] = actor
+        self._keys[state.key_id] = state.id
+        if self.started:
+            actor.start()
+        return actor
+
+    def authenticate(self, key_id: str, secret_key: str) -> AccountState:
+        """Raises: Unauthorized for an unknown key or a wrong secret."""
+        account_id = self._keys.get(key_id)
+        if account_id is not None:
+            state = self._accounts[account_id].state
+            if verify_secret(secret_key, state.secret_hash):
+                return state
+        else:
+            verify_secret(secret_key, hash_secret("", "0" * 32))  # same work either way
+        raise Unauthorized("request is not authorized")
+
+    def account(self, account_id: UUID) -> AccountState:
+        actor = self._accounts.get(account_id)
+        if actor is None:
+            raise NotFound("account not found")
+        return actor.state
+
+    def accounts(self) -> list[AccountState]:
+        return [actor.state for actor in self._accounts.values()]
+
+    def valuation(self, account_id: UUID) -> Valuation:
+        return valuation(self.account(account_id), self.board.last_price)
+
+    def market(self, symbol: str) -> MarketActor:
+        market = self._markets.get(symbol)
+        if market is None:
+            raise NotFound(f"asset not found for {symbol}")
+        return market
+
+    # -- orders ---------------------------------------------------------------
+
+    async def place_order(self, account_id: UUID, request: OrderRequest) -> Order:
+        reply = self._future()
+        self._actor(account_id).tell(PlaceOrder(request=request, reply=reply))
+        return await self._wait(reply)
+
+    async def cancel_order(self, account_id: UUID, order_id: UUID) -> Order:
+        reply = self._future()
+        self._actor(account_id).tell(CancelOrder(order_id=order_id, reply=reply))
+        return await self._wait(reply)
+
+    async def replace_order(self, account_id: UUID, order_id: UUID, change: ReplaceRequest) -> Order:
+        reply = self._future()
+        self._actor(account_id).tell(ReplaceOrder(order_id=order_id, change=change, reply=reply))
+        return await self._wait(reply)
+
+    async def cancel_all_orders(self, account_id: UUID) -> list[BulkResult]:
+        state = self.account(account_id)
+        open_ids = [order.id for order in state.orders.values() if order.is_open]
+        results = await asyncio.gather(*(self._bulk(oid, self.cancel_order(account_id, oid)) for oid in open_ids))
+        return list(results)
+
+    async def close_position(
+        self, account_id: UUID, symbol: str, *, qty: Decimal | None = None, percentage: Decimal | None = None
+    ) -> Order:
+        """Sell all or part of a position at market.
+
+        Raises:
+            NotFound: no position in the symbol. InvalidField: bad qty or percentage.
+        """
+        position = self.account(account_id).positions.get(symbol)
+        if position is None or not position.qty:
+            raise NotFound("position does not exist")
+        if qty is not None and percentage is not None:
+            raise InvalidField("qty", "give qty or percentage, not both")
+        amount = position.qty
+        if qty is not None:
+            if qty <= ZERO or qty > position.qty:
+                raise InvalidField("qty", f"must be above 0 and at most {position.qty}")
+            amount = qty
+        elif percentage is not None:
+            if not ZERO < percentage <= HUNDRED:
+                raise InvalidField("percentage", "must be above 0 and at most 100")
+            amount = quantize_qty_down(position.qty * percentage / HUNDRED)
+            if amount <= ZERO:
+                raise InvalidField("percentage", "leaves nothing to sell")
+        whole = amount == amount.to_integral_value()
+        request = OrderRequest(
+            symbol=symbol,
+            side=OrderSide.SELL,
+            type=OrderType.MARKET,
+            time_in_force=TimeInForce.GTC if whole else TimeInForce.DAY,
+            qty=amount,
+        )
+        return await self.place_order(account_id, request)
+
+    async def close_all_positions(self, account_id: UUID, *, cancel_orders: bool) -> list[BulkResult]:
+        if cancel_orders:
+            await self.cancel_all_orders(account_id)
+        symbols = [p.symbol for p in self.account(account_id).positions.values() if p.qty]
+        results = await asyncio.gather(*(self._bulk(s, self.close_position(account_id, s)) for s in symbols))
+        return list(results)
+
+    @staticmethod
+    async def _bulk(key: UUID | str, pending: Awaitable[Order]) -> BulkResult:
+        try:
+            order = await pending
+        except TradeloopError as exc:
+            return BulkResult(id=key, status=exc.status, error=exc)
+        return BulkResult(id=key, status=200, order=order)
+
+    def _actor(self, account_id: UUID) -> AccountActor:
+        actor = self._accounts.get(account_id)
+        if actor is None:
+            raise NotFound("account not found")
+        return actor
+
+    @staticmethod
+    def _future() -> asyncio.Future[Order]:
+        return asyncio.get_running_loop().create_future()
+
+    @staticmethod
+    async def _wait(reply: asyncio.Future[T]) -> T:
+        try:
+            return await asyncio.wait_for(asyncio.shield(reply), REPLY_TIMEOUT_S)
+        except asyncio.TimeoutError:
+            raise Unavailable("the engine did not answer in time; the request may still complete") from None
+
+
+def listen(engine: Engine, listener: EventListener) -> Callable[[], None]:
+    """Subscribe to committed account events; returns the unsubscribe function."""
+    engine.listeners.append(listener)
+    return lambda: engine.listeners.remove(listener)
+
+
+__all__: Sequence[str] = ("BulkResult", "Credentials", "Engine", "listen")

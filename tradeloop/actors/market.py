@@ -1,0 +1,112 @@
+"""The market actor: one per symbol; holds the book, applies ticks, decides fills."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from datetime import datetime
+from typing import TYPE_CHECKING, assert_never
+from uuid import UUID
+
+from tradeloop.actors.base import Actor
+from tradeloop.actors.messages import (
+    ApplyTick,
+    BookEvents,
+    ExpireOrders,
+    MarketMessage,
+    Pending,
+    SubmitOrder,
+    SwapOrder,
+    WithdrawOrder,
+)
+from tradeloop.actors.prices import PriceBoard
+from tradeloop.core.accounts import order_from_terms
+from tradeloop.core.book import OrderBook
+from tradeloop.core.events import OrderCanceled, OrderEvent, OrderReplaced
+from tradeloop.core.marketdata import Quote
+from tradeloop.core.working import WorkingOrder
+
+if TYPE_CHECKING:
+    from tradeloop.actors.account import AccountActor
+
+
+class MarketActor(Actor[MarketMessage]):
+    """Owns one symbol's order book; the only one to decide its fills."""
+
+    def __init__(
+        self,
+        symbol: str,
+        *,
+        accounts: Mapping[UUID, AccountActor],
+        board: PriceBoard,
+        clock: Callable[[], datetime],
+        maxsize: int,
+    ) -> None:
+        super().__init__(f"market-{symbol}", maxsize)
+        self.book = OrderBook(symbol)
+        self._accounts = accounts
+        self._board = board
+        self._clock = clock
+
+    async def handle(self, message: MarketMessage) -> None:
+        match message:
+            case ApplyTick(tick=tick):
+                top = self._board.top(tick.symbol)
+                if isinstance(tick, Quote):
+                    top.quote = tick
+                else:
+                    top.trade = tick
+                events = self.book.expire(tick.timestamp)
+                events.extend(self.book.on_tick(tick))
+                await self._route(events)
+            case SubmitOrder(order=order, pending=pending):
+                await self._route(self.book.add(order, self._clock()), pending, order.account_id)
+            case WithdrawOrder(account_id=account_id, pending=pending):
+                await self._handle_withdraw(account_id, pending)
+            case SwapOrder():
+                await self._handle_swap(message)
+            case ExpireOrders(now=now):
+                await self._route(self.book.expire(now))
+            case _:
+                assert_never(message)
+
+    async def _handle_withdraw(self, account_id: UUID, pending: Pending) -> None:
+        removed = self.book.remove(pending.order_id)
+        events: list[OrderEvent] = []
+        if removed is not None:
+            events.append(
+                OrderCanceled(
+                    account_id=account_id, order_id=removed.id, reason="canceled by client", timestamp=self._clock()
+                )
+            )
+        await self._route(events, pending, account_id)
+
+    async def _handle_swap(self, message: SwapOrder) -> None:
+        removed = self.book.remove(message.pending.order_id)
+        events: list[OrderEvent] = []
+        if removed is not None:
+            now = self._clock()
+            events.append(
+                OrderReplaced(
+                    account_id=message.account_id,
+                    order_id=removed.id,
+                    replacement=message.replacement,
+                    timestamp=now,
+                )
+            )
+            events.extend(self.book.add(WorkingOrder.from_order(order_from_terms(message.replacement)), now))
+        await self._route(events, message.pending, message.account_id)
+
+    async def _route(
+        self, events: Sequence[OrderEvent], pending: Pending | None = None, pending_account: UUID | None = None
+    ) -> None:
+        """Send each account its events in order; the requester always hears back."""
+        by_account: dict[UUID, list[OrderEvent]] = {}
+        if pending_account is not None:
+            by_account[pending_account] = []
+        for event in events:
+            by_account.setdefault(event.account_id, []).append(event)
+        for account_id, own in by_account.items():
+            actor = self._accounts.get(account_id)
+            if actor is not None:
+                answer = pending if account_id == pending_account else None
+                await actor.send(BookEvents(events=tuple(own), pending=answer))

@@ -1,0 +1,115 @@
+"""Messages between the HTTP edge, account actors and market actors."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from uuid import UUID
+
+from tradeloop.core.events import AccountEvent, OrderEvent, OrderTerms
+from tradeloop.core.marketdata import Tick
+from tradeloop.core.orders import Order, OrderRequest, ReplaceRequest
+from tradeloop.core.working import WorkingOrder
+
+OrderReply = asyncio.Future[Order]
+
+
+# -- to an account actor --------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PlaceOrder:
+    request: OrderRequest
+    reply: OrderReply
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CancelOrder:
+    order_id: UUID
+    reply: OrderReply
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ReplaceOrder:
+    order_id: UUID
+    change: ReplaceRequest
+    reply: OrderReply
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RecordEvents:
+    """Events decided elsewhere (admin, session close) for the account to journal and apply."""
+
+    events: tuple[AccountEvent, ...]
+    reply: asyncio.Future[None] | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CloseSession:
+    now: datetime
+
+
+class Intent(StrEnum):
+    """Which client request a market answer completes."""
+
+    PLACE = "place"
+    CANCEL = "cancel"
+    REPLACE = "replace"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Pending:
+    """A client request waiting on the market: what to answer, and what to release."""
+
+    intent: Intent
+    order_id: UUID
+    reply: OrderReply
+    held: OrderTerms | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class BookEvents:
+    """What a market actor decided for one account, possibly answering a request."""
+
+    events: tuple[OrderEvent, ...]
+    pending: Pending | None = None
+
+
+AccountMessage = PlaceOrder | CancelOrder | ReplaceOrder | RecordEvents | CloseSession | BookEvents
+
+
+# -- to a market actor ----------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SubmitOrder:
+    order: WorkingOrder
+    pending: Pending | None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class WithdrawOrder:
+    account_id: UUID
+    pending: Pending
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SwapOrder:
+    account_id: UUID
+    replacement: OrderTerms
+    pending: Pending
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ApplyTick:
+    tick: Tick
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ExpireOrders:
+    now: datetime
+
+
+MarketMessage = SubmitOrder | WithdrawOrder | SwapOrder | ApplyTick | ExpireOrders
