@@ -11,6 +11,7 @@
     │   ├── AccountDisabled             403 40310001
     │   └── AdminLockedOut              403 40310002
     ├── NotFound                        404 40410000
+    ├── MethodNotAllowed                405 40510000
     ├── PayloadTooLarge                 413 41310000
     ├── Unprocessable                   422 40010001
     │   ├── InvalidField                422 40010001 (names the field)
@@ -100,6 +101,13 @@ class NotFound(TradeloopError):
     status = 404
     title = "Not Found"
     slug = "not-found"
+
+
+class MethodNotAllowed(TradeloopError):
+    code = 40510000
+    status = 405
+    title = "Method Not Allowed"
+    slug = "method-not-allowed"
 
 
 class PayloadTooLarge(TradeloopError):

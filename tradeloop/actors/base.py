@@ -41,6 +41,10 @@ class Actor(Generic[M]):
         """Enqueue, waiting for room: back-pressure for actor-to-actor traffic."""
         await self._queue.put(message)
 
+    async def idle(self) -> None:
+        """Wait until every message enqueued so far has been handled."""
+        await self._queue.join()
+
     @property
     def backlog(self) -> int:
         return self._queue.qsize()

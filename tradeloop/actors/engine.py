@@ -126,6 +126,16 @@ class Engine:
         if market is not None:
             await market.send(ApplyTick(tick=tick))
 
+    async def quiesce(self) -> None:
+        """Wait until every actor has handled everything sent so far (and replies went out)."""
+        actors: list[MarketActor | AccountActor] = [*self._markets.values(), *self._accounts.values()]
+        while True:
+            for actor in actors:
+                await actor.idle()
+            await asyncio.sleep(0)
+            if not any(actor.backlog for actor in actors):
+                return
+
     async def _run_sessions(self) -> None:
         while True:
             now = self.clock()

@@ -1,0 +1,32 @@
+from __future__ import annotations
+
+from aiohttp import web
+from aiohttp.test_utils import TestClient
+
+
+async def test_healthz_answers_ok(client: TestClient[web.Request, web.Application]) -> None:
+    response = await client.get("/healthz")
+    assert response.status == 200
+    assert await response.json() == {"status": "ok"}
+
+
+async def test_readyz_answers_ready_once_started(client: TestClient[web.Request, web.Application]) -> None:
+    response = await client.get("/readyz")
+    assert response.status == 200
+
+
+async def test_v2_without_keys_is_401_with_alpaca_and_problem_fields(
+    client: TestClient[web.Request, web.Application],
+) -> None:
+    response = await client.get("/v2/account")
+    assert response.status == 401
+    body = await response.json()
+    assert body["code"] == 40110000
+    assert body["status"] == 401 and body["title"] == "Unauthorized"
+    assert "message" in body and "detail" in body and "type" in body
+
+
+async def test_unknown_route_is_404_problem(client: TestClient[web.Request, web.Application]) -> None:
+    response = await client.get("/nope")
+    assert response.status == 404
+    assert (await response.json())["code"] == 40410000

@@ -1,0 +1,34 @@
+"""One place that teaches orjson and msgpack about Decimal, UUID, datetime and enums."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+from uuid import UUID
+
+import orjson
+
+from tradeloop.core.money import fmt
+
+
+def json_default(value: Any) -> Any:
+    """orjson's `default=` hook: money as strings, never floats."""
+    if isinstance(value, Decimal):
+        return fmt(value)
+    raise TypeError(f"cannot serialize {type(value).__name__}")
+
+
+def dumps(value: Any) -> bytes:
+    return orjson.dumps(value, default=json_default, option=orjson.OPT_NAIVE_UTC | orjson.OPT_UTC_Z)
+
+
+def rfc3339(value: datetime | None) -> str | None:
+    """RFC 3339 UTC with microseconds and a Z, as Alpaca sends timestamps."""
+    if value is None:
+        return None
+    return value.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def uuid_str(value: UUID | None) -> str | None:
+    return None if value is None else str(value)

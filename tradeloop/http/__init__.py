@@ -1,0 +1,1 @@
+"""The aiohttp edge: routes, schemas, authentication, error rendering, streams."""

@@ -1,0 +1,37 @@
+"""The aiohttp application: middlewares, routes and the engine's lifetime."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+from aiohttp import web
+
+from tradeloop.actors.engine import Engine
+from tradeloop.config import Settings
+from tradeloop.http import admin, assets, marketdata, orders, portfolio, system
+from tradeloop.http.admin_sessions import AdminGate
+from tradeloop.http.auth import auth_middleware
+from tradeloop.http.keys import ADMIN, ENGINE, SETTINGS
+from tradeloop.http.problems import error_middleware
+
+
+def create_app(engine: Engine, settings: Settings, admin_gate: AdminGate) -> web.Application:
+    """Build the application around a ready (not yet started) engine."""
+    app = web.Application(
+        middlewares=[error_middleware, auth_middleware],
+        client_max_size=settings.max_body_bytes,
+    )
+    app[ENGINE] = engine
+    app[SETTINGS] = settings
+    app[ADMIN] = admin_gate
+    for module in (system, orders, portfolio, assets, marketdata, admin):
+        app.add_routes(module.routes)
+    app.cleanup_ctx.append(_engine_lifetime)
+    return app
+
+
+async def _engine_lifetime(app: web.Application) -> AsyncIterator[None]:
+    engine = app[ENGINE]
+    await engine.start()
+    yield
+    await engine.stop()

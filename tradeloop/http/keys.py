@@ -1,0 +1,17 @@
+"""Typed application and request keys."""
+
+from __future__ import annotations
+
+from typing import Final
+
+from aiohttp import web
+
+from tradeloop.actors.engine import Engine
+from tradeloop.config import Settings
+from tradeloop.http.admin_sessions import AdminGate
+
+ENGINE: Final = web.AppKey("engine", Engine)
+SETTINGS: Final = web.AppKey("settings", Settings)
+ADMIN: Final = web.AppKey("admin", AdminGate)
+ACCOUNT_ID: Final = "tradeloop.account_id"
+"""Request key under which the authentication middleware stores the caller's account id."""

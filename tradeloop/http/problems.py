@@ -1,0 +1,82 @@
+"""The one renderer of errors: Alpaca's code and message plus RFC 9457 problem fields."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from aiohttp import web
+from aiohttp.typedefs import Handler
+from pydantic import ValidationError
+
+from tradeloop.codec import dumps
+from tradeloop.errors import (
+    BadRequest,
+    InvalidField,
+    NotFound,
+    PayloadTooLarge,
+    TradeloopError,
+    MethodNotAllowed,
+)
+
+log = logging.getLogger(__name__)
+
+def problem_body(exc: TradeloopError, instance: str) -> dict[str, Any]:
+    """The JSON body of an error, understood by Alpaca clients and RFC 9457 clients alike."""
+    body: dict[str, Any] = {
+        "code": exc.code,
+        "message": exc.message,
+        "type": f"https://tradeloop.dev/problems/{exc.slug}",
+        "title": exc.title,
+        "status": exc.status,
+        "detail": exc.message,
+        "instance": instance,
+    }
+    body.update(exc.extra)
+    return body
+
+
+def render(exc: TradeloopError, request: web.Request) -> web.Response:
+    """Render an error; code, status and title are class attributes, so subclasses inherit them."""
+    return web.Response(
+        body=dumps(problem_body(exc, request.path)),
+        status=exc.status,
+        content_type="application/problem+json",
+    )
+
+
+def from_validation(exc: ValidationError) -> TradeloopError:
+    """Turn pydantic's first complaint into an error naming the field."""
+    first = exc.errors()[0]
+    field = ".".join(str(part) for part in first.get("loc", ())) or "body"
+    if first.get("type") == "extra_forbidden":
+        return InvalidField(field, "unknown field")
+    if first.get("type") == "missing":
+        return InvalidField(field, "is required")
+    return InvalidField(field, str(first.get("msg", "invalid value")))
+
+
+@web.middleware
+async def error_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Render every failure; an unknown exception becomes a 500 that reveals nothing."""
+    try:
+        return await handler(request)
+    except TradeloopError as exc:
+        return render(exc, request)
+    except ValidationError as exc:
+        return render(from_validation(exc), request)
+    except web.HTTPRequestEntityTooLarge:
+        return render(PayloadTooLarge("request body is too large"), request)
+    except web.HTTPNotFound:
+        return render(NotFound("endpoint not found"), request)
+    except web.HTTPMethodNotAllowed as exc:
+        response = render(MethodNotAllowed(f"method {request.method} is not allowed here"), request)
+        response.headers["Allow"] = ",".join(sorted(exc.allowed_methods))
+        return response
+    except web.HTTPException as exc:
+        if exc.status >= 400:
+            return render(BadRequest(exc.reason), request) if exc.status == 400 else exc
+        raise
+    except Exception:
+        log.exception("unhandled error on %s %s", request.method, request.path)
+        return render(TradeloopError(), request)
