@@ -1,0 +1,174 @@
+"""The journal writer and recovery: group commit, hash chain, torn tails, corruption."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from datetime import datetime, timezone
+from decimal import Decimal
+from pathlib import Path
+from uuid import UUID, uuid4
+
+import pytest
+
+from tradeloop.core.accounts import accept_order, apply_event, open_account
+from tradeloop.core.events import AccountOpened, OrderFilled
+from tradeloop.core.instruments import ASSETS_BY_SYMBOL
+from tradeloop.core.orders import OrderRequest, OrderSide, OrderType, TimeInForce
+from tradeloop.snapshots.codec import encode
+from tradeloop.snapshots.journal import JournalWriter
+from tradeloop.snapshots.recovery import CorruptData, recover
+
+NOW = datetime(2026, 1, 5, 15, 0, tzinfo=timezone.utc)
+
+
+def opened(account_id: UUID, cash: str = "1000") -> AccountOpened:
+    return AccountOpened(
+        account_id=account_id,
+        account_number="PA0000000001",
+        key_id="PKTEST",
+        secret_hash="sha256$x$y",
+        cash=Decimal(cash),
+        created_at=NOW,
+    )
+
+
+async def write_history(path: Path, accounts: int = 3, orders: int = 5) -> JournalWriter:
+    """Open accounts, place and fill orders; return the (closed) writer."""
+    writer = JournalWriter(path)
+    await writer.open()
+    for _ in range(accounts):
+        account_id = uuid4()
+        event = opened(account_id)
+        state = open_account(event)
+        await writer.write(account_id, [event])
+        for _ in range(orders):
+            accepted = accept_order(
+                state,
+                OrderRequest(symbol="AAPL", side=OrderSide.BUY, type=OrderType.MARKET, time_in_force=TimeInForce.DAY, qty=Decimal(1)),
+                ASSETS_BY_SYMBOL["AAPL"],
+                order_id=uuid4(),
+                reference_price=Decimal("100"),
+                now=NOW,
+                session_end=NOW,
+            )
+            apply_event(state, accepted)
+            fill = OrderFilled(
+                account_id=account_id,
+                order_id=accepted.terms.id,
+                fill_id=uuid4(),
+                symbol="AAPL",
+                side=OrderSide.BUY,
+                qty=Decimal(1),
+                price=Decimal("100.01"),
+                cash=Decimal("100.01"),
+                order_done=True,
+                timestamp=NOW,
+            )
+            apply_event(state, fill)
+            writer.write(account_id, [accepted])
+            writer.write(account_id, [fill])
+    await writer.close()
+    return writer
+
+
+async def test_committed_history_replays_to_the_same_state(tmp_path: Path) -> None:
+    path = tmp_path / "tradeloop.db"
+    await write_history(path)
+    recovered = recover(path)
+    assert len(recovered.accounts) == 3
+    for state in recovered.accounts.values():
+        assert state.cash == Decimal("1000") - 5 * Decimal("100.01")
+        assert state.positions["AAPL"].qty == 5
+        assert all(order.status == "filled" for order in state.orders.values())
+    assert recovered.last_seq == 3 * 11
+
+
+async def test_group_commit_resolves_every_writer(tmp_path: Path) -> None:
+    writer = JournalWriter(tmp_path / "db.sqlite")
+    await writer.open()
+    account_id = uuid4()
+    futures = [writer.write(account_id, [opened(account_id)]) for _ in range(200)]
+    await asyncio.gather(*futures)
+    await writer.close()
+    db = sqlite3.connect(tmp_path / "db.sqlite")
+    assert db.execute("SELECT COUNT(*) FROM journal").fetchone() == (200,)
+
+
+async def test_fills_land_in_the_history_table(tmp_path: Path) -> None:
+    path = tmp_path / "db.sqlite"
+    await write_history(path, accounts=1, orders=4)
+    db = sqlite3.connect(path)
+    assert db.execute("SELECT COUNT(*), MIN(price) FROM fills").fetchone() == (4, "100.01")
+
+
+async def test_torn_last_record_is_discarded(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    path = tmp_path / "db.sqlite"
+    await write_history(path, accounts=1, orders=2)
+    db = sqlite3.connect(path)
+    (last,) = db.execute("SELECT MAX(seq) FROM journal").fetchone()
+    db.execute("UPDATE journal SET payload = substr(payload, 1, 10) WHERE seq = ?", (last,))
+    db.commit()
+    db.close()
+    recovered = recover(path)
+    assert recovered.discarded_tail
+    assert recovered.last_seq == last - 1
+    state = next(iter(recovered.accounts.values()))
+    assert state.positions["AAPL"].qty == 1  # the second fill was the torn record
+    assert "torn" in caplog.text
+
+
+async def test_damage_in_the_middle_stops_start_up_naming_file_and_position(tmp_path: Path) -> None:
+    path = tmp_path / "db.sqlite"
+    await write_history(path, accounts=1, orders=3)
+    db = sqlite3.connect(path)
+    db.execute("UPDATE journal SET payload = ? WHERE seq = 3", (encode(["garbage"]),))
+    db.commit()
+    db.close()
+    with pytest.raises(CorruptData) as caught:
+        recover(path)
+    assert str(path) in str(caught.value)
+    assert "corrupt" in str(caught.value)
+    assert caught.value.position == 3
+
+
+async def test_missing_record_in_the_middle_is_corruption(tmp_path: Path) -> None:
+    path = tmp_path / "db.sqlite"
+    await write_history(path, accounts=1, orders=3)
+    db = sqlite3.connect(path)
+    db.execute("DELETE FROM journal WHERE seq = 2")
+    db.commit()
+    db.close()
+    with pytest.raises(CorruptData, match="missing"):
+        recover(path)
+
+
+async def test_snapshot_plus_replay_equals_journal_only_replay(tmp_path: Path) -> None:
+    path = tmp_path / "db.sqlite"
+    await write_history(path, accounts=2, orders=3)
+    full = recover(path, use_snapshots=False)
+    writer = JournalWriter(path, last_seq=full.last_seq, last_hash=full.last_hash)
+    await writer.open()
+    for account_id, state in full.accounts.items():
+        writer.last_seq_by_account[account_id] = full.last_seq
+        await writer.snapshot(account_id, encode(state), NOW)
+    await writer.close()
+    from_snapshot = recover(path)
+    assert from_snapshot.replayed_records == 0
+    assert from_snapshot.accounts == full.accounts
+
+
+async def test_damaged_snapshot_is_corruption(tmp_path: Path) -> None:
+    path = tmp_path / "db.sqlite"
+    await write_history(path, accounts=1, orders=1)
+    state = next(iter(recover(path).accounts.values()))
+    writer = JournalWriter(path)
+    await writer.open()
+    await writer.snapshot(state.id, encode(state), NOW)
+    await writer.close()
+    db = sqlite3.connect(path)
+    db.execute("UPDATE snapshots SET crc = crc + 1")
+    db.commit()
+    db.close()
+    with pytest.raises(CorruptData, match="snapshot"):
+        recover(path)

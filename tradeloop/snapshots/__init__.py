@@ -1,0 +1,1 @@
+"""Persistence: the event journal, account snapshots and history tables in SQLite."""

@@ -1,0 +1,39 @@
+"""The SQLite schema of the data directory's database."""
+
+from __future__ import annotations
+
+from typing import Final
+
+SCHEMA: Final = """
+CREATE TABLE IF NOT EXISTS journal (
+    seq        INTEGER PRIMARY KEY,
+    account_id BLOB    NOT NULL,
+    payload    BLOB    NOT NULL,
+    crc        INTEGER NOT NULL,
+    hash       BLOB    NOT NULL
+);
+CREATE TABLE IF NOT EXISTS snapshots (
+    account_id BLOB    PRIMARY KEY,
+    seq        INTEGER NOT NULL,
+    payload    BLOB    NOT NULL,
+    crc        INTEGER NOT NULL,
+    taken_at   TEXT    NOT NULL
+);
+CREATE TABLE IF NOT EXISTS meta (
+    key   TEXT PRIMARY KEY,
+    value BLOB NOT NULL
+);
+CREATE TABLE IF NOT EXISTS fills (
+    fill_id    TEXT PRIMARY KEY,
+    account_id TEXT NOT NULL,
+    order_id   TEXT NOT NULL,
+    symbol     TEXT NOT NULL,
+    side       TEXT NOT NULL,
+    qty        TEXT NOT NULL,
+    price      TEXT NOT NULL,
+    cash       TEXT NOT NULL,
+    timestamp  TEXT NOT NULL,
+    seq        INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS fills_by_account ON fills (account_id, timestamp);
+"""
