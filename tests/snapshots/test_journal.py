@@ -172,3 +172,27 @@ async def test_damaged_snapshot_is_corruption(tmp_path: Path) -> None:
     db.close()
     with pytest.raises(CorruptData, match="snapshot"):
         recover(path)
+
+
+async def test_compaction_keeps_state_and_chain(tmp_path: Path) -> None:
+    path = tmp_path / "db.sqlite"
+    await write_history(path, accounts=2, orders=3)
+    full = recover(path, use_snapshots=False)
+    writer = JournalWriter(path, last_seq=full.last_seq, last_hash=full.last_hash)
+    await writer.open()
+    for account_id, state in full.accounts.items():
+        writer.last_seq_by_account[account_id] = full.last_seq
+        writer.snapshot(account_id, encode(state), NOW)
+    await writer.compact(len(full.accounts))
+    extra = uuid4()
+    await writer.write(extra, [opened(extra, "5")])
+    await writer.close()
+    db = sqlite3.connect(path)
+    assert db.execute("SELECT COUNT(*) FROM journal").fetchone() == (1,)
+    from tradeloop.snapshots.recovery import verify_chain
+
+    report = verify_chain(db)
+    assert report.ok and report.records == 1 and report.last_seq == full.last_seq + 1
+    after = recover(path)
+    assert {k: v for k, v in after.accounts.items() if k != extra} == full.accounts
+    assert after.accounts[extra].cash == Decimal(5)

@@ -29,6 +29,8 @@ from tradeloop.snapshots.schema import SCHEMA
 log = logging.getLogger(__name__)
 
 GENESIS: Final = b"\x00" * 32
+ANCHOR_KEY: Final = "chain_anchor"
+"""meta row: the position and hash of the last record removed by compaction."""
 
 
 class Fsync(StrEnum):
@@ -49,6 +51,7 @@ class _Batch:
     fills: list[tuple[str, str, str, str, str, str, str, str, str, int]] = field(default_factory=list)
     snapshots: list[tuple[bytes, int, bytes, int, str]] = field(default_factory=list)
     waiters: list[asyncio.Future[None]] = field(default_factory=list)
+    compact_for_accounts: int | None = None
 
 
 class JournalWriter:
@@ -126,6 +129,14 @@ class JournalWriter:
         self._wakeup.set()
         return done
 
+    def compact(self, account_count: int) -> asyncio.Future[None]:
+        """Drop journal records every account's snapshot already covers (after queued snapshots commit)."""
+        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._batch.compact_for_accounts = account_count
+        self._batch.waiters.append(done)
+        self._wakeup.set()
+        return done
+
     async def _run(self) -> None:
         assert self._db is not None
         db = self._db
@@ -172,7 +183,27 @@ async def _commit(db: aiosqlite.Connection, batch: _Batch) -> None:
             "INSERT OR REPLACE INTO snapshots (account_id, seq, payload, crc, taken_at) VALUES (?, ?, ?, ?, ?)",
             batch.snapshots,
         )
+    if batch.compact_for_accounts is not None:
+        await _compact(db, batch.compact_for_accounts)
     await db.commit()
+
+
+async def _compact(db: aiosqlite.Connection, account_count: int) -> None:
+    """Remove records below the oldest snapshot, keeping the chain's anchor in `meta`."""
+    async with db.execute("SELECT COUNT(*), COALESCE(MIN(seq), 0) FROM snapshots") as cursor:
+        row = await cursor.fetchone()
+    assert row is not None
+    snapshots, oldest = row
+    if snapshots < account_count or oldest <= 0:
+        return
+    async with db.execute("SELECT hash FROM journal WHERE seq = ?", (oldest,)) as cursor:
+        found = await cursor.fetchone()
+    if found is None:
+        return  # already compacted up to here
+    await db.execute("DELETE FROM journal WHERE seq <= ?", (oldest,))
+    await db.execute(
+        "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (ANCHOR_KEY, oldest.to_bytes(8, "big") + found[0])
+    )
 
 
 def _fill_row(fill: OrderFilled, seq: int) -> tuple[str, str, str, str, str, str, str, str, str, int]:

@@ -13,12 +13,9 @@ from uuid import UUID
 from tradeloop.core.accounts import AccountState, apply_event, open_account
 from tradeloop.core.events import AccountEvent, AccountOpened
 from tradeloop.snapshots.codec import DecodeError, decode
-from tradeloop.snapshots.journal import GENESIS, chain_hash
+from tradeloop.snapshots.journal import ANCHOR_KEY, GENESIS, chain_hash
 
 log = logging.getLogger(__name__)
-
-ANCHOR_KEY: Final = "chain_anchor"
-"""meta row: the (seq, hash) of the last record removed by compaction."""
 
 _FETCH: Final = 20_000
 
@@ -98,13 +95,7 @@ def _replay(db: sqlite3.Connection, path: Path, result: Recovered, covered: dict
     while rows := cursor.fetchmany(_FETCH):
         for seq, account_blob, payload, crc, stored_hash in rows:
             expected += 1
-            problem = None
-            if seq != expected:
-                problem = f"expected position {expected}, found {seq} (a record is missing)"
-            elif zlib.crc32(payload) != crc:
-                problem = "checksum mismatch"
-            elif chain_hash(previous, seq, account_blob, payload) != stored_hash:
-                problem = "hash chain broken"
+            problem = check_record(previous, expected, seq, account_blob, payload, crc, stored_hash)
             if problem is not None:
                 if seq == last_seq:
                     log.warning("%s: discarding torn last journal record %d (%s); it was never acknowledged", path, seq, problem)
@@ -126,6 +117,50 @@ def _replay(db: sqlite3.Connection, path: Path, result: Recovered, covered: dict
             result.replayed_records += 1
     if result.last_seq == 0 and anchor_seq:
         result.last_seq, result.last_hash = anchor_seq, previous
+
+
+def check_record(
+    previous: bytes, expected: int, seq: int, account_blob: bytes, payload: bytes, crc: int, stored_hash: bytes
+) -> str | None:
+    """What is wrong with one journal record, or None."""
+    if seq != expected:
+        return f"expected position {expected}, found {seq} (a record is missing)"
+    if zlib.crc32(payload) != crc:
+        return "checksum mismatch"
+    if chain_hash(previous, seq, account_blob, payload) != stored_hash:
+        return "hash chain broken"
+    return None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ChainReport:
+    """The outcome of walking the journal's hash chain."""
+
+    ok: bool
+    records: int
+    first_seq: int
+    last_seq: int
+    problem: str | None = None
+    problem_seq: int | None = None
+
+
+def verify_chain(db: sqlite3.Connection) -> ChainReport:
+    """Walk every journal record from the compaction anchor and check checksum and chain."""
+    anchor_seq, previous = read_anchor(db)
+    expected = anchor_seq
+    records = 0
+    cursor = db.execute("SELECT seq, account_id, payload, crc, hash FROM journal WHERE seq > ? ORDER BY seq", (anchor_seq,))
+    while rows := cursor.fetchmany(_FETCH):
+        for seq, account_blob, payload, crc, stored_hash in rows:
+            expected += 1
+            problem = check_record(previous, expected, seq, account_blob, payload, crc, stored_hash)
+            if problem is not None:
+                return ChainReport(
+                    ok=False, records=records, first_seq=anchor_seq + 1, last_seq=seq - 1, problem=problem, problem_seq=seq
+                )
+            previous = stored_hash
+            records += 1
+    return ChainReport(ok=True, records=records, first_seq=anchor_seq + 1, last_seq=expected)
 
 
 def _apply(result: Recovered, account_id: UUID, events: list[AccountEvent]) -> None:
