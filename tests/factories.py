@@ -8,6 +8,7 @@ from typing import Any, Final
 
 import pyotp
 from aiohttp import web
+from aiohttp.test_utils import TestClient
 
 from tradeloop.actors.engine import Credentials, Engine
 from tradeloop.config import MarketMode, Settings
@@ -16,6 +17,7 @@ from tradeloop.http.admin_sessions import AdminGate
 from tradeloop.http.app import create_app
 from tradeloop.market.manual import admin_ticks
 
+HttpClient = TestClient[web.Request, web.Application]
 ADMIN_KEY: Final = "test-admin-key-0123456789"
 TOTP_SECRET: Final = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
 
@@ -75,3 +77,52 @@ async def set_price(
 def totp_code(offset_steps: int = 0) -> str:
     totp = pyotp.TOTP(TOTP_SECRET)
     return totp.at(utc_now(), offset_steps)
+
+
+def order_body(
+    symbol: str = "AAPL",
+    qty: str | None = "10",
+    side: str = "buy",
+    type: str = "market",
+    time_in_force: str = "day",
+    **extra: Any,
+) -> dict[str, Any]:
+    """A POST /v2/orders body; None values are left out, as alpaca-py leaves them out."""
+    body: dict[str, Any] = {"symbol": symbol, "qty": qty, "side": side, "type": type, "time_in_force": time_in_force}
+    body.update(extra)
+    return {key: value for key, value in body.items() if value is not None}
+
+
+def limit_body(limit_price: str, **overrides: Any) -> dict[str, Any]:
+    """A limit order body."""
+    return order_body(**{"type": "limit", "limit_price": limit_price, **overrides})
+
+
+async def place(client: HttpClient, headers: dict[str, str], body: dict[str, Any], status: int = 200) -> dict[str, Any]:
+    """POST an order and check the status; returns the JSON answer."""
+    response = await client.post("/v2/orders", json=body, headers=headers)
+    payload: dict[str, Any] = await response.json()
+    assert response.status == status, payload
+    return payload
+
+
+async def fetch_order(client: HttpClient, headers: dict[str, str], order_id: str) -> dict[str, Any]:
+    """GET one order, which must exist."""
+    response = await client.get(f"/v2/orders/{order_id}", headers=headers)
+    assert response.status == 200
+    payload: dict[str, Any] = await response.json()
+    return payload
+
+
+async def all_orders(client: HttpClient, headers: dict[str, str]) -> list[dict[str, Any]]:
+    """GET every order of the account, open or closed."""
+    response = await client.get("/v2/orders", params={"status": "all"}, headers=headers)
+    assert response.status == 200
+    payload: list[dict[str, Any]] = await response.json()
+    return payload
+
+
+async def buying_power(client: HttpClient, headers: dict[str, str]) -> Decimal:
+    """The account's buying power as GET /v2/account reports it."""
+    response = await client.get("/v2/account", headers=headers)
+    return Decimal((await response.json())["buying_power"])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Final
+from uuid import UUID
 
 from aiohttp import web
 
@@ -13,5 +14,5 @@ from tradeloop.http.admin_sessions import AdminGate
 ENGINE: Final = web.AppKey("engine", Engine)
 SETTINGS: Final = web.AppKey("settings", Settings)
 ADMIN: Final = web.AppKey("admin", AdminGate)
-ACCOUNT_ID: Final = "tradeloop.account_id"
+ACCOUNT_ID: Final = web.RequestKey("account_id", UUID)
 """Request key under which the authentication middleware stores the caller's account id."""

@@ -1,7 +1,109 @@
-"""Routes: orders."""
+"""Routes: orders — place, list, look up, replace and cancel (Alpaca v2 /v2/orders)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from uuid import UUID
+
 from aiohttp import web
 
+from tradeloop.actors.engine import BulkResult
+from tradeloop.core.orders import Order
+from tradeloop.errors import NotFound
+from tradeloop.http.auth import account_id
+from tradeloop.http.bodies import read_model, read_query
+from tradeloop.http.keys import ENGINE
+from tradeloop.http.problems import problem_body
+from tradeloop.http.schemas import ByClientOrderIdQuery, OrdersQuery, PlaceOrderBody, ReplaceOrderBody
+from tradeloop.http.wire import JsonDict, json_response, order_json
+
 routes = web.RouteTableDef()
+
+
+def _order_id(request: web.Request) -> UUID:
+    """The path's order id; one that is not a UUID names no order (404)."""
+    try:
+        return UUID(request.match_info["order_id"])
+    except ValueError:
+        raise NotFound("order not found") from None
+
+
+def select_orders(orders: Iterable[Order], query: OrdersQuery) -> list[Order]:
+    """Filter by status, time, side and symbol; sort by submission time; keep `limit`."""
+    chosen: list[tuple[int, Order]] = []
+    for index, order in enumerate(orders):
+        if query.status == "open" and not order.is_open or query.status == "closed" and order.is_open:
+            continue
+        if query.after is not None and order.created_at <= query.after:
+            continue
+        if query.until is not None and order.created_at > query.until:
+            continue
+        if query.side is not None and order.side is not query.side:
+            continue
+        if query.symbols is not None and order.symbol not in query.symbols:
+            continue
+        chosen.append((index, order))
+    chosen.sort(key=lambda pair: (pair[1].created_at, pair[0]), reverse=query.direction == "desc")
+    return [order for _, order in chosen[: query.limit]]
+
+
+def bulk_line(result: BulkResult, instance: str) -> JsonDict:
+    """One line of a 207 answer: the order made, or the error met, under `body`."""
+    body = order_json(result.order) if result.order is not None else None
+    if result.error is not None:
+        body = problem_body(result.error, instance)
+    return {"id": str(result.id), "status": result.status, "body": body}
+
+
+@routes.post("/v2/orders")
+async def place_order(request: web.Request) -> web.Response:
+    """Place an order; the answer shows it after the market's first look (maybe filled)."""
+    body = await read_model(request, PlaceOrderBody)
+    order = await request.app[ENGINE].place_order(account_id(request), body.to_request())
+    return json_response(order_json(order))
+
+
+@routes.get("/v2/orders")
+async def list_orders(request: web.Request) -> web.Response:
+    query = read_query(request, OrdersQuery)
+    state = request.app[ENGINE].account(account_id(request))
+    return json_response([order_json(order) for order in select_orders(state.orders.values(), query)])
+
+
+@routes.get("/v2/orders:by_client_order_id")
+async def get_order_by_client_order_id(request: web.Request) -> web.Response:
+    query = read_query(request, ByClientOrderIdQuery)
+    state = request.app[ENGINE].account(account_id(request))
+    found = state.client_order_ids.get(query.client_order_id)
+    if found is None:
+        raise NotFound("order not found")
+    return json_response(order_json(state.order(found)))
+
+
+@routes.get("/v2/orders/{order_id}")
+async def get_order(request: web.Request) -> web.Response:
+    state = request.app[ENGINE].account(account_id(request))
+    return json_response(order_json(state.order(_order_id(request))))
+
+
+@routes.patch("/v2/orders/{order_id}")
+async def replace_order(request: web.Request) -> web.Response:
+    """Replace an open order; the answer is the new order, the old one becomes `replaced`."""
+    order_id = _order_id(request)
+    body = await read_model(request, ReplaceOrderBody)
+    order = await request.app[ENGINE].replace_order(account_id(request), order_id, body.to_request())
+    return json_response(order_json(order))
+
+
+@routes.delete("/v2/orders/{order_id}")
+async def cancel_order(request: web.Request) -> web.Response:
+    """Cancel an open order: 204 with no body."""
+    await request.app[ENGINE].cancel_order(account_id(request), _order_id(request))
+    return web.Response(status=204)
+
+
+@routes.delete("/v2/orders")
+async def cancel_all_orders(request: web.Request) -> web.Response:
+    """Cancel every open order: 207 with one line per order."""
+    results = await request.app[ENGINE].cancel_all_orders(account_id(request))
+    return json_response([bulk_line(result, request.path) for result in results], status=207)

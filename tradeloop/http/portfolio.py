@@ -1,7 +1,103 @@
-"""Routes: portfolio."""
+"""Routes: the account and its positions (Alpaca v2 /v2/account, /v2/positions)."""
 
 from __future__ import annotations
 
+from uuid import UUID
+
 from aiohttp import web
 
+from tradeloop.actors.engine import BulkResult, Engine
+from tradeloop.core.instruments import Asset
+from tradeloop.core.positions import Position
+from tradeloop.errors import NotFound
+from tradeloop.http.auth import account_id
+from tradeloop.http.bodies import read_query
+from tradeloop.http.keys import ENGINE
+from tradeloop.http.problems import problem_body
+from tradeloop.http.schemas import CloseAllQuery, ClosePositionQuery
+from tradeloop.http.wire import JsonDict, account_json, json_response, order_json, position_json
+
 routes = web.RouteTableDef()
+
+
+def _asset(engine: Engine, symbol_or_asset_id: str) -> Asset:
+    """The asset a path names by symbol or by asset id; NotFound when it names none."""
+    found = engine.assets.get(symbol_or_asset_id.upper())
+    if found is not None:
+        return found
+    try:
+        wanted = UUID(symbol_or_asset_id)
+    except ValueError:
+        raise NotFound("position does not exist") from None
+    for asset in engine.assets.values():
+        if asset.id == wanted:
+            return asset
+    raise NotFound("position does not exist")
+
+
+def _position_json(engine: Engine, position: Position) -> JsonDict:
+    asset = engine.assets[position.symbol]
+    return position_json(
+        position, asset, engine.board.last_price(position.symbol), engine.board.top(position.symbol).previous_close
+    )
+
+
+def _held(engine: Engine, account: UUID) -> list[Position]:
+    positions = engine.account(account).positions.values()
+    return sorted((p for p in positions if p.qty), key=lambda p: p.symbol)
+
+
+def close_line(result: BulkResult, instance: str) -> JsonDict:
+    """One line of a 207 close-all answer: the closing order, or the error met."""
+    if result.order is not None:
+        return {
+            "symbol": str(result.id),
+            "status": result.status,
+            "order_id": str(result.order.id),
+            "body": order_json(result.order),
+        }
+    assert result.error is not None
+    return {"symbol": str(result.id), "status": result.status, "body": problem_body(result.error, instance)}
+
+
+@routes.get("/v2/account")
+async def get_account(request: web.Request) -> web.Response:
+    engine = request.app[ENGINE]
+    account = account_id(request)
+    return json_response(account_json(engine.account(account), engine.valuation(account)))
+
+
+@routes.get("/v2/positions")
+async def list_positions(request: web.Request) -> web.Response:
+    engine = request.app[ENGINE]
+    return json_response([_position_json(engine, p) for p in _held(engine, account_id(request))])
+
+
+@routes.get("/v2/positions/{symbol_or_asset_id}")
+async def get_position(request: web.Request) -> web.Response:
+    engine = request.app[ENGINE]
+    asset = _asset(engine, request.match_info["symbol_or_asset_id"])
+    position = engine.account(account_id(request)).positions.get(asset.symbol)
+    if position is None or not position.qty:
+        raise NotFound("position does not exist")
+    return json_response(_position_json(engine, position))
+
+
+@routes.delete("/v2/positions/{symbol_or_asset_id}")
+async def close_position(request: web.Request) -> web.Response:
+    """Sell all of a position, or `qty` shares, or `percentage` of it, at market."""
+    engine = request.app[ENGINE]
+    query = read_query(request, ClosePositionQuery)
+    asset = _asset(engine, request.match_info["symbol_or_asset_id"])
+    order = await engine.close_position(
+        account_id(request), asset.symbol, qty=query.qty, percentage=query.percentage
+    )
+    return json_response(order_json(order))
+
+
+@routes.delete("/v2/positions")
+async def close_all_positions(request: web.Request) -> web.Response:
+    """Close every position (optionally cancelling open orders first): 207, one line per symbol."""
+    query = read_query(request, CloseAllQuery)
+    results = await request.app[ENGINE].close_all_positions(account_id(request), cancel_orders=query.cancel_orders)
+    return json_response([close_line(result, request.path) for result in results], status=207)

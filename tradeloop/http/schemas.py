@@ -1,0 +1,173 @@
+"""Request schemas of the trading API: bodies and query strings, converted to core requests."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from decimal import Decimal
+from enum import StrEnum
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
+
+from tradeloop.core.money import NotADecimal, parse_decimal
+from tradeloop.core.orders import OrderRequest, OrderSide, OrderType, ReplaceRequest, TimeInForce
+from tradeloop.errors import InvalidField
+
+
+def _decimal(value: object) -> Decimal | None:
+    """Accept a JSON string or number; floats are read from their repr, never by float arithmetic."""
+    if value is None:
+        return None
+    try:
+        return parse_decimal(value)
+    except NotADecimal:
+        raise ValueError("must be a finite number") from None
+
+
+Number = Annotated[Decimal | None, BeforeValidator(_decimal)]
+
+
+class PositionIntent(StrEnum):
+    BUY_TO_OPEN = "buy_to_open"
+    BUY_TO_CLOSE = "buy_to_close"
+    SELL_TO_OPEN = "sell_to_open"
+    SELL_TO_CLOSE = "sell_to_close"
+
+
+def _intent_side(intent: PositionIntent) -> OrderSide:
+    return OrderSide.BUY if intent.startswith("buy") else OrderSide.SELL
+
+
+class _Body(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class PlaceOrderBody(_Body):
+    """POST /v2/orders, as Alpaca documents it; only simple orders."""
+
+    symbol: str = Field(min_length=1, max_length=32)
+    qty: Number = None
+    notional: Number = None
+    side: OrderSide | None = None
+    type: OrderType
+    time_in_force: TimeInForce
+    limit_price: Number = None
+    stop_price: Number = None
+    trail_price: Number = None
+    trail_percent: Number = None
+    client_order_id: str | None = None
+    extended_hours: bool | None = None
+    order_class: str | None = None
+    position_intent: PositionIntent | None = None
+
+    @field_validator("order_class")
+    @classmethod
+    def _simple_only(cls, value: str | None) -> str | None:
+        if value not in (None, "", "simple"):
+            raise ValueError("only simple orders are supported")
+        return value
+
+    @model_validator(mode="after")
+    def _side_and_intent_agree(self) -> PlaceOrderBody:
+        """The side may come from position_intent alone; raises InvalidField so the error names the field."""
+        if self.position_intent is None:
+            if self.side is None:
+                raise InvalidField("side", "is required")
+        elif self.side is not None and self.side is not _intent_side(self.position_intent):
+            raise InvalidField("position_intent", f"{self.position_intent} contradicts side {self.side}")
+        return self
+
+    def to_request(self) -> OrderRequest:
+        """The core request; the symbol is upper-cased."""
+        side = self.side
+        if side is None:
+            assert self.position_intent is not None
+            side = _intent_side(self.position_intent)
+        return OrderRequest(
+            symbol=self.symbol.strip().upper(),
+            side=side,
+            type=self.type,
+            time_in_force=self.time_in_force,
+            qty=self.qty,
+            notional=self.notional,
+            limit_price=self.limit_price,
+            stop_price=self.stop_price,
+            trail_price=self.trail_price,
+            trail_percent=self.trail_percent,
+            client_order_id=self.client_order_id,
+            extended_hours=bool(self.extended_hours),
+        )
+
+
+class ReplaceOrderBody(_Body):
+    """PATCH /v2/orders/{order_id}: fields left out keep their old values."""
+
+    qty: Number = None
+    time_in_force: TimeInForce | None = None
+    limit_price: Number = None
+    stop_price: Number = None
+    trail: Number = None
+    client_order_id: str | None = None
+
+    def to_request(self) -> ReplaceRequest:
+        return ReplaceRequest(
+            qty=self.qty,
+            time_in_force=self.time_in_force,
+            limit_price=self.limit_price,
+            stop_price=self.stop_price,
+            trail=self.trail,
+            client_order_id=self.client_order_id,
+        )
+
+
+class _Query(BaseModel):
+    """Query strings: unknown parameters are ignored, as Alpaca does."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+
+class OrdersQuery(_Query):
+    """GET /v2/orders."""
+
+    status: Literal["open", "closed", "all"] = "open"
+    limit: int = Field(default=50, ge=1, le=500)
+    after: datetime | None = None
+    until: datetime | None = None
+    direction: Literal["asc", "desc"] = "desc"
+    side: OrderSide | None = None
+    symbols: frozenset[str] | None = None
+    nested: bool | None = None
+
+    @field_validator("after", "until")
+    @classmethod
+    def _utc(cls, value: datetime | None) -> datetime | None:
+        """A timestamp without an offset is taken as UTC."""
+        if value is not None and value.tzinfo is None:
+            return value.replace(tzinfo=timezone.utc)
+        return value
+
+    @field_validator("symbols", mode="before")
+    @classmethod
+    def _split(cls, value: object) -> object:
+        if isinstance(value, str):
+            return frozenset(part.strip().upper() for part in value.split(",") if part.strip()) or None
+        return value
+
+
+class ByClientOrderIdQuery(_Query):
+    """GET /v2/orders:by_client_order_id."""
+
+    client_order_id: str = Field(min_length=1)
+
+
+class ClosePositionQuery(_Query):
+    """DELETE /v2/positions/{symbol_or_asset_id}: all of it, or a qty or a percentage."""
+
+    qty: Number = None
+    percentage: Number = None
+
+
+class CloseAllQuery(_Query):
+    """DELETE /v2/positions."""
+
+    cancel_orders: bool = False
