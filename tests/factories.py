@@ -76,7 +76,7 @@ async def set_price(
 
 def totp_code(offset_steps: int = 0) -> str:
     totp = pyotp.TOTP(TOTP_SECRET)
-    return totp.at(utc_now(), offset_steps)
+    return totp.at(utc_now(), counter_offset=offset_steps)
 
 
 def order_body(
@@ -126,3 +126,13 @@ async def buying_power(client: HttpClient, headers: dict[str, str]) -> Decimal:
     """The account's buying power as GET /v2/account reports it."""
     response = await client.get("/v2/account", headers=headers)
     return Decimal((await response.json())["buying_power"])
+
+
+async def admin_headers(client: HttpClient) -> dict[str, str]:
+    """Open an admin session with a fresh TOTP code; returns the bearer header of its token."""
+    response = await client.post(
+        "/admin/v1/sessions",
+        headers={"Authorization": f"Bearer {ADMIN_KEY}", "X-TOTP-Code": totp_code()},
+    )
+    assert response.status == 201, await response.text()
+    return {"Authorization": f"Bearer {(await response.json())['token']}"}

@@ -19,6 +19,13 @@ def json_default(value: Any) -> Any:
     raise TypeError(f"cannot serialize {type(value).__name__}")
 
 
+def json_number(value: Decimal) -> orjson.Fragment:
+    """An exact JSON number for a finite Decimal (market data sends numbers, not strings)."""
+    if not value.is_finite():
+        raise ValueError(f"not a finite number: {value}")
+    return orjson.Fragment(fmt(value))
+
+
 def dumps(value: Any) -> bytes:
     return orjson.dumps(value, default=json_default, option=orjson.OPT_NAIVE_UTC | orjson.OPT_UTC_Z)
 

@@ -1,10 +1,206 @@
-"""Server entry point."""
+"""Server entry point: build the application from Settings and serve it until a signal."""
 
 from __future__ import annotations
 
-from tradeloop.config import Settings
+import dataclasses
+import logging
+import secrets
+import socket
+import sys
+from collections.abc import AsyncIterator, Callable, Sequence
+from dataclasses import dataclass
+from typing import Final
+
+import pyotp
+from aiohttp import web
+
+from tradeloop.actors.engine import Credentials, Engine, utc_now
+from tradeloop.config import MarketMode, Settings
+from tradeloop.core.instruments import ASSETS_BY_SYMBOL, UNIVERSE, Asset
+from tradeloop.http.admin_sessions import AdminGate
+from tradeloop.http.app import create_app
+from tradeloop.http.keys import ENGINE
+from tradeloop.market.feed import Feed
+from tradeloop.market.manual import ManualFeed
+from tradeloop.market.simulated import SimulatedFeed
+
+log = logging.getLogger(__name__)
+
+SHUTDOWN_TIMEOUT_S: Final = 10.0
+_RULE: Final = "=" * 72
+
+
+class StartupError(Exception):
+    """The server cannot start as configured; the message says why, without a traceback."""
+
+
+@dataclass(frozen=True, slots=True)
+class AdminSecrets:
+    """The admin key and TOTP secret, and whether they were generated for this run."""
+
+    key: str = dataclasses.field(repr=False)
+    totp_secret: str = dataclasses.field(repr=False)
+    generated: bool
+
+
+def select_assets(settings: Settings) -> tuple[Asset, ...]:
+    """The built-in universe, or the configured subset of it.
+
+    Raises:
+        StartupError: a configured symbol is not in the built-in universe.
+    """
+    if settings.symbols is None:
+        return UNIVERSE
+    unknown = [symbol for symbol in settings.symbols if symbol not in ASSETS_BY_SYMBOL]
+    if unknown:
+        known = ", ".join(sorted(ASSETS_BY_SYMBOL))
+        raise StartupError(f"unknown symbols: {', '.join(unknown)} (available: {known})")
+    return tuple(ASSETS_BY_SYMBOL[symbol] for symbol in settings.symbols)
+
+
+def make_feed(settings: Settings, assets: Sequence[Asset]) -> Feed:
+    """The market data feed the settings ask for.
+
+    Raises:
+        StartupError: the feed is not available.
+    """
+    if settings.market is MarketMode.SIMULATED:
+        return SimulatedFeed(assets, settings.seed, settings.sim_ticks_per_sec, utc_now)
+    if settings.market is MarketMode.MANUAL:
+        return ManualFeed()
+    raise StartupError(f"{settings.market.value} feed is not available yet")
+
+
+def admin_secrets(settings: Settings) -> AdminSecrets:
+    """The configured admin credentials, or fresh ones to be shown once."""
+    if settings.admin_key is not None and settings.admin_totp_secret is not None:
+        return AdminSecrets(settings.admin_key, settings.admin_totp_secret, generated=False)
+    return AdminSecrets(secrets.token_urlsafe(32), pyotp.random_base32(), generated=True)
+
+
+def build_app(settings: Settings) -> web.Application:
+    """Build the whole server: feed, engine, admin gate and routes, plus the demo account at start-up.
+
+    Raises:
+        StartupError: the settings name something that cannot be served.
+    """
+    data_dir = settings.data_dir.expanduser().resolve()
+    try:
+        data_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise StartupError(f"cannot create the data directory {data_dir}: {exc.strerror}") from None
+    settings = dataclasses.replace(settings, data_dir=data_dir)
+    assets = select_assets(settings)
+    engine = Engine(assets=assets, feed=make_feed(settings, assets), queue_size=settings.queue_size)
+    admin = admin_secrets(settings)
+    app = create_app(engine, settings, AdminGate.create(admin.key, admin.totp_secret, utc_now))
+    app.cleanup_ctx.append(_demo_account(settings, admin))  # after the engine's own start
+    return app
+
+
+def _demo_account(
+    settings: Settings, admin: AdminSecrets
+) -> Callable[[web.Application], AsyncIterator[None]]:
+    async def demo_account(app: web.Application) -> AsyncIterator[None]:
+        engine = app[ENGINE]
+        credentials = await _open_demo_account(engine, settings)
+        lines = []
+        if credentials is not None:
+            lines += _demo_banner(settings, credentials)
+        if admin.generated:
+            lines += _admin_banner(admin)
+        if lines:
+            print("\n".join([_RULE, *lines, _RULE]), flush=True)
+        yield
+
+    return demo_account
+
+
+async def _open_demo_account(engine: Engine, settings: Settings) -> Credentials | None:
+    """Open the demo account; return its credentials only when they were generated (to show them)."""
+    if settings.demo_key_id is None or settings.demo_secret_key is None:
+        return await engine.open_account(settings.demo_cash)
+    if any(state.key_id == settings.demo_key_id for state in engine.accounts()):
+        return None
+    credentials = await engine.open_account(
+        settings.demo_cash, key_id=settings.demo_key_id, secret_key=settings.demo_secret_key
+    )
+    log.info("demo account opened with key id %s", credentials.key_id)
+    return None
+
+
+def _demo_banner(settings: Settings, credentials: Credentials) -> list[str]:
+    base_url = _url(_reachable_host(settings.host), settings.port)
+    return [
+        "Demo account (generated; shown only this once, keep it somewhere safe)",
+        f"  APCA-API-KEY-ID:     {credentials.key_id}",
+        f"  APCA-API-SECRET-KEY: {credentials.secret_key}",
+        "  Try it:",
+        f"  curl -s {base_url}/v2/account -H 'APCA-API-KEY-ID: {credentials.key_id}'"
+        f" -H 'APCA-API-SECRET-KEY: {credentials.secret_key}'",
+    ]
+
+
+def _admin_banner(admin: AdminSecrets) -> list[str]:
+    uri = pyotp.TOTP(admin.totp_secret).provisioning_uri(name="admin", issuer_name="tradeloop")
+    return [
+        "Admin credentials (generated; shown only this once, keep them somewhere safe)",
+        f"  Admin key:   {admin.key}",
+        f"  TOTP secret: {admin.totp_secret}",
+        f"  TOTP URI:    {uri}",
+    ]
+
+
+def _reachable_host(host: str) -> str:
+    """A host a local client can connect to, for a server bound to a wildcard address."""
+    return {"0.0.0.0": "127.0.0.1", "::": "::1", "": "127.0.0.1"}.get(host, host)
+
+
+def _url(host: str, port: int) -> str:
+    return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
+
+
+def _listen(host: str, port: int) -> socket.socket:
+    """Bind and listen now, so port 0 resolves to a real port before start-up.
+
+    Raises:
+        StartupError: the address cannot be bound.
+    """
+    try:
+        family = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)[0][0]
+        return socket.create_server((host, port), family=family, backlog=128)
+    except OSError as exc:
+        raise StartupError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
+
+
+def configure_logging(level: str) -> None:
+    """Log to stderr at the configured level; secrets are never passed to a logger."""
+    logging.basicConfig(
+        level=level,
+        stream=sys.stderr,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        force=True,
+    )
 
 
 def run(settings: Settings) -> None:
-    """Run the server until it is stopped."""
-    raise NotImplementedError
+    """Run the server until SIGINT or SIGTERM; a bad configuration exits with status 2."""
+    configure_logging(settings.log_level)
+    try:
+        sock = _listen(settings.host, settings.port)
+        port = int(sock.getsockname()[1])
+        try:
+            app = build_app(dataclasses.replace(settings, port=port))
+        except BaseException:
+            sock.close()
+            raise
+    except StartupError as exc:
+        print(f"tradeloop: error: {exc}", file=sys.stderr, flush=True)
+        raise SystemExit(2) from None
+    line = f"tradeloop serving on {_url(settings.host, port)} (market: {settings.market.value})"
+
+    def announce(*_: object) -> None:
+        print(line, flush=True)
+
+    web.run_app(app, sock=sock, print=announce, shutdown_timeout=SHUTDOWN_TIMEOUT_S)
+    log.info("tradeloop stopped")

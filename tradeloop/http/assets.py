@@ -1,7 +1,111 @@
-"""Routes: assets."""
+"""Routes: the asset list, one asset, and the market clock (Alpaca's /v2/assets and /v2/clock)."""
 
 from __future__ import annotations
 
+from typing import Any, Final, Literal
+from uuid import UUID
+
 from aiohttp import web
+from pydantic import BaseModel, ConfigDict
+
+from tradeloop.codec import dumps, json_number, rfc3339
+from tradeloop.core.instruments import Asset
+from tradeloop.core.money import HUNDRED
+from tradeloop.core.sessions import session_bounds
+from tradeloop.errors import NotFound
+from tradeloop.http.bodies import read_query
+from tradeloop.http.keys import ENGINE
 
 routes = web.RouteTableDef()
+
+ASSET_CLASS: Final = "us_equity"
+ASSET_STATUS: Final = "active"
+
+
+class AssetQuery(BaseModel):
+    """Filters of GET /v2/assets; parameters Alpaca knows but we do not are ignored."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    status: Literal["active", "inactive"] | None = None
+    asset_class: Literal["us_equity", "us_option", "crypto"] | None = None
+    exchange: str | None = None
+    attributes: str | None = None
+
+    def admits(self, asset: Asset) -> bool:
+        """Tell whether an asset passes every given filter (ours are all active, plain us_equity)."""
+        if self.status is not None and self.status != ASSET_STATUS:
+            return False
+        if self.asset_class is not None and self.asset_class != ASSET_CLASS:
+            return False
+        if self.exchange is not None and self.exchange.upper() != asset.exchange:
+            return False
+        wanted = {part.strip() for part in (self.attributes or "").split(",") if part.strip()}
+        return not wanted  # no asset carries attributes, so asking for any excludes all
+
+
+def asset_json(asset: Asset) -> dict[str, Any]:
+    """An asset as Alpaca sends it; nothing here is marginable or shortable."""
+    return {
+        "id": str(asset.id),
+        "class": ASSET_CLASS,
+        "exchange": asset.exchange,
+        "symbol": asset.symbol,
+        "name": asset.name,
+        "status": ASSET_STATUS,
+        "tradable": asset.tradable,
+        "marginable": False,
+        "shortable": False,
+        "easy_to_borrow": False,
+        "fractionable": asset.fractionable,
+        "maintenance_margin_requirement": json_number(HUNDRED),
+        "attributes": [],
+    }
+
+
+def _json(body: Any) -> web.Response:
+    return web.Response(body=dumps(body), content_type="application/json")
+
+
+@routes.get("/v2/assets")
+async def list_assets(request: web.Request) -> web.Response:
+    """Every listed asset that passes the query's filters, in symbol order."""
+    query = read_query(request, AssetQuery)
+    assets = sorted(request.app[ENGINE].assets.values(), key=lambda asset: asset.symbol)
+    return _json([asset_json(asset) for asset in assets if query.admits(asset)])
+
+
+@routes.get("/v2/assets/{symbol_or_asset_id}")
+async def get_asset(request: web.Request) -> web.Response:
+    """One asset by symbol or by id.
+
+    Raises:
+        NotFound: no listed asset has that symbol or id.
+    """
+    wanted = request.match_info["symbol_or_asset_id"].strip()
+    assets = request.app[ENGINE].assets
+    found = assets.get(wanted.upper())
+    if found is None:
+        try:
+            wanted_id = UUID(wanted)
+        except ValueError:
+            wanted_id = None
+        found = next((asset for asset in assets.values() if asset.id == wanted_id), None)
+    if found is None:
+        raise NotFound(f"asset not found for {wanted}")
+    return _json(asset_json(found))
+
+
+@routes.get("/v2/clock")
+async def get_clock(request: web.Request) -> web.Response:
+    """The simulated market is always open; its sessions turn over at 00:00 UTC."""
+    now = request.app[ENGINE].clock()
+    _, session_end = session_bounds(now)
+    return _json(
+        {
+            "timestamp": rfc3339(now),
+            "is_open": True,
+            "next_open": rfc3339(session_end),
+            "next_close": rfc3339(session_end),
+        }
+    )
