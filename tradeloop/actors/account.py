@@ -82,6 +82,7 @@ class AccountActor(Actor[AccountMessage]):
         self._journal = journal
         self._clock = clock
         self._listeners = listeners
+        self._last_write: asyncio.Future[None] | None = None
 
     async def handle(self, message: AccountMessage) -> None:
         match message:
@@ -154,15 +155,16 @@ class AccountActor(Actor[AccountMessage]):
             self.state,
             old.id,
             message.change,
+            self._assets.get(old.symbol),
             new_id=uuid4(),
             reference_price=side_price(old.symbol),
             now=now,
             session_end=session_end(now),
         )
         market = self._market(old.symbol)
-        hold_pending(self.state, terms)
-        pending = Pending(intent=Intent.REPLACE, order_id=old.id, reply=message.reply, held=terms)
-        market.tell(SwapOrder(account_id=self.state.id, replacement=terms, pending=pending))
+        held = hold_pending(self.state, terms)
+        pending = Pending(intent=Intent.REPLACE, order_id=old.id, reply=message.reply, held=held)
+        market.tell(SwapOrder(account_id=self.state.id, replacement=terms, filled_qty=old.filled_qty, pending=pending))
 
     def _handle_book_events(self, message: BookEvents) -> None:
         events: list[AccountEvent] = list(message.events)
@@ -184,8 +186,10 @@ class AccountActor(Actor[AccountMessage]):
             )
         if pending.intent is Intent.REPLACE and not events:
             order = self.state.orders[pending.order_id]
+            if order.is_open:
+                raise NotReplaceable("order filled while being replaced; try again")
             raise NotReplaceable(f"order is {order.status} and can no longer be replaced")
-        answer_id = pending.held.id if pending.held is not None else pending.order_id
+        answer_id = pending.held.terms.id if pending.held is not None else pending.order_id
         self._record(events, lambda: resolve(pending.reply, self.state.orders[answer_id].copy()), reply=pending.reply)
 
     def _record(
@@ -197,15 +201,21 @@ class AccountActor(Actor[AccountMessage]):
     ) -> None:
         """Apply events now and journal them; once committed, run `then` and tell listeners.
 
+        With no events, `then` still waits for the last write: an answer must not
+        get ahead of the events it reports (an order's acceptance, for one).
         If the journal fails, `reply` (the caller waiting on `then`) is told so.
         """
         for event in events:
             apply_event(self.state, event)
         if not events:
-            if then is not None:
-                then()
-            return
-        committed = self._journal.write(self.state.id, events)
+            last = self._last_write
+            if last is None or last.done():
+                if then is not None:
+                    then()
+                return
+            committed = last
+        else:
+            committed = self._last_write = self._journal.write(self.state.id, events)
 
         def on_commit(done: asyncio.Future[None]) -> None:
             failure = Unavailable("journal write was cancelled") if done.cancelled() else done.exception()
@@ -215,7 +225,8 @@ class AccountActor(Actor[AccountMessage]):
                 return
             if then is not None:
                 then()
-            for listener in self._listeners:
-                listener(self.state, events)
+            if events:
+                for listener in self._listeners:
+                    listener(self.state, events)
 
         committed.add_done_callback(on_commit)

@@ -137,11 +137,14 @@ class Engine:
                 return
 
     async def _run_sessions(self) -> None:
+        closed: datetime | None = None
         while True:
             now = self.clock()
-            end = session_end(now)
+            # The loop's timer may wake before the wall clock reaches `end`: never close a session twice.
+            end = session_end(now if closed is None or now >= closed else closed)
             await asyncio.sleep(max((end - now).total_seconds(), 0.0))
             await self.close_session(end)
+            closed = end
 
     async def close_session(self, end: datetime) -> None:
         """End a session: expire day orders, record each account's closing equity."""

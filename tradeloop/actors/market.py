@@ -81,8 +81,11 @@ class MarketActor(Actor[MarketMessage]):
         await self._route(events, pending, account_id)
 
     async def _handle_swap(self, message: SwapOrder) -> None:
-        removed = self.book.remove(message.pending.order_id)
         events: list[OrderEvent] = []
+        working = self.book.orders.get(message.pending.order_id)
+        # A fill since the account decided would leave the replacement's reservations wrong.
+        unchanged = working is not None and working.filled_qty == message.filled_qty
+        removed = self.book.remove(message.pending.order_id) if unchanged else None
         if removed is not None:
             now = self._clock()
             events.append(

@@ -5,9 +5,11 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 from enum import StrEnum
 from uuid import UUID
 
+from tradeloop.core.accounts import Hold
 from tradeloop.core.events import AccountEvent, OrderEvent, OrderTerms
 from tradeloop.core.marketdata import Tick
 from tradeloop.core.orders import Order, OrderRequest, ReplaceRequest
@@ -66,7 +68,7 @@ class Pending:
     intent: Intent
     order_id: UUID
     reply: OrderReply
-    held: OrderTerms | None = None
+    held: Hold | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -97,8 +99,12 @@ class WithdrawOrder:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class SwapOrder:
+    """Replace a working order, unless it filled since the account decided the replacement."""
+
     account_id: UUID
     replacement: OrderTerms
+    filled_qty: Decimal
+    """The old order's filled qty the replacement was decided on."""
     pending: Pending
 
 

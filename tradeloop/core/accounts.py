@@ -21,7 +21,7 @@ from tradeloop.core.events import (
     OrderTriggered,
     SessionClosed,
 )
-from tradeloop.core.instruments import ASSETS_BY_SYMBOL, Asset
+from tradeloop.core.instruments import Asset
 from tradeloop.core.money import CENT, HUNDRED, ONE, ZERO, QTY_STEP, cents
 from tradeloop.core.orders import (
     Order,
@@ -140,6 +140,7 @@ def accept_order(
         order_id=order_id,
         client_order_id=client_order_id,
         price=price,
+        mark=reference_price,
         now=now,
         session_end=session_end,
         replaces=None,
@@ -153,6 +154,7 @@ def replacement_terms(
     state: AccountState,
     order_id: UUID,
     change: ReplaceRequest,
+    asset: Asset | None,
     *,
     new_id: UUID,
     reference_price: Decimal | None,
@@ -178,9 +180,9 @@ def replacement_terms(
         time_in_force=change.time_in_force or old.time_in_force,
         qty=change.qty if change.qty is not None else (old.qty or ZERO) - old.filled_qty,
         limit_price=change.limit_price if change.limit_price is not None else old.limit_price,
-        stop_price=(change.stop_price if change.stop_price is not None else old.stop_price)
-        if old.type in (OrderType.STOP, OrderType.STOP_LIMIT)
-        else None,
+        stop_price=change.stop_price
+        if change.stop_price is not None
+        else (old.stop_price if old.type in (OrderType.STOP, OrderType.STOP_LIMIT) else None),
         trail_price=(change.trail if change.trail is not None else old.trail_price)
         if old.trail_price is not None
         else None,
@@ -190,16 +192,18 @@ def replacement_terms(
         client_order_id=change.client_order_id,
         extended_hours=old.extended_hours,
     )
-    validate_request(request, ASSETS_BY_SYMBOL.get(old.symbol))
+    validate_request(request, asset)
+    assert asset is not None
     client_order_id = change.client_order_id or str(new_id)
     _check_client_order_id(state, client_order_id)
-    price = reference_price if reference_price is not None else old.limit_price or old.stop_price or ONE
+    price = reference_price if reference_price is not None else asset.reference_price
     return _terms(
         state,
         request,
         order_id=new_id,
         client_order_id=client_order_id,
         price=price,
+        mark=old.hwm if old.hwm is not None else reference_price,  # a trailing stop keeps its mark
         now=now,
         session_end=session_end,
         replaces=old.id,
@@ -208,20 +212,42 @@ def replacement_terms(
     )
 
 
-def hold_pending(state: AccountState, terms: OrderTerms) -> None:
-    """Hold a replacement's buying power and shares until the market answers."""
-    state.pending_cash += terms.reserved_cash
-    state.position(terms.symbol).reserved_qty += terms.reserved_qty
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Hold:
+    """What a replacement holds beyond its old order while the market decides the swap."""
+
+    terms: OrderTerms
+    cash: Decimal
+    qty: Decimal
+
+
+def hold_pending(state: AccountState, terms: OrderTerms) -> Hold:
+    """Hold what a replacement needs beyond what its old order already holds, until the market answers.
+
+    The old order keeps its own reservation until the swap, so only the increase is held:
+    either outcome then fits in the buying power and shares checked by `replacement_terms`.
+    """
+    old = state.orders[terms.replaces] if terms.replaces is not None else None
+    hold = Hold(
+        terms=terms,
+        cash=max(terms.reserved_cash - (old.reserved_cash if old else ZERO), ZERO),
+        qty=max(terms.reserved_qty - (old.reserved_qty if old else ZERO), ZERO),
+    )
+    state.pending_cash += hold.cash
+    if hold.qty:
+        state.position(terms.symbol).reserved_qty += hold.qty
     state.pending_client_order_ids.add(terms.client_order_id)
+    return hold
 
 
-def release_pending(state: AccountState, terms: OrderTerms) -> None:
+def release_pending(state: AccountState, hold: Hold) -> None:
     """Undo `hold_pending` once the market has answered either way."""
-    state.pending_cash -= terms.reserved_cash
-    position = state.position(terms.symbol)
-    position.reserved_qty -= terms.reserved_qty
-    state.pending_client_order_ids.discard(terms.client_order_id)
-    _drop_if_flat(state, position)
+    state.pending_cash -= hold.cash
+    if hold.qty:
+        position = state.position(hold.terms.symbol)
+        position.reserved_qty -= hold.qty
+        _drop_if_flat(state, position)
+    state.pending_client_order_ids.discard(hold.terms.client_order_id)
 
 
 def _check_client_order_id(state: AccountState, client_order_id: str) -> None:
@@ -236,6 +262,7 @@ def _terms(
     order_id: UUID,
     client_order_id: str,
     price: Decimal,
+    mark: Decimal | None,
     now: datetime,
     session_end: datetime,
     replaces: UUID | None,
@@ -254,18 +281,19 @@ def _terms(
                 required=str(reserved_cash),
             )
     else:
-        reserved_qty = sell_reservation(request, price)
         position = state.positions.get(request.symbol)
         available = (position.qty_available if position else ZERO) + released_qty
-        needed = request.qty if request.qty is not None else reserved_qty
-        if needed > available or reserved_qty > available:
+        # A notional sell needs its estimate held; the buffer above it holds only what there is.
+        reserved_qty = min(sell_reservation(request, price), available)
+        needed = request.qty if request.qty is not None else _shares_worth(request.notional or ZERO, price)
+        if needed > available:
             raise InsufficientQty(
                 f"insufficient qty available for order (requested: {needed}, available: {available})",
                 available=str(available),
                 requested=str(needed),
                 symbol=request.symbol,
             )
-    hwm = price if request.type is OrderType.TRAILING_STOP else None
+    hwm = mark if request.type is OrderType.TRAILING_STOP else None  # unknown until a real price
     return OrderTerms(
         id=order_id,
         client_order_id=client_order_id,
@@ -306,6 +334,11 @@ def buy_reservation(request: OrderRequest, price: Decimal) -> Decimal:
     elif request.type is OrderType.TRAILING_STOP:
         reference = price + request.trail_price if request.trail_price else price * (ONE + (request.trail_percent or ZERO) / HUNDRED)
     return (qty * reference * (ONE + MARKET_BUFFER)).quantize(CENT, rounding=ROUND_CEILING)
+
+
+def _shares_worth(amount: Decimal, price: Decimal) -> Decimal:
+    """Shares worth `amount` at `price`, rounded up to the quantity step."""
+    return (amount / price).quantize(QTY_STEP, rounding=ROUND_UP)
 
 
 def sell_reservation(request: OrderRequest, price: Decimal) -> Decimal:

@@ -18,11 +18,13 @@ from uuid import UUID, uuid5
 
 from tradeloop.core.events import OrderCanceled, OrderEvent, OrderExpired, OrderFilled, OrderHwmMoved, OrderTriggered
 from tradeloop.core.marketdata import Quote, Tick, Trade
-from tradeloop.core.money import ZERO, notional
+from tradeloop.core.money import ONE, QTY_STEP, ZERO
 from tradeloop.core.orders import OrderSide, OrderType, TimeInForce
 from tradeloop.core.working import Stage, WorkingOrder
 
 _COMPACT_FLOOR: Final = 1024
+_LIVE_ENTRIES: Final = 3
+"""Most index entries one live order holds: a trailing stop's level and mark, and its expiry."""
 
 
 @dataclass(slots=True)
@@ -82,7 +84,8 @@ class OrderBook:
         self._sell_trail_levels = _Ladder(-1)
         self._buy_trail_marks = _Ladder(-1)
         self._sell_trail_marks = _Ladder(1)
-        self._market: deque[tuple[int, UUID]] = deque()
+        self._market_buys: deque[tuple[int, UUID]] = deque()
+        self._market_sells: deque[tuple[int, UUID]] = deque()
         self._expiries: list[tuple[datetime, int, UUID]] = []
         self._unkeyed: dict[UUID, WorkingOrder] = {}
         """Trailing stops placed before the first price; keyed at the first tick."""
@@ -120,8 +123,9 @@ class OrderBook:
             heapq.heappush(self._expiries, (order.expires_at, order.seq, order.id))
         if order.stage is Stage.TRIGGER:
             if order.type is OrderType.TRAILING_STOP and order.hwm is None:
-                order.hwm = self._trigger_price(order.side)
-            self._rest_trigger(order)
+                self._mark_trailing(order, now, events)
+            else:
+                self._rest_trigger(order)
             self._check_triggers(now, events)
         else:
             self._place(order)
@@ -172,13 +176,15 @@ class OrderBook:
         order = self.orders.pop(order_id, None)
         if order is not None:
             order.version += 1
-            if len(self.orders) >= _COMPACT_FLOOR and self._dead_entries() > 2 * len(self.orders):
-                self._compact()
+            self._maybe_compact()
         return order
 
-    def _dead_entries(self) -> int:
-        ladders = self._ladders()
-        return sum(len(ladder.entries) for ladder in ladders) - len(self.orders)
+    def _maybe_compact(self) -> None:
+        """Rebuild the indexes once dead entries clearly outnumber live ones (amortized O(1))."""
+        entries = sum(len(ladder.entries) for ladder in self._ladders())
+        entries += len(self._market_buys) + len(self._market_sells) + len(self._expiries)
+        if entries > max(_COMPACT_FLOOR, (_LIVE_ENTRIES + 1) * len(self.orders)):
+            self._compact()
 
     def _ladders(self) -> tuple[_Ladder, ...]:
         return (
@@ -193,8 +199,16 @@ class OrderBook:
         )
 
     def _compact(self) -> None:
+        orders = self.orders
         for ladder in self._ladders():
-            ladder.compact(self.orders)
+            ladder.compact(orders)
+        for queue in (self._market_buys, self._market_sells):
+            live = [e for e in queue if (o := orders.get(e[1])) is not None and o.version == e[0]]
+            queue.clear()  # in place: matching may be walking this very queue
+            queue.extend(live)
+        expiries = [e for e in self._expiries if (o := orders.get(e[2])) is not None and o.seq == e[1]]
+        heapq.heapify(expiries)
+        self._expiries = expiries
 
     def _rest_trigger(self, order: WorkingOrder) -> None:
         buy = order.side is OrderSide.BUY
@@ -217,7 +231,7 @@ class OrderBook:
             (self._buy_limits if order.side is OrderSide.BUY else self._sell_limits).push(order, order.limit_price)
         else:
             order.stage = Stage.MARKET
-            self._market.append((order.version, order.id))
+            (self._market_buys if order.side is OrderSide.BUY else self._market_sells).append((order.version, order.id))
 
     # -- triggers -------------------------------------------------------------
 
@@ -251,6 +265,8 @@ class OrderBook:
                         account_id=order.account_id, order_id=order.id, hwm=price, stop_price=level, timestamp=now
                     )
                 )
+            if moved:
+                self._maybe_compact()
 
     def _unkeyed_trailing(self, now: datetime, events: list[OrderEvent]) -> None:
         """Give trailing stops placed before any price their first mark."""
@@ -259,8 +275,19 @@ class OrderBook:
         waiting, self._unkeyed = self._unkeyed, {}
         for order in waiting.values():
             if order.id in self.orders:
-                order.hwm = self._trigger_price(order.side)
-                self._rest_trigger(order)
+                self._mark_trailing(order, now, events)
+
+    def _mark_trailing(self, order: WorkingOrder, now: datetime, events: list[OrderEvent]) -> None:
+        """Start a trailing stop's mark at the current price, and tell the account where it stands."""
+        order.hwm = self._trigger_price(order.side)
+        self._rest_trigger(order)
+        level = order.trail_level()
+        if order.hwm is not None and level is not None:
+            events.append(
+                OrderHwmMoved(
+                    account_id=order.account_id, order_id=order.id, hwm=order.hwm, stop_price=level, timestamp=now
+                )
+            )
 
     def _check_triggers(self, now: datetime, events: list[OrderEvent], tick: Tick | None = None) -> None:
         buy_px, sell_px = _tick_prices(tick) if tick is not None else (self.buy_price(), self.sell_price())
@@ -289,24 +316,24 @@ class OrderBook:
     # -- matching -------------------------------------------------------------
 
     def _match(self, now: datetime, events: list[OrderEvent]) -> None:
-        if self._market:
-            self._match_market(now, events)
+        self._match_market(self._market_buys, self._ask, now, events)
+        self._match_market(self._market_sells, self._bid, now, events)
         self._match_limits(self._buy_limits, self._ask, lambda limit, px: px <= limit, now, events)
         self._match_limits(self._sell_limits, self._bid, lambda limit, px: px >= limit, now, events)
 
-    def _match_market(self, now: datetime, events: list[OrderEvent]) -> None:
-        waiting: deque[tuple[int, UUID]] = deque()
-        while self._market:
-            version, order_id = self._market.popleft()
+    def _match_market(
+        self, queue: deque[tuple[int, UUID]], book_side: _Liquidity, now: datetime, events: list[OrderEvent]
+    ) -> None:
+        """Fill waiting market orders in time priority while this side of the book has liquidity."""
+        while queue and book_side.price is not None and book_side.size != ZERO:
+            version, order_id = queue[0]
             order = self.orders.get(order_id)
             if order is None or order.version != version:
+                queue.popleft()
                 continue
-            book_side = self._ask if order.side is OrderSide.BUY else self._bid
-            if book_side.price is not None and book_side.size != ZERO:
-                self._execute(order, book_side, now, events)
+            self._execute(order, book_side, now, events)
             if order.id in self.orders:
-                waiting.append((version, order_id))
-        self._market = waiting
+                return  # liquidity ran out, or share rounding leaves it waiting for more
 
     def _match_limits(
         self,
@@ -331,7 +358,7 @@ class OrderBook:
         assert price is not None
         qty = order.fillable_qty(price, book_side.size)
         if qty > ZERO:
-            cash = notional(qty, price)
+            cash = order.fill_cash(qty, price)
             order.record_fill(qty, price, cash)
             if book_side.size is not None:
                 book_side.size -= qty
@@ -355,15 +382,16 @@ class OrderBook:
                 return
         if self._starved(order, price, book_side):
             self._drop(order.id)
-            events.append(self._cancel_event(order, "insufficient buying power held for order", now))
+            held = "buying power" if order.side is OrderSide.BUY else "qty"
+            events.append(self._cancel_event(order, f"insufficient {held} held for order", now))
 
     @staticmethod
     def _starved(order: WorkingOrder, price: Decimal, book_side: _Liquidity) -> bool:
-        """True when the order's own budget, not the market, stops it filling."""
-        if order.side is OrderSide.SELL or book_side.size == ZERO:
+        """True when the order's own budget (cash or shares held), not the market, stops it filling."""
+        if book_side.size == ZERO:
             return False
-        unbounded = WorkingOrder.fillable_qty(order, price, None)
-        return unbounded < (Decimal(1) if order.whole_shares else Decimal("0.000000001")) and not order.is_done(price)
+        unbounded = order.fillable_qty(price, None)
+        return unbounded < (ONE if order.whole_shares else QTY_STEP) and not order.is_done(price)
 
     def _can_fill_completely(self, order: WorkingOrder) -> bool:
         book_side = self._ask if order.side is OrderSide.BUY else self._bid

@@ -62,7 +62,10 @@ class OrderFilled:
     qty: Decimal
     price: Decimal
     cash: Decimal
-    """qty × price rounded to the cent: what leaves or enters the cash balance."""
+    """What leaves or enters the cash balance: the fill's step in the order's value rounded to the cent.
+
+    An order's fills therefore sum to its total qty × price rounded to the cent.
+    """
     order_done: bool
     timestamp: datetime
 

@@ -77,8 +77,7 @@ def notional(qty: Decimal, price: Decimal) -> Decimal:
 
 def fmt(value: Decimal) -> str:
     """Render a Decimal for the wire without exponent, trailing zeros kept as given."""
-    text = format(value, "f")
-    return "0" if text in ("-0", "-0.0") else text
+    return format(abs(value) if value.is_zero() else value, "f")
 
 
 def fmt_qty(value: Decimal) -> str:

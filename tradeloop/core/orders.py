@@ -49,6 +49,8 @@ TERMINAL: Final = frozenset(
     {OrderStatus.FILLED, OrderStatus.CANCELED, OrderStatus.EXPIRED, OrderStatus.REPLACED, OrderStatus.REJECTED}
 )
 MAX_CLIENT_ORDER_ID: Final = 128
+MAX_AMOUNT: Final = Decimal("1e12")
+"""Upper bound of any quantity, amount or price; keeps every Decimal step check exact."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -220,3 +222,5 @@ def _check_price(field: str, value: Decimal | None, *, required: bool) -> None:
 def _require_positive(field: str, value: Decimal) -> None:
     if not value.is_finite() or value <= ZERO:
         raise InvalidField(field, "must be a positive number")
+    if value >= MAX_AMOUNT:
+        raise InvalidField(field, f"must be below {MAX_AMOUNT:f}")

@@ -8,7 +8,7 @@ from decimal import ROUND_DOWN, Decimal
 from enum import IntEnum
 from uuid import UUID
 
-from tradeloop.core.money import HUNDRED, ZERO, notional, quantize_price, quantize_qty_down
+from tradeloop.core.money import HUNDRED, ZERO, cents, quantize_price, quantize_qty_down
 from tradeloop.core.orders import Order, OrderSide, OrderType, TimeInForce
 
 
@@ -96,15 +96,24 @@ class WorkingOrder:
         if liquidity is not None:
             qty = min(qty, liquidity)
         if self.side is OrderSide.BUY:
-            if notional(qty, price) > self.budget:
-                qty = quantize_qty_down(self.budget / price)
-                while qty > ZERO and notional(qty, price) > self.budget:
-                    qty -= Decimal("0.000000001")
+            if self.fill_cash(qty, price) > self.budget:
+                # The running value may reach what was held in all (spent + budget), never more.
+                cap = cents(self.filled_value) + self.budget
+                qty = quantize_qty_down((cap - self.filled_value) / price)
         else:
             qty = min(qty, self.budget)
         if self.whole_shares:
             qty = qty.to_integral_value(rounding=ROUND_DOWN)
         return max(qty, ZERO)
+
+    def fill_cash(self, qty: Decimal, price: Decimal) -> Decimal:
+        """Cash a fill moves: the change in the order's filled value rounded to the cent.
+
+        Rounding the running total rather than each fill keeps an order's fills
+        summing to its whole value to the cent, so many small fills never cost
+        more than the cash held for the order.
+        """
+        return cents(self.filled_value + qty * price) - cents(self.filled_value)
 
     def record_fill(self, qty: Decimal, price: Decimal, cash: Decimal) -> None:
         self.filled_qty += qty

@@ -1,0 +1,180 @@
+"""Builders for core tests: requests, working orders, ticks and funded accounts."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from decimal import Decimal
+from typing import Any, Final
+from uuid import UUID, uuid4
+
+from tradeloop.core.accounts import AccountState, accept_order, apply_event, open_account
+from tradeloop.core.book import OrderBook
+from tradeloop.core.events import AccountOpened, OrderEvent
+from tradeloop.core.instruments import ASSETS_BY_SYMBOL, Asset
+from tradeloop.core.marketdata import Quote, Trade
+from tradeloop.core.orders import Order, OrderRequest, OrderSide, OrderType, TimeInForce
+from tradeloop.core.sessions import session_end
+from tradeloop.core.working import Stage, WorkingOrder
+
+SYMBOL: Final = "AAPL"
+T0: Final = datetime(2024, 6, 3, 14, 30, tzinfo=timezone.utc)
+ACCOUNT_ID: Final = UUID("00000000-0000-4000-8000-000000000001")
+
+
+def D(value: str | int) -> Decimal:
+    return Decimal(value)
+
+
+def at(seconds: float) -> datetime:
+    """A moment `seconds` after T0."""
+    return T0 + timedelta(seconds=seconds)
+
+
+def make_asset(symbol: str = "ZZZ", *, tradable: bool = True, fractionable: bool = True) -> Asset:
+    return Asset(
+        symbol=symbol,
+        name=f"{symbol} test asset",
+        exchange="NASDAQ",
+        reference_price=D("100"),
+        tradable=tradable,
+        fractionable=fractionable,
+    )
+
+
+def asset(symbol: str = SYMBOL) -> Asset:
+    return ASSETS_BY_SYMBOL[symbol]
+
+
+def make_request(**overrides: Any) -> OrderRequest:
+    """A valid day market buy of one AAPL share, with any field replaced."""
+    values: dict[str, Any] = {
+        "symbol": SYMBOL,
+        "side": OrderSide.BUY,
+        "type": OrderType.MARKET,
+        "time_in_force": TimeInForce.DAY,
+        "qty": D(1),
+    }
+    values.update(overrides)
+    for name in ("qty", "notional", "limit_price", "stop_price", "trail_price", "trail_percent"):
+        if isinstance(values.get(name), (str, int)):
+            values[name] = D(values[name])
+    return OrderRequest(**values)
+
+
+def make_working(**overrides: Any) -> WorkingOrder:
+    """A working order as the book sees it: a buy market order for one share with ample budget."""
+    values: dict[str, Any] = {
+        "id": uuid4(),
+        "account_id": ACCOUNT_ID,
+        "side": OrderSide.BUY,
+        "type": OrderType.MARKET,
+        "time_in_force": TimeInForce.GTC,
+        "qty": D(1),
+        "notional": None,
+        "limit_price": None,
+        "stop_price": None,
+        "trail_price": None,
+        "trail_percent": None,
+        "hwm": None,
+        "budget": None,
+        "filled_qty": D(0),
+        "filled_value": D(0),
+        "fill_count": 0,
+        "expires_at": None,
+    }
+    values.update(overrides)
+    for name in ("qty", "notional", "limit_price", "stop_price", "trail_price", "trail_percent", "hwm", "budget"):
+        if isinstance(values.get(name), (str, int)):
+            values[name] = D(values[name])
+    if values["budget"] is None:
+        values["budget"] = D("1000000000") if values["side"] is OrderSide.BUY else values["qty"] or D(1000000)
+    if "whole_shares" not in values:
+        qty = values["qty"]
+        values["whole_shares"] = qty is not None and qty == qty.to_integral_value()
+    if "stage" not in values:
+        values["stage"] = {
+            OrderType.MARKET: Stage.MARKET,
+            OrderType.LIMIT: Stage.LIMIT,
+        }.get(values["type"], Stage.TRIGGER)
+    return WorkingOrder(**values)
+
+
+def quote(
+    bid: str | Decimal,
+    ask: str | Decimal,
+    *,
+    bid_size: str | Decimal | None = None,
+    ask_size: str | Decimal | None = None,
+    size: str | Decimal | None = None,
+    when: datetime = T0,
+    symbol: str = SYMBOL,
+) -> Quote:
+    """A quote; `size` sets both sides' sizes unless given one by one (None: unlimited)."""
+    bid_size = size if bid_size is None else bid_size
+    ask_size = size if ask_size is None else ask_size
+    return Quote(
+        symbol=symbol,
+        bid=D(str(bid)),
+        ask=D(str(ask)),
+        bid_size=None if bid_size is None else D(str(bid_size)),
+        ask_size=None if ask_size is None else D(str(ask_size)),
+        timestamp=when,
+    )
+
+
+def trade(price: str | Decimal, size: str | Decimal | None = None, *, when: datetime = T0, symbol: str = SYMBOL) -> Trade:
+    return Trade(symbol=symbol, price=D(str(price)), size=None if size is None else D(str(size)), timestamp=when)
+
+
+def make_account(cash: str | int | Decimal = "10000", *, account_id: UUID = ACCOUNT_ID) -> AccountState:
+    """A freshly opened account holding `cash`."""
+    return open_account(
+        AccountOpened(
+            account_id=account_id,
+            account_number="PA0000000001",
+            key_id="PKTEST",
+            secret_hash="x",
+            cash=D(str(cash)),
+            created_at=T0,
+        )
+    )
+
+
+@dataclass
+class Venue:
+    """One account trading one symbol, wired exactly as the actors wire them (without queues)."""
+
+    state: AccountState
+    book: OrderBook
+    events: list[OrderEvent] = field(default_factory=list)
+
+    def place(self, request: OrderRequest, *, now: datetime = T0) -> Order:
+        """Accept, apply, hand to the book and apply what it decides; returns the order."""
+        price = self.book.buy_price() if request.side is OrderSide.BUY else self.book.sell_price()
+        accepted = accept_order(
+            self.state,
+            request,
+            ASSETS_BY_SYMBOL.get(request.symbol),
+            order_id=uuid4(),
+            reference_price=price,
+            now=now,
+            session_end=session_end(now),
+        )
+        apply_event(self.state, accepted)
+        order = self.state.orders[accepted.terms.id]
+        self.apply(self.book.add(WorkingOrder.from_order(order), now))
+        return order
+
+    def tick(self, tick: Quote | Trade) -> list[OrderEvent]:
+        return self.apply(self.book.on_tick(tick))
+
+    def apply(self, events: list[OrderEvent]) -> list[OrderEvent]:
+        for event in events:
+            apply_event(self.state, event)
+        self.events.extend(events)
+        return events
+
+
+def make_venue(cash: str | int | Decimal = "10000", symbol: str = SYMBOL) -> Venue:
+    return Venue(state=make_account(cash), book=OrderBook(symbol))

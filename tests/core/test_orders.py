@@ -1,0 +1,209 @@
+"""Order requests: validation refuses bad fields and names each one."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import pytest
+
+from tests.core.factories import D, T0, asset, make_asset, make_request
+from tradeloop.core.accounts import order_from_terms
+from tradeloop.core.events import OrderTerms
+from tradeloop.core.orders import (
+    MAX_CLIENT_ORDER_ID,
+    OrderStatus,
+    OrderType,
+    TimeInForce,
+    validate_request,
+)
+from tradeloop.errors import InvalidField
+
+
+def refused_field(**overrides: Any) -> str:
+    """Validate a request built from `overrides` and return the field it was refused on."""
+    request = make_request(**overrides)
+    with pytest.raises(InvalidField) as caught:
+        validate_request(request, asset(request.symbol) if request.symbol == "AAPL" else None)
+    return caught.value.field
+
+
+# -- accepted requests ----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "overrides",
+    [
+        {},
+        {"qty": "0.5"},
+        {"qty": None, "notional": "100.25"},
+        {"type": OrderType.LIMIT, "limit_price": "150.25", "time_in_force": TimeInForce.GTC},
+        {"type": OrderType.LIMIT, "limit_price": "0.1234"},
+        {"type": OrderType.STOP, "stop_price": "150", "time_in_force": TimeInForce.GTC},
+        {"type": OrderType.STOP_LIMIT, "stop_price": "150", "limit_price": "151"},
+        {"type": OrderType.TRAILING_STOP, "trail_price": "2.50"},
+        {"type": OrderType.TRAILING_STOP, "trail_percent": "1.5", "time_in_force": TimeInForce.GTC},
+        {"time_in_force": TimeInForce.IOC},
+        {"time_in_force": TimeInForce.FOK, "type": OrderType.LIMIT, "limit_price": "10"},
+        {"type": OrderType.LIMIT, "limit_price": "10", "extended_hours": True},
+        {"client_order_id": "x" * MAX_CLIENT_ORDER_ID},
+    ],
+)
+def test_valid_requests_pass(overrides: dict[str, Any]) -> None:
+    validate_request(make_request(**overrides), asset())
+
+
+# -- refusals name their field --------------------------------------------------
+
+
+def test_unknown_symbol_is_refused_on_symbol() -> None:
+    assert refused_field(symbol="NOPE") == "symbol"
+
+
+def test_untradable_asset_is_refused_on_symbol() -> None:
+    with pytest.raises(InvalidField) as caught:
+        validate_request(make_request(symbol="ZZZ"), make_asset(tradable=False))
+    assert caught.value.field == "symbol"
+
+
+@pytest.mark.parametrize(
+    ("overrides", "field"),
+    [
+        ({"qty": None}, "qty"),
+        ({"qty": "1", "notional": "10"}, "qty"),
+        ({"qty": "0"}, "qty"),
+        ({"qty": "-1"}, "qty"),
+        ({"qty": "0.0000000001"}, "qty"),
+        ({"qty": "1e40"}, "qty"),
+        ({"qty": "0.5", "type": OrderType.LIMIT, "limit_price": "10", "time_in_force": TimeInForce.GTC}, "qty"),
+        ({"qty": "0.5", "type": OrderType.STOP, "stop_price": "10"}, "qty"),
+        ({"qty": None, "notional": "0"}, "notional"),
+        ({"qty": None, "notional": "10.001"}, "notional"),
+        ({"qty": None, "notional": "1e40"}, "notional"),
+        ({"qty": None, "notional": "10", "type": OrderType.LIMIT, "limit_price": "10"}, "notional"),
+        ({"qty": None, "notional": "10", "time_in_force": TimeInForce.GTC}, "time_in_force"),
+    ],
+)
+def test_amount_refusals_name_the_field(overrides: dict[str, Any], field: str) -> None:
+    assert refused_field(**overrides) == field
+
+
+def test_fractional_qty_of_a_whole_share_asset_is_refused_on_qty() -> None:
+    with pytest.raises(InvalidField) as caught:
+        validate_request(make_request(symbol="ZZZ", qty=D("0.5")), make_asset(fractionable=False))
+    assert caught.value.field == "qty"
+
+
+@pytest.mark.parametrize(
+    ("overrides", "field"),
+    [
+        ({"type": OrderType.LIMIT}, "limit_price"),
+        ({"type": OrderType.LIMIT, "limit_price": "0"}, "limit_price"),
+        ({"type": OrderType.LIMIT, "limit_price": "-5"}, "limit_price"),
+        ({"type": OrderType.LIMIT, "limit_price": "10.001"}, "limit_price"),
+        ({"type": OrderType.LIMIT, "limit_price": "0.12345"}, "limit_price"),
+        ({"type": OrderType.LIMIT, "limit_price": "1e40"}, "limit_price"),
+        ({"limit_price": "10"}, "limit_price"),
+        ({"stop_price": "10"}, "stop_price"),
+        ({"type": OrderType.STOP}, "stop_price"),
+        ({"type": OrderType.STOP, "stop_price": "10.005"}, "stop_price"),
+        ({"type": OrderType.STOP_LIMIT, "stop_price": "10"}, "limit_price"),
+        ({"type": OrderType.STOP_LIMIT, "limit_price": "10"}, "stop_price"),
+        ({"type": OrderType.STOP, "stop_price": "10", "time_in_force": TimeInForce.IOC}, "time_in_force"),
+        ({"type": OrderType.STOP_LIMIT, "stop_price": "10", "limit_price": "10", "time_in_force": TimeInForce.FOK},
+         "time_in_force"),
+        ({"type": OrderType.TRAILING_STOP}, "trail_price"),
+        ({"type": OrderType.TRAILING_STOP, "trail_price": "1", "trail_percent": "1"}, "trail_price"),
+        ({"type": OrderType.TRAILING_STOP, "trail_price": "0"}, "trail_price"),
+        ({"type": OrderType.TRAILING_STOP, "trail_price": "1.001"}, "trail_price"),
+        ({"type": OrderType.TRAILING_STOP, "trail_percent": "0"}, "trail_percent"),
+        ({"type": OrderType.TRAILING_STOP, "trail_percent": "100"}, "trail_percent"),
+        ({"type": OrderType.TRAILING_STOP, "trail_percent": "1", "time_in_force": TimeInForce.IOC}, "time_in_force"),
+        ({"type": OrderType.TRAILING_STOP, "trail_price": "1", "stop_price": "10"}, "stop_price"),
+        ({"trail_price": "1"}, "trail_price"),
+        ({"type": OrderType.LIMIT, "limit_price": "10", "trail_percent": "1"}, "trail_percent"),
+    ],
+)
+def test_price_refusals_name_the_field(overrides: dict[str, Any], field: str) -> None:
+    assert refused_field(**overrides) == field
+
+
+@pytest.mark.parametrize("client_order_id", ["", "x" * (MAX_CLIENT_ORDER_ID + 1)])
+def test_client_order_id_length_is_refused_on_client_order_id(client_order_id: str) -> None:
+    assert refused_field(client_order_id=client_order_id) == "client_order_id"
+
+
+@pytest.mark.parametrize(
+    "overrides",
+    [
+        {"extended_hours": True},
+        {"extended_hours": True, "type": OrderType.LIMIT, "limit_price": "10", "time_in_force": TimeInForce.GTC},
+    ],
+)
+def test_extended_hours_other_than_day_limit_is_refused_on_extended_hours(overrides: dict[str, Any]) -> None:
+    assert refused_field(**overrides) == "extended_hours"
+
+
+def test_refusal_message_names_the_field() -> None:
+    with pytest.raises(InvalidField, match="limit_price"):
+        validate_request(make_request(type=OrderType.LIMIT), asset())
+
+
+# -- the order record -------------------------------------------------------------
+
+
+def _terms(**overrides: Any) -> OrderTerms:
+    from uuid import uuid4
+
+    values: dict[str, Any] = {
+        "id": uuid4(),
+        "client_order_id": "c1",
+        "account_id": uuid4(),
+        "symbol": "AAPL",
+        "side": make_request().side,
+        "type": OrderType.LIMIT,
+        "time_in_force": TimeInForce.DAY,
+        "qty": D(4),
+        "notional": None,
+        "limit_price": D(10),
+        "stop_price": None,
+        "trail_price": None,
+        "trail_percent": None,
+        "extended_hours": False,
+        "created_at": T0,
+        "expires_at": T0 + timedelta(hours=1),
+        "replaces": None,
+        "reserved_cash": D(40),
+        "reserved_qty": D(0),
+        "hwm": None,
+        "whole_shares": True,
+    }
+    values.update(overrides)
+    return OrderTerms(**values)
+
+
+def test_order_from_terms_is_open_and_unfilled() -> None:
+    order = order_from_terms(_terms())
+    assert order.status is OrderStatus.NEW and order.is_open
+    assert order.filled_qty == 0 and order.filled_avg_price is None
+    assert order.reserved_cash == D(40) and order.expires_at == T0 + timedelta(hours=1)
+
+
+@pytest.mark.parametrize("status", sorted(OrderStatus))
+def test_only_new_and_partially_filled_orders_are_open(status: OrderStatus) -> None:
+    order = order_from_terms(_terms(), status)
+    assert order.is_open is (status in (OrderStatus.NEW, OrderStatus.PARTIALLY_FILLED))
+
+
+def test_filled_avg_price_is_value_over_qty() -> None:
+    order = order_from_terms(_terms())
+    order.filled_qty = D(3)
+    order.filled_value = D("30.30")
+    assert order.filled_avg_price == D("10.10")
+
+
+def test_copy_is_detached() -> None:
+    order = order_from_terms(_terms())
+    copy = order.copy()
+    copy.filled_qty = D(2)
+    assert order.filled_qty == 0
