@@ -18,6 +18,15 @@ ENV_PREFIX: Final = "TRADELOOP_"
 LOG_LEVELS: Final = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
 
+class Fsync(StrEnum):
+    """How hard a journal commit presses data to disk."""
+
+    NORMAL = "normal"
+    """Survives a crash of the process; a power loss may take the last commits."""
+    FULL = "full"
+    """Survives a power loss too, at the cost of an fsync per commit."""
+
+
 class MarketMode(StrEnum):
     """Where market data comes from."""
 
@@ -47,6 +56,12 @@ class Settings:
     finnhub_api_key: str | None = field(default=None, repr=False)
     symbols: tuple[str, ...] | None = None
     log_level: str = "INFO"
+    fsync: Fsync = Fsync.NORMAL
+    snapshot_every: int = 10_000
+    snapshot_seconds: int = 300
+    master_key: str | None = field(default=None, repr=False)
+    tls_cert: Path | None = None
+    tls_key: Path | None = None
 
 
 def _text(raw: str) -> str:
@@ -95,6 +110,23 @@ def _market(raw: str) -> MarketMode:
     except ValueError:
         choices = ", ".join(mode.value for mode in MarketMode)
         raise argparse.ArgumentTypeError(f"must be one of {choices}, got {raw!r}") from None
+
+
+def _fsync(raw: str) -> Fsync:
+    try:
+        return Fsync(raw.strip().lower())
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be normal or full, got {raw!r}") from None
+
+
+def _master_key(raw: str) -> str:
+    value = _text(raw)
+    try:
+        if len(base64.urlsafe_b64decode(value.encode())) != 32:
+            raise ValueError
+    except (ValueError, binascii.Error):
+        raise argparse.ArgumentTypeError("must be 32 bytes in url-safe base64 (a Fernet key)") from None
+    return value
 
 
 def _path(raw: str) -> Path:
@@ -161,6 +193,12 @@ _OPTIONS: Final = (
     _Option("finnhub_api_key", "KEY", _text, "Finnhub API key", env="FINNHUB_API_KEY"),
     _Option("symbols", "LIST", _symbols, "comma-separated symbols; none means the built-in set"),
     _Option("log_level", "LEVEL", _log_level, f"log level: {', '.join(LOG_LEVELS)}"),
+    _Option("fsync", "MODE", _fsync, "journal durability: normal (process crash) or full (power loss)"),
+    _Option("snapshot_every", "EVENTS", _integer(1), "snapshot all accounts after this many events"),
+    _Option("snapshot_seconds", "SECONDS", _integer(1), "snapshot all accounts at least this often"),
+    _Option("master_key", "KEY", _master_key, "key that encrypts secrets at rest (else DATA_DIR/master.key)"),
+    _Option("tls_cert", "FILE", _path, "TLS certificate chain (PEM); serves HTTPS with --tls-key"),
+    _Option("tls_key", "FILE", _path, "TLS private key (PEM)"),
 )
 
 _DEFAULTS: Final[Mapping[str, object]] = {
@@ -216,7 +254,11 @@ def load_settings(argv: Sequence[str] | None, environ: Mapping[str, str]) -> Set
 def _check_consistent(settings: Settings, parser: argparse.ArgumentParser) -> None:
     if settings.market is MarketMode.FINNHUB and settings.finnhub_api_key is None:
         parser.error(f"--market finnhub needs {_describe('finnhub_api_key')}")
-    for first, second in (("demo_key_id", "demo_secret_key"), ("admin_key", "admin_totp_secret")):
+    for first, second in (
+        ("demo_key_id", "demo_secret_key"),
+        ("admin_key", "admin_totp_secret"),
+        ("tls_cert", "tls_key"),
+    ):
         if (getattr(settings, first) is None) != (getattr(settings, second) is None):
             parser.error(f"set both or neither of {_describe(first)} and {_describe(second)}")
 

@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-import secrets
 import socket
 import sys
 from collections.abc import AsyncIterator, Callable, Sequence
-from dataclasses import dataclass
 from typing import Final
 
 import pyotp
@@ -23,6 +21,8 @@ from tradeloop.http.keys import ENGINE
 from tradeloop.market.feed import Feed
 from tradeloop.market.manual import ManualFeed
 from tradeloop.market.simulated import SimulatedFeed
+from tradeloop.storage import AdminSecrets, Storage
+from tradeloop.vault import VaultError
 
 log = logging.getLogger(__name__)
 
@@ -32,15 +32,6 @@ _RULE: Final = "=" * 72
 
 class StartupError(Exception):
     """The server cannot start as configured; the message says why, without a traceback."""
-
-
-@dataclass(frozen=True, slots=True)
-class AdminSecrets:
-    """The admin key and TOTP secret, and whether they were generated for this run."""
-
-    key: str = dataclasses.field(repr=False)
-    totp_secret: str = dataclasses.field(repr=False)
-    generated: bool
 
 
 def select_assets(settings: Settings) -> tuple[Asset, ...]:
@@ -71,13 +62,6 @@ def make_feed(settings: Settings, assets: Sequence[Asset]) -> Feed:
     raise StartupError(f"{settings.market.value} feed is not available yet")
 
 
-def admin_secrets(settings: Settings) -> AdminSecrets:
-    """The configured admin credentials, or fresh ones to be shown once."""
-    if settings.admin_key is not None and settings.admin_totp_secret is not None:
-        return AdminSecrets(settings.admin_key, settings.admin_totp_secret, generated=False)
-    return AdminSecrets(secrets.token_urlsafe(32), pyotp.random_base32(), generated=True)
-
-
 def build_app(settings: Settings) -> web.Application:
     """Build the whole server: feed, engine, admin gate and routes, plus the demo account at start-up.
 
@@ -91,9 +75,20 @@ def build_app(settings: Settings) -> web.Application:
         raise StartupError(f"cannot create the data directory {data_dir}: {exc.strerror}") from None
     settings = dataclasses.replace(settings, data_dir=data_dir)
     assets = select_assets(settings)
-    engine = Engine(assets=assets, feed=make_feed(settings, assets), queue_size=settings.queue_size)
-    admin = admin_secrets(settings)
-    app = create_app(engine, settings, AdminGate.create(admin.key, admin.totp_secret, utc_now))
+    engine = Engine(
+        assets=assets,
+        feed=make_feed(settings, assets),
+        queue_size=settings.queue_size,
+        snapshot_every_events=settings.snapshot_every,
+        snapshot_every_s=float(settings.snapshot_seconds),
+    )
+    try:
+        storage = Storage(settings)
+        admin = storage.admin_secrets()
+    except VaultError as exc:
+        raise StartupError(str(exc)) from None
+    gate = AdminGate(admin_key_hash=admin.key_digest, totp=pyotp.TOTP(admin.totp_secret), clock=utc_now)
+    app = create_app(engine, settings, gate, storage=storage.lifetime(engine))
     app.cleanup_ctx.append(_demo_account(settings, admin))  # after the engine's own start
     return app
 
@@ -107,8 +102,8 @@ def _demo_account(
         lines = []
         if credentials is not None:
             lines += _demo_banner(settings, credentials)
-        if admin.generated:
-            lines += _admin_banner(admin)
+        if admin.generated_key is not None:
+            lines += _admin_banner(admin.generated_key, admin.totp_secret)
         if lines:
             print("\n".join([_RULE, *lines, _RULE]), flush=True)
         yield
@@ -117,8 +112,10 @@ def _demo_account(
 
 
 async def _open_demo_account(engine: Engine, settings: Settings) -> Credentials | None:
-    """Open the demo account; return its credentials only when they were generated (to show them)."""
+    """Open the demo account on first start; return its credentials only when generated (to show them)."""
     if settings.demo_key_id is None or settings.demo_secret_key is None:
+        if engine.accounts():
+            return None  # not a first start: the demo account, if any, already exists
         return await engine.open_account(settings.demo_cash)
     if any(state.key_id == settings.demo_key_id for state in engine.accounts()):
         return None
@@ -141,12 +138,12 @@ def _demo_banner(settings: Settings, credentials: Credentials) -> list[str]:
     ]
 
 
-def _admin_banner(admin: AdminSecrets) -> list[str]:
-    uri = pyotp.TOTP(admin.totp_secret).provisioning_uri(name="admin", issuer_name="tradeloop")
+def _admin_banner(key: str, totp_secret: str) -> list[str]:
+    uri = pyotp.TOTP(totp_secret).provisioning_uri(name="admin", issuer_name="tradeloop")
     return [
         "Admin credentials (generated; shown only this once, keep them somewhere safe)",
-        f"  Admin key:   {admin.key}",
-        f"  TOTP secret: {admin.totp_secret}",
+        f"  Admin key:   {key}",
+        f"  TOTP secret: {totp_secret}",
         f"  TOTP URI:    {uri}",
     ]
 

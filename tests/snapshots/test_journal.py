@@ -151,7 +151,7 @@ async def test_snapshot_plus_replay_equals_journal_only_replay(tmp_path: Path) -
     await writer.open()
     for account_id, state in full.accounts.items():
         writer.last_seq_by_account[account_id] = full.last_seq
-        await writer.snapshot(account_id, encode(state), NOW)
+        await writer.snapshot(account_id, state, NOW)
     await writer.close()
     from_snapshot = recover(path)
     assert from_snapshot.replayed_records == 0
@@ -164,7 +164,7 @@ async def test_damaged_snapshot_is_corruption(tmp_path: Path) -> None:
     state = next(iter(recover(path).accounts.values()))
     writer = JournalWriter(path)
     await writer.open()
-    await writer.snapshot(state.id, encode(state), NOW)
+    await writer.snapshot(state.id, state, NOW)
     await writer.close()
     db = sqlite3.connect(path)
     db.execute("UPDATE snapshots SET crc = crc + 1")
@@ -182,7 +182,7 @@ async def test_compaction_keeps_state_and_chain(tmp_path: Path) -> None:
     await writer.open()
     for account_id, state in full.accounts.items():
         writer.last_seq_by_account[account_id] = full.last_seq
-        writer.snapshot(account_id, encode(state), NOW)
+        writer.snapshot(account_id, state, NOW)
     await writer.compact(len(full.accounts))
     extra = uuid4()
     await writer.write(extra, [opened(extra, "5")])

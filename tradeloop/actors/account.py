@@ -22,11 +22,13 @@ from tradeloop.actors.messages import (
     ReplaceOrder,
     SubmitOrder,
     SwapOrder,
+    TakeSnapshot,
     WithdrawOrder,
 )
 from tradeloop.actors.prices import PriceBoard
 from tradeloop.core.accounts import (
     AccountState,
+    Hold,
     accept_order,
     apply_event,
     hold_pending,
@@ -59,6 +61,15 @@ def reject(future: asyncio.Future[T], exc: BaseException) -> None:
         future.set_exception(exc)
 
 
+def settle(future: asyncio.Future[None], outcome: asyncio.Future[None]) -> None:
+    """Pass a finished write's outcome on to a waiting caller."""
+    failure = Unavailable("journal write was cancelled") if outcome.cancelled() else outcome.exception()
+    if failure is not None:
+        reject(future, failure)
+    else:
+        resolve(future, None)
+
+
 class AccountActor(Actor[AccountMessage]):
     """Owns one account; the only writer of its state."""
 
@@ -83,6 +94,8 @@ class AccountActor(Actor[AccountMessage]):
         self._clock = clock
         self._listeners = listeners
         self._last_write: asyncio.Future[None] | None = None
+        self._holds: dict[UUID, Hold] = {}
+        """Replacements waiting on the market, by the id of the order they replace."""
 
     async def handle(self, message: AccountMessage) -> None:
         match message:
@@ -99,6 +112,8 @@ class AccountActor(Actor[AccountMessage]):
                 self._record(message.events, None if done is None else lambda: resolve(done, None), reply=done)
             case CloseSession():
                 self._record([session_closed(self.state, self._board.last_price, message.now)])
+            case TakeSnapshot(reply=reply):
+                self._handle_take_snapshot(reply)
             case _:
                 assert_never(message)
 
@@ -108,7 +123,7 @@ class AccountActor(Actor[AccountMessage]):
                 reject(message.reply, exc)
             case BookEvents(pending=Pending() as pending):
                 reject(pending.reply, exc)
-            case RecordEvents(reply=asyncio.Future() as reply):
+            case RecordEvents(reply=asyncio.Future() as reply) | TakeSnapshot(reply=reply):
                 reject(reply, exc)
             case _:
                 pass
@@ -162,7 +177,7 @@ class AccountActor(Actor[AccountMessage]):
             session_end=session_end(now),
         )
         market = self._market(old.symbol)
-        held = hold_pending(self.state, terms)
+        held = self._holds[old.id] = hold_pending(self.state, terms)
         pending = Pending(intent=Intent.REPLACE, order_id=old.id, reply=message.reply, held=held)
         market.tell(SwapOrder(account_id=self.state.id, replacement=terms, filled_qty=old.filled_qty, pending=pending))
 
@@ -173,7 +188,7 @@ class AccountActor(Actor[AccountMessage]):
             self._record(events)
             return
         if pending.held is not None:
-            release_pending(self.state, pending.held)
+            release_pending(self.state, self._holds.pop(pending.order_id))
         if pending.intent is Intent.CANCEL and not events:
             order = self.state.orders[pending.order_id]
             if not order.is_open:
@@ -191,6 +206,17 @@ class AccountActor(Actor[AccountMessage]):
             raise NotReplaceable(f"order is {order.status} and can no longer be replaced")
         answer_id = pending.held.terms.id if pending.held is not None else pending.order_id
         self._record(events, lambda: resolve(pending.reply, self.state.orders[answer_id].copy()), reply=pending.reply)
+
+    def _handle_take_snapshot(self, reply: asyncio.Future[None]) -> None:
+        """Snapshot the durable state: replacements still in flight are left out."""
+        for hold in self._holds.values():
+            release_pending(self.state, hold)
+        try:
+            written = self._journal.snapshot(self.state.id, self.state, self._clock())
+        finally:
+            for old_id, hold in list(self._holds.items()):
+                self._holds[old_id] = hold_pending(self.state, hold.terms)
+        written.add_done_callback(lambda done: settle(reply, done))
 
     def _record(
         self,

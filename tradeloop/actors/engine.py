@@ -23,6 +23,8 @@ from tradeloop.actors.messages import (
     ExpireOrders,
     PlaceOrder,
     ReplaceOrder,
+    SubmitOrder,
+    TakeSnapshot,
 )
 from tradeloop.actors.prices import PriceBoard
 from tradeloop.core.accounts import AccountState, Valuation, open_account, valuation
@@ -32,6 +34,7 @@ from tradeloop.core.marketdata import Tick
 from tradeloop.core.money import HUNDRED, ZERO, quantize_qty_down
 from tradeloop.core.orders import Order, OrderRequest, OrderSide, OrderType, ReplaceRequest, TimeInForce
 from tradeloop.core.sessions import session_end
+from tradeloop.core.working import WorkingOrder
 from tradeloop.errors import InvalidField, NotFound, TradeloopError, Unauthorized, Unavailable
 from tradeloop.market.feed import Feed
 from tradeloop.security import hash_secret, new_key_id, new_secret, verify_secret
@@ -76,6 +79,8 @@ class Engine:
         feed: Feed | None = None,
         clock: Callable[[], datetime] = utc_now,
         queue_size: int = 10_000,
+        snapshot_every_events: int = 10_000,
+        snapshot_every_s: float = 300.0,
     ) -> None:
         self.assets = {asset.symbol: asset for asset in assets}
         self.board = PriceBoard()
@@ -91,7 +96,17 @@ class Engine:
             for symbol in self.assets
         }
         self._tasks: list[asyncio.Task[None]] = []
+        self._snapshot_every_events = snapshot_every_events
+        self._snapshot_every_s = snapshot_every_s
+        self._events_at_snapshot = 0
+        self._restored: list[Order] = []
         self.started = False
+
+    def restore(self, states: Iterable[AccountState]) -> None:
+        """Adopt accounts recovered from disk; their open orders go back to the books at start."""
+        for state in states:
+            self._spawn(state)
+            self._restored.extend(order for order in state.orders.values() if order.is_open)
 
     # -- lifecycle ------------------------------------------------------------
 
@@ -101,19 +116,27 @@ class Engine:
             market.start()
         for account in self._accounts.values():
             account.start()
+        restored, self._restored = self._restored, []
+        for order in restored:
+            if order.symbol in self._markets:
+                await self._markets[order.symbol].send(SubmitOrder(order=WorkingOrder.from_order(order), pending=None))
         if self._feed is not None:
             self._tasks.append(loop.create_task(self._feed.run(self.ingest), name=f"feed-{self._feed.name}"))
         self._tasks.append(loop.create_task(self._run_sessions(), name="session-clock"))
+        self._tasks.append(loop.create_task(self._run_snapshots(), name="snapshot-clock"))
         self.started = True
 
     async def stop(self) -> None:
-        """Stop the feed and the clock, then let every queue drain."""
+        """Stop the feed and the clocks, drain every queue, then write a final snapshot."""
         for task in self._tasks:
             task.cancel()
         for task in self._tasks:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         self._tasks.clear()
+        if self.started:
+            await self.quiesce()
+            await self.snapshot_all()
         for market in self._markets.values():
             await market.stop()
         for account in self._accounts.values():
@@ -135,6 +158,35 @@ class Engine:
             await asyncio.sleep(0)
             if not any(actor.backlog for actor in actors):
                 return
+
+    async def snapshot_all(self) -> int:
+        """Snapshot every account, then let the journal drop what the snapshots cover.
+
+        Returns the number of accounts written.
+        """
+        replies = []
+        for account in list(self._accounts.values()):
+            reply: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+            await account.send(TakeSnapshot(reply=reply))
+            replies.append(reply)
+        await asyncio.gather(*replies)
+        self._events_at_snapshot = self.journal.events_written
+        await self.journal.compact(len(self._accounts))
+        return len(replies)
+
+    async def _run_snapshots(self) -> None:
+        """Snapshot every `snapshot_every_s` seconds, or sooner after `snapshot_every_events` events."""
+        loop = asyncio.get_running_loop()
+        last = loop.time()
+        while True:
+            await asyncio.sleep(min(1.0, self._snapshot_every_s))
+            due_by_events = self.journal.events_written - self._events_at_snapshot >= self._snapshot_every_events
+            if due_by_events or loop.time() - last >= self._snapshot_every_s:
+                try:
+                    await self.snapshot_all()
+                except Exception:
+                    log.exception("snapshot failed; the journal still holds everything")
+                last = loop.time()
 
     async def _run_sessions(self) -> None:
         closed: datetime | None = None

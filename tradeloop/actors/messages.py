@@ -53,6 +53,13 @@ class CloseSession:
     now: datetime
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TakeSnapshot:
+    """Write the account's state to the journal as of its last record."""
+
+    reply: asyncio.Future[None]
+
+
 class Intent(StrEnum):
     """Which client request a market answer completes."""
 
@@ -79,7 +86,7 @@ class BookEvents:
     pending: Pending | None = None
 
 
-AccountMessage = PlaceOrder | CancelOrder | ReplaceOrder | RecordEvents | CloseSession | BookEvents
+AccountMessage = PlaceOrder | CancelOrder | ReplaceOrder | RecordEvents | CloseSession | TakeSnapshot | BookEvents
 
 
 # -- to a market actor ----------------------------------------------------------

@@ -430,6 +430,7 @@ def _apply_fill(state: AccountState, fill: OrderFilled) -> None:
     order = state.orders[fill.order_id]
     order.filled_qty += fill.qty
     order.filled_value += fill.qty * fill.price
+    order.fill_count += 1
     order.filled_at = fill.timestamp
     order.updated_at = fill.timestamp
     position = state.position(fill.symbol)

@@ -106,6 +106,8 @@ class Order:
     status: OrderStatus = OrderStatus.NEW
     filled_qty: Decimal = ZERO
     filled_value: Decimal = ZERO
+    fill_count: int = 0
+    """Fills so far; the next fill's id derives from it, so ids survive a restart."""
     filled_at: datetime | None = None
     canceled_at: datetime | None = None
     expired_at: datetime | None = None

@@ -51,7 +51,7 @@ class WorkingOrder:
     seq: int = 0
 
     @classmethod
-    def from_order(cls, order: Order, fill_count: int = 0) -> WorkingOrder:
+    def from_order(cls, order: Order) -> WorkingOrder:
         """Build the market's view of an account's open order."""
         triggered = order.triggered or order.type in (OrderType.MARKET, OrderType.LIMIT)
         if not triggered:
@@ -77,7 +77,7 @@ class WorkingOrder:
             budget=order.reserved_cash if order.side is OrderSide.BUY else order.reserved_qty,
             filled_qty=order.filled_qty,
             filled_value=order.filled_value,
-            fill_count=fill_count,
+            fill_count=order.fill_count,
             expires_at=order.expires_at,
             stage=stage,
         )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 
 from aiohttp import web
 
@@ -15,8 +15,17 @@ from tradeloop.http.keys import ADMIN, ENGINE, SETTINGS
 from tradeloop.http.problems import error_middleware
 
 
-def create_app(engine: Engine, settings: Settings, admin_gate: AdminGate) -> web.Application:
-    """Build the application around a ready (not yet started) engine."""
+CleanupContext = Callable[[web.Application], AsyncIterator[None]]
+
+
+def create_app(
+    engine: Engine, settings: Settings, admin_gate: AdminGate, *, storage: CleanupContext | None = None
+) -> web.Application:
+    """Build the application around a ready (not yet started) engine.
+
+    `storage`, when given, runs first: it recovers state into the engine before
+    the engine starts, and is closed after the engine stops.
+    """
     app = web.Application(
         middlewares=[error_middleware, auth_middleware],
         client_max_size=settings.max_body_bytes,
@@ -26,6 +35,8 @@ def create_app(engine: Engine, settings: Settings, admin_gate: AdminGate) -> web
     app[ADMIN] = admin_gate
     for module in (system, orders, portfolio, assets, marketdata, admin):
         app.add_routes(module.routes)
+    if storage is not None:
+        app.cleanup_ctx.append(storage)
     app.cleanup_ctx.append(_engine_lifetime)
     return app
 

@@ -15,13 +15,14 @@ import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from enum import StrEnum
 from pathlib import Path
 from typing import Final
 from uuid import UUID
 
 import aiosqlite
 
+from tradeloop.config import Fsync
+from tradeloop.core.accounts import AccountState
 from tradeloop.core.events import AccountEvent, OrderFilled
 from tradeloop.snapshots.codec import encode
 from tradeloop.snapshots.schema import SCHEMA
@@ -31,13 +32,6 @@ log = logging.getLogger(__name__)
 GENESIS: Final = b"\x00" * 32
 ANCHOR_KEY: Final = "chain_anchor"
 """meta row: the position and hash of the last record removed by compaction."""
-
-
-class Fsync(StrEnum):
-    """NORMAL survives a process crash; FULL also survives power loss."""
-
-    NORMAL = "normal"
-    FULL = "full"
 
 
 def chain_hash(previous: bytes, seq: int, account_id: bytes, payload: bytes) -> bytes:
@@ -68,7 +62,12 @@ class JournalWriter:
         self._task: asyncio.Task[None] | None = None
         self._failure: BaseException | None = None
         self.last_seq_by_account: dict[UUID, int] = {}
-        self.events_since_snapshot = 0
+        self._events_written = 0
+
+    @property
+    def events_written(self) -> int:
+        """Events handed to the writer since it opened."""
+        return self._events_written
 
     @property
     def position(self) -> int:
@@ -116,13 +115,14 @@ class JournalWriter:
                 batch.fills.append(_fill_row(event, self._seq))
         batch.waiters.append(done)
         self.last_seq_by_account[account_id] = self._seq
-        self.events_since_snapshot += len(events)
+        self._events_written += len(events)
         self._wakeup.set()
         return done
 
-    def snapshot(self, account_id: UUID, payload: bytes, taken_at: datetime) -> asyncio.Future[None]:
+    def snapshot(self, account_id: UUID, state: AccountState, taken_at: datetime) -> asyncio.Future[None]:
         """Queue a snapshot covering this account's records written so far."""
         done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        payload = encode(state)
         seq = self.last_seq_by_account.get(account_id, 0)
         self._batch.snapshots.append((account_id.bytes, seq, payload, zlib.crc32(payload), taken_at.isoformat()))
         self._batch.waiters.append(done)

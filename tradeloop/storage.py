@@ -1,0 +1,92 @@
+"""The data directory: its database, recovery at start-up, the journal's lifetime, stored admin secrets."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import secrets
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Final
+
+import msgpack
+import pyotp
+from aiohttp import web
+
+from tradeloop.actors.engine import Engine
+from tradeloop.config import Settings
+from tradeloop.http.admin_sessions import admin_key_digest
+from tradeloop.snapshots.journal import JournalWriter
+from tradeloop.snapshots.meta import read_meta, write_meta
+from tradeloop.snapshots.recovery import recover
+from tradeloop.vault import Vault, load_master_key
+
+log = logging.getLogger(__name__)
+
+DATABASE_FILE: Final = "tradeloop.db"
+_ADMIN_META: Final = "admin"
+
+
+@dataclass(frozen=True, slots=True)
+class AdminSecrets:
+    """The admin key's digest and the TOTP secret; the clear key only when just generated (to show once)."""
+
+    key_digest: bytes = field(repr=False)
+    totp_secret: str = field(repr=False)
+    generated_key: str | None = field(default=None, repr=False)
+
+
+class Storage:
+    """Everything that lives in the data directory."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.data_dir = settings.data_dir
+        self.path = settings.data_dir / DATABASE_FILE
+        self._settings = settings
+        self.vault = Vault(load_master_key(settings.master_key, settings.data_dir))
+
+    def admin_secrets(self) -> AdminSecrets:
+        """Configured admin credentials; else the stored ones; else new ones, stored (sealed) and shown once."""
+        settings = self._settings
+        if settings.admin_key is not None and settings.admin_totp_secret is not None:
+            return AdminSecrets(admin_key_digest(settings.admin_key), settings.admin_totp_secret)
+        stored = read_meta(self.path, _ADMIN_META)
+        if stored is not None:
+            record = msgpack.unpackb(stored)
+            return AdminSecrets(record["key_digest"], self.vault.open(record["totp_sealed"]))
+        key, totp_secret = secrets.token_urlsafe(32), pyotp.random_base32()
+        digest = admin_key_digest(key)
+        sealed = self.vault.seal(totp_secret)
+        write_meta(self.path, _ADMIN_META, msgpack.packb({"key_digest": digest, "totp_sealed": sealed}))
+        return AdminSecrets(digest, totp_secret, generated_key=key)
+
+    def lifetime(self, engine: Engine) -> Callable[[web.Application], AsyncIterator[None]]:
+        """A cleanup context: recover into the engine and open the journal; close it after the engine stops."""
+
+        async def storage(app: web.Application) -> AsyncIterator[None]:
+            loop = asyncio.get_running_loop()
+            recovered = await loop.run_in_executor(None, recover, self.path)
+            log.info(
+                "recovered %d accounts from %s (%d journal records replayed, journal at %d)",
+                len(recovered.accounts),
+                self.path,
+                recovered.replayed_records,
+                recovered.last_seq,
+            )
+            writer = JournalWriter(
+                self.path, fsync=self._settings.fsync, last_seq=recovered.last_seq, last_hash=recovered.last_hash
+            )
+            await writer.open()
+            engine.journal = writer
+            engine.restore(recovered.accounts.values())
+            try:
+                yield
+            finally:
+                await writer.close()
+
+        return storage
+
+
+def database_path(data_dir: Path) -> Path:
+    return data_dir / DATABASE_FILE
