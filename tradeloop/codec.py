@@ -37,5 +37,10 @@ def rfc3339(value: datetime | None) -> str | None:
     return value.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
+def parse_rfc3339(text: str) -> datetime:
+    """Read back what `rfc3339` wrote."""
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
 def uuid_str(value: UUID | None) -> str | None:
     return None if value is None else str(value)

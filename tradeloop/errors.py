@@ -9,6 +9,7 @@
     │   ├── InsufficientBuyingPower     403 40310000
     │   ├── InsufficientQty             403 40310000
     │   ├── AccountDisabled             403 40310001
+    │   ├── TradingHalted               403 40310003
     │   └── AdminLockedOut              403 40310002
     ├── NotFound                        404 40410000
     ├── MethodNotAllowed                405 40510000
@@ -19,7 +20,7 @@
     │   ├── UnknownSymbol               422 42210000
     │   ├── NotCancelable               422 42210000
     │   └── NotReplaceable              422 42210000
-    ├── RateLimited                     429 42910000
+    ├── RateLimited                     429 42910000 (Retry-After)
     └── Unavailable                     503 50310000 (queue full, feed lost)
 """
 
@@ -40,6 +41,11 @@ class TradeloopError(Exception):
         super().__init__(message)
         self.message = message
         self.extra: dict[str, object] = extra
+
+    @property
+    def headers(self) -> dict[str, str]:
+        """HTTP headers the rendered answer carries besides its body."""
+        return {}
 
 
 class BadRequest(TradeloopError):
@@ -89,6 +95,11 @@ class InsufficientQty(Forbidden):
 class AccountDisabled(Forbidden):
     code = 40310001
     slug = "account-disabled"
+
+
+class TradingHalted(Forbidden):
+    code = 40310003
+    slug = "trading-halted"
 
 
 class AdminLockedOut(Forbidden):
@@ -154,10 +165,20 @@ class NotReplaceable(Unprocessable):
 
 
 class RateLimited(TradeloopError):
+    """The caller spent its request budget; `retry_after_s` says when to try again."""
+
     code = 42910000
     status = 429
     title = "Too Many Requests"
     slug = "rate-limited"
+
+    def __init__(self, message: str, *, retry_after_s: int) -> None:
+        super().__init__(message, retry_after=retry_after_s)
+        self.retry_after_s = retry_after_s
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Retry-After": str(self.retry_after_s)}
 
 
 class Unavailable(TradeloopError):

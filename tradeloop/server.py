@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import socket
+import ssl
 import sys
 from collections.abc import AsyncIterator, Callable, Sequence
 from typing import Final
@@ -127,7 +128,7 @@ async def _open_demo_account(engine: Engine, settings: Settings) -> Credentials 
 
 
 def _demo_banner(settings: Settings, credentials: Credentials) -> list[str]:
-    base_url = _url(_reachable_host(settings.host), settings.port)
+    base_url = _url(_reachable_host(settings.host), settings.port, tls=settings.tls_cert is not None)
     return [
         "Demo account (generated; shown only this once, keep it somewhere safe)",
         f"  APCA-API-KEY-ID:     {credentials.key_id}",
@@ -153,8 +154,35 @@ def _reachable_host(host: str) -> str:
     return {"0.0.0.0": "127.0.0.1", "::": "::1", "": "127.0.0.1"}.get(host, host)
 
 
-def _url(host: str, port: int) -> str:
-    return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
+def _url(host: str, port: int, *, tls: bool) -> str:
+    scheme = "https" if tls else "http"
+    return f"{scheme}://[{host}]:{port}" if ":" in host else f"{scheme}://{host}:{port}"
+
+
+def tls_context(settings: Settings) -> ssl.SSLContext | None:
+    """The server's TLS context (TLS 1.2 or later) when a certificate and key are configured.
+
+    Raises:
+        StartupError: the certificate or key cannot be read or do not match.
+    """
+    if settings.tls_cert is None or settings.tls_key is None:
+        return None
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.minimum_version = ssl.TLSVersion.TLSv1_2
+    try:
+        context.load_cert_chain(settings.tls_cert, settings.tls_key, password=_no_password)
+    except ssl.SSLError as exc:
+        raise StartupError(
+            f"cannot load the TLS certificate {settings.tls_cert} with the key {settings.tls_key}: {exc.reason or exc}"
+        ) from None
+    except OSError as exc:
+        raise StartupError(f"cannot read the TLS certificate or key {exc.filename}: {exc.strerror or exc}") from None
+    return context
+
+
+def _no_password() -> str:
+    """Refuse an encrypted key rather than prompt for its password on the terminal."""
+    raise StartupError("the TLS key is encrypted; give an unencrypted key file")
 
 
 def _listen(host: str, port: int) -> socket.socket:
@@ -184,6 +212,7 @@ def run(settings: Settings) -> None:
     """Run the server until SIGINT or SIGTERM; a bad configuration exits with status 2."""
     configure_logging(settings.log_level)
     try:
+        ssl_context = tls_context(settings)
         sock = _listen(settings.host, settings.port)
         port = int(sock.getsockname()[1])
         try:
@@ -194,10 +223,11 @@ def run(settings: Settings) -> None:
     except StartupError as exc:
         print(f"tradeloop: error: {exc}", file=sys.stderr, flush=True)
         raise SystemExit(2) from None
-    line = f"tradeloop serving on {_url(settings.host, port)} (market: {settings.market.value})"
+    url = _url(settings.host, port, tls=ssl_context is not None)
+    line = f"tradeloop serving on {url} (market: {settings.market.value})"
 
     def announce(*_: object) -> None:
         print(line, flush=True)
 
-    web.run_app(app, sock=sock, print=announce, shutdown_timeout=SHUTDOWN_TIMEOUT_S)
+    web.run_app(app, sock=sock, ssl_context=ssl_context, print=announce, shutdown_timeout=SHUTDOWN_TIMEOUT_S)
     log.info("tradeloop stopped")

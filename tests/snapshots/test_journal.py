@@ -189,7 +189,7 @@ async def test_compaction_keeps_state_and_chain(tmp_path: Path) -> None:
     await writer.close()
     db = sqlite3.connect(path)
     assert db.execute("SELECT COUNT(*) FROM journal").fetchone() == (1,)
-    from tradeloop.snapshots.recovery import verify_chain
+    from tradeloop.snapshots.chain import verify_chain
 
     report = verify_chain(db)
     assert report.ok and report.records == 1 and report.last_seq == full.last_seq + 1

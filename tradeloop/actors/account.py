@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence, Set as AbstractSet
 from datetime import datetime
 from typing import TYPE_CHECKING, TypeVar, assert_never
 from uuid import UUID, uuid4
@@ -12,6 +12,7 @@ from tradeloop.actors.base import Actor
 from tradeloop.actors.journal import Journal
 from tradeloop.actors.messages import (
     AccountMessage,
+    AdjustCash,
     BookEvents,
     CancelOrder,
     CloseSession,
@@ -41,7 +42,8 @@ from tradeloop.core.instruments import Asset
 from tradeloop.core.orders import OrderSide
 from tradeloop.core.sessions import session_end
 from tradeloop.core.working import WorkingOrder
-from tradeloop.errors import NotCancelable, NotReplaceable, Unavailable, UnknownSymbol
+from tradeloop.core.funding import adjust_cash
+from tradeloop.errors import AccountDisabled, NotCancelable, NotReplaceable, TradingHalted, Unavailable, UnknownSymbol
 
 if TYPE_CHECKING:
     from tradeloop.actors.market import MarketActor
@@ -83,6 +85,7 @@ class AccountActor(Actor[AccountMessage]):
         journal: Journal,
         clock: Callable[[], datetime],
         listeners: Sequence[EventListener],
+        halted: AbstractSet[str],
         maxsize: int,
     ) -> None:
         super().__init__(f"account-{state.id}", maxsize)
@@ -93,6 +96,7 @@ class AccountActor(Actor[AccountMessage]):
         self._journal = journal
         self._clock = clock
         self._listeners = listeners
+        self._halted = halted
         self._last_write: asyncio.Future[None] | None = None
         self._holds: dict[UUID, Hold] = {}
         """Replacements waiting on the market, by the id of the order they replace."""
@@ -114,6 +118,8 @@ class AccountActor(Actor[AccountMessage]):
                 self._record([session_closed(self.state, self._board.last_price, message.now)])
             case TakeSnapshot(reply=reply):
                 self._handle_take_snapshot(reply)
+            case AdjustCash():
+                self._handle_adjust_cash(message)
             case _:
                 assert_never(message)
 
@@ -125,6 +131,8 @@ class AccountActor(Actor[AccountMessage]):
                 reject(pending.reply, exc)
             case RecordEvents(reply=asyncio.Future() as reply) | TakeSnapshot(reply=reply):
                 reject(reply, exc)
+            case AdjustCash(reply=adjusted):
+                reject(adjusted, exc)
             case _:
                 pass
 
@@ -136,8 +144,22 @@ class AccountActor(Actor[AccountMessage]):
             raise Unavailable(f"market {symbol} is overloaded, try again shortly")
         return market
 
+    def _check_may_trade(self, symbol: str) -> None:
+        """Raises: AccountDisabled, TradingHalted."""
+        if not self.state.active:
+            raise AccountDisabled("account is disabled: trading is blocked")
+        if symbol in self._halted:
+            raise TradingHalted(f"trading in {symbol} is halted")
+
+    def _handle_adjust_cash(self, message: AdjustCash) -> None:
+        event = adjust_cash(
+            self.state, message.amount, activity_id=uuid4(), description=message.description, now=self._clock()
+        )
+        self._record([event], lambda: resolve(message.reply, event), reply=message.reply)
+
     def _handle_place_order(self, message: PlaceOrder) -> None:
         request = message.request
+        self._check_may_trade(request.symbol)
         now = self._clock()
         side_price = self._board.buy_price if request.side is OrderSide.BUY else self._board.sell_price
         accepted = accept_order(
@@ -164,6 +186,7 @@ class AccountActor(Actor[AccountMessage]):
 
     def _handle_replace_order(self, message: ReplaceOrder) -> None:
         old = self.state.order(message.order_id)
+        self._check_may_trade(old.symbol)
         now = self._clock()
         side_price = self._board.buy_price if old.side is OrderSide.BUY else self._board.sell_price
         terms = replacement_terms(

@@ -17,18 +17,20 @@ from tradeloop.actors.account import AccountActor, EventListener
 from tradeloop.actors.journal import Journal, MemoryJournal
 from tradeloop.actors.market import MarketActor
 from tradeloop.actors.messages import (
+    AdjustCash,
     ApplyTick,
     CancelOrder,
     CloseSession,
     ExpireOrders,
     PlaceOrder,
+    RecordEvents,
     ReplaceOrder,
     SubmitOrder,
     TakeSnapshot,
 )
 from tradeloop.actors.prices import PriceBoard
 from tradeloop.core.accounts import AccountState, Valuation, open_account, valuation
-from tradeloop.core.events import AccountOpened
+from tradeloop.core.events import AccountEvent, AccountOpened, CashAdjusted
 from tradeloop.core.instruments import Asset
 from tradeloop.core.marketdata import Tick
 from tradeloop.core.money import HUNDRED, ZERO, quantize_qty_down
@@ -89,10 +91,14 @@ class Engine:
         self.listeners: list[EventListener] = []
         self._feed = feed
         self._queue_size = queue_size
+        self.halted: set[str] = set()
+        """Symbols in which trading is halted; read by every actor, changed only by the engine."""
         self._accounts: dict[UUID, AccountActor] = {}
         self._keys: dict[str, UUID] = {}
         self._markets: dict[str, MarketActor] = {
-            symbol: MarketActor(symbol, accounts=self._accounts, board=self.board, clock=clock, maxsize=queue_size)
+            symbol: MarketActor(
+                symbol, accounts=self._accounts, board=self.board, clock=clock, halted=self.halted, maxsize=queue_size
+            )
             for symbol in self.assets
         }
         self._tasks: list[asyncio.Task[None]] = []
@@ -239,6 +245,7 @@ class Engine:
             journal=self.journal,
             clock=self.clock,
             listeners=self.listeners,
+            halted=self.halted,
             maxsize=self._queue_size,
         )
         self._accounts[state.id] = actor
@@ -347,6 +354,23 @@ class Engine:
         except TradeloopError as exc:
             return BulkResult(id=key, status=exc.status, error=exc)
         return BulkResult(id=key, status=200, order=order)
+
+    async def record(self, account_id: UUID, events: Sequence[AccountEvent]) -> None:
+        """Have an account journal and apply events decided outside it (administration)."""
+        reply: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._actor(account_id).tell(RecordEvents(events=tuple(events), reply=reply))
+        await self._wait(reply)
+
+    async def adjust_cash(self, account_id: UUID, amount: Decimal, description: str) -> CashAdjusted:
+        """Deposit or withdraw cash, decided by the account against its buying power."""
+        reply: asyncio.Future[CashAdjusted] = asyncio.get_running_loop().create_future()
+        self._actor(account_id).tell(AdjustCash(amount=amount, description=description, reply=reply))
+        return await self._wait(reply)
+
+    def rekey(self, account_id: UUID, old_key_id: str, new_key_id: str) -> None:
+        """Point authentication at an account's new key id; the old one stops working at once."""
+        self._keys.pop(old_key_id, None)
+        self._keys[new_key_id] = account_id
 
     def _actor(self, account_id: UUID) -> AccountActor:
         actor = self._accounts.get(account_id)

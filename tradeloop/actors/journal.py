@@ -1,19 +1,78 @@
-"""The journal interface the actors write to, and an in-memory journal."""
+"""What the engine needs from storage, and an in-memory implementation for tests and demos."""
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
 from uuid import UUID
 
 from tradeloop.core.accounts import AccountState
-from tradeloop.core.events import AccountEvent
+from tradeloop.core.events import AccountEvent, CashAdjusted, OrderFilled
+
+Activity = OrderFilled | CashAdjusted
+"""Events that are account activities: fills and cash movements."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AuditEntry:
+    """One administrative action: who did what to what, and when."""
+
+    at: datetime
+    actor: str
+    action: str
+    target: str
+    detail: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ChainReport:
+    """The outcome of walking the journal's hash chain."""
+
+    ok: bool
+    records: int
+    first_seq: int
+    last_seq: int
+    problem: str | None = None
+    problem_seq: int | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ActivityQuery:
+    account_id: UUID
+    kinds: frozenset[str] = frozenset()
+    """'FILL', 'CSD', 'CSW'; empty means all."""
+    after: datetime | None = None
+    until: datetime | None = None
+    newest_first: bool = True
+    limit: int = 100
+
+
+def activity_kind(activity: Activity) -> str:
+    """Alpaca's activity type of an event."""
+    if isinstance(activity, OrderFilled):
+        return "FILL"
+    return "CSD" if activity.amount > 0 else "CSW"
+
+
+def select_activities(activities: Sequence[Activity], query: ActivityQuery) -> list[Activity]:
+    """Filter, order and cut activities as a query asks (shared by every store)."""
+    chosen = [
+        a
+        for a in activities
+        if a.account_id == query.account_id
+        and (not query.kinds or activity_kind(a) in query.kinds)
+        and (query.after is None or a.timestamp > query.after)
+        and (query.until is None or a.timestamp < query.until)
+    ]
+    chosen.sort(key=lambda a: a.timestamp, reverse=query.newest_first)
+    return chosen[: query.limit]
 
 
 class Journal(Protocol):
-    """Durable, ordered storage of events; a write's future resolves once committed."""
+    """Durable, ordered storage of events and what hangs off them; write futures resolve once committed."""
 
     def write(self, account_id: UUID, events: Sequence[AccountEvent]) -> asyncio.Future[None]: ...
 
@@ -25,22 +84,45 @@ class Journal(Protocol):
         """Drop records that every account's snapshot covers."""
         ...
 
+    def put_meta(self, key: str, value: bytes) -> asyncio.Future[None]:
+        """Store a named value in order with the journal."""
+        ...
+
+    def audit(self, entry: AuditEntry) -> asyncio.Future[None]: ...
+
     @property
     def events_written(self) -> int:
         """Events handed to the journal since it opened."""
         ...
 
+    @property
+    def position(self) -> int:
+        """The position of the last record handed to the journal."""
+        ...
+
+    async def activities(self, query: ActivityQuery) -> list[Activity]: ...
+
+    async def audit_log(self, limit: int) -> list[AuditEntry]:
+        """The newest admin actions first."""
+        ...
+
+    async def verify(self) -> ChainReport: ...
+
 
 class MemoryJournal:
-    """Keeps events in a list; commits at once. For tests and the in-memory engine."""
+    """Keeps everything in lists; commits at once. For tests and the in-memory engine."""
 
     def __init__(self) -> None:
         self.records: list[tuple[UUID, AccountEvent]] = []
         self.snapshots: dict[UUID, int] = {}
         """Per account, how many records the last snapshot covered."""
+        self.meta: dict[str, bytes] = {}
+        self.audit_entries: list[AuditEntry] = []
+        self._activities: list[Activity] = []
 
     def write(self, account_id: UUID, events: Sequence[AccountEvent]) -> asyncio.Future[None]:
         self.records.extend((account_id, event) for event in events)
+        self._activities.extend(e for e in events if isinstance(e, (OrderFilled, CashAdjusted)))
         return _done()
 
     def snapshot(self, account_id: UUID, state: AccountState, taken_at: datetime) -> asyncio.Future[None]:
@@ -50,9 +132,30 @@ class MemoryJournal:
     def compact(self, account_count: int) -> asyncio.Future[None]:
         return _done()
 
+    def put_meta(self, key: str, value: bytes) -> asyncio.Future[None]:
+        self.meta[key] = value
+        return _done()
+
+    def audit(self, entry: AuditEntry) -> asyncio.Future[None]:
+        self.audit_entries.append(entry)
+        return _done()
+
     @property
     def events_written(self) -> int:
         return len(self.records)
+
+    @property
+    def position(self) -> int:
+        return len(self.records)
+
+    async def activities(self, query: ActivityQuery) -> list[Activity]:
+        return select_activities(self._activities, query)
+
+    async def audit_log(self, limit: int) -> list[AuditEntry]:
+        return list(reversed(self.audit_entries))[:limit]
+
+    async def verify(self) -> ChainReport:
+        return ChainReport(ok=True, records=len(self.records), first_seq=1, last_seq=len(self.records))
 
 
 def _done() -> asyncio.Future[None]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence, Set as AbstractSet
 from datetime import datetime
 from typing import TYPE_CHECKING, assert_never
 from uuid import UUID
@@ -39,6 +39,7 @@ class MarketActor(Actor[MarketMessage]):
         accounts: Mapping[UUID, AccountActor],
         board: PriceBoard,
         clock: Callable[[], datetime],
+        halted: AbstractSet[str],
         maxsize: int,
     ) -> None:
         super().__init__(f"market-{symbol}", maxsize)
@@ -46,6 +47,7 @@ class MarketActor(Actor[MarketMessage]):
         self._accounts = accounts
         self._board = board
         self._clock = clock
+        self._halted = halted
 
     async def handle(self, message: MarketMessage) -> None:
         match message:
@@ -56,7 +58,10 @@ class MarketActor(Actor[MarketMessage]):
                 else:
                     top.trade = tick
                 events = self.book.expire(tick.timestamp)
-                events.extend(self.book.on_tick(tick))
+                if self.book.symbol in self._halted:
+                    self.book.observe(tick)  # a halted market is priced, but nothing trades
+                else:
+                    events.extend(self.book.on_tick(tick))
                 await self._route(events)
             case SubmitOrder(order=order, pending=pending):
                 await self._route(self.book.add(order, self._clock()), pending, order.account_id)

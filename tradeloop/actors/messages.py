@@ -6,11 +6,12 @@ import asyncio
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
+from decimal import Decimal
 from enum import StrEnum
 from uuid import UUID
 
 from tradeloop.core.accounts import Hold
-from tradeloop.core.events import AccountEvent, OrderEvent, OrderTerms
+from tradeloop.core.events import AccountEvent, CashAdjusted, OrderEvent, OrderTerms
 from tradeloop.core.marketdata import Tick
 from tradeloop.core.orders import Order, OrderRequest, ReplaceRequest
 from tradeloop.core.working import WorkingOrder
@@ -54,6 +55,15 @@ class CloseSession:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class AdjustCash:
+    """Deposit (positive) or withdraw (negative) cash; the reply carries the recorded event."""
+
+    amount: Decimal
+    description: str
+    reply: asyncio.Future[CashAdjusted]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class TakeSnapshot:
     """Write the account's state to the journal as of its last record."""
 
@@ -86,7 +96,9 @@ class BookEvents:
     pending: Pending | None = None
 
 
-AccountMessage = PlaceOrder | CancelOrder | ReplaceOrder | RecordEvents | CloseSession | TakeSnapshot | BookEvents
+AccountMessage = (
+    PlaceOrder | CancelOrder | ReplaceOrder | RecordEvents | AdjustCash | CloseSession | TakeSnapshot | BookEvents
+)
 
 
 # -- to a market actor ----------------------------------------------------------

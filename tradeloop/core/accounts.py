@@ -11,6 +11,9 @@ from uuid import UUID
 from tradeloop.core.events import (
     AccountEvent,
     AccountOpened,
+    AccountStatusChanged,
+    CashAdjusted,
+    KeysRotated,
     OrderAccepted,
     OrderCanceled,
     OrderExpired,
@@ -62,6 +65,8 @@ class AccountState:
     last_equity: Decimal
     contributions: Decimal
     """Net cash put in (opening cash plus deposits less withdrawals)."""
+    active: bool = True
+    """False while an administrator has disabled trading."""
     realized_pl: Decimal = ZERO
     reserved_cash: Decimal = ZERO
     pending_cash: Decimal = ZERO
@@ -383,6 +388,14 @@ def apply_event(state: AccountState, event: AccountEvent) -> None:
             _add_order(state, event.replacement, OrderStatus.NEW)
         case SessionClosed():
             state.last_equity = event.last_equity
+        case CashAdjusted():
+            state.cash += event.amount
+            state.contributions += event.amount
+        case KeysRotated():
+            state.key_id = event.key_id
+            state.secret_hash = event.secret_hash
+        case AccountStatusChanged():
+            state.active = event.active
         case AccountOpened():
             raise ValueError("an opened account is built with open_account")
         case _:

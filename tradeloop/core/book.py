@@ -141,6 +141,18 @@ class OrderBook:
 
     def on_tick(self, tick: Tick) -> list[OrderEvent]:
         """Apply a quote or trade: move trailing marks, fire triggers, match."""
+        self.observe(tick)
+        if not self.orders:
+            return []
+        events: list[OrderEvent] = []
+        now = tick.timestamp
+        self._move_trailing_marks(tick, now, events)
+        self._check_triggers(now, events, tick)
+        self._match(now, events)
+        return events
+
+    def observe(self, tick: Tick) -> None:
+        """Take a tick's prices and sizes without trading on them (a halted market)."""
         if isinstance(tick, Quote):
             self.quote = tick
             self._ask = _Liquidity(tick.ask, tick.ask_size)
@@ -150,14 +162,6 @@ class OrderBook:
             if self.quote is None:
                 self._ask = _Liquidity(tick.price, tick.size)
                 self._bid = _Liquidity(tick.price, tick.size)
-        if not self.orders:
-            return []
-        events: list[OrderEvent] = []
-        now = tick.timestamp
-        self._move_trailing_marks(tick, now, events)
-        self._check_triggers(now, events, tick)
-        self._match(now, events)
-        return events
 
     def expire(self, now: datetime) -> list[OrderEvent]:
         """Expire every order whose time in force ran out by `now`."""
@@ -374,6 +378,8 @@ class OrderBook:
                     price=price,
                     cash=cash,
                     order_done=done,
+                    cum_qty=order.filled_qty,
+                    leaves_qty=ZERO if done else order.wanted_qty(price),
                     timestamp=now,
                 )
             )

@@ -67,6 +67,10 @@ class OrderFilled:
     An order's fills therefore sum to its total qty × price rounded to the cent.
     """
     order_done: bool
+    cum_qty: Decimal = Decimal(0)
+    """The order's filled quantity including this fill."""
+    leaves_qty: Decimal = Decimal(0)
+    """What the order still wants after this fill (0 once done)."""
     timestamp: datetime
 
 
@@ -117,5 +121,36 @@ class SessionClosed:
     timestamp: datetime
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CashAdjusted:
+    """A deposit (positive amount) or withdrawal (negative amount) of cash."""
+
+    account_id: UUID
+    activity_id: UUID
+    amount: Decimal
+    description: str
+    timestamp: datetime
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class KeysRotated:
+    """The account's API key pair was replaced; the old pair stops working."""
+
+    account_id: UUID
+    key_id: str
+    secret_hash: str
+    timestamp: datetime
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AccountStatusChanged:
+    """Trading was disabled or enabled by an administrator."""
+
+    account_id: UUID
+    active: bool
+    timestamp: datetime
+
+
 OrderEvent = OrderFilled | OrderTriggered | OrderHwmMoved | OrderCanceled | OrderExpired | OrderReplaced
-AccountEvent = AccountOpened | OrderAccepted | OrderEvent | SessionClosed
+AdminEvent = CashAdjusted | KeysRotated | AccountStatusChanged
+AccountEvent = AccountOpened | OrderAccepted | OrderEvent | SessionClosed | AdminEvent

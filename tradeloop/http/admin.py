@@ -15,6 +15,7 @@ from aiohttp import web
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict
 from pydantic_core import PydanticCustomError
 
+from tradeloop.actors.administration import audit
 from tradeloop.codec import dumps, rfc3339
 from tradeloop.core.money import NotADecimal, parse_decimal
 from tradeloop.errors import InvalidField, Unauthorized, UnknownSymbol
@@ -112,6 +113,7 @@ async def create_account(request: web.Request) -> web.Response:
     cash = body.cash if body.cash is not None else request.app[SETTINGS].demo_cash
     credentials = await engine.open_account(cash)
     state = engine.account(credentials.account_id)
+    await audit(engine, "create_account", str(state.id), cash=str(cash), key_id=credentials.key_id)
     return _json(
         {
             "id": str(state.id),
@@ -165,4 +167,5 @@ async def set_price(request: web.Request) -> web.Response:
     await engine.ingest(quote)  # the quote first, so a triggered stop fills at the new bid or ask
     await engine.ingest(trade)
     await engine.quiesce()
+    await audit(engine, "set_price", symbol, price=str(body.price), bid=str(quote.bid), ask=str(quote.ask))
     return _json(latest_json(engine, symbol))

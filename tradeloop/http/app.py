@@ -2,38 +2,52 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import AsyncIterator, Callable
 
 from aiohttp import web
 
 from tradeloop.actors.engine import Engine
 from tradeloop.config import Settings
-from tradeloop.http import admin, assets, marketdata, orders, portfolio, system
+from tradeloop.http import activities, admin, admin_ops, assets, marketdata, orders, portfolio, system
 from tradeloop.http.admin_sessions import AdminGate
 from tradeloop.http.auth import auth_middleware
-from tradeloop.http.keys import ADMIN, ENGINE, SETTINGS
+from tradeloop.http.headers import security_headers
+from tradeloop.http.keys import ADMIN, ENGINE, LIMITER, SETTINGS
 from tradeloop.http.problems import error_middleware
+from tradeloop.http.ratelimit import RateLimiter
+from tradeloop.http.throttle import rate_limit_headers, rate_limit_middleware
 
 
 CleanupContext = Callable[[web.Application], AsyncIterator[None]]
 
 
 def create_app(
-    engine: Engine, settings: Settings, admin_gate: AdminGate, *, storage: CleanupContext | None = None
+    engine: Engine,
+    settings: Settings,
+    admin_gate: AdminGate,
+    *,
+    storage: CleanupContext | None = None,
+    monotonic: Callable[[], float] = time.monotonic,
 ) -> web.Application:
     """Build the application around a ready (not yet started) engine.
 
     `storage`, when given, runs first: it recovers state into the engine before
-    the engine starts, and is closed after the engine stops.
+    the engine starts, and is closed after the engine stops. `monotonic` is the
+    rate limiter's clock.
     """
     app = web.Application(
-        middlewares=[error_middleware, auth_middleware],
+        middlewares=[error_middleware, auth_middleware, rate_limit_middleware],
         client_max_size=settings.max_body_bytes,
     )
     app[ENGINE] = engine
     app[SETTINGS] = settings
     app[ADMIN] = admin_gate
-    for module in (system, orders, portfolio, assets, marketdata, admin):
+    app[LIMITER] = RateLimiter(settings.rate_limit_per_min, monotonic)
+    # Signals rather than middlewares: they also reach the errors that error_middleware renders.
+    app.on_response_prepare.append(security_headers(tls=settings.tls_cert is not None))
+    app.on_response_prepare.append(rate_limit_headers)
+    for module in (system, orders, portfolio, activities, assets, marketdata, admin, admin_ops):
         app.add_routes(module.routes)
     if storage is not None:
         app.cleanup_ctx.append(storage)

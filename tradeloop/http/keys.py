@@ -10,9 +10,15 @@ from aiohttp import web
 from tradeloop.actors.engine import Engine
 from tradeloop.config import Settings
 from tradeloop.http.admin_sessions import AdminGate
+from tradeloop.http.ratelimit import Allowance, RateLimiter
 
 ENGINE: Final = web.AppKey("engine", Engine)
 SETTINGS: Final = web.AppKey("settings", Settings)
 ADMIN: Final = web.AppKey("admin", AdminGate)
+LIMITER: Final = web.AppKey("rate_limiter", RateLimiter)
 ACCOUNT_ID: Final = web.RequestKey("account_id", UUID)
 """Request key under which the authentication middleware stores the caller's account id."""
+KEY_ID: Final = web.RequestKey("key_id", str)
+"""Request key under which the authentication middleware stores the caller's API key id."""
+ALLOWANCE: Final = web.RequestKey("rate_allowance", Allowance)
+"""Request key under which the rate limiter stores what the caller has left, for the response headers."""

@@ -41,6 +41,7 @@ def render(exc: TradeloopError, request: web.Request) -> web.Response:
     return web.Response(
         body=dumps(problem_body(exc, request.path)),
         status=exc.status,
+        headers=exc.headers,
         content_type="application/problem+json",
     )
 
@@ -53,6 +54,9 @@ def from_validation(exc: ValidationError) -> TradeloopError:
         return InvalidField(field, "unknown field")
     if first.get("type") == "missing":
         return InvalidField(field, "is required")
+    if first.get("type") == "value_error" and "error" in first.get("ctx", {}):
+        # A validator's own ValueError: its message, without pydantic's "Value error, " prefix.
+        return InvalidField(field, str(first["ctx"]["error"]))
     return InvalidField(field, str(first.get("msg", "invalid value")))
 
 

@@ -3,58 +3,68 @@
 `write` assigns the next position and chains the record's hash at once, in the
 caller's order; the task then commits everything that queued up meanwhile in
 one transaction and resolves each writer's future. A future that resolved means
-the events are on disk (to the degree `fsync` promises).
+the events are on disk (to the degree `fsync` promises). History rows (fills,
+activities), snapshots, meta values and audit entries ride in the same
+transactions, so they are never ahead of, or behind, the journal.
 """
 
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import logging
+import sqlite3
 import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Final
+from typing import Any, Final
 from uuid import UUID
 
 import aiosqlite
 
+from tradeloop.actors.journal import Activity, ActivityQuery, AuditEntry, ChainReport, activity_kind
+from tradeloop.codec import parse_rfc3339, rfc3339
 from tradeloop.config import Fsync
 from tradeloop.core.accounts import AccountState
-from tradeloop.core.events import AccountEvent, OrderFilled
-from tradeloop.snapshots.codec import encode
+from tradeloop.core.events import AccountEvent, CashAdjusted, OrderFilled
+from tradeloop.snapshots.chain import ANCHOR_KEY, GENESIS, chain_hash, verify_chain
+from tradeloop.snapshots.codec import decode, encode
 from tradeloop.snapshots.schema import SCHEMA
 
 log = logging.getLogger(__name__)
 
-GENESIS: Final = b"\x00" * 32
-ANCHOR_KEY: Final = "chain_anchor"
-"""meta row: the position and hash of the last record removed by compaction."""
-
-
-def chain_hash(previous: bytes, seq: int, account_id: bytes, payload: bytes) -> bytes:
-    """The hash that links a record to the one before it."""
-    return hashlib.sha256(previous + seq.to_bytes(8, "big") + account_id + payload).digest()
+_INSERT_RECORD: Final = "INSERT INTO journal (seq, account_id, payload, crc, hash) VALUES (?, ?, ?, ?, ?)"
+_INSERT_FILL: Final = (
+    "INSERT INTO fills (fill_id, account_id, order_id, symbol, side, qty, price, cash, timestamp, seq)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
+_INSERT_ACTIVITY: Final = "INSERT INTO activities (account_id, timestamp, kind, payload, seq) VALUES (?, ?, ?, ?, ?)"
+_UPSERT_SNAPSHOT: Final = "INSERT OR REPLACE INTO snapshots (account_id, seq, payload, crc, taken_at) VALUES (?, ?, ?, ?, ?)"
+_UPSERT_META: Final = "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)"
+_INSERT_AUDIT: Final = "INSERT INTO audit (at, actor, action, target, detail) VALUES (?, ?, ?, ?, ?)"
 
 
 @dataclass(slots=True)
 class _Batch:
-    journal: list[tuple[int, bytes, bytes, int, bytes]] = field(default_factory=list)
-    fills: list[tuple[str, str, str, str, str, str, str, str, str, int]] = field(default_factory=list)
-    snapshots: list[tuple[bytes, int, bytes, int, str]] = field(default_factory=list)
+    """Rows waiting for the next commit, by statement, in the order statements first appeared."""
+
+    rows: dict[str, list[tuple[Any, ...]]] = field(default_factory=dict)
     waiters: list[asyncio.Future[None]] = field(default_factory=list)
     compact_for_accounts: int | None = None
 
+    def add(self, statement: str, row: tuple[Any, ...]) -> None:
+        self.rows.setdefault(statement, []).append(row)
+
 
 class JournalWriter:
-    """Appends events and snapshots; satisfies the actors' Journal protocol."""
+    """Appends events, history, snapshots and audit entries; the durable Journal."""
 
     def __init__(self, path: Path, *, fsync: Fsync = Fsync.NORMAL, last_seq: int = 0, last_hash: bytes = GENESIS):
         self.path = path
         self._fsync = fsync
         self._db: aiosqlite.Connection | None = None
+        self._reader: aiosqlite.Connection | None = None
         self._seq = last_seq
         self._hash = last_hash
         self._batch = _Batch()
@@ -66,16 +76,15 @@ class JournalWriter:
 
     @property
     def events_written(self) -> int:
-        """Events handed to the writer since it opened."""
         return self._events_written
 
     @property
     def position(self) -> int:
-        """The position of the last record handed to the writer."""
         return self._seq
 
     async def open(self) -> None:
         self._db = await open_database(self.path, self._fsync)
+        self._reader = await aiosqlite.connect(self.path)
         self._task = asyncio.get_running_loop().create_task(self._run(), name="journal-writer")
 
     async def close(self) -> None:
@@ -88,51 +97,103 @@ class JournalWriter:
             except asyncio.CancelledError:
                 pass
             self._task = None
-        if self._db is not None:
-            await self._db.close()
-            self._db = None
+        for connection in (self._reader, self._db):
+            if connection is not None:
+                await connection.close()
+        self._db = self._reader = None
 
     async def flush(self) -> None:
         """Wait until everything handed over so far is committed."""
-        marker: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        self._batch.waiters.append(marker)
-        self._wakeup.set()
-        await marker
+        await self._enqueue()
 
     def write(self, account_id: UUID, events: Sequence[AccountEvent]) -> asyncio.Future[None]:
         """Queue one actor step's events as one record; the future resolves once committed."""
-        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         if self._failure is not None:
-            done.set_exception(self._failure)
-            return done
+            failed: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+            failed.set_exception(self._failure)
+            return failed
         payload = encode(list(events))
         self._seq += 1
         self._hash = chain_hash(self._hash, self._seq, account_id.bytes, payload)
         batch = self._batch
-        batch.journal.append((self._seq, account_id.bytes, payload, zlib.crc32(payload), self._hash))
+        batch.add(_INSERT_RECORD, (self._seq, account_id.bytes, payload, zlib.crc32(payload), self._hash))
         for event in events:
             if isinstance(event, OrderFilled):
-                batch.fills.append(_fill_row(event, self._seq))
-        batch.waiters.append(done)
+                batch.add(_INSERT_FILL, _fill_row(event, self._seq))
+            if isinstance(event, (OrderFilled, CashAdjusted)):
+                batch.add(
+                    _INSERT_ACTIVITY,
+                    (str(account_id), rfc3339(event.timestamp), activity_kind(event), encode(event), self._seq),
+                )
         self.last_seq_by_account[account_id] = self._seq
         self._events_written += len(events)
-        self._wakeup.set()
-        return done
+        return self._enqueue()
 
     def snapshot(self, account_id: UUID, state: AccountState, taken_at: datetime) -> asyncio.Future[None]:
         """Queue a snapshot covering this account's records written so far."""
-        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         payload = encode(state)
         seq = self.last_seq_by_account.get(account_id, 0)
-        self._batch.snapshots.append((account_id.bytes, seq, payload, zlib.crc32(payload), taken_at.isoformat()))
-        self._batch.waiters.append(done)
-        self._wakeup.set()
-        return done
+        row = (account_id.bytes, seq, payload, zlib.crc32(payload), taken_at.isoformat())
+        return self._enqueue(_UPSERT_SNAPSHOT, row)
 
     def compact(self, account_count: int) -> asyncio.Future[None]:
         """Drop journal records every account's snapshot already covers (after queued snapshots commit)."""
-        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self._batch.compact_for_accounts = account_count
+        return self._enqueue()
+
+    def put_meta(self, key: str, value: bytes) -> asyncio.Future[None]:
+        return self._enqueue(_UPSERT_META, (key, value))
+
+    def audit(self, entry: AuditEntry) -> asyncio.Future[None]:
+        row = (rfc3339(entry.at), entry.actor, entry.action, entry.target, encode(entry.detail))
+        return self._enqueue(_INSERT_AUDIT, row)
+
+    async def activities(self, query: ActivityQuery) -> list[Activity]:
+        """Fills and cash movements of one account, from the history table."""
+        sql = "SELECT payload FROM activities WHERE account_id = ?"
+        args: list[Any] = [str(query.account_id)]
+        if query.kinds:
+            sql += f" AND kind IN ({','.join('?' * len(query.kinds))})"
+            args += sorted(query.kinds)
+        if query.after is not None:
+            sql += " AND timestamp > ?"
+            args.append(rfc3339(query.after))
+        if query.until is not None:
+            sql += " AND timestamp < ?"
+            args.append(rfc3339(query.until))
+        sql += f" ORDER BY timestamp {'DESC' if query.newest_first else 'ASC'}, id LIMIT ?"
+        args.append(query.limit)
+        return [decode(payload) for (payload,) in await self._read(sql, args)]
+
+    async def audit_log(self, limit: int) -> list[AuditEntry]:
+        rows = await self._read("SELECT at, actor, action, target, detail FROM audit ORDER BY id DESC LIMIT ?", [limit])
+        return [
+            AuditEntry(at=parse_rfc3339(at), actor=actor, action=action, target=target, detail=decode(detail))
+            for at, actor, action, target, detail in rows
+        ]
+
+    async def verify(self) -> ChainReport:
+        """Walk the whole chain on a connection of its own, off the event loop."""
+
+        def walk() -> ChainReport:
+            db = sqlite3.connect(self.path)
+            try:
+                return verify_chain(db)
+            finally:
+                db.close()
+
+        await self.flush()
+        return await asyncio.get_running_loop().run_in_executor(None, walk)
+
+    async def _read(self, sql: str, args: Sequence[Any]) -> list[tuple[Any, ...]]:
+        assert self._reader is not None, "journal is not open"
+        async with self._reader.execute(sql, args) as cursor:
+            return [tuple(row) for row in await cursor.fetchall()]
+
+    def _enqueue(self, statement: str | None = None, row: tuple[Any, ...] = ()) -> asyncio.Future[None]:
+        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        if statement is not None:
+            self._batch.add(statement, row)
         self._batch.waiters.append(done)
         self._wakeup.set()
         return done
@@ -170,19 +231,8 @@ async def open_database(path: Path, fsync: Fsync) -> aiosqlite.Connection:
 
 
 async def _commit(db: aiosqlite.Connection, batch: _Batch) -> None:
-    if batch.journal:
-        await db.executemany("INSERT INTO journal (seq, account_id, payload, crc, hash) VALUES (?, ?, ?, ?, ?)", batch.journal)
-    if batch.fills:
-        await db.executemany(
-            "INSERT OR IGNORE INTO fills (fill_id, account_id, order_id, symbol, side, qty, price, cash, timestamp, seq)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            batch.fills,
-        )
-    if batch.snapshots:
-        await db.executemany(
-            "INSERT OR REPLACE INTO snapshots (account_id, seq, payload, crc, taken_at) VALUES (?, ?, ?, ?, ?)",
-            batch.snapshots,
-        )
+    for statement, rows in batch.rows.items():
+        await db.executemany(statement, rows)
     if batch.compact_for_accounts is not None:
         await _compact(db, batch.compact_for_accounts)
     await db.commit()
@@ -201,9 +251,7 @@ async def _compact(db: aiosqlite.Connection, account_count: int) -> None:
     if found is None:
         return  # already compacted up to here
     await db.execute("DELETE FROM journal WHERE seq <= ?", (oldest,))
-    await db.execute(
-        "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (ANCHOR_KEY, oldest.to_bytes(8, "big") + found[0])
-    )
+    await db.execute(_UPSERT_META, (ANCHOR_KEY, oldest.to_bytes(8, "big") + found[0]))
 
 
 def _fill_row(fill: OrderFilled, seq: int) -> tuple[str, str, str, str, str, str, str, str, str, int]:
@@ -216,6 +264,6 @@ def _fill_row(fill: OrderFilled, seq: int) -> tuple[str, str, str, str, str, str
         str(fill.qty),
         str(fill.price),
         str(fill.cash),
-        fill.timestamp.isoformat(),
+        rfc3339(fill.timestamp) or "",
         seq,
     )

@@ -13,11 +13,10 @@ from uuid import UUID
 from tradeloop.core.accounts import AccountState, apply_event, open_account
 from tradeloop.core.events import AccountEvent, AccountOpened
 from tradeloop.snapshots.codec import DecodeError, decode
-from tradeloop.snapshots.journal import ANCHOR_KEY, GENESIS, chain_hash
+from tradeloop.snapshots.chain import FETCH_ROWS, GENESIS, check_record, read_anchor
 
 log = logging.getLogger(__name__)
 
-_FETCH: Final = 20_000
 
 
 class CorruptData(RuntimeError):
@@ -38,14 +37,6 @@ class Recovered:
     last_hash: bytes = GENESIS
     replayed_records: int = 0
     discarded_tail: bool = False
-
-
-def read_anchor(db: sqlite3.Connection) -> tuple[int, bytes]:
-    row = db.execute("SELECT value FROM meta WHERE key = ?", (ANCHOR_KEY,)).fetchone()
-    if row is None:
-        return 0, GENESIS
-    blob: bytes = row[0]
-    return int.from_bytes(blob[:8], "big"), blob[8:]
 
 
 def recover(path: Path, *, use_snapshots: bool = True) -> Recovered:
@@ -92,7 +83,7 @@ def _replay(db: sqlite3.Connection, path: Path, result: Recovered, covered: dict
     (last_seq,) = db.execute("SELECT COALESCE(MAX(seq), 0) FROM journal").fetchone()
     cursor = db.execute("SELECT seq, account_id, payload, crc, hash FROM journal WHERE seq > ? ORDER BY seq", (anchor_seq,))
     expected = anchor_seq
-    while rows := cursor.fetchmany(_FETCH):
+    while rows := cursor.fetchmany(FETCH_ROWS):
         for seq, account_blob, payload, crc, stored_hash in rows:
             expected += 1
             problem = check_record(previous, expected, seq, account_blob, payload, crc, stored_hash)
@@ -117,50 +108,6 @@ def _replay(db: sqlite3.Connection, path: Path, result: Recovered, covered: dict
             result.replayed_records += 1
     if result.last_seq == 0 and anchor_seq:
         result.last_seq, result.last_hash = anchor_seq, previous
-
-
-def check_record(
-    previous: bytes, expected: int, seq: int, account_blob: bytes, payload: bytes, crc: int, stored_hash: bytes
-) -> str | None:
-    """What is wrong with one journal record, or None."""
-    if seq != expected:
-        return f"expected position {expected}, found {seq} (a record is missing)"
-    if zlib.crc32(payload) != crc:
-        return "checksum mismatch"
-    if chain_hash(previous, seq, account_blob, payload) != stored_hash:
-        return "hash chain broken"
-    return None
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class ChainReport:
-    """The outcome of walking the journal's hash chain."""
-
-    ok: bool
-    records: int
-    first_seq: int
-    last_seq: int
-    problem: str | None = None
-    problem_seq: int | None = None
-
-
-def verify_chain(db: sqlite3.Connection) -> ChainReport:
-    """Walk every journal record from the compaction anchor and check checksum and chain."""
-    anchor_seq, previous = read_anchor(db)
-    expected = anchor_seq
-    records = 0
-    cursor = db.execute("SELECT seq, account_id, payload, crc, hash FROM journal WHERE seq > ? ORDER BY seq", (anchor_seq,))
-    while rows := cursor.fetchmany(_FETCH):
-        for seq, account_blob, payload, crc, stored_hash in rows:
-            expected += 1
-            problem = check_record(previous, expected, seq, account_blob, payload, crc, stored_hash)
-            if problem is not None:
-                return ChainReport(
-                    ok=False, records=records, first_seq=anchor_seq + 1, last_seq=seq - 1, problem=problem, problem_seq=seq
-                )
-            previous = stored_hash
-            records += 1
-    return ChainReport(ok=True, records=records, first_seq=anchor_seq + 1, last_seq=expected)
 
 
 def _apply(result: Recovered, account_id: UUID, events: list[AccountEvent]) -> None:

@@ -36,4 +36,21 @@ CREATE TABLE IF NOT EXISTS fills (
     seq        INTEGER NOT NULL
 );
 CREATE INDEX IF NOT EXISTS fills_by_account ON fills (account_id, timestamp);
+CREATE TABLE IF NOT EXISTS activities (
+    id         INTEGER PRIMARY KEY AUTOINCREMENT,
+    account_id TEXT    NOT NULL,
+    timestamp  TEXT    NOT NULL,
+    kind       TEXT    NOT NULL,
+    payload    BLOB    NOT NULL,
+    seq        INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS activities_by_account ON activities (account_id, timestamp);
+CREATE TABLE IF NOT EXISTS audit (
+    id     INTEGER PRIMARY KEY AUTOINCREMENT,
+    at     TEXT NOT NULL,
+    actor  TEXT NOT NULL,
+    action TEXT NOT NULL,
+    target TEXT NOT NULL,
+    detail BLOB NOT NULL
+);
 """

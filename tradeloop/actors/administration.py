@@ -1,0 +1,65 @@
+"""Administrative actions on the running engine, each recorded in the audit log."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Final
+from uuid import UUID
+
+import msgpack
+
+from tradeloop.actors.engine import Credentials, Engine
+from tradeloop.actors.journal import AuditEntry
+from tradeloop.core.events import CashAdjusted
+from tradeloop.core.funding import rotate_keys, set_active
+from tradeloop.errors import NotFound
+from tradeloop.security import hash_secret, new_key_id, new_secret
+
+HALTED_META: Final = "halted_symbols"
+ADMIN: Final = "admin"
+
+
+async def audit(engine: Engine, action: str, target: str, **detail: str) -> None:
+    """Append one admin action to the audit log, durably."""
+    await engine.journal.audit(AuditEntry(at=engine.clock(), actor=ADMIN, action=action, target=target, detail=detail))
+
+
+async def rotate_account_keys(engine: Engine, account_id: UUID) -> Credentials:
+    """Give an account a new key pair; the old pair is refused from now on."""
+    state = engine.account(account_id)
+    old_key_id = state.key_id
+    key_id, secret = new_key_id(), new_secret()
+    await engine.record(account_id, [rotate_keys(state, key_id=key_id, secret_hash=hash_secret(secret), now=engine.clock())])
+    engine.rekey(account_id, old_key_id, key_id)
+    await audit(engine, "rotate_keys", str(account_id), old_key_id=old_key_id, new_key_id=key_id)
+    return Credentials(account_id=account_id, key_id=key_id, secret_key=secret)
+
+
+async def set_account_active(engine: Engine, account_id: UUID, active: bool) -> None:
+    """Enable or disable trading for an account."""
+    state = engine.account(account_id)
+    await engine.record(account_id, [set_active(state, active, engine.clock())])
+    await audit(engine, "enable_account" if active else "disable_account", str(account_id))
+
+
+async def move_cash(engine: Engine, account_id: UUID, amount: Decimal, description: str) -> CashAdjusted:
+    """Deposit (positive) or withdraw (negative) cash, recorded as an account activity."""
+    event = await engine.adjust_cash(account_id, amount, description)
+    action = "deposit" if amount > 0 else "withdraw"
+    await audit(engine, action, str(account_id), amount=str(abs(amount)), activity_id=str(event.activity_id))
+    return event
+
+
+async def set_halted(engine: Engine, symbol: str, halted: bool) -> None:
+    """Halt or resume trading in a symbol; the halt list is stored in order with the journal."""
+    if symbol not in engine.assets:
+        raise NotFound(f"asset not found for {symbol}")
+    (engine.halted.add if halted else engine.halted.discard)(symbol)
+    await engine.journal.put_meta(HALTED_META, msgpack.packb(sorted(engine.halted)))
+    await audit(engine, "halt" if halted else "resume", symbol)
+
+
+def restore_halts(engine: Engine, stored: bytes | None) -> None:
+    """Re-apply the halts stored before a restart."""
+    if stored is not None:
+        engine.halted.update(msgpack.unpackb(stored))

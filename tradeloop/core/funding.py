@@ -1,0 +1,40 @@
+"""Administrative decisions on an account: cash movements, key rotation, enabling trading."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from uuid import UUID
+
+from tradeloop.core.accounts import AccountState
+from tradeloop.core.events import AccountStatusChanged, CashAdjusted, KeysRotated
+from tradeloop.core.money import CENT, ZERO
+from tradeloop.errors import InsufficientBuyingPower, InvalidField
+
+
+def adjust_cash(
+    state: AccountState, amount: Decimal, *, activity_id: UUID, description: str, now: datetime
+) -> CashAdjusted:
+    """Decide a deposit (amount > 0) or withdrawal (amount < 0).
+
+    Raises:
+        InvalidField: zero, or not whole cents. InsufficientBuyingPower: a withdrawal above what is free.
+    """
+    if amount == ZERO or amount != amount.quantize(CENT):
+        raise InvalidField("amount", "must be a non-zero amount in whole cents")
+    if amount < ZERO and -amount > state.buying_power:
+        raise InsufficientBuyingPower(
+            f"cannot withdraw {-amount}: only {state.buying_power} is free of open orders",
+            buying_power=str(state.buying_power),
+        )
+    return CashAdjusted(
+        account_id=state.id, activity_id=activity_id, amount=amount, description=description, timestamp=now
+    )
+
+
+def rotate_keys(state: AccountState, *, key_id: str, secret_hash: str, now: datetime) -> KeysRotated:
+    return KeysRotated(account_id=state.id, key_id=key_id, secret_hash=secret_hash, timestamp=now)
+
+
+def set_active(state: AccountState, active: bool, now: datetime) -> AccountStatusChanged:
+    return AccountStatusChanged(account_id=state.id, active=active, timestamp=now)

@@ -1,0 +1,125 @@
+"""Routes: account activities (fills and cash movements) in Alpaca's shapes."""
+
+from __future__ import annotations
+
+from datetime import date as Day, datetime, time, timedelta, timezone
+from typing import Any, Final, Literal
+
+from aiohttp import web
+from pydantic import BaseModel, Field, field_validator
+
+from tradeloop.actors.journal import Activity, ActivityQuery, activity_kind
+from tradeloop.codec import rfc3339
+from tradeloop.core.events import OrderFilled
+from tradeloop.core.money import fmt, fmt_qty
+from tradeloop.errors import InvalidParameter
+from tradeloop.http.auth import account_id
+from tradeloop.http.bodies import read_query
+from tradeloop.http.keys import ENGINE
+from tradeloop.http.wire import json_response
+
+routes = web.RouteTableDef()
+
+KINDS: Final = frozenset({"FILL", "CSD", "CSW"})
+
+
+class ActivitiesQuery(BaseModel):
+    """Query of GET /v2/account/activities."""
+
+    activity_types: str | None = None
+    date: Day | None = None
+    after: datetime | None = None
+    until: datetime | None = None
+    direction: Literal["asc", "desc"] = "desc"
+    page_size: int = Field(default=100, ge=1, le=100)
+    page_token: str | None = None
+
+    @field_validator("after", "until")
+    @classmethod
+    def _utc(cls, value: datetime | None) -> datetime | None:
+        if value is not None and value.tzinfo is None:
+            return value.replace(tzinfo=timezone.utc)
+        return value
+
+
+def _kinds(raw: str | None) -> frozenset[str]:
+    if not raw:
+        return frozenset()
+    kinds = frozenset(part.strip().upper() for part in raw.split(",") if part.strip())
+    unknown = kinds - KINDS
+    if unknown:
+        raise InvalidParameter("activity_types", f"unknown activity types {sorted(unknown)}; known: {sorted(KINDS)}")
+    return kinds
+
+
+@routes.get("/v2/account/activities")
+async def list_activities(request: web.Request) -> web.Response:
+    """Fills and cash movements of the caller's account, newest first unless asked otherwise."""
+    query = read_query(request, ActivitiesQuery)
+    return await _answer(request, query, _kinds(query.activity_types))
+
+
+@routes.get("/v2/account/activities/{activity_type}")
+async def list_activities_of_type(request: web.Request) -> web.Response:
+    query = read_query(request, ActivitiesQuery)
+    return await _answer(request, query, _kinds(request.match_info["activity_type"]))
+
+
+async def _answer(request: web.Request, query: ActivitiesQuery, kinds: frozenset[str]) -> web.Response:
+    after, until = query.after, query.until
+    if query.date is not None:
+        after = datetime.combine(query.date, time.min, tzinfo=timezone.utc) - timedelta(microseconds=1)
+        until = after + timedelta(days=1, microseconds=1)
+    newest_first = query.direction == "desc"
+    found = await request.app[ENGINE].journal.activities(
+        ActivityQuery(
+            account_id=account_id(request),
+            kinds=kinds,
+            after=after,
+            until=until,
+            newest_first=newest_first,
+            limit=query.page_size + 1000 if query.page_token else query.page_size,
+        )
+    )
+    if query.page_token:
+        ids = [activity_id(a) for a in found]
+        if query.page_token not in ids:
+            raise InvalidParameter("page_token", "does not name an activity of this listing")
+        found = found[ids.index(query.page_token) + 1 :]
+    return json_response([activity_json(a) for a in found[: query.page_size]])
+
+
+def activity_id(activity: Activity) -> str:
+    """Alpaca's activity id: the time to the millisecond, '::', and a UUID."""
+    stamp = activity.timestamp.astimezone(timezone.utc).strftime("%Y%m%d%H%M%S%f")[:-3]
+    unique = activity.fill_id if isinstance(activity, OrderFilled) else activity.activity_id
+    return f"{stamp}::{unique}"
+
+
+def activity_json(activity: Activity) -> dict[str, Any]:
+    base: dict[str, Any] = {
+        "id": activity_id(activity),
+        "account_id": str(activity.account_id),
+        "activity_type": activity_kind(activity),
+    }
+    if isinstance(activity, OrderFilled):
+        base.update(
+            transaction_time=rfc3339(activity.timestamp),
+            type="fill" if activity.order_done else "partial_fill",
+            price=fmt(activity.price),
+            qty=fmt_qty(activity.qty),
+            side=activity.side.value,
+            symbol=activity.symbol,
+            leaves_qty=fmt_qty(activity.leaves_qty),
+            order_id=str(activity.order_id),
+            cum_qty=fmt_qty(activity.cum_qty),
+            order_status="filled" if activity.order_done else "partially_filled",
+        )
+    else:
+        base.update(
+            date=activity.timestamp.date().isoformat(),
+            net_amount=fmt(activity.amount),
+            description=activity.description,
+            status="executed",
+        )
+    return base

@@ -1,0 +1,92 @@
+"""Token buckets per caller: a burst of `per_min` calls, refilled evenly over a minute; refuses, never waits."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Final
+
+REFILL_S: Final = 60.0
+"""An empty bucket is full again after this long, whatever the limit."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Allowance:
+    """The verdict on one call and what the caller has left, for the X-RateLimit-* headers."""
+
+    allowed: bool
+    limit: int
+    remaining: int
+    retry_after_s: float
+    """Until the next call would be allowed; 0 when this one was."""
+    full_after_s: float
+    """Until the bucket is full again."""
+
+
+@dataclass(slots=True)
+class _Bucket:
+    tokens: float
+    updated_s: float
+
+
+class RateLimiter:
+    """One token bucket per caller key, on an injected monotonic clock.
+
+    A full bucket is the same as no bucket, so idle full buckets are dropped:
+    only callers seen within the last minute or so take memory.
+    """
+
+    def __init__(self, per_min: int, clock: Callable[[], float] = time.monotonic) -> None:
+        if per_min < 1:
+            raise ValueError(f"per_min must be at least 1, got {per_min}")
+        self.limit: Final = per_min
+        self._rate_per_s: Final = per_min / REFILL_S
+        self._clock = clock
+        self._buckets: dict[str, _Bucket] = {}
+        self._swept_s = clock()
+
+    def __len__(self) -> int:
+        return len(self._buckets)
+
+    def take(self, caller: str) -> Allowance:
+        """Spend one token of `caller` if there is one; a refused call spends nothing."""
+        now_s = self._clock()
+        self._sweep(now_s)
+        tokens = self._level(caller, now_s)
+        allowed = tokens >= 1
+        if allowed:
+            tokens -= 1
+        if tokens < self.limit:
+            self._buckets[caller] = _Bucket(tokens, now_s)
+        return self._allowance(allowed, tokens)
+
+    def peek(self, caller: str) -> Allowance:
+        """Whether `caller` could make a call now, spending nothing."""
+        tokens = self._level(caller, self._clock())
+        return self._allowance(tokens >= 1, tokens)
+
+    def _level(self, caller: str, now_s: float) -> float:
+        bucket = self._buckets.get(caller)
+        if bucket is None:
+            return float(self.limit)
+        refilled = max(0.0, now_s - bucket.updated_s) * self._rate_per_s
+        return min(float(self.limit), bucket.tokens + refilled)
+
+    def _allowance(self, allowed: bool, tokens: float) -> Allowance:
+        return Allowance(
+            allowed=allowed,
+            limit=self.limit,
+            remaining=int(tokens),
+            retry_after_s=0.0 if allowed else (1 - tokens) / self._rate_per_s,
+            full_after_s=(self.limit - tokens) / self._rate_per_s,
+        )
+
+    def _sweep(self, now_s: float) -> None:
+        """Once a refill period, forget the buckets that have filled up again."""
+        if now_s - self._swept_s < REFILL_S:
+            return
+        self._swept_s = now_s
+        full = [caller for caller in self._buckets if self._level(caller, now_s) >= self.limit]
+        for caller in full:
+            del self._buckets[caller]
