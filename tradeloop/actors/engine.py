@@ -89,6 +89,9 @@ class Engine:
         self.journal: Journal = journal or MemoryJournal()
         self.clock = clock
         self.listeners: list[EventListener] = []
+        """Called with each account's events once they are committed (trade updates)."""
+        self.tick_listeners: list[Callable[[Tick], None]] = []
+        """Called with every tick of a listed symbol as it arrives (bars, streams); must not block."""
         self._feed = feed
         self._queue_size = queue_size
         self.halted: set[str] = set()
@@ -153,6 +156,8 @@ class Engine:
         """Route a tick to its market; ticks for symbols we do not list are ignored."""
         market = self._markets.get(tick.symbol)
         if market is not None:
+            for listener in self.tick_listeners:
+                listener(tick)
             await market.send(ApplyTick(tick=tick))
 
     async def quiesce(self) -> None:
