@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from datetime import datetime, timezone
 from decimal import Decimal
 from typing import Any, Final
@@ -20,6 +22,8 @@ from tradeloop.market.manual import admin_ticks
 HttpClient = TestClient[web.Request, web.Application]
 ADMIN_KEY: Final = "test-admin-key-0123456789"
 TOTP_SECRET: Final = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+TEST_RATE_LIMIT_PER_MIN: Final = 1_000_000
+"""High enough that only tests of the rate limit meet it."""
 
 
 def utc_now() -> datetime:
@@ -31,6 +35,7 @@ def make_settings(**overrides: Any) -> Settings:
         "market": MarketMode.MANUAL,
         "admin_key": ADMIN_KEY,
         "admin_totp_secret": TOTP_SECRET,
+        "rate_limit_per_min": TEST_RATE_LIMIT_PER_MIN,
     }
     values.update(overrides)
     return Settings(**values)
@@ -40,11 +45,13 @@ def make_engine(**overrides: Any) -> Engine:
     return Engine(assets=UNIVERSE, **overrides)
 
 
-def make_app(engine: Engine | None = None, settings: Settings | None = None) -> web.Application:
+def make_app(
+    engine: Engine | None = None, settings: Settings | None = None, *, monotonic: Callable[[], float] = time.monotonic
+) -> web.Application:
     engine = engine or make_engine()
     settings = settings or make_settings()
     gate = AdminGate.create(ADMIN_KEY, TOTP_SECRET, utc_now)
-    return create_app(engine, settings, gate)
+    return create_app(engine, settings, gate, monotonic=monotonic)
 
 
 def auth_headers(credentials: Credentials) -> dict[str, str]:

@@ -187,7 +187,7 @@ _OPTIONS: Final = (
     _Option("demo_cash", "AMOUNT", _decimal(positive=False), "demo account's starting cash"),
     _Option("admin_key", "KEY", _text, "admin API key"),
     _Option("admin_totp_secret", "SECRET", _totp_secret, "base32 TOTP secret of the admin"),
-    _Option("rate_limit_per_min", "N", _integer(1), "requests per minute per API key"),
+    _Option("rate_limit_per_min", "N", _integer(1), "requests per minute per API key (per client address when unauthenticated)"),
     _Option("max_body_bytes", "BYTES", _integer(1), "largest accepted request body in bytes"),
     _Option("queue_size", "N", _integer(1), "capacity of each actor's message queue"),
     _Option("finnhub_api_key", "KEY", _text, "Finnhub API key", env="FINNHUB_API_KEY"),

@@ -165,19 +165,29 @@ def tls_context(settings: Settings) -> ssl.SSLContext | None:
     Raises:
         StartupError: the certificate or key cannot be read or do not match.
     """
-    if settings.tls_cert is None or settings.tls_key is None:
+    cert, key = settings.tls_cert, settings.tls_key
+    if cert is None or key is None:
         return None
+    for what, path in (("certificate", cert), ("key", key)):
+        if not path.is_file():
+            raise StartupError(f"cannot read the TLS {what} {path}: no such file")
     context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     context.minimum_version = ssl.TLSVersion.TLSv1_2
     try:
-        context.load_cert_chain(settings.tls_cert, settings.tls_key, password=_no_password)
+        context.load_cert_chain(cert, key, password=_no_password)
     except ssl.SSLError as exc:
-        raise StartupError(
-            f"cannot load the TLS certificate {settings.tls_cert} with the key {settings.tls_key}: {exc.reason or exc}"
-        ) from None
+        raise StartupError(f"cannot load the TLS certificate {cert} with the key {key}: {_tls_problem(exc)}") from None
     except OSError as exc:
-        raise StartupError(f"cannot read the TLS certificate or key {exc.filename}: {exc.strerror or exc}") from None
+        raise StartupError(f"cannot read the TLS certificate {cert} or key {key}: {exc.strerror or exc}") from None
     return context
+
+
+def _tls_problem(exc: ssl.SSLError) -> str:
+    if not exc.reason:  # OpenSSL's PEM reader says no more than "PEM lib"
+        return "not a PEM certificate chain and private key"
+    if exc.reason == "KEY_VALUES_MISMATCH":
+        return "the key does not belong to the certificate"
+    return str(exc.reason).lower().replace("_", " ")
 
 
 def _no_password() -> str:

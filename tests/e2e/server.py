@@ -7,6 +7,7 @@ import os
 import queue
 import re
 import signal
+import ssl
 import subprocess
 import sys
 import threading
@@ -18,9 +19,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
 
-READY: Final = re.compile(r"^tradeloop serving on (http://\S+) \(market: \w+\)$")
+READY: Final = re.compile(r"^tradeloop serving on (https?://\S+) \(market: \w+\)$")
 STARTUP_TIMEOUT_S: Final = 30.0
 STOP_TIMEOUT_S: Final = 10.0
+E2E_RATE_LIMIT_PER_MIN: Final = "1000000"
+"""High enough that load tests don't meet it; a test may set TRADELOOP_RATE_LIMIT_PER_MIN itself."""
 
 
 @dataclass
@@ -55,8 +58,9 @@ class RunningServer:
 
 
 def server_env(extra: Mapping[str, str] | None = None) -> dict[str, str]:
-    """The parent's environment without any TRADELOOP_* or Finnhub settings, plus `extra`."""
+    """The parent's environment without TRADELOOP_* or Finnhub settings, a high rate limit, then `extra`."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("TRADELOOP_") and k != "FINNHUB_API_KEY"}
+    env["TRADELOOP_RATE_LIMIT_PER_MIN"] = E2E_RATE_LIMIT_PER_MIN
     env.update(extra or {})
     return env
 
@@ -118,7 +122,12 @@ def running_server(
 
 
 def http_json(
-    method: str, url: str, headers: Mapping[str, str] | None = None, body: Any = None, timeout_s: float = 10.0
+    method: str,
+    url: str,
+    headers: Mapping[str, str] | None = None,
+    body: Any = None,
+    timeout_s: float = 10.0,
+    tls: ssl.SSLContext | None = None,
 ) -> tuple[int, Any]:
     """One HTTP call with a JSON body and answer; error statuses are returned, not raised."""
     data = None if body is None else json.dumps(body).encode()
@@ -126,7 +135,7 @@ def http_json(
     if data is not None:
         request.add_header("Content-Type", "application/json")
     try:
-        with urllib.request.urlopen(request, timeout=timeout_s) as response:
+        with urllib.request.urlopen(request, timeout=timeout_s, context=tls) as response:
             return response.status, json.loads(response.read() or b"null")
     except urllib.error.HTTPError as error:
         with error:
