@@ -8,7 +8,8 @@ from decimal import Decimal
 from typing import Any, Final
 from uuid import UUID, uuid4
 
-from tradeloop.core.accounts import AccountState, accept_order, apply_event, open_account
+from tradeloop.core.accounts import AccountState, apply_event, open_account
+from tradeloop.core.placement import accept_order
 from tradeloop.core.book import OrderBook
 from tradeloop.core.events import AccountOpened, OrderEvent
 from tradeloop.core.instruments import ASSETS_BY_SYMBOL, Asset

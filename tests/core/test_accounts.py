@@ -9,16 +9,8 @@ from uuid import UUID, uuid4
 import pytest
 
 from tests.core.factories import ACCOUNT_ID, D, T0, asset, at, make_account, make_asset, make_request, make_venue, quote
-from tradeloop.core.accounts import (
-    AccountState,
-    accept_order,
-    apply_event,
-    hold_pending,
-    release_pending,
-    replacement_terms,
-    session_closed,
-    valuation,
-)
+from tradeloop.core.accounts import AccountState, apply_event, session_closed, valuation
+from tradeloop.core.placement import accept_order, hold_pending, release_pending, replacement_terms
 from tradeloop.core.events import (
     AccountOpened,
     OrderAccepted,

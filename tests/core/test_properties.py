@@ -21,18 +21,8 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
 
 from tests.core.factories import SYMBOL, T0, asset, at, make_venue, quote
-from tradeloop.core.accounts import (
-    AccountState,
-    Hold,
-    accept_order,
-    apply_event,
-    hold_pending,
-    open_account,
-    order_from_terms,
-    release_pending,
-    replacement_terms,
-    valuation,
-)
+from tradeloop.core.accounts import AccountState, apply_event, open_account, order_from_terms, valuation
+from tradeloop.core.placement import Hold, accept_order, hold_pending, release_pending, replacement_terms
 from tradeloop.core.book import OrderBook
 from tradeloop.core.events import (
     AccountEvent,

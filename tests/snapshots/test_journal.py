@@ -11,7 +11,8 @@ from uuid import UUID, uuid4
 
 import pytest
 
-from tradeloop.core.accounts import accept_order, apply_event, open_account
+from tradeloop.core.accounts import apply_event, open_account
+from tradeloop.core.placement import accept_order
 from tradeloop.core.events import AccountOpened, OrderFilled
 from tradeloop.core.instruments import ASSETS_BY_SYMBOL
 from tradeloop.core.orders import OrderRequest, OrderSide, OrderType, TimeInForce

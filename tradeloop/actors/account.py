@@ -27,16 +27,8 @@ from tradeloop.actors.messages import (
     WithdrawOrder,
 )
 from tradeloop.actors.prices import PriceBoard
-from tradeloop.core.accounts import (
-    AccountState,
-    Hold,
-    accept_order,
-    apply_event,
-    hold_pending,
-    release_pending,
-    replacement_terms,
-    session_closed,
-)
+from tradeloop.core.accounts import AccountState, apply_event, session_closed
+from tradeloop.core.placement import Hold, accept_order, hold_pending, release_pending, replacement_terms
 from tradeloop.core.events import AccountEvent, OrderCanceled
 from tradeloop.core.instruments import Asset
 from tradeloop.core.orders import OrderSide

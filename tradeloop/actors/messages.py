@@ -10,7 +10,7 @@ from decimal import Decimal
 from enum import StrEnum
 from uuid import UUID
 
-from tradeloop.core.accounts import Hold
+from tradeloop.core.placement import Hold
 from tradeloop.core.events import AccountEvent, CashAdjusted, OrderEvent, OrderTerms
 from tradeloop.core.marketdata import Tick
 from tradeloop.core.orders import Order, OrderRequest, ReplaceRequest

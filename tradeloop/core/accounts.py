@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from decimal import ROUND_CEILING, ROUND_UP, Decimal
-from typing import Callable, Final, assert_never
+from decimal import Decimal
+from typing import Callable, assert_never
 from uuid import UUID
 
 from tradeloop.core.events import (
@@ -24,30 +24,18 @@ from tradeloop.core.events import (
     OrderTriggered,
     SessionClosed,
 )
-from tradeloop.core.instruments import Asset
-from tradeloop.core.money import CENT, HUNDRED, ONE, ZERO, QTY_STEP, cents
+from tradeloop.core.money import ZERO, cents
 from tradeloop.core.orders import (
     Order,
-    OrderRequest,
     OrderSide,
     OrderStatus,
     OrderType,
-    ReplaceRequest,
-    TimeInForce,
-    validate_request,
 )
 from tradeloop.core.positions import Position
 from tradeloop.errors import (
-    DuplicateClientOrderId,
-    InsufficientBuyingPower,
-    InsufficientQty,
-    InvalidField,
     NotFound,
-    NotReplaceable,
 )
 
-MARKET_BUFFER: Final = Decimal("0.05")
-"""Buying power held above the reference price for orders without a price limit."""
 
 PriceOf = Callable[[str], Decimal | None]
 
@@ -117,241 +105,6 @@ def open_account(event: AccountOpened) -> AccountState:
         last_equity=event.cash,
         contributions=event.cash,
     )
-
-
-def accept_order(
-    state: AccountState,
-    request: OrderRequest,
-    asset: Asset | None,
-    *,
-    order_id: UUID,
-    reference_price: Decimal | None,
-    now: datetime,
-    session_end: datetime,
-) -> OrderAccepted:
-    """Decide whether an order may be placed; return the event that places it.
-
-    Raises:
-        InvalidField, DuplicateClientOrderId, InsufficientBuyingPower, InsufficientQty.
-    """
-    validate_request(request, asset)
-    assert asset is not None
-    client_order_id = request.client_order_id or str(order_id)
-    _check_client_order_id(state, client_order_id)
-    price = reference_price if reference_price is not None else asset.reference_price
-    terms = _terms(
-        state,
-        request,
-        order_id=order_id,
-        client_order_id=client_order_id,
-        price=price,
-        mark=reference_price,
-        now=now,
-        session_end=session_end,
-        replaces=None,
-        released_cash=ZERO,
-        released_qty=ZERO,
-    )
-    return OrderAccepted(terms=terms)
-
-
-def replacement_terms(
-    state: AccountState,
-    order_id: UUID,
-    change: ReplaceRequest,
-    asset: Asset | None,
-    *,
-    new_id: UUID,
-    reference_price: Decimal | None,
-    now: datetime,
-    session_end: datetime,
-) -> OrderTerms:
-    """Decide a replace: the terms of the new order, checked as if the old one were gone.
-
-    Raises:
-        NotFound, NotReplaceable, InvalidField, DuplicateClientOrderId, InsufficientBuyingPower, InsufficientQty.
-    """
-    old = state.order(order_id)
-    if not old.is_open:
-        raise NotReplaceable(f"order is {old.status} and can no longer be replaced")
-    if old.notional is not None:
-        raise NotReplaceable("notional orders cannot be replaced")
-    if change.trail is not None and old.type is not OrderType.TRAILING_STOP:
-        raise InvalidField("trail", "only trailing stop orders have a trail")
-    request = OrderRequest(
-        symbol=old.symbol,
-        side=old.side,
-        type=old.type,
-        time_in_force=change.time_in_force or old.time_in_force,
-        qty=change.qty if change.qty is not None else (old.qty or ZERO) - old.filled_qty,
-        limit_price=change.limit_price if change.limit_price is not None else old.limit_price,
-        stop_price=change.stop_price
-        if change.stop_price is not None
-        else (old.stop_price if old.type in (OrderType.STOP, OrderType.STOP_LIMIT) else None),
-        trail_price=(change.trail if change.trail is not None else old.trail_price)
-        if old.trail_price is not None
-        else None,
-        trail_percent=(change.trail if change.trail is not None else old.trail_percent)
-        if old.trail_percent is not None
-        else None,
-        client_order_id=change.client_order_id,
-        extended_hours=old.extended_hours,
-    )
-    validate_request(request, asset)
-    assert asset is not None
-    client_order_id = change.client_order_id or str(new_id)
-    _check_client_order_id(state, client_order_id)
-    price = reference_price if reference_price is not None else asset.reference_price
-    return _terms(
-        state,
-        request,
-        order_id=new_id,
-        client_order_id=client_order_id,
-        price=price,
-        mark=old.hwm if old.hwm is not None else reference_price,  # a trailing stop keeps its mark
-        now=now,
-        session_end=session_end,
-        replaces=old.id,
-        released_cash=old.reserved_cash,
-        released_qty=old.reserved_qty,
-    )
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Hold:
-    """What a replacement holds beyond its old order while the market decides the swap."""
-
-    terms: OrderTerms
-    cash: Decimal
-    qty: Decimal
-
-
-def hold_pending(state: AccountState, terms: OrderTerms) -> Hold:
-    """Hold what a replacement needs beyond what its old order already holds, until the market answers.
-
-    The old order keeps its own reservation until the swap, so only the increase is held:
-    either outcome then fits in the buying power and shares checked by `replacement_terms`.
-    """
-    old = state.orders[terms.replaces] if terms.replaces is not None else None
-    hold = Hold(
-        terms=terms,
-        cash=max(terms.reserved_cash - (old.reserved_cash if old else ZERO), ZERO),
-        qty=max(terms.reserved_qty - (old.reserved_qty if old else ZERO), ZERO),
-    )
-    state.pending_cash += hold.cash
-    if hold.qty:
-        state.position(terms.symbol).reserved_qty += hold.qty
-    state.pending_client_order_ids.add(terms.client_order_id)
-    return hold
-
-
-def release_pending(state: AccountState, hold: Hold) -> None:
-    """Undo `hold_pending` once the market has answered either way."""
-    state.pending_cash -= hold.cash
-    if hold.qty:
-        position = state.position(hold.terms.symbol)
-        position.reserved_qty -= hold.qty
-        _drop_if_flat(state, position)
-    state.pending_client_order_ids.discard(hold.terms.client_order_id)
-
-
-def _check_client_order_id(state: AccountState, client_order_id: str) -> None:
-    if client_order_id in state.client_order_ids or client_order_id in state.pending_client_order_ids:
-        raise DuplicateClientOrderId(f"client_order_id {client_order_id!r} is already in use")
-
-
-def _terms(
-    state: AccountState,
-    request: OrderRequest,
-    *,
-    order_id: UUID,
-    client_order_id: str,
-    price: Decimal,
-    mark: Decimal | None,
-    now: datetime,
-    session_end: datetime,
-    replaces: UUID | None,
-    released_cash: Decimal,
-    released_qty: Decimal,
-) -> OrderTerms:
-    reserved_cash = ZERO
-    reserved_qty = ZERO
-    if request.side is OrderSide.BUY:
-        reserved_cash = buy_reservation(request, price)
-        available = state.buying_power + released_cash
-        if reserved_cash > available:
-            raise InsufficientBuyingPower(
-                "insufficient buying power",
-                buying_power=str(available),
-                required=str(reserved_cash),
-            )
-    else:
-        position = state.positions.get(request.symbol)
-        available = (position.qty_available if position else ZERO) + released_qty
-        # A notional sell needs its estimate held; the buffer above it holds only what there is.
-        reserved_qty = min(sell_reservation(request, price), available)
-        needed = request.qty if request.qty is not None else _shares_worth(request.notional or ZERO, price)
-        if needed > available:
-            raise InsufficientQty(
-                f"insufficient qty available for order (requested: {needed}, available: {available})",
-                available=str(available),
-                requested=str(needed),
-                symbol=request.symbol,
-            )
-    hwm = mark if request.type is OrderType.TRAILING_STOP else None  # unknown until a real price
-    return OrderTerms(
-        id=order_id,
-        client_order_id=client_order_id,
-        account_id=state.id,
-        symbol=request.symbol,
-        side=request.side,
-        type=request.type,
-        time_in_force=request.time_in_force,
-        qty=request.qty,
-        notional=request.notional,
-        limit_price=request.limit_price,
-        stop_price=request.stop_price,
-        trail_price=request.trail_price,
-        trail_percent=request.trail_percent,
-        extended_hours=request.extended_hours,
-        created_at=now,
-        expires_at=session_end if request.time_in_force is TimeInForce.DAY else None,
-        replaces=replaces,
-        reserved_cash=reserved_cash,
-        reserved_qty=reserved_qty,
-        hwm=hwm,
-        whole_shares=request.qty is not None and request.qty == request.qty.to_integral_value(),
-    )
-
-
-def buy_reservation(request: OrderRequest, price: Decimal) -> Decimal:
-    """Cash a buy order holds: its worst cost where bounded, else a buffer above the price."""
-    if request.notional is not None:
-        return request.notional
-    qty = request.qty or ZERO
-    if request.type in (OrderType.LIMIT, OrderType.STOP_LIMIT):
-        assert request.limit_price is not None
-        return (qty * request.limit_price).quantize(CENT, rounding=ROUND_CEILING)
-    reference = price
-    if request.type is OrderType.STOP:
-        assert request.stop_price is not None
-        reference = max(price, request.stop_price)
-    elif request.type is OrderType.TRAILING_STOP:
-        reference = price + request.trail_price if request.trail_price else price * (ONE + (request.trail_percent or ZERO) / HUNDRED)
-    return (qty * reference * (ONE + MARKET_BUFFER)).quantize(CENT, rounding=ROUND_CEILING)
-
-
-def _shares_worth(amount: Decimal, price: Decimal) -> Decimal:
-    """Shares worth `amount` at `price`, rounded up to the quantity step."""
-    return (amount / price).quantize(QTY_STEP, rounding=ROUND_UP)
-
-
-def sell_reservation(request: OrderRequest, price: Decimal) -> Decimal:
-    """Shares a sell order holds; a notional sell holds a buffered estimate."""
-    if request.qty is not None:
-        return request.qty
-    assert request.notional is not None
-    return (request.notional / price * (ONE + MARKET_BUFFER)).quantize(QTY_STEP, rounding=ROUND_UP)
 
 
 def apply_event(state: AccountState, event: AccountEvent) -> None:
@@ -463,7 +216,7 @@ def _apply_fill(state: AccountState, fill: OrderFilled) -> None:
         _close(state, order, OrderStatus.FILLED, fill.timestamp)
     else:
         order.status = OrderStatus.PARTIALLY_FILLED
-    _drop_if_flat(state, position)
+    drop_if_flat(state, position)
 
 
 def _close(state: AccountState, order: Order, status: OrderStatus, now: datetime) -> None:
@@ -476,10 +229,10 @@ def _close(state: AccountState, order: Order, status: OrderStatus, now: datetime
         position = state.position(order.symbol)
         position.reserved_qty -= order.reserved_qty
         order.reserved_qty = ZERO
-        _drop_if_flat(state, position)
+        drop_if_flat(state, position)
 
 
-def _drop_if_flat(state: AccountState, position: Position) -> None:
+def drop_if_flat(state: AccountState, position: Position) -> None:
     if not position.qty and not position.reserved_qty:
         state.positions.pop(position.symbol, None)
 
