@@ -74,7 +74,6 @@ def test_generated_credentials_are_printed_once_and_work(tmp_path: Path) -> None
 @pytest.mark.parametrize(
     ("args", "env", "message"),
     [
-        (["--market", "finnhub"], {"FINNHUB_API_KEY": "k"}, "finnhub feed is not available yet"),
         (["--market", "manual", "--symbols", "AAPL,NOPE"], {}, "unknown symbols: NOPE"),
     ],
 )

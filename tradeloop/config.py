@@ -45,6 +45,8 @@ class Settings:
     market: MarketMode = MarketMode.SIMULATED
     seed: int = 42
     sim_ticks_per_sec: Decimal = Decimal(4)
+    backfill_days: int = 30
+    history_ticks: int = 10_000
     demo_key_id: str | None = None
     demo_secret_key: str | None = field(default=None, repr=False)
     demo_cash: Decimal = Decimal(100_000)
@@ -54,6 +56,10 @@ class Settings:
     max_body_bytes: int = 1_048_576
     queue_size: int = 10_000
     finnhub_api_key: str | None = field(default=None, repr=False)
+    finnhub_rest_url: str = "https://finnhub.io/api/v1"
+    finnhub_ws_url: str = "wss://ws.finnhub.io"
+    finnhub_silence_s: int = 30
+    stale_after_s: int = 60
     symbols: tuple[str, ...] | None = None
     log_level: str = "INFO"
     fsync: Fsync = Fsync.NORMAL
@@ -62,6 +68,12 @@ class Settings:
     master_key: str | None = field(default=None, repr=False)
     tls_cert: Path | None = None
     tls_key: Path | None = None
+    stream_max_connections_per_key: int = 4
+    stream_max_symbols: int = 1000
+    stream_outbox_size: int = 2000
+    stream_slow_client_s: float = 5.0
+    stream_auth_timeout_s: float = 10.0
+    stream_heartbeat_s: float = 30.0
 
 
 def _text(raw: str) -> str:
@@ -104,6 +116,10 @@ def _decimal(*, positive: bool) -> Callable[[str], Decimal]:
     return parse
 
 
+def _seconds(raw: str) -> float:
+    return float(_decimal(positive=True)(raw))
+
+
 def _market(raw: str) -> MarketMode:
     try:
         return MarketMode(raw.strip().lower())
@@ -140,6 +156,18 @@ def _totp_secret(raw: str) -> str:
     except binascii.Error:
         raise argparse.ArgumentTypeError("must be a base32 TOTP secret") from None
     return value
+
+
+def _url(*schemes: str) -> Callable[[str], str]:
+    def parse(raw: str) -> str:
+        value = _text(raw)
+        scheme, sep, rest = value.partition("://")
+        if not sep or scheme.lower() not in schemes or not rest.strip("/"):
+            raise argparse.ArgumentTypeError(f"must be a {' or '.join(schemes)} URL, got {raw!r}")
+        return value
+
+    parse.__name__ = "url"
+    return parse
 
 
 def _symbols(raw: str) -> tuple[str, ...]:
@@ -182,6 +210,8 @@ _OPTIONS: Final = (
     _Option("market", "MODE", _market, "market data source: simulated, manual or finnhub"),
     _Option("seed", "INT", _integer(0), "random seed of the simulated market"),
     _Option("sim_ticks_per_sec", "N", _decimal(positive=True), "simulated ticks per second"),
+    _Option("backfill_days", "DAYS", _integer(0, 3650), "days of minute bars simulated at first start (0: none)"),
+    _Option("history_ticks", "N", _integer(1), "recent trades and quotes kept in memory per symbol"),
     _Option("demo_key_id", "KEY", _text, "API key id of a demo account created at start-up"),
     _Option("demo_secret_key", "SECRET", _text, "API secret key of the demo account"),
     _Option("demo_cash", "AMOUNT", _decimal(positive=False), "demo account's starting cash"),
@@ -191,6 +221,10 @@ _OPTIONS: Final = (
     _Option("max_body_bytes", "BYTES", _integer(1), "largest accepted request body in bytes"),
     _Option("queue_size", "N", _integer(1), "capacity of each actor's message queue"),
     _Option("finnhub_api_key", "KEY", _text, "Finnhub API key", env="FINNHUB_API_KEY"),
+    _Option("finnhub_rest_url", "URL", _url("http", "https"), "base URL of Finnhub's REST API"),
+    _Option("finnhub_ws_url", "URL", _url("ws", "wss"), "URL of Finnhub's trade WebSocket"),
+    _Option("finnhub_silence_s", "SECONDS", _integer(1), "reconnect when Finnhub's stream says nothing this long"),
+    _Option("stale_after_s", "SECONDS", _integer(1), "refuse market orders when a Finnhub price is older than this"),
     _Option("symbols", "LIST", _symbols, "comma-separated symbols; none means the built-in set"),
     _Option("log_level", "LEVEL", _log_level, f"log level: {', '.join(LOG_LEVELS)}"),
     _Option("fsync", "MODE", _fsync, "journal durability: normal (process crash) or full (power loss)"),
@@ -199,6 +233,14 @@ _OPTIONS: Final = (
     _Option("master_key", "KEY", _master_key, "key that encrypts secrets at rest (else DATA_DIR/master.key)"),
     _Option("tls_cert", "FILE", _path, "TLS certificate chain (PEM); serves HTTPS with --tls-key"),
     _Option("tls_key", "FILE", _path, "TLS private key (PEM)"),
+    _Option(
+        "stream_max_connections_per_key", "N", _integer(1), "WebSocket connections per API key on each stream kind"
+    ),
+    _Option("stream_max_symbols", "N", _integer(1), "symbols one market data stream connection may subscribe to"),
+    _Option("stream_outbox_size", "N", _integer(2), "messages waiting for one stream client before it is too slow"),
+    _Option("stream_slow_client_s", "SECONDS", _seconds, "how long a stream client may stay behind before it is closed"),
+    _Option("stream_auth_timeout_s", "SECONDS", _seconds, "time a stream client has to authenticate"),
+    _Option("stream_heartbeat_s", "SECONDS", _seconds, "WebSocket ping interval that detects dead stream clients"),
 )
 
 _DEFAULTS: Final[Mapping[str, object]] = {

@@ -22,6 +22,7 @@
     │   └── NotReplaceable              422 42210000
     ├── RateLimited                     429 42910000 (Retry-After)
     └── Unavailable                     503 50310000 (queue full, feed lost)
+        └── StaleMarketData             503 50310001 (names the symbol and the price's age)
 """
 
 from __future__ import annotations
@@ -186,3 +187,19 @@ class Unavailable(TradeloopError):
     status = 503
     title = "Service Unavailable"
     slug = "unavailable"
+
+
+class StaleMarketData(Unavailable):
+    """The last price of `symbol` is too old to fill an order at; `age_s` is None when there is none yet."""
+
+    code = 50310001
+    slug = "stale-market-data"
+
+    def __init__(self, symbol: str, age_s: float | None) -> None:
+        if age_s is None:
+            message = f"no market data for {symbol} yet; market orders are refused until a price arrives"
+        else:
+            message = f"market data for {symbol} is stale (last price {age_s:.0f} s old); market orders are refused"
+        super().__init__(message, symbol=symbol, age_seconds=None if age_s is None else round(age_s, 3))
+        self.symbol = symbol
+        self.age_s = age_s

@@ -8,7 +8,7 @@ import socket
 import ssl
 import sys
 from collections.abc import AsyncIterator, Callable, Sequence
-from typing import Final
+from typing import Final, NoReturn
 
 import pyotp
 from aiohttp import web
@@ -19,9 +19,17 @@ from tradeloop.core.instruments import ASSETS_BY_SYMBOL, UNIVERSE, Asset
 from tradeloop.http.admin_sessions import AdminGate
 from tradeloop.http.app import create_app
 from tradeloop.http.keys import ENGINE
+from tradeloop.http.system import FEED_HEALTH
+from tradeloop.market import finnhub
+from tradeloop.market.backfill import Backfill, history_lifetime
 from tradeloop.market.feed import Feed
+from tradeloop.market.finnhub_rest import FinnhubError
 from tradeloop.market.manual import ManualFeed
+from tradeloop.market.history import MarketHistory
 from tradeloop.market.simulated import SimulatedFeed
+from tradeloop.snapshots.bars import BarStore
+from tradeloop.snapshots.bars import database_path as bars_database_path
+from tradeloop.snapshots.recovery import CorruptData
 from tradeloop.storage import AdminSecrets, Storage
 from tradeloop.vault import VaultError
 
@@ -44,6 +52,11 @@ def select_assets(settings: Settings) -> tuple[Asset, ...]:
     if settings.symbols is None:
         return UNIVERSE
     unknown = [symbol for symbol in settings.symbols if symbol not in ASSETS_BY_SYMBOL]
+    if unknown and settings.market is MarketMode.FINNHUB:
+        try:  # Finnhub prices symbols beyond the built-in set: ask it about the others
+            return finnhub.resolve_assets(settings, settings.symbols, ASSETS_BY_SYMBOL)
+        except FinnhubError as exc:
+            raise StartupError(str(exc)) from None
     if unknown:
         known = ", ".join(sorted(ASSETS_BY_SYMBOL))
         raise StartupError(f"unknown symbols: {', '.join(unknown)} (available: {known})")
@@ -60,6 +73,11 @@ def make_feed(settings: Settings, assets: Sequence[Asset]) -> Feed:
         return SimulatedFeed(assets, settings.seed, settings.sim_ticks_per_sec, utc_now)
     if settings.market is MarketMode.MANUAL:
         return ManualFeed()
+    if settings.market is MarketMode.FINNHUB:
+        try:
+            return finnhub.open_feed(settings, assets)
+        except FinnhubError as exc:
+            raise StartupError(str(exc)) from None
     raise StartupError(f"{settings.market.value} feed is not available yet")
 
 
@@ -76,22 +94,50 @@ def build_app(settings: Settings) -> web.Application:
         raise StartupError(f"cannot create the data directory {data_dir}: {exc.strerror}") from None
     settings = dataclasses.replace(settings, data_dir=data_dir)
     assets = select_assets(settings)
+    feed = make_feed(settings, assets)
     engine = Engine(
         assets=assets,
-        feed=make_feed(settings, assets),
+        feed=feed,
         queue_size=settings.queue_size,
         snapshot_every_events=settings.snapshot_every,
         snapshot_every_s=float(settings.snapshot_seconds),
     )
+    if isinstance(feed, finnhub.FinnhubFeed):  # real prices age; simulated and manual ones never do
+        engine.board.stale_after_s = float(settings.stale_after_s)
     try:
         storage = Storage(settings)
         admin = storage.admin_secrets()
     except VaultError as exc:
         raise StartupError(str(exc)) from None
     gate = AdminGate(admin_key_hash=admin.key_digest, totp=pyotp.TOTP(admin.totp_secret), clock=utc_now)
-    app = create_app(engine, settings, gate, storage=storage.lifetime(engine))
+    history, history_context = _market_history(settings, assets, feed)
+    app = create_app(
+        engine,
+        settings,
+        gate,
+        storage=storage.lifetime(engine),
+        market_history=history,
+        history_lifetime=history_context,
+    )
+    if isinstance(feed, finnhub.FinnhubFeed):
+        app[FEED_HEALTH] = feed.health
     app.cleanup_ctx.append(_demo_account(settings, admin))  # after the engine's own start
     return app
+
+
+def _market_history(
+    settings: Settings, assets: Sequence[Asset], feed: Feed
+) -> tuple[MarketHistory, Callable[[web.Application], AsyncIterator[None]]]:
+    """Recent ticks in memory and minute bars in the data directory; a simulated market backfills them."""
+    store = BarStore(bars_database_path(settings.data_dir))
+    history = MarketHistory(max_ticks=settings.history_ticks, archive=store)
+    simulated = feed if isinstance(feed, SimulatedFeed) else None
+    plan = None
+    if simulated is not None and settings.backfill_days > 0:
+        plan = Backfill(assets=assets, seed=settings.seed, days=settings.backfill_days, end=utc_now())
+    symbols = [asset.symbol for asset in assets]
+    resume = simulated.resume if simulated is not None else None
+    return history, history_lifetime(store, history, symbols=symbols, plan=plan, resume=resume)
 
 
 def _demo_account(
@@ -119,6 +165,12 @@ async def _open_demo_account(engine: Engine, settings: Settings) -> Credentials 
             return None  # not a first start: the demo account, if any, already exists
         return await engine.open_account(settings.demo_cash)
     if any(state.key_id == settings.demo_key_id for state in engine.accounts()):
+        return None
+    if engine.accounts():
+        # Not a first start: the configured key was rotated away (or came later); reviving it would undo a rotation.
+        log.warning(
+            "demo key id %s is not in use and accounts exist already: no demo account opened", settings.demo_key_id
+        )
         return None
     credentials = await engine.open_account(
         settings.demo_cash, key_id=settings.demo_key_id, secret_key=settings.demo_secret_key
@@ -219,7 +271,7 @@ def configure_logging(level: str) -> None:
 
 
 def run(settings: Settings) -> None:
-    """Run the server until SIGINT or SIGTERM; a bad configuration exits with status 2."""
+    """Run the server until SIGINT or SIGTERM; a bad configuration or a corrupt data directory exits with status 2."""
     configure_logging(settings.log_level)
     try:
         ssl_context = tls_context(settings)
@@ -230,14 +282,23 @@ def run(settings: Settings) -> None:
         except BaseException:
             sock.close()
             raise
-    except StartupError as exc:
-        print(f"tradeloop: error: {exc}", file=sys.stderr, flush=True)
-        raise SystemExit(2) from None
+    except (StartupError, CorruptData) as exc:
+        _refuse(exc)
     url = _url(settings.host, port, tls=ssl_context is not None)
     line = f"tradeloop serving on {url} (market: {settings.market.value})"
 
     def announce(*_: object) -> None:
         print(line, flush=True)
 
-    web.run_app(app, sock=sock, ssl_context=ssl_context, print=announce, shutdown_timeout=SHUTDOWN_TIMEOUT_S)
+    try:
+        web.run_app(app, sock=sock, ssl_context=ssl_context, print=announce, shutdown_timeout=SHUTDOWN_TIMEOUT_S)
+    except CorruptData as exc:  # raised by recovery, inside the storage's start-up
+        _refuse(exc)
     log.info("tradeloop stopped")
+
+
+def _refuse(exc: StartupError | CorruptData) -> NoReturn:
+    """Say why the server cannot start, without a traceback, and exit with status 2."""
+    hint = "; restore the data directory from a backup" if isinstance(exc, CorruptData) else ""
+    print(f"tradeloop: error: {exc}{hint}", file=sys.stderr, flush=True)
+    raise SystemExit(2) from None

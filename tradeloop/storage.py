@@ -14,6 +14,7 @@ import msgpack
 import pyotp
 from aiohttp import web
 
+from tradeloop.actors.administration import HALTED_META, restore_halts
 from tradeloop.actors.engine import Engine
 from tradeloop.config import Settings
 from tradeloop.http.admin_sessions import admin_key_digest
@@ -62,11 +63,12 @@ class Storage:
         return AdminSecrets(digest, totp_secret, generated_key=key)
 
     def lifetime(self, engine: Engine) -> Callable[[web.Application], AsyncIterator[None]]:
-        """A cleanup context: recover into the engine and open the journal; close it after the engine stops."""
+        """A cleanup context: recover accounts and halts, open the journal; close it after the engine stops."""
 
         async def storage(app: web.Application) -> AsyncIterator[None]:
             loop = asyncio.get_running_loop()
             recovered = await loop.run_in_executor(None, recover, self.path)
+            halts = await loop.run_in_executor(None, read_meta, self.path, HALTED_META)
             log.info(
                 "recovered %d accounts from %s (%d journal records replayed, journal at %d)",
                 len(recovered.accounts),
@@ -80,6 +82,7 @@ class Storage:
             await writer.open()
             engine.journal = writer
             engine.restore(recovered.accounts.values())
+            restore_halts(engine, halts)
             try:
                 yield
             finally:

@@ -31,11 +31,19 @@ from tradeloop.core.accounts import AccountState, apply_event, session_closed
 from tradeloop.core.placement import Hold, accept_order, hold_pending, release_pending, replacement_terms
 from tradeloop.core.events import AccountEvent, OrderCanceled
 from tradeloop.core.instruments import Asset
-from tradeloop.core.orders import OrderSide
+from tradeloop.core.orders import OrderSide, OrderType
 from tradeloop.core.sessions import session_end
 from tradeloop.core.working import WorkingOrder
 from tradeloop.core.funding import adjust_cash
-from tradeloop.errors import AccountDisabled, NotCancelable, NotReplaceable, TradingHalted, Unavailable, UnknownSymbol
+from tradeloop.errors import (
+    AccountDisabled,
+    NotCancelable,
+    NotReplaceable,
+    StaleMarketData,
+    TradingHalted,
+    Unavailable,
+    UnknownSymbol,
+)
 
 if TYPE_CHECKING:
     from tradeloop.actors.market import MarketActor
@@ -163,6 +171,11 @@ class AccountActor(Actor[AccountMessage]):
             now=now,
             session_end=session_end(now),
         )
+        if (request.type is OrderType.MARKET or request.notional is not None) and self._board.is_stale(
+            request.symbol, now
+        ):
+            # A market order would fill at whatever old price the board holds.
+            raise StaleMarketData(request.symbol, self._board.age_s(request.symbol, now))
         market = self._market(request.symbol)
         self._record([accepted])
         order = self.state.orders[accepted.terms.id]

@@ -67,7 +67,9 @@ def select_activities(activities: Sequence[Activity], query: ActivityQuery) -> l
         and (query.after is None or a.timestamp > query.after)
         and (query.until is None or a.timestamp < query.until)
     ]
-    chosen.sort(key=lambda a: a.timestamp, reverse=query.newest_first)
+    chosen.sort(key=lambda a: a.timestamp)
+    if query.newest_first:
+        chosen.reverse()  # activities at the same time: the one recorded last comes first
     return chosen[: query.limit]
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
 
 from tradeloop.core.marketdata import Quote, Trade
@@ -20,8 +21,10 @@ class Top:
 class PriceBoard:
     """Read by anyone, written only by the market actor of each symbol."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, stale_after_s: float | None = None) -> None:
         self._tops: dict[str, Top] = {}
+        self.stale_after_s = stale_after_s
+        """Prices older than this are stale; None (simulated and manual markets) means never."""
 
     def top(self, symbol: str) -> Top:
         found = self._tops.get(symbol)
@@ -51,6 +54,19 @@ class PriceBoard:
         if top is not None and top.quote is not None:
             return top.quote.bid
         return self.last_price(symbol)
+
+    def age_s(self, symbol: str, now: datetime) -> float | None:
+        """Seconds since the symbol's newest quote or trade; None before the first."""
+        top = self._tops.get(symbol)
+        stamps = [] if top is None else [tick.timestamp for tick in (top.quote, top.trade) if tick is not None]
+        return (now - max(stamps)).total_seconds() if stamps else None
+
+    def is_stale(self, symbol: str, now: datetime) -> bool:
+        """Whether the symbol's price is too old (or missing) to fill at; always False without stale_after_s."""
+        if self.stale_after_s is None:
+            return False
+        age_s = self.age_s(symbol, now)
+        return age_s is None or age_s > self.stale_after_s
 
     def close_session(self) -> None:
         """Remember each symbol's last price as the previous close."""

@@ -21,6 +21,8 @@ from tradeloop.http.wire import json_response
 routes = web.RouteTableDef()
 
 KINDS: Final = frozenset({"FILL", "CSD", "CSW"})
+_MILLISECOND: Final = timedelta(milliseconds=1)
+_MICROSECOND: Final = timedelta(microseconds=1)
 
 
 class ActivitiesQuery(BaseModel):
@@ -37,9 +39,12 @@ class ActivitiesQuery(BaseModel):
     @field_validator("after", "until")
     @classmethod
     def _utc(cls, value: datetime | None) -> datetime | None:
-        if value is not None and value.tzinfo is None:
+        """In UTC, as activities are stored; a time without an offset is taken as UTC."""
+        if value is None:
+            return None
+        if value.tzinfo is None:
             return value.replace(tzinfo=timezone.utc)
-        return value
+        return value.astimezone(timezone.utc)
 
 
 def _kinds(raw: str | None) -> frozenset[str]:
@@ -71,6 +76,13 @@ async def _answer(request: web.Request, query: ActivitiesQuery, kinds: frozenset
         after = datetime.combine(query.date, time.min, tzinfo=timezone.utc) - timedelta(microseconds=1)
         until = after + timedelta(days=1, microseconds=1)
     newest_first = query.direction == "desc"
+    if query.page_token:
+        # Start the search at the token's own time, so paging reaches any depth of history.
+        at = _token_time(query.page_token)
+        if newest_first:
+            until = min(until, at + _MILLISECOND) if until is not None else at + _MILLISECOND
+        else:
+            after = max(after, at - _MICROSECOND) if after is not None else at - _MICROSECOND
     found = await request.app[ENGINE].journal.activities(
         ActivityQuery(
             account_id=account_id(request),
@@ -87,6 +99,22 @@ async def _answer(request: web.Request, query: ActivitiesQuery, kinds: frozenset
             raise InvalidParameter("page_token", "does not name an activity of this listing")
         found = found[ids.index(query.page_token) + 1 :]
     return json_response([activity_json(a) for a in found[: query.page_size]])
+
+
+def _token_time(token: str) -> datetime:
+    """The millisecond an activity id (used as a page token) names.
+
+    Raises:
+        InvalidParameter: the token is not an activity id.
+    """
+    stamp, separator, _ = token.partition("::")
+    try:
+        if not separator or len(stamp) != 17 or not stamp.isdigit():
+            raise ValueError(token)
+        second = datetime.strptime(stamp[:14], "%Y%m%d%H%M%S").replace(tzinfo=timezone.utc)
+    except ValueError:
+        raise InvalidParameter("page_token", "is not an activity id") from None
+    return second + timedelta(milliseconds=int(stamp[14:]))
 
 
 def activity_id(activity: Activity) -> str:

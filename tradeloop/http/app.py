@@ -9,14 +9,16 @@ from aiohttp import web
 
 from tradeloop.actors.engine import Engine
 from tradeloop.config import Settings
-from tradeloop.http import activities, admin, admin_ops, assets, marketdata, orders, portfolio, system
+from tradeloop.http import activities, admin, admin_ops, assets, history, marketdata, orders, portfolio, system
 from tradeloop.http.admin_sessions import AdminGate
 from tradeloop.http.auth import auth_middleware
 from tradeloop.http.headers import security_headers
 from tradeloop.http.keys import ADMIN, ENGINE, LIMITER, SETTINGS
 from tradeloop.http.problems import error_middleware
 from tradeloop.http.ratelimit import RateLimiter
+from tradeloop.http.streams.mount import mount as mount_streams
 from tradeloop.http.throttle import rate_limit_headers, rate_limit_middleware
+from tradeloop.market.history import MarketHistory
 
 
 CleanupContext = Callable[[web.Application], AsyncIterator[None]]
@@ -28,13 +30,17 @@ def create_app(
     admin_gate: AdminGate,
     *,
     storage: CleanupContext | None = None,
+    market_history: MarketHistory | None = None,
+    history_lifetime: CleanupContext | None = None,
     monotonic: Callable[[], float] = time.monotonic,
 ) -> web.Application:
     """Build the application around a ready (not yet started) engine.
 
     `storage`, when given, runs first: it recovers state into the engine before
-    the engine starts, and is closed after the engine stops. `monotonic` is the
-    rate limiter's clock.
+    the engine starts, and is closed after the engine stops. `market_history`
+    (else one in memory) records every tick; `history_lifetime` opens its store
+    before the engine starts and closes it after. `monotonic` is the rate
+    limiter's clock.
     """
     app = web.Application(
         middlewares=[error_middleware, auth_middleware, rate_limit_middleware],
@@ -47,10 +53,12 @@ def create_app(
     # Signals rather than middlewares: they also reach the errors that error_middleware renders.
     app.on_response_prepare.append(security_headers(tls=settings.tls_cert is not None))
     app.on_response_prepare.append(rate_limit_headers)
-    for module in (system, orders, portfolio, activities, assets, marketdata, admin, admin_ops):
+    for module in (system, orders, portfolio, activities, assets, marketdata, history, admin, admin_ops):
         app.add_routes(module.routes)
     if storage is not None:
         app.cleanup_ctx.append(storage)
+    history.mount(app, engine, market_history or MarketHistory(max_ticks=settings.history_ticks), history_lifetime)
+    mount_streams(app, engine, settings)  # its hub starts before the engine and stops after it
     app.cleanup_ctx.append(_engine_lifetime)
     return app
 

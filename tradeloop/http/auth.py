@@ -10,6 +10,7 @@ from aiohttp.typedefs import Handler
 
 from tradeloop.errors import Unauthorized
 from tradeloop.http.keys import ACCOUNT_ID, ENGINE, KEY_ID
+from tradeloop.http.streams.paths import STREAM_PATHS
 from tradeloop.http.throttle import charge_address, refuse_exhausted_address
 
 KEY_HEADER: Final = "APCA-API-KEY-ID"
@@ -21,10 +22,12 @@ PROTECTED_PREFIXES: Final = ("/v2/",)
 async def auth_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
     """Resolve the caller's account for every /v2/ call; refuse with 401 otherwise.
 
+    The WebSocket streams are left alone: they authenticate inside their protocol.
+
     Failed attempts spend the remote address's rate budget, and an address that
     spent it is refused before its credentials are checked, so keys cannot be guessed fast.
     """
-    if request.path.startswith(PROTECTED_PREFIXES):
+    if request.path.startswith(PROTECTED_PREFIXES) and request.path not in STREAM_PATHS:
         refuse_exhausted_address(request)
         key_id = request.headers.get(KEY_HEADER)
         secret = request.headers.get(SECRET_HEADER)

@@ -64,7 +64,8 @@ def close_line(result: BulkResult, instance: str) -> JsonDict:
 async def get_account(request: web.Request) -> web.Response:
     engine = request.app[ENGINE]
     account = account_id(request)
-    return json_response(account_json(engine.account(account), engine.valuation(account)))
+    state = engine.account(account)
+    return json_response(account_json(state, engine.valuation(account), blocked=not state.active))
 
 
 @routes.get("/v2/positions")

@@ -99,7 +99,8 @@ def account_json(state: AccountState, valuation: Valuation, *, blocked: bool = F
     """Every field alpaca-py's `TradeAccount` reads, for a cash account (multiplier 1, no shorts).
 
     Equity is cash plus the long market value; buying power is cash less what
-    open buy orders hold. `realized_pl` and `unrealized_pl` are tradeloop extras.
+    open buy orders hold. A `blocked` (disabled) account reports status DISABLED.
+    `realized_pl` and `unrealized_pl` are tradeloop extras.
     """
     buying_power = _money(valuation.buying_power)
     long_value = _money(valuation.long_market_value)
@@ -107,7 +108,7 @@ def account_json(state: AccountState, valuation: Valuation, *, blocked: bool = F
     return {
         "id": str(state.id),
         "account_number": state.account_number,
-        "status": "ACTIVE",
+        "status": "DISABLED" if blocked else "ACTIVE",
         "crypto_status": "INACTIVE",
         "currency": "USD",
         "buying_power": buying_power,

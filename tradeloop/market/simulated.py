@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
 from decimal import Decimal
 
@@ -33,9 +33,20 @@ class SimulatedFeed:
             raise ValueError(f"ticks_per_sec must be positive, got {ticks_per_sec}")
         self._interval_s = float(1 / ticks_per_sec)
         self._clock = clock
+        self._seed = seed
+        self._ticks_per_sec = ticks_per_sec
         self._walks = tuple(
             RandomWalk(asset.symbol, asset.reference_price, seed, steps_per_sec=ticks_per_sec)
             for asset in assets
+        )
+
+    def resume(self, prices: Mapping[str, Decimal]) -> None:
+        """Start the walks of the symbols named from these prices (the last closes on record), before run."""
+        self._walks = tuple(
+            RandomWalk(walk.symbol, prices[walk.symbol], self._seed, steps_per_sec=self._ticks_per_sec)
+            if walk.symbol in prices
+            else walk
+            for walk in self._walks
         )
 
     @property

@@ -7,11 +7,12 @@ decode, so a record can never instantiate anything else.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable
+import operator
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from decimal import Decimal
 from enum import Enum
-from typing import Any, Final
+from typing import Any, Final, cast
 from uuid import UUID
 
 import msgpack
@@ -56,7 +57,49 @@ class DecodeError(ValueError):
     """A record that does not decode to a known shape."""
 
 
+def _encode_fields(cls: type) -> Callable[[Any], dict[str, Any]]:
+    names = tuple(f.name for f in dataclasses.fields(cls))
+    values = operator.attrgetter(*names, *names[:1])  # two names or more, so it always returns a tuple
+    tag = cls.__name__
+
+    def encode_fields(value: Any) -> dict[str, Any]:
+        data = dict(zip(names, values(value)))
+        data[_TAG] = tag
+        return data
+
+    return encode_fields
+
+
+def _encode_member(cls: type[Enum]) -> Callable[[Any], msgpack.ExtType]:
+    packed = {member: msgpack.ExtType(_ENUM, f"{cls.__name__}:{member.value}".encode()) for member in cls}
+    return packed.__getitem__
+
+
+_ENCODERS: Final[dict[type, Callable[[Any], Any]]] = {
+    Decimal: lambda value: msgpack.ExtType(_DECIMAL, str(value).encode()),
+    UUID: lambda value: msgpack.ExtType(_UUID, value.bytes),
+    datetime: lambda value: msgpack.ExtType(_DATETIME, value.isoformat().encode()),
+    **{cls: _encode_fields(cls) for cls in DATACLASSES.values()},
+    **{cls: _encode_member(cls) for cls in ENUMS.values()},
+}
+"""Encoders by exact type for what records are made of; every other value takes `_encode_other`."""
+
+
+_MEMBERS: Final[dict[bytes, Enum]] = {
+    f"{cls.__name__}:{member.value}".encode(): member for cls in ENUMS.values() for member in cast("type[Enum]", cls)
+}
+"""Registered enum members by their encoded form, so decoding one is a single lookup."""
+
+
 def _default(value: Any) -> Any:
+    encoder = _ENCODERS.get(type(value))
+    if encoder is not None:
+        return encoder(value)
+    return _encode_other(value)
+
+
+def _encode_other(value: Any) -> Any:
+    """The general case, which the fast path by exact type must agree with."""
     if isinstance(value, Decimal):
         return msgpack.ExtType(_DECIMAL, str(value).encode())
     if isinstance(value, UUID):
@@ -84,6 +127,9 @@ def _ext_hook(code: int, data: bytes) -> Any:
     if code == _DATETIME:
         return datetime.fromisoformat(data.decode())
     if code == _ENUM:
+        member = _MEMBERS.get(data)
+        if member is not None:
+            return member
         name, _, raw = data.decode().partition(":")
         enum = ENUMS.get(name)
         if enum is None:

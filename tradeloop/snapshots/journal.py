@@ -149,7 +149,11 @@ class JournalWriter:
         return self._enqueue(_INSERT_AUDIT, row)
 
     async def activities(self, query: ActivityQuery) -> list[Activity]:
-        """Fills and cash movements of one account, from the history table."""
+        """Fills and cash movements of one account, from the history table.
+
+        Waits for what is queued to commit first: a fill already visible on its order is listed too.
+        """
+        await self.flush()
         sql = "SELECT payload FROM activities WHERE account_id = ?"
         args: list[Any] = [str(query.account_id)]
         if query.kinds:
@@ -161,7 +165,8 @@ class JournalWriter:
         if query.until is not None:
             sql += " AND timestamp < ?"
             args.append(rfc3339(query.until))
-        sql += f" ORDER BY timestamp {'DESC' if query.newest_first else 'ASC'}, id LIMIT ?"
+        order = "DESC" if query.newest_first else "ASC"
+        sql += f" ORDER BY timestamp {order}, id {order} LIMIT ?"
         args.append(query.limit)
         return [decode(payload) for (payload,) in await self._read(sql, args)]
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
+from tradeloop.snapshots.recovery import CorruptData
 from tradeloop.snapshots.schema import SCHEMA
 
 
@@ -16,11 +17,17 @@ def _connect(path: Path) -> sqlite3.Connection:
 
 
 def read_meta(path: Path, key: str) -> bytes | None:
-    db = _connect(path)
+    """Raises: CorruptData when the database file is damaged."""
     try:
-        row = db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
-    finally:
-        db.close()
+        db = _connect(path)
+        try:
+            row = db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        finally:
+            db.close()
+    except sqlite3.OperationalError:
+        raise  # locked, unreadable: not damage
+    except sqlite3.DatabaseError as exc:
+        raise CorruptData(path, "database", None, str(exc)) from None
     return None if row is None else bytes(row[0])
 
 

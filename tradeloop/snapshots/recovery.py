@@ -22,8 +22,9 @@ log = logging.getLogger(__name__)
 class CorruptData(RuntimeError):
     """The data directory is damaged somewhere a crash cannot explain; start-up stops."""
 
-    def __init__(self, path: Path, what: str, position: int | str, reason: str) -> None:
-        super().__init__(f"{path}: corrupt {what} at position {position}: {reason}")
+    def __init__(self, path: Path, what: str, position: int | str | None, reason: str) -> None:
+        where = "" if position is None else f" at position {position}"
+        super().__init__(f"{path}: corrupt {what}{where}: {reason}")
         self.path = path
         self.position = position
 
@@ -43,7 +44,7 @@ def recover(path: Path, *, use_snapshots: bool = True) -> Recovered:
     """Rebuild every account from the database at `path` (missing file: empty state).
 
     Raises:
-        CorruptData: a damaged snapshot, or a damaged journal record that is not the last one.
+        CorruptData: a damaged snapshot, a damaged journal record that is not the last one, or a damaged file.
     """
     result = Recovered()
     if not path.exists():
@@ -55,6 +56,10 @@ def recover(path: Path, *, use_snapshots: bool = True) -> Recovered:
             return result
         covered = _load_snapshots(db, path, result) if use_snapshots else {}
         _replay(db, path, result, covered)
+    except sqlite3.OperationalError:
+        raise  # locked, unreadable: not damage
+    except sqlite3.DatabaseError as exc:  # "database disk image is malformed", "file is not a database"
+        raise CorruptData(path, "database", None, str(exc)) from None
     finally:
         db.close()
     return result

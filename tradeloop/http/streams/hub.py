@@ -1,0 +1,283 @@
+"""The stream hub: who is connected and subscribed to what, and the fan-out of ticks, bars and trade updates.
+
+Publishing runs inside the engine's listeners, so it never waits: it builds a
+message once and puts it in the outbox of each connection that wants it, which
+costs one step per subscriber of that symbol (plus wildcard subscribers).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Final
+from uuid import UUID
+
+from aiohttp import web
+
+from tradeloop.actors.engine import Engine
+from tradeloop.core.accounts import AccountState
+from tradeloop.core.events import AccountEvent, KeysRotated
+from tradeloop.core.marketdata import Tick, Trade
+from tradeloop.config import Settings
+from tradeloop.errors import RateLimited, Unauthorized
+from tradeloop.http.streams.frames import Message
+from tradeloop.http.streams.market_messages import StreamBar, bar_message, quote_message, trade_message
+from tradeloop.http.streams.peer import Farewell, Peer
+from tradeloop.http.streams.updates import trade_updates
+from tradeloop.http.throttle import charge_address, refuse_exhausted_address
+
+log = logging.getLogger(__name__)
+
+WILDCARD: Final = "*"
+
+
+class Channel(StrEnum):
+    """Market data channels a client may subscribe to; only trades, quotes and bars carry data here."""
+
+    TRADES = "trades"
+    QUOTES = "quotes"
+    BARS = "bars"
+    UPDATED_BARS = "updatedBars"
+    DAILY_BARS = "dailyBars"
+    STATUSES = "statuses"
+    LULDS = "lulds"
+
+
+class StreamKind(StrEnum):
+    """The two streams; each has its own connection limit per key."""
+
+    MARKET = "market"
+    TRADING = "trading"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class StreamLimits:
+    """What one client may hold and how long it may lag or dawdle."""
+
+    connections_per_key: int = 4
+    symbols_per_connection: int = 1000
+    outbox_size: int = 2000
+    slow_client_s: float = 5.0
+    auth_timeout_s: float = 10.0
+    heartbeat_s: float = 30.0
+    max_message_bytes: int = 1_048_576
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> StreamLimits:
+        return cls(
+            connections_per_key=settings.stream_max_connections_per_key,
+            symbols_per_connection=settings.stream_max_symbols,
+            outbox_size=settings.stream_outbox_size,
+            slow_client_s=settings.stream_slow_client_s,
+            auth_timeout_s=settings.stream_auth_timeout_s,
+            heartbeat_s=settings.stream_heartbeat_s,
+            max_message_bytes=settings.max_body_bytes,
+        )
+
+
+class StreamHub:
+    """Every stream connection of the server, indexed for fan-out."""
+
+    def __init__(self, engine: Engine, limits: StreamLimits, *, clock: Callable[[], float] = time.monotonic) -> None:
+        self.engine = engine
+        self.limits = limits
+        self.clock = clock
+        self.peers: set[Peer] = set()
+        self._index: dict[Channel, dict[str, set[Peer]]] = {channel: {} for channel in Channel}
+        self._subscriptions: dict[Peer, dict[Channel, dict[str, None]]] = {}
+        self._accounts: dict[tuple[UUID, StreamKind], set[Peer]] = {}
+        self._listening: dict[UUID, set[Peer]] = {}
+        self._sweeper: asyncio.Task[None] | None = None
+
+    # -- lifetime -------------------------------------------------------------
+
+    def start(self) -> None:
+        """Listen to the engine and start watching for clients that stay behind."""
+        self.engine.tick_listeners.append(self.publish_tick)
+        self.engine.listeners.append(self.publish_events)
+        self._sweeper = asyncio.get_running_loop().create_task(self._sweep(), name="stream-sweeper")
+
+    async def stop(self) -> None:
+        """Stop listening to the engine and watching the clients."""
+        with contextlib.suppress(ValueError):
+            self.engine.tick_listeners.remove(self.publish_tick)
+        with contextlib.suppress(ValueError):
+            self.engine.listeners.remove(self.publish_events)
+        if self._sweeper is not None:
+            self._sweeper.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._sweeper
+            self._sweeper = None
+
+    def close_all(self, farewell: Farewell) -> None:
+        """Ask every connection to end; each handler closes its own."""
+        for peer in list(self.peers):
+            peer.end(farewell)
+
+    async def _sweep(self) -> None:
+        interval = min(1.0, self.limits.slow_client_s / 2)
+        while True:
+            await asyncio.sleep(interval)
+            now = self.clock()
+            for peer in list(self.peers):
+                if peer.outbox.behind_for(now) > self.limits.slow_client_s:
+                    log.info("closing a stream client that stayed behind: %d messages waiting", len(peer.outbox))
+                    peer.end(peer.farewells.slow)
+
+    # -- connections ----------------------------------------------------------
+
+    def join(self, peer: Peer) -> None:
+        self.peers.add(peer)
+
+    def authenticate(self, request: web.Request, key_id: str, secret_key: str) -> AccountState | None:
+        """The account of a stream's credentials, or None; failures spend the remote address's rate budget.
+
+        Raises:
+            RateLimited: the address spent its budget, so the credentials were not checked.
+        """
+        refuse_exhausted_address(request)
+        try:
+            return self.engine.authenticate(key_id, secret_key)
+        except Unauthorized:
+            with contextlib.suppress(RateLimited):
+                charge_address(request)
+            return None
+
+    def admit(self, peer: Peer, account_id: UUID, kind: StreamKind) -> bool:
+        """Count an authenticated connection against its key's limit; False when the limit is reached."""
+        held = self._accounts.setdefault((account_id, kind), set())
+        if len(held) >= self.limits.connections_per_key:
+            return False
+        held.add(peer)
+        peer.account_id = account_id
+        return True
+
+    def leave(self, peer: Peer, kind: StreamKind) -> None:
+        """Forget a connection that ended: its subscriptions, its place in its key's count."""
+        self.peers.discard(peer)
+        for channel, symbols in self._subscriptions.pop(peer, {}).items():
+            self._unindex(peer, channel, symbols)
+        if peer.account_id is not None:
+            key = (peer.account_id, kind)
+            held = self._accounts.get(key)
+            if held is not None:
+                held.discard(peer)
+                if not held:
+                    del self._accounts[key]
+            self.listen(peer, False)
+
+    def connections(self, account_id: UUID, kind: StreamKind) -> int:
+        return len(self._accounts.get((account_id, kind), ()))
+
+    # -- market data ----------------------------------------------------------
+
+    def subscriptions(self, peer: Peer) -> dict[Channel, dict[str, None]]:
+        """A connection's subscribed symbols by channel, in the order they were added (read only)."""
+        return self._subscriptions.get(peer, {})
+
+    def subscribe(self, peer: Peer, changes: dict[Channel, list[str]]) -> bool:
+        """Add symbols to a connection's subscriptions; False (and nothing changed) past the symbol limit."""
+        current = self._subscriptions.setdefault(peer, {channel: {} for channel in Channel})
+        distinct = {symbol for symbols in current.values() for symbol in symbols}
+        distinct.update(symbol for symbols in changes.values() for symbol in symbols)
+        if len(distinct) > self.limits.symbols_per_connection:
+            return False
+        for channel, symbols in changes.items():
+            added = [symbol for symbol in symbols if symbol not in current[channel]]
+            current[channel].update(dict.fromkeys(added))
+            for symbol in added:
+                self._index[channel].setdefault(symbol, set()).add(peer)
+        return True
+
+    def unsubscribe(self, peer: Peer, changes: dict[Channel, list[str]]) -> None:
+        """Remove symbols from a connection's subscriptions; symbols it does not have are ignored."""
+        current = self._subscriptions.get(peer)
+        if current is None:
+            return
+        for channel, symbols in changes.items():
+            removed = [symbol for symbol in symbols if symbol in current[channel]]
+            for symbol in removed:
+                del current[channel][symbol]
+            self._unindex(peer, channel, removed)
+
+    def _unindex(self, peer: Peer, channel: Channel, symbols: Iterable[str]) -> None:
+        index = self._index[channel]
+        for symbol in symbols:
+            subscribers = index.get(symbol)
+            if subscribers is not None:
+                subscribers.discard(peer)
+                if not subscribers:
+                    del index[symbol]
+
+    def publish_tick(self, tick: Tick) -> None:
+        """Send a trade or quote to its subscribers (an engine tick listener)."""
+        channel = Channel.TRADES if isinstance(tick, Trade) else Channel.QUOTES
+        index = self._index[channel]
+        exact = index.get(tick.symbol)
+        wild = index.get(WILDCARD)
+        if not exact and not wild:
+            return
+        asset = self.engine.assets.get(tick.symbol)
+        venue = asset.exchange if asset is not None else ""
+        message = trade_message(tick, venue) if isinstance(tick, Trade) else quote_message(tick, venue)
+        self._fan_out(message, exact, wild)
+
+    def publish_bar(self, bar: StreamBar) -> None:
+        """Send a finished one-minute bar to its subscribers."""
+        index = self._index[Channel.BARS]
+        exact = index.get(bar.symbol)
+        wild = index.get(WILDCARD)
+        if exact or wild:
+            self._fan_out(bar_message(bar), exact, wild)
+
+    def _fan_out(self, message: Message, exact: set[Peer] | None, wild: set[Peer] | None) -> None:
+        now = self.clock()
+        if wild:
+            for peer in wild:
+                peer.deliver(message, now)
+        if exact:
+            for peer in exact:
+                if not wild or peer not in wild:
+                    peer.deliver(message, now)
+
+    # -- trade updates --------------------------------------------------------
+
+    def listen(self, peer: Peer, on: bool) -> None:
+        """Start or stop sending an authenticated connection its account's trade updates."""
+        assert peer.account_id is not None
+        listening = self._listening.setdefault(peer.account_id, set())
+        if on:
+            listening.add(peer)
+        else:
+            listening.discard(peer)
+        if not listening:
+            del self._listening[peer.account_id]
+
+    def publish_events(self, state: AccountState, events: Sequence[AccountEvent]) -> None:
+        """Send an account's committed events as trade updates to its listening connections (an engine listener)."""
+        try:
+            if any(isinstance(event, KeysRotated) for event in events):
+                self._revoke(state.id)
+            listening = self._listening.get(state.id)
+            if not listening:
+                return
+            now = self.clock()
+            for message in trade_updates(state, events):
+                for peer in list(listening):
+                    peer.deliver(message, now)
+        except Exception:
+            log.exception("trade updates of account %s were not sent", state.id)
+
+    def _revoke(self, account_id: UUID) -> None:
+        """End every connection authenticated with an account's old key."""
+        for kind in StreamKind:
+            for peer in list(self._accounts.get((account_id, kind), ())):
+                peer.end(peer.farewells.revoked)
+
+
+HUB: Final = web.AppKey("stream_hub", StreamHub)

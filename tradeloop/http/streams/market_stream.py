@@ -1,0 +1,176 @@
+"""Route: the real-time market data stream at /v2/iex and /v2/sip, in Alpaca's protocol.
+
+On connect the client gets `[{"T":"success","msg":"connected"}]`, then has the
+auth timeout to send `{"action":"auth","key":..,"secret":..}` (or to have
+connected with the APCA-API-KEY-ID and APCA-API-SECRET-KEY headers). Then
+`subscribe` and `unsubscribe` add and remove symbols (`"*"` for all) on the
+trades, quotes and bars channels, each answered with the whole subscription.
+Every frame is an array of messages, JSON text or, for a client that connected
+with `Content-Type: application/msgpack`, msgpack binary. Both feeds serve the
+same data.
+
+Errors follow Alpaca's codes. These leave the connection open: 400 invalid
+syntax (undecodable frame, unknown action, malformed field), 401 not
+authenticated, 403 already authenticated, 405 symbol limit exceeded (the whole
+subscribe is refused). These close it: 402 auth failed, 404 auth timeout, 406
+connection limit exceeded, 407 slow client, 429 too many failed
+authentications from the address, 500 internal error. The updatedBars,
+dailyBars, statuses and lulds channels are accepted and listed but carry no
+data here; corrections and cancelErrors mirror trades, as on Alpaca.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from typing import Any, Final
+
+from aiohttp import web
+
+from tradeloop.errors import RateLimited
+from tradeloop.http.auth import KEY_HEADER, SECRET_HEADER
+from tradeloop.http.streams.frames import JsonDict, Message
+from tradeloop.http.streams.hub import HUB, WILDCARD, Channel, StreamHub, StreamKind
+from tradeloop.http.streams.market_messages import StreamError, error, subscription, success
+from tradeloop.http.streams.paths import MARKET_STREAM_ROUTE
+from tradeloop.http.streams.peer import Farewell, Farewells, Peer, accept
+
+routes = web.RouteTableDef()
+
+_SYMBOL: Final = re.compile(r"^[A-Z][A-Z0-9.\-/]{0,20}$")
+_MIRRORS_TRADES: Final = ("corrections", "cancelErrors")
+
+
+def _closing(code: StreamError) -> Farewell:
+    return Farewell(error(code))
+
+
+FAREWELLS: Final = Farewells(
+    slow=Farewell(error(StreamError.SLOW_CLIENT), urgent=True),
+    revoked=_closing(StreamError.AUTH_FAILED),
+    failed=_closing(StreamError.INTERNAL_ERROR),
+)
+
+
+def parse_channels(document: JsonDict) -> dict[Channel, list[str]] | None:
+    """The symbols a subscribe or unsubscribe names by channel, upper-cased; None when malformed."""
+    changes: dict[Channel, list[str]] = {}
+    for channel in Channel:
+        raw = document.get(channel.value)
+        if raw is None:
+            continue
+        if not isinstance(raw, list):
+            return None
+        symbols: list[str] = []
+        for item in raw:
+            if not isinstance(item, str):
+                return None
+            symbol = item.strip().upper()
+            if symbol != WILDCARD and not _SYMBOL.match(symbol):
+                return None
+            symbols.append(symbol)
+        changes[channel] = list(dict.fromkeys(symbols))
+    return changes
+
+
+class MarketSession:
+    """One market data client's side of the protocol."""
+
+    def __init__(self, hub: StreamHub, peer: Peer) -> None:
+        self.hub = hub
+        self.peer = peer
+        self.authenticated = False
+
+    def reply(self, message: Message) -> None:
+        self.peer.deliver(message, self.hub.clock())
+
+    def invalid(self, reason: str) -> None:
+        self.reply(error(StreamError.INVALID_SYNTAX))
+
+    def auth_timeout(self) -> None:
+        if not self.authenticated:
+            self.peer.end(_closing(StreamError.AUTH_TIMEOUT))
+
+    async def handle(self, document: Any) -> None:
+        if not isinstance(document, dict):
+            self.invalid("not an object")
+            return
+        action = document.get("action")
+        if action == "auth":
+            key_id, secret = document.get("key"), document.get("secret")
+            if not isinstance(key_id, str) or not isinstance(secret, str):
+                self.invalid("key and secret must be strings")
+            else:
+                self.authenticate(key_id, secret)
+        elif action in ("subscribe", "unsubscribe"):
+            self._change(document, subscribe=action == "subscribe")
+        else:
+            self.invalid("unknown action")
+
+    def authenticate(self, key_id: str, secret: str) -> None:
+        if self.authenticated:
+            self.reply(error(StreamError.ALREADY_AUTHENTICATED))
+            return
+        try:
+            state = self.hub.authenticate(self.peer.request, key_id, secret)
+        except RateLimited:
+            self.peer.end(_closing(StreamError.TOO_MANY_REQUESTS))
+            return
+        if state is None:
+            self.peer.end(_closing(StreamError.AUTH_FAILED))
+        elif not self.hub.admit(self.peer, state.id, StreamKind.MARKET):
+            self.peer.end(_closing(StreamError.CONNECTION_LIMIT_EXCEEDED))
+        else:
+            self.authenticated = True
+            self.reply(success("authenticated"))
+
+    def _change(self, document: JsonDict, *, subscribe: bool) -> None:
+        if not self.authenticated:
+            self.reply(error(StreamError.NOT_AUTHENTICATED))
+            return
+        changes = parse_channels(document)
+        if changes is None:
+            self.invalid("channels must be lists of symbols")
+            return
+        if subscribe:
+            if not self.hub.subscribe(self.peer, changes):
+                self.reply(error(StreamError.SYMBOL_LIMIT_EXCEEDED))
+                return
+        else:
+            self.hub.unsubscribe(self.peer, changes)
+        self.reply(self._subscription())
+
+    def _subscription(self) -> Message:
+        current = self.hub.subscriptions(self.peer)
+        channels: JsonDict = {channel.value: list(current.get(channel, ())) for channel in Channel}
+        for mirror in _MIRRORS_TRADES:
+            channels[mirror] = list(channels[Channel.TRADES.value])
+        return subscription(channels)
+
+
+@routes.get(MARKET_STREAM_ROUTE)
+async def market_stream(request: web.Request) -> web.StreamResponse:
+    """Serve one market data stream client until it leaves or is closed."""
+    hub = request.app[HUB]
+    limits = hub.limits
+    peer = await accept(
+        request,
+        outbox_size=limits.outbox_size,
+        heartbeat_s=limits.heartbeat_s,
+        max_message_bytes=limits.max_message_bytes,
+        batched=True,
+        farewells=FAREWELLS,
+    )
+    hub.join(peer)
+    session = MarketSession(hub, peer)
+    session.reply(success("connected"))
+    key_id, secret = request.headers.get(KEY_HEADER), request.headers.get(SECRET_HEADER)
+    if key_id and secret:
+        session.authenticate(key_id, secret)
+    timer = asyncio.get_running_loop().call_later(limits.auth_timeout_s, session.auth_timeout)
+    try:
+        await peer.serve(session)
+    finally:
+        timer.cancel()
+        hub.leave(peer, StreamKind.MARKET)
+    return peer.ws

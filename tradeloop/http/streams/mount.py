@@ -1,0 +1,36 @@
+"""Mount the streams on the application: routes, the hub, and its start and stop."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+from aiohttp import web
+
+from tradeloop.actors.engine import Engine
+from tradeloop.config import Settings
+from tradeloop.http.streams import market_stream, trading_stream
+from tradeloop.http.streams.hub import HUB, StreamHub, StreamLimits
+from tradeloop.http.streams.peer import GOING_AWAY
+
+
+def mount(app: web.Application, engine: Engine, settings: Settings) -> StreamHub:
+    """Add the stream routes and the hub; call before the engine's lifetime is added so the hub outlives it."""
+    hub = StreamHub(engine, StreamLimits.from_settings(settings))
+    app[HUB] = hub
+    app.add_routes(market_stream.routes)
+    app.add_routes(trading_stream.routes)
+    app.cleanup_ctx.append(_hub_lifetime)
+    app.on_shutdown.append(_close_streams)
+    return hub
+
+
+async def _hub_lifetime(app: web.Application) -> AsyncIterator[None]:
+    hub = app[HUB]
+    hub.start()
+    yield
+    await hub.stop()
+
+
+async def _close_streams(app: web.Application) -> None:
+    """Tell every stream client the server is going away, before aiohttp waits for the handlers."""
+    app[HUB].close_all(GOING_AWAY)

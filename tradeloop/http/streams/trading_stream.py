@@ -1,0 +1,147 @@
+"""Route: the trading stream at /stream, Alpaca's `trade_updates` for the authenticated account only.
+
+The client sends `{"action":"authenticate","data":{"key_id":..,"secret_key":..}}`
+and gets `{"stream":"authorization","data":{"status":"authorized","action":"authenticate"}}`
+(or `"unauthorized"`, and the connection closes). `{"action":"listen","data":{"streams":[..]}}`
+sets the streams it listens to (an empty list stops them) and is answered with
+those it got, `{"stream":"listening","data":{"streams":["trade_updates"]}}`.
+Each message is its own frame: JSON text, as alpaca-py sends and reads, or
+msgpack binary for a client that connected with `Content-Type: application/msgpack`.
+
+Listening before authenticating is answered with an `unauthorized` authorization
+for the `listen` action. Other errors are `{"stream":"error","data":{"code":..,"message":..}}`
+with the data stream's codes: 400 invalid syntax and 403 already authenticated
+leave the connection open; 404 auth timeout, 406 connection limit exceeded,
+407 slow client, 429 too many failed authentications and 500 close it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any, Final
+
+from aiohttp import web
+
+from tradeloop.errors import RateLimited
+from tradeloop.http.streams.frames import Message
+from tradeloop.http.streams.hub import HUB, StreamHub, StreamKind
+from tradeloop.http.streams.market_messages import StreamError
+from tradeloop.http.streams.paths import TRADING_STREAM_PATH
+from tradeloop.http.streams.peer import Farewell, Farewells, Peer, accept
+from tradeloop.http.streams.updates import TRADE_UPDATES
+
+routes = web.RouteTableDef()
+
+STREAMS: Final = (TRADE_UPDATES,)
+
+
+def authorization(action: str, status: str) -> Message:
+    return Message({"stream": "authorization", "data": {"action": action, "status": status}})
+
+
+def listening(streams: list[str]) -> Message:
+    return Message({"stream": "listening", "data": {"streams": streams}})
+
+
+def stream_error(code: StreamError) -> Message:
+    return Message({"stream": "error", "data": {"code": int(code), "message": code.text}})
+
+
+def _closing(code: StreamError) -> Farewell:
+    return Farewell(stream_error(code))
+
+
+UNAUTHORIZED: Final = Farewell(authorization("authenticate", "unauthorized"))
+FAREWELLS: Final = Farewells(
+    slow=Farewell(stream_error(StreamError.SLOW_CLIENT), urgent=True),
+    revoked=UNAUTHORIZED,
+    failed=_closing(StreamError.INTERNAL_ERROR),
+)
+
+
+class TradingSession:
+    """One trading stream client's side of the protocol."""
+
+    def __init__(self, hub: StreamHub, peer: Peer) -> None:
+        self.hub = hub
+        self.peer = peer
+        self.authenticated = False
+
+    def reply(self, message: Message) -> None:
+        self.peer.deliver(message, self.hub.clock())
+
+    def invalid(self, reason: str) -> None:
+        self.reply(stream_error(StreamError.INVALID_SYNTAX))
+
+    def auth_timeout(self) -> None:
+        if not self.authenticated:
+            self.peer.end(_closing(StreamError.AUTH_TIMEOUT))
+
+    async def handle(self, document: Any) -> None:
+        if not isinstance(document, dict) or not isinstance(document.get("data"), dict):
+            self.invalid("not an object with data")
+            return
+        action, data = document.get("action"), document["data"]
+        if action == "authenticate":
+            key_id, secret = data.get("key_id"), data.get("secret_key")
+            if not isinstance(key_id, str) or not isinstance(secret, str):
+                self.invalid("key_id and secret_key must be strings")
+            else:
+                self._authenticate(key_id, secret)
+        elif action == "listen":
+            streams = data.get("streams")
+            if not isinstance(streams, list) or not all(isinstance(name, str) for name in streams):
+                self.invalid("streams must be a list of names")
+            else:
+                self._listen(streams)
+        else:
+            self.invalid("unknown action")
+
+    def _authenticate(self, key_id: str, secret: str) -> None:
+        if self.authenticated:
+            self.reply(stream_error(StreamError.ALREADY_AUTHENTICATED))
+            return
+        try:
+            state = self.hub.authenticate(self.peer.request, key_id, secret)
+        except RateLimited:
+            self.peer.end(_closing(StreamError.TOO_MANY_REQUESTS))
+            return
+        if state is None:
+            self.peer.end(UNAUTHORIZED)
+        elif not self.hub.admit(self.peer, state.id, StreamKind.TRADING):
+            self.peer.end(_closing(StreamError.CONNECTION_LIMIT_EXCEEDED))
+        else:
+            self.authenticated = True
+            self.reply(authorization("authenticate", "authorized"))
+
+    def _listen(self, streams: list[str]) -> None:
+        if not self.authenticated:
+            self.reply(authorization("listen", "unauthorized"))
+            return
+        granted = [name for name in STREAMS if name in streams]
+        self.hub.listen(self.peer, TRADE_UPDATES in granted)
+        self.reply(listening(granted))
+
+
+@routes.get(TRADING_STREAM_PATH)
+async def trading_stream(request: web.Request) -> web.StreamResponse:
+    """Serve one trading stream client until it leaves or is closed."""
+    hub = request.app[HUB]
+    limits = hub.limits
+    peer = await accept(
+        request,
+        outbox_size=limits.outbox_size,
+        heartbeat_s=limits.heartbeat_s,
+        max_message_bytes=limits.max_message_bytes,
+        batched=False,
+        farewells=FAREWELLS,
+    )
+    hub.join(peer)
+    session = TradingSession(hub, peer)
+    timer = asyncio.get_running_loop().call_later(limits.auth_timeout_s, session.auth_timeout)
+    try:
+        await peer.serve(session)
+    finally:
+        timer.cancel()
+        hub.leave(peer, StreamKind.TRADING)
+    return peer.ws

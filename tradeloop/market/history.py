@@ -1,0 +1,254 @@
+"""Market history: recent trades and quotes per symbol, and one-minute bars built from the trades.
+
+`MarketHistory.record` listens to every tick the engine ingests. Trades and
+quotes go into bounded per-symbol deques. Trades also build the bar of the
+minute in progress, kept in memory; when a trade of a later minute arrives,
+that bar is complete and goes to the archive (the bar store) and to a short
+in-memory tail that covers what the archive has not committed yet. Queries
+merge the archive with the tail and the minute in progress, and aggregate
+coarser timeframes from the minutes on the way.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import heapq
+from collections import deque
+from collections.abc import Generator, Iterable, Iterator
+from datetime import datetime, timezone
+from itertools import islice
+from typing import Final, Protocol, TypeVar
+
+from tradeloop.core.bars import MINUTE, Bar, TimeFrame, add_trade, aggregate, bar_from_trade, minute_start
+from tradeloop.core.marketdata import Quote, Tick, Trade
+
+DEFAULT_MAX_TICKS: Final = 10_000
+DEFAULT_RECENT_BARS: Final = 1_440
+"""Completed minutes kept in memory without an archive: one day."""
+ARCHIVED_RECENT_BARS: Final = 60
+"""Completed minutes kept in memory beside an archive: enough to cover its commit delay."""
+EARLIEST: Final = datetime(1970, 1, 1, tzinfo=timezone.utc)
+LATEST: Final = datetime(9999, 1, 1, tzinfo=timezone.utc)
+
+TickT = TypeVar("TickT", Trade, Quote)
+Entry = tuple[int, TickT]
+"""A recorded tick with its sequence number, which orders ticks and serves as a page cursor."""
+
+
+class BarArchive(Protocol):
+    """Where completed one-minute bars are kept for good."""
+
+    def add(self, bar: Bar) -> None:
+        """Queue a completed bar for storage; must not block."""
+        ...
+
+    def read(self, symbol: str, start: datetime, end: datetime, *, descending: bool) -> Generator[Bar, None, None]:
+        """Stored bars with start <= timestamp < end in time order; blocking, so run in a worker thread."""
+        ...
+
+
+class MarketHistory:
+    """Recent ticks and bars of every symbol; fed by the engine's tick listeners."""
+
+    def __init__(
+        self,
+        *,
+        max_ticks: int = DEFAULT_MAX_TICKS,
+        recent_bars: int | None = None,
+        archive: BarArchive | None = None,
+    ) -> None:
+        """Keep up to max_ticks trades and as many quotes per symbol.
+
+        Raises:
+            ValueError: if max_ticks or recent_bars is not positive.
+        """
+        if recent_bars is None:
+            recent_bars = DEFAULT_RECENT_BARS if archive is None else ARCHIVED_RECENT_BARS
+        if max_ticks < 1 or recent_bars < 1:
+            raise ValueError("max_ticks and recent_bars must be positive")
+        self.archive = archive
+        self._max_ticks = max_ticks
+        self._recent_bars = recent_bars
+        self._seq = 0
+        self._trades: dict[str, deque[Entry[Trade]]] = {}
+        self._quotes: dict[str, deque[Entry[Quote]]] = {}
+        self._current: dict[str, Bar] = {}
+        self._recent: dict[str, deque[Bar]] = {}
+
+    # -- recording -------------------------------------------------------------
+
+    def record(self, tick: Tick) -> None:
+        """Remember a tick; a trade also extends the bar of its minute (a tick listener)."""
+        self._seq += 1
+        symbol = tick.symbol
+        if isinstance(tick, Quote):
+            quotes = self._quotes.get(symbol)
+            if quotes is None:
+                quotes = self._quotes[symbol] = deque(maxlen=self._max_ticks)
+            quotes.append((self._seq, tick))
+            return
+        trades = self._trades.get(symbol)
+        if trades is None:
+            trades = self._trades[symbol] = deque(maxlen=self._max_ticks)
+        trades.append((self._seq, tick))
+        current = self._current.get(symbol)
+        if current is None:
+            self._current[symbol] = bar_from_trade(tick)
+        elif minute_start(tick.timestamp) > current.timestamp:
+            self._complete(current)
+            self._current[symbol] = bar_from_trade(tick)
+        else:  # the same minute, or a late trade: counted in the minute in progress, so no volume is lost
+            self._current[symbol] = add_trade(current, tick)
+
+    def resume(self, bars: Iterable[Bar]) -> None:
+        """Continue each symbol's last stored minute, so trades later in that minute add to it."""
+        for bar in bars:
+            self._current.setdefault(bar.symbol, bar)
+
+    def close(self) -> None:
+        """Hand every minute in progress to the archive, before it closes."""
+        if self.archive is not None:
+            for bar in self._current.values():
+                self.archive.add(bar)
+
+    def _complete(self, bar: Bar) -> None:
+        recent = self._recent.get(bar.symbol)
+        if recent is None:
+            recent = self._recent[bar.symbol] = deque(maxlen=self._recent_bars)
+        recent.append(bar)
+        if self.archive is not None:
+            self.archive.add(bar)
+
+    # -- bars ------------------------------------------------------------------
+
+    def minute_in_progress(self, symbol: str) -> Bar | None:
+        """The bar of the newest minute that has trades, still open to more."""
+        return self._current.get(symbol)
+
+    async def latest_bar(self, symbol: str) -> Bar | None:
+        """The newest one-minute bar: the minute in progress, else the newest on record."""
+        current = self._current.get(symbol)
+        if current is not None:
+            return current
+        found, _ = await self.bars(symbol, MINUTE, start=EARLIEST, end=LATEST, limit=1, descending=True)
+        return found[0] if found else None
+
+    async def bars(
+        self,
+        symbol: str,
+        timeframe: TimeFrame,
+        *,
+        start: datetime,
+        end: datetime,
+        after: datetime | None = None,
+        limit: int,
+        descending: bool = False,
+        check_more: bool = True,
+    ) -> tuple[list[Bar], bool]:
+        """Up to `limit` bars whose start lies in [start, end], after the cursor, and whether more follow.
+
+        A bar covers its whole interval even where that reaches past `end`.
+        `after` is the start of the last bar of the previous page. Without
+        check_more, the flag is always False (and the query stops sooner).
+        """
+        window = _window(timeframe, start, end, after, descending)
+        if window is None or limit < 1:
+            return [], False
+        low, high = window
+        recent = [bar for bar in self._memory_bars(symbol) if low <= bar.timestamp < high]
+        if descending:
+            recent.reverse()
+        archive = self.archive
+        if archive is None:
+            return _collect(iter(recent), timeframe, limit, check_more)
+        return await asyncio.get_running_loop().run_in_executor(
+            None, _read_archive, archive, symbol, low, high, recent, timeframe, limit, descending, check_more
+        )
+
+    def _memory_bars(self, symbol: str) -> list[Bar]:
+        """Completed minutes still in memory, then the minute in progress, oldest first."""
+        bars = list(self._recent.get(symbol, ()))
+        current = self._current.get(symbol)
+        if current is not None:
+            if bars and bars[-1].timestamp >= current.timestamp:
+                bars = [bar for bar in bars if bar.timestamp < current.timestamp]
+            bars.append(current)
+        return bars
+
+    # -- ticks -----------------------------------------------------------------
+
+    def trades(
+        self, symbol: str, *, start: datetime, end: datetime, after: int | None, limit: int, descending: bool
+    ) -> tuple[list[Entry[Trade]], bool]:
+        """Up to `limit` recorded trades with start <= timestamp <= end, after the cursor, and whether more follow."""
+        return _select_ticks(list(self._trades.get(symbol, ())), start, end, after, limit, descending)
+
+    def quotes(
+        self, symbol: str, *, start: datetime, end: datetime, after: int | None, limit: int, descending: bool
+    ) -> tuple[list[Entry[Quote]], bool]:
+        """Up to `limit` recorded quotes with start <= timestamp <= end, after the cursor, and whether more follow."""
+        return _select_ticks(list(self._quotes.get(symbol, ())), start, end, after, limit, descending)
+
+
+def _window(
+    timeframe: TimeFrame, start: datetime, end: datetime, after: datetime | None, descending: bool
+) -> tuple[datetime, datetime] | None:
+    """The minutes [low, high) that make up the buckets starting in [start, end], past the cursor."""
+    low = timeframe.bucket_start(start)
+    if low < start:
+        low = timeframe.next_start(low)
+    high = timeframe.next_start(timeframe.bucket_start(end))
+    if after is not None:
+        if descending:
+            high = min(high, timeframe.bucket_start(after))
+        else:
+            low = max(low, timeframe.next_start(timeframe.bucket_start(after)))
+    return (low, high) if low < high else None
+
+
+def _collect(minutes: Iterator[Bar], timeframe: TimeFrame, limit: int, check_more: bool) -> tuple[list[Bar], bool]:
+    source = minutes if timeframe.is_minute else aggregate(minutes, timeframe)
+    found = list(islice(source, limit + 1 if check_more else limit))
+    return found[:limit], len(found) > limit
+
+
+def _read_archive(
+    archive: BarArchive,
+    symbol: str,
+    low: datetime,
+    high: datetime,
+    recent: list[Bar],
+    timeframe: TimeFrame,
+    limit: int,
+    descending: bool,
+    check_more: bool,
+) -> tuple[list[Bar], bool]:
+    """Merge stored minutes with those in memory (memory wins) and collect a page; runs in a worker thread."""
+    with contextlib.closing(archive.read(symbol, low, high, descending=descending)) as stored:
+        if not recent:
+            return _collect(stored, timeframe, limit, check_more)
+        fresh = {bar.timestamp for bar in recent}
+        older = (bar for bar in stored if bar.timestamp not in fresh)
+        merged = heapq.merge(older, recent, key=_timestamp, reverse=descending)
+        return _collect(merged, timeframe, limit, check_more)
+
+
+def _timestamp(bar: Bar) -> datetime:
+    return bar.timestamp
+
+
+def _select_ticks(
+    entries: list[Entry[TickT]], start: datetime, end: datetime, after: int | None, limit: int, descending: bool
+) -> tuple[list[Entry[TickT]], bool]:
+    if descending:
+        entries.reverse()
+    found: list[Entry[TickT]] = []
+    for seq, tick in entries:
+        if after is not None and (seq >= after if descending else seq <= after):
+            continue
+        if start <= tick.timestamp <= end:
+            found.append((seq, tick))
+            if len(found) > limit:
+                break
+    return found[:limit], len(found) > limit
