@@ -46,7 +46,7 @@ class Settings:
     seed: int = 42
     sim_ticks_per_sec: Decimal = Decimal(4)
     backfill_days: int = 30
-    history_ticks: int = 10_000
+    history_ticks: int = 1_000
     demo_key_id: str | None = None
     demo_secret_key: str | None = field(default=None, repr=False)
     demo_cash: Decimal = Decimal(100_000)
@@ -238,7 +238,7 @@ _OPTIONS: Final = (
     ),
     _Option("stream_max_symbols", "N", _integer(1), "symbols one market data stream connection may subscribe to"),
     _Option("stream_outbox_size", "N", _integer(2), "messages waiting for one stream client before it is too slow"),
-    _Option("stream_slow_client_s", "SECONDS", _seconds, "how long a stream client may stay behind before it is closed"),
+    _Option("stream_slow_client_s", "SECONDS", _seconds, "time a stream client may lag before it is closed (407)"),
     _Option("stream_auth_timeout_s", "SECONDS", _seconds, "time a stream client has to authenticate"),
     _Option("stream_heartbeat_s", "SECONDS", _seconds, "WebSocket ping interval that detects dead stream clients"),
 )

@@ -24,8 +24,8 @@ from tradeloop.market import finnhub
 from tradeloop.market.backfill import Backfill, history_lifetime
 from tradeloop.market.feed import Feed
 from tradeloop.market.finnhub_rest import FinnhubError
-from tradeloop.market.manual import ManualFeed
 from tradeloop.market.history import MarketHistory
+from tradeloop.market.manual import ManualFeed
 from tradeloop.market.simulated import SimulatedFeed
 from tradeloop.snapshots.bars import BarStore
 from tradeloop.snapshots.bars import database_path as bars_database_path

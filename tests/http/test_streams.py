@@ -16,8 +16,9 @@ from aiohttp import ClientWebSocketResponse, WSMsgType
 from tests.conftest import ClientFactory
 from tests.factories import HttpClient, make_app, make_settings, set_price
 from tradeloop.actors.engine import Credentials, Engine
+from tradeloop.config import load_settings
 from tradeloop.core.events import KeysRotated
-from tradeloop.http.streams.hub import HUB, StreamHub, StreamKind
+from tradeloop.http.streams.hub import HUB, StreamHub, StreamKind, StreamLimits
 from tradeloop.security import hash_secret
 
 Json = dict[str, Any]
@@ -114,6 +115,30 @@ def hub_of(client: HttpClient) -> StreamHub:
 
 async def streaming_client(aiohttp_client: ClientFactory, engine: Engine, **settings: Any) -> HttpClient:
     return await aiohttp_client(make_app(engine, make_settings(**settings)))
+
+
+# -- configuration ---------------------------------------------------------------
+
+
+def test_stream_limits_come_from_the_environment_and_flags() -> None:
+    environ = {
+        "TRADELOOP_STREAM_MAX_CONNECTIONS_PER_KEY": "1",
+        "TRADELOOP_STREAM_MAX_SYMBOLS": "30",
+        "TRADELOOP_STREAM_OUTBOX_SIZE": "500",
+        "TRADELOOP_STREAM_AUTH_TIMEOUT_S": "2.5",
+    }
+    settings = load_settings(["--stream-slow-client-s", "0.5", "--stream-heartbeat-s", "15"], environ)
+    limits = StreamLimits.from_settings(settings)
+    assert (limits.connections_per_key, limits.symbols_per_connection, limits.outbox_size) == (1, 30, 500)
+    assert (limits.auth_timeout_s, limits.slow_client_s, limits.heartbeat_s) == (2.5, 0.5, 15.0)
+    defaults = StreamLimits.from_settings(load_settings([], {}))
+    assert defaults == StreamLimits()
+
+
+@pytest.mark.parametrize("value", ["0", "-1", "soon"])
+def test_stream_timeouts_must_be_positive_numbers(value: str) -> None:
+    with pytest.raises(SystemExit):
+        load_settings([], {"TRADELOOP_STREAM_AUTH_TIMEOUT_S": value})
 
 
 # -- connecting and authenticating ---------------------------------------------

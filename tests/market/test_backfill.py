@@ -10,12 +10,15 @@ from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 from pathlib import Path
 
+import pytest
+
 from tradeloop.core.bars import parse_timeframe
 from tradeloop.core.instruments import ASSETS_BY_SYMBOL, UNIVERSE
 from tradeloop.core.money import price_tick
 from tradeloop.market.backfill import MINUTES_PER_DAY, Backfill, backfill, history_lifetime, minute_rows
 from tradeloop.market.history import EARLIEST, LATEST, MarketHistory
 from tradeloop.snapshots.bars import BarStore, epoch_seconds, row_bar
+from tradeloop.snapshots.recovery import CorruptData
 
 END = datetime(2024, 3, 4, 15, 0, 42, tzinfo=timezone.utc)
 SMALL = tuple(ASSETS_BY_SYMBOL[symbol] for symbol in ("AAPL", "KO", "INTC"))
@@ -82,3 +85,13 @@ def test_the_default_backfill_completes(tmp_path: Path) -> None:
     elapsed_s = time.perf_counter() - started
     assert written == len(UNIVERSE) * 30 * MINUTES_PER_DAY
     print(f"backfilled {written} bars in {elapsed_s:.1f} s ({written / elapsed_s:,.0f} bars/s)")
+
+
+async def test_a_damaged_bar_database_stops_start_up_naming_it(tmp_path: Path) -> None:
+    path = tmp_path / "marketdata.db"
+    path.write_bytes(b"this is not a database" * 100)
+    store = BarStore(path)
+    lifetime = history_lifetime(store, MarketHistory(archive=store), symbols=["AAPL"], plan=None)
+    with pytest.raises(CorruptData, match="marketdata.db"):
+        async with contextlib.asynccontextmanager(lifetime)(object()):
+            pass

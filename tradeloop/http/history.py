@@ -1,190 +1,44 @@
 """Routes: historical bars, trades and quotes, latest bars and snapshots (Alpaca's /v2/stocks/... data API).
 
-Ranges follow Alpaca: `start` and `end` are inclusive, RFC 3339 or a
-YYYY-MM-DD date (midnight UTC); `start` defaults to the start of the current
-UTC day and `end` to now. A bar is included when its start lies in the range
-and covers its whole interval. Multi-symbol answers list symbols in
-alphabetical order, each in time order (`sort`), and `limit` counts items
-across all of them; a page that stops early carries `next_page_token`, an
-opaque, stable cursor (base64 of the last item's key). Symbols that are not
-listed or have no data are omitted, as Alpaca omits them; the single-symbol
-routes answer 422 for an unlisted symbol.
+A bar is included when its start lies in the range and covers its whole
+interval. Multi-symbol answers list symbols in alphabetical order, each in
+time order (`sort`), paged as `tradeloop.http.series` describes. Symbols that
+are not listed or have no data are omitted, as Alpaca omits them; the
+single-symbol routes answer 422 for an unlisted symbol. Trades and quotes are
+the recent ones the server keeps in memory (TRADELOOP_HISTORY_TICKS per symbol).
 """
 
 from __future__ import annotations
 
-import base64
-import re
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import AsyncIterator, Callable
 from datetime import datetime, timezone
-from typing import Any, Final, Literal, TypeVar
+from typing import Any, Final
 
 from aiohttp import web
-from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from tradeloop.actors.engine import Engine
 from tradeloop.codec import dumps, json_number, rfc3339
-from tradeloop.core.bars import Bar, TimeFrame, TimeFrameUnit, parse_timeframe
+from tradeloop.core.bars import Bar, TimeFrame, TimeFrameUnit
 from tradeloop.core.marketdata import Quote, Trade
-from tradeloop.core.sessions import session_bounds
-from tradeloop.errors import InvalidParameter, NotFound, UnknownSymbol
+from tradeloop.errors import NotFound, UnknownSymbol
 from tradeloop.http.bodies import read_query
 from tradeloop.http.keys import ENGINE
-from tradeloop.http.marketdata import Feed, LatestManyQuery, LatestQuery, parse_symbols, quote_json, trade_json
+from tradeloop.http.marketdata import LatestManyQuery, LatestQuery, parse_symbols, quote_json, trade_json
+from tradeloop.http.series import (
+    BarsManyQuery,
+    BarsQuery,
+    SeriesManyQuery,
+    SeriesQuery,
+    paginate,
+    read_span,
+    read_timeframe,
+)
 from tradeloop.market.history import EARLIEST, LATEST, Entry, MarketHistory
 
 routes = web.RouteTableDef()
 
 MARKET_HISTORY: Final = web.AppKey("market_history", MarketHistory)
-DEFAULT_LIMIT: Final = 1_000
-MAX_LIMIT: Final = 10_000
-ADJUSTMENTS: Final = frozenset({"raw", "split", "dividend", "spin-off", "all"})
-"""Accepted as Alpaca accepts them; the built-in universe has no corporate actions, so all are the same."""
 DAY: Final = TimeFrame(1, TimeFrameUnit.DAY)
-_TOKEN_SEPARATOR: Final = "\x1f"
-_OFFSET_AS_SPACE: Final = re.compile(r"(T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?) (\d{2}:?\d{2})$")
-T = TypeVar("T")
-Fetch = Callable[[str, int | None, int, bool], Awaitable[tuple[list[T], bool]]]
-"""Loads one symbol's page: (symbol, cursor key or None, limit, check_more) -> (items, more follow)."""
-
-
-class SeriesQuery(BaseModel):
-    """Query of a single-symbol trades or quotes route."""
-
-    model_config = ConfigDict(extra="ignore", frozen=True)
-
-    start: str | None = None
-    end: str | None = None
-    limit: int = Field(default=DEFAULT_LIMIT, ge=1, le=MAX_LIMIT)
-    sort: Literal["asc", "desc"] = "asc"
-    page_token: str | None = None
-    feed: Feed | None = None
-    currency: Literal["USD"] | None = None
-    asof: str | None = None
-
-
-class SeriesManyQuery(SeriesQuery):
-    """Query of the multi-symbol trades or quotes route."""
-
-    symbols: str
-
-
-class BarsQuery(SeriesQuery):
-    """Query of the single-symbol bars route."""
-
-    timeframe: str
-    adjustment: str | None = None
-
-    @field_validator("adjustment")
-    @classmethod
-    def _known_adjustment(cls, value: str | None) -> str | None:
-        if value is not None and not set(value.split(",")) <= ADJUSTMENTS:
-            raise ValueError(f"must be {', '.join(sorted(ADJUSTMENTS))} or a comma-separated list of them")
-        return value
-
-
-class BarsManyQuery(BarsQuery):
-    """Query of the multi-symbol bars route."""
-
-    symbols: str
-
-
-@dataclass(frozen=True, slots=True)
-class Span:
-    """A query's validated range, order and page size."""
-
-    start: datetime
-    end: datetime
-    limit: int
-    descending: bool
-
-
-def parse_time(name: str, raw: str) -> datetime:
-    """An RFC 3339 time or a YYYY-MM-DD date (midnight UTC) as an aware UTC datetime.
-
-    Raises:
-        InvalidParameter: naming `name`, for anything else.
-    """
-    text = _OFFSET_AS_SPACE.sub(r"\1+\2", raw.strip())  # a '+' left unescaped in a URL arrives as a space
-    try:
-        moment = datetime.fromisoformat(text)
-    except ValueError:
-        raise InvalidParameter(name, f"{raw!r} is not an RFC 3339 time or a YYYY-MM-DD date") from None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
-    return min(max(moment.astimezone(timezone.utc), EARLIEST), LATEST)
-
-
-def read_span(query: SeriesQuery, now: datetime) -> Span:
-    """The query's range with Alpaca's defaults: from the start of today (UTC) until now.
-
-    Raises:
-        InvalidParameter: a malformed time, or start after end.
-    """
-    start = parse_time("start", query.start) if query.start else session_bounds(now)[0]
-    end = parse_time("end", query.end) if query.end else now
-    if query.start and query.end and start > end:
-        raise InvalidParameter("start", "must not be after end")
-    return Span(start=start, end=end, limit=query.limit, descending=query.sort == "desc")
-
-
-def read_timeframe(raw: str) -> TimeFrame:
-    """Raises: InvalidParameter naming timeframe."""
-    try:
-        return parse_timeframe(raw)
-    except ValueError as exc:
-        raise InvalidParameter("timeframe", str(exc)) from None
-
-
-def encode_token(kind: str, symbol: str, key: int) -> str:
-    """An opaque cursor: the kind of series, the symbol and the last item's key, in url-safe base64."""
-    raw = _TOKEN_SEPARATOR.join((kind, symbol, str(key))).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
-
-def decode_token(token: str, kind: str, symbols: Sequence[str]) -> tuple[int, int]:
-    """The index of the token's symbol among `symbols` and its key.
-
-    Raises:
-        InvalidParameter: naming page_token, for a token not made for this query.
-    """
-    try:
-        raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)).decode()
-        token_kind, symbol, key = raw.split(_TOKEN_SEPARATOR)
-        if token_kind != kind or symbol not in symbols or not key.isdigit():
-            raise ValueError(token)
-        return symbols.index(symbol), int(key)
-    except ValueError:
-        raise InvalidParameter("page_token", "is not a page token of this query") from None
-
-
-async def paginate(
-    symbols: Sequence[str], token: str | None, kind: str, limit: int, fetch: Fetch[T], key: Callable[[T], int]
-) -> tuple[dict[str, list[T]], str | None]:
-    """Up to `limit` items over the symbols in order, resuming after the token; and the next token."""
-    first, after = decode_token(token, kind, symbols) if token else (0, None)
-    found: dict[str, list[T]] = {}
-    remaining = limit
-    for index in range(first, len(symbols)):
-        symbol = symbols[index]
-        items, more = await fetch(symbol, after if index == first else None, remaining, True)
-        if items:
-            found[symbol] = items
-            remaining -= len(items)
-        if remaining == 0:
-            if more or await _any_data(symbols[index + 1 :], fetch):
-                return found, encode_token(kind, symbol, key(items[-1]))
-            break
-    return found, None
-
-
-async def _any_data(symbols: Sequence[str], fetch: Fetch[T]) -> bool:
-    for symbol in symbols:
-        items, _ = await fetch(symbol, None, 1, False)
-        if items:
-            return True
-    return False
 
 
 def bar_json(bar: Bar) -> dict[str, Any]:

@@ -13,6 +13,7 @@ import asyncio
 import logging
 import math
 import random
+import sqlite3
 import time
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -26,6 +27,7 @@ from tradeloop.core.instruments import Asset
 from tradeloop.core.randomwalk import ANNUAL_VOLATILITY, PRICE_CEILING, PRICE_FLOOR, symbol_seed
 from tradeloop.market.history import MarketHistory
 from tradeloop.snapshots.bars import BarRow, BarStore, epoch_seconds, insert_rows, is_empty
+from tradeloop.snapshots.recovery import CorruptData
 
 log = logging.getLogger(__name__)
 
@@ -142,13 +144,17 @@ def history_lifetime(
     """
 
     async def market_history(_: object) -> AsyncIterator[None]:
-        if plan is not None:
-            started = time.perf_counter()
-            written = await asyncio.get_running_loop().run_in_executor(None, backfill, store.path, plan)
-            if written:
-                elapsed_s = time.perf_counter() - started
-                log.info("backfilled %d one-minute bars (%d days) in %.1f s", written, plan.days, elapsed_s)
-        await store.open()
+        try:
+            if plan is not None:
+                started = time.perf_counter()
+                written = await asyncio.get_running_loop().run_in_executor(None, backfill, store.path, plan)
+                if written:
+                    elapsed_s = time.perf_counter() - started
+                    log.info("backfilled %d one-minute bars (%d days) in %.1f s", written, plan.days, elapsed_s)
+            await store.open()
+        except sqlite3.DatabaseError as exc:
+            reason = f"{exc} (it holds only market data bars: moving it aside starts a new one)"
+            raise CorruptData(store.path, "bar database", "open", reason) from None
         try:
             last = await store.last_bars(symbols)
             history.resume(last.values())

@@ -23,7 +23,7 @@ from typing import Final, Protocol, TypeVar
 from tradeloop.core.bars import MINUTE, Bar, TimeFrame, add_trade, aggregate, bar_from_trade, minute_start
 from tradeloop.core.marketdata import Quote, Tick, Trade
 
-DEFAULT_MAX_TICKS: Final = 10_000
+DEFAULT_MAX_TICKS: Final = 1_000
 DEFAULT_RECENT_BARS: Final = 1_440
 """Completed minutes kept in memory without an archive: one day."""
 ARCHIVED_RECENT_BARS: Final = 60

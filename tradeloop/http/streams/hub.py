@@ -20,13 +20,14 @@ from uuid import UUID
 from aiohttp import web
 
 from tradeloop.actors.engine import Engine
+from tradeloop.config import Settings
 from tradeloop.core.accounts import AccountState
 from tradeloop.core.events import AccountEvent, KeysRotated
 from tradeloop.core.marketdata import Tick, Trade
-from tradeloop.config import Settings
 from tradeloop.errors import RateLimited, Unauthorized
 from tradeloop.http.streams.frames import Message
 from tradeloop.http.streams.market_messages import StreamBar, bar_message, quote_message, trade_message
+from tradeloop.http.streams.minute_bars import DEFAULT_DELAY_S, MinuteBars, MinuteSource
 from tradeloop.http.streams.peer import Farewell, Peer
 from tradeloop.http.streams.updates import trade_updates
 from tradeloop.http.throttle import charge_address, refuse_exhausted_address
@@ -37,7 +38,7 @@ WILDCARD: Final = "*"
 
 
 class Channel(StrEnum):
-    """Market data channels a client may subscribe to; only trades, quotes and bars carry data here."""
+    """Market data channels a client may subscribe to; dailyBars, statuses and lulds carry no data here."""
 
     TRADES = "trades"
     QUOTES = "quotes"
@@ -93,6 +94,7 @@ class StreamHub:
         self._accounts: dict[tuple[UUID, StreamKind], set[Peer]] = {}
         self._listening: dict[UUID, set[Peer]] = {}
         self._sweeper: asyncio.Task[None] | None = None
+        self._minutes: MinuteBars | None = None
 
     # -- lifetime -------------------------------------------------------------
 
@@ -120,14 +122,22 @@ class StreamHub:
             peer.end(farewell)
 
     async def _sweep(self) -> None:
+        """Once a second (or more often for a short grace period): close laggards, send bars whose minute ended."""
         interval = min(1.0, self.limits.slow_client_s / 2)
         while True:
             await asyncio.sleep(interval)
-            now = self.clock()
-            for peer in list(self.peers):
-                if peer.outbox.behind_for(now) > self.limits.slow_client_s:
-                    log.info("closing a stream client that stayed behind: %d messages waiting", len(peer.outbox))
-                    peer.end(peer.farewells.slow)
+            try:
+                self._close_laggards(self.clock())
+                if self._minutes is not None:
+                    self._minutes.tick(self.engine.clock())
+            except Exception:
+                log.exception("stream sweep failed")
+
+    def _close_laggards(self, now: float) -> None:
+        for peer in list(self.peers):
+            if peer.outbox.behind_for(now) > self.limits.slow_client_s:
+                log.info("closing a stream client that stayed behind: %d messages waiting", len(peer.outbox))
+                peer.end(peer.farewells.slow)
 
     # -- connections ----------------------------------------------------------
 
@@ -214,8 +224,20 @@ class StreamHub:
                 if not subscribers:
                     del index[symbol]
 
+    def follow_bars(self, source: MinuteSource, *, delay_s: float = DEFAULT_DELAY_S) -> None:
+        """Send the one-minute bars `source` builds from the trades (the market history), as they complete."""
+        self._minutes = MinuteBars(source, self.publish_bar, delay_s=delay_s)
+
     def publish_tick(self, tick: Tick) -> None:
-        """Send a trade or quote to its subscribers (an engine tick listener)."""
+        """Send a trade or quote to its subscribers (an engine tick listener, so it must not raise)."""
+        try:
+            self._publish_tick(tick)
+            if self._minutes is not None and isinstance(tick, Trade):
+                self._minutes.traded(tick.symbol)
+        except Exception:
+            log.exception("a %s tick was not streamed", tick.symbol)
+
+    def _publish_tick(self, tick: Tick) -> None:
         channel = Channel.TRADES if isinstance(tick, Trade) else Channel.QUOTES
         index = self._index[channel]
         exact = index.get(tick.symbol)
@@ -227,13 +249,13 @@ class StreamHub:
         message = trade_message(tick, venue) if isinstance(tick, Trade) else quote_message(tick, venue)
         self._fan_out(message, exact, wild)
 
-    def publish_bar(self, bar: StreamBar) -> None:
-        """Send a finished one-minute bar to its subscribers."""
-        index = self._index[Channel.BARS]
+    def publish_bar(self, bar: StreamBar, updated: bool = False) -> None:
+        """Send a finished one-minute bar to its subscribers, or on updatedBars one a late trade changed."""
+        index = self._index[Channel.UPDATED_BARS if updated else Channel.BARS]
         exact = index.get(bar.symbol)
         wild = index.get(WILDCARD)
         if exact or wild:
-            self._fan_out(bar_message(bar), exact, wild)
+            self._fan_out(bar_message(bar, updated=updated), exact, wild)
 
     def _fan_out(self, message: Message, exact: set[Peer] | None, wild: set[Peer] | None) -> None:
         now = self.clock()

@@ -104,10 +104,10 @@ def quote_message(quote: Quote, venue: str) -> Message:
     return Message(body, symbol=quote.symbol, coalescible=True)
 
 
-def bar_message(bar: StreamBar) -> Message:
-    """A `b` message: a finished one-minute bar."""
+def bar_message(bar: StreamBar, *, updated: bool = False) -> Message:
+    """A `b` message: a finished one-minute bar; `u` for one sent before that a late trade changed."""
     body: JsonDict = {
-        "T": "b",
+        "T": "u" if updated else "b",
         "S": bar.symbol,
         "o": bar.open,
         "h": bar.high,

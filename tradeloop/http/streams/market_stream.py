@@ -14,9 +14,11 @@ syntax (undecodable frame, unknown action, malformed field), 401 not
 authenticated, 403 already authenticated, 405 symbol limit exceeded (the whole
 subscribe is refused). These close it: 402 auth failed, 404 auth timeout, 406
 connection limit exceeded, 407 slow client, 429 too many failed
-authentications from the address, 500 internal error. The updatedBars,
-dailyBars, statuses and lulds channels are accepted and listed but carry no
-data here; corrections and cancelErrors mirror trades, as on Alpaca.
+authentications from the address, 500 internal error. Bars are the market
+history's one-minute bars, sent once their minute is over; updatedBars carries
+a bar again when a late trade changed it. The dailyBars, statuses and lulds
+channels are accepted and listed but carry no data here; corrections and
+cancelErrors mirror trades, as on Alpaca.
 """
 
 from __future__ import annotations

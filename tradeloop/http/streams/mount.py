@@ -8,14 +8,22 @@ from aiohttp import web
 
 from tradeloop.actors.engine import Engine
 from tradeloop.config import Settings
+from tradeloop.http.history import MARKET_HISTORY
 from tradeloop.http.streams import market_stream, trading_stream
 from tradeloop.http.streams.hub import HUB, StreamHub, StreamLimits
 from tradeloop.http.streams.peer import GOING_AWAY
 
 
 def mount(app: web.Application, engine: Engine, settings: Settings) -> StreamHub:
-    """Add the stream routes and the hub; call before the engine's lifetime is added so the hub outlives it."""
+    """Add the stream routes and the hub, which streams the market history's bars when one is mounted.
+
+    Call after the history is mounted (its tick listener must see a trade before the hub
+    does) and before the engine's lifetime is added (the hub starts first and stops last).
+    """
     hub = StreamHub(engine, StreamLimits.from_settings(settings))
+    history = app.get(MARKET_HISTORY)
+    if history is not None:
+        hub.follow_bars(history)
     app[HUB] = hub
     app.add_routes(market_stream.routes)
     app.add_routes(trading_stream.routes)
