@@ -151,7 +151,6 @@ async def test_snapshot_plus_replay_equals_journal_only_replay(tmp_path: Path) -
     writer = JournalWriter(path, last_seq=full.last_seq, last_hash=full.last_hash)
     await writer.open()
     for account_id, state in full.accounts.items():
-        writer.last_seq_by_account[account_id] = full.last_seq
         await writer.snapshot(account_id, state, NOW)
     await writer.close()
     from_snapshot = recover(path)
@@ -182,7 +181,6 @@ async def test_compaction_keeps_state_and_chain(tmp_path: Path) -> None:
     writer = JournalWriter(path, last_seq=full.last_seq, last_hash=full.last_hash)
     await writer.open()
     for account_id, state in full.accounts.items():
-        writer.last_seq_by_account[account_id] = full.last_seq
         writer.snapshot(account_id, state, NOW)
     await writer.compact(len(full.accounts))
     extra = uuid4()
@@ -197,3 +195,22 @@ async def test_compaction_keeps_state_and_chain(tmp_path: Path) -> None:
     after = recover(path)
     assert {k: v for k, v in after.accounts.items() if k != extra} == full.accounts
     assert after.accounts[extra].cash == Decimal(5)
+
+
+async def test_a_snapshot_after_a_restart_does_not_replay_what_it_holds(tmp_path: Path) -> None:
+    path = tmp_path / "db.sqlite"
+    writer = JournalWriter(path)
+    await writer.open()
+    first, second = uuid4(), uuid4()
+    await writer.write(first, [opened(first)])
+    await writer.write(second, [opened(second)])
+    await writer.close()
+    before = recover(path)
+    writer = JournalWriter(path, last_seq=before.last_seq, last_hash=before.last_hash)
+    await writer.open()  # a restart: neither account has written since
+    for account_id, state in before.accounts.items():
+        writer.snapshot(account_id, state, NOW)
+    await writer.close()
+    after = recover(path)
+    assert after.replayed_records == 0
+    assert after.accounts == before.accounts

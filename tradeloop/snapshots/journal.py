@@ -71,7 +71,6 @@ class JournalWriter:
         self._wakeup = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._failure: BaseException | None = None
-        self.last_seq_by_account: dict[UUID, int] = {}
         self._events_written = 0
 
     @property
@@ -125,15 +124,18 @@ class JournalWriter:
                     _INSERT_ACTIVITY,
                     (str(account_id), rfc3339(event.timestamp), activity_kind(event), encode(event), self._seq),
                 )
-        self.last_seq_by_account[account_id] = self._seq
         self._events_written += len(events)
         return self._enqueue()
 
     def snapshot(self, account_id: UUID, state: AccountState, taken_at: datetime) -> asyncio.Future[None]:
-        """Queue a snapshot covering this account's records written so far."""
+        """Queue a snapshot of a state that holds every record handed over so far.
+
+        It is stamped with the writer's position, not the account's last record:
+        after a restart an account may not have written yet, and a stamp of 0
+        would replay records the snapshot already holds.
+        """
         payload = encode(state)
-        seq = self.last_seq_by_account.get(account_id, 0)
-        row = (account_id.bytes, seq, payload, zlib.crc32(payload), taken_at.isoformat())
+        row = (account_id.bytes, self._seq, payload, zlib.crc32(payload), taken_at.isoformat())
         return self._enqueue(_UPSERT_SNAPSHOT, row)
 
     def compact(self, account_count: int) -> asyncio.Future[None]:
