@@ -1,0 +1,173 @@
+"""HTTP: POST /v2/orders throughput and latency on the real server, against a hello-world aiohttp server.
+
+Both servers run the same way (a child process under `web.run_app`, logging at
+INFO), and both are driven by the same load generator (`bench.loadgen`, aiohttp,
+in a process of its own) at 1, 16 and 64 concurrent keep-alive connections.
+The real server is `python -m tradeloop serve --market manual` with a price set
+through the admin API; every order is a marketable limit buy, so each call
+places, fills and journals an order before it answers.
+"""
+
+from __future__ import annotations
+
+import json
+import statistics
+import subprocess
+import sys
+import tempfile
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Final
+
+import pyotp
+
+from bench.report import Row, Verdict, millis, percent, progress, rate, verdict
+from bench.serving import child_server, clean_env
+
+NAME: Final = "http"
+RATE_TARGET: Final = 0.35
+P99_TARGET_S: Final = 0.025
+ADMIN_KEY: Final = "bench-admin-key-0123456789abcdef"
+TOTP_SECRET: Final = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+SYMBOL: Final = "AAPL"
+ORDER: Final = {
+    "symbol": SYMBOL,
+    "qty": "1",
+    "side": "buy",
+    "type": "limit",
+    "time_in_force": "day",
+    "limit_price": "101",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Sizes:
+    connections: tuple[int, ...]
+    seconds: float
+    """Measured seconds of one round; each level runs `rounds` rounds of hello world then orders."""
+    warmup_s: float
+    accounts: int
+    rounds: int
+
+
+FULL: Final = Sizes(connections=(1, 16, 64), seconds=2.0, warmup_s=0.5, accounts=64, rounds=3)
+QUICK: Final = Sizes(connections=(2,), seconds=0.3, warmup_s=0.1, accounts=2, rounds=1)
+
+
+def call(method: str, url: str, body: Any = None, headers: dict[str, str] | None = None) -> Any:
+    """One JSON call from this process; raises on an error status."""
+    data = None if body is None else json.dumps(body).encode()
+    request = urllib.request.Request(url, data=data, method=method, headers=dict(headers or {}))
+    if data is not None:
+        request.add_header("Content-Type", "application/json")
+    with urllib.request.urlopen(request, timeout=30) as response:
+        return json.loads(response.read() or b"null")
+
+
+def prepare(base_url: str, accounts: int) -> list[dict[str, str]]:
+    """Open an admin session, set the price and open funded accounts; return each account's auth headers."""
+    session = call(
+        "POST",
+        f"{base_url}/admin/v1/sessions",
+        headers={"Authorization": f"Bearer {ADMIN_KEY}", "X-TOTP-Code": pyotp.TOTP(TOTP_SECRET).now()},
+    )
+    admin = {"Authorization": f"Bearer {session['token']}"}
+    call("POST", f"{base_url}/admin/v1/market/prices", {"symbol": SYMBOL, "price": "100"}, admin)
+    keys = []
+    for _ in range(accounts):
+        opened = call("POST", f"{base_url}/admin/v1/accounts", {"cash": "1000000000"}, admin)
+        keys.append({"APCA-API-KEY-ID": opened["key_id"], "APCA-API-SECRET-KEY": opened["secret_key"]})
+    placed = call("POST", f"{base_url}/v2/orders", ORDER, keys[0])
+    if placed.get("status") != "filled":
+        raise RuntimeError(f"the benchmark order did not fill: {placed}")
+    return keys
+
+
+def load(url: str, headers: list[dict[str, str]], connections: int, sizes: Sizes) -> dict[str, Any]:
+    """Run the load generator in a child process against `url`."""
+    spec = {
+        "url": url,
+        "method": "POST",
+        "body": ORDER,
+        "headers": headers,
+        "concurrency": connections,
+        "seconds": sizes.seconds,
+        "warmup_s": sizes.warmup_s,
+    }
+    done = subprocess.run(
+        [sys.executable, "-m", "bench.loadgen"],
+        input=json.dumps(spec),
+        capture_output=True,
+        text=True,
+        check=False,
+        env=clean_env(),
+        timeout=sizes.seconds + sizes.warmup_s + 120,
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"load generator failed:\n{done.stderr[-2000:]}")
+    result: dict[str, Any] = json.loads(done.stdout)
+    if result["errors"]:
+        raise RuntimeError(f"{result['errors']} calls to {url} failed, e.g. {result['first_error']}")
+    if not result["ok"]:
+        raise RuntimeError(f"no call to {url} completed in the measured window")
+    return result
+
+
+def run(quick: bool) -> list[Row]:
+    sizes = QUICK if quick else FULL
+    rows: list[Row] = []
+    with tempfile.TemporaryDirectory(prefix="tradeloop-bench-http-") as tmp:
+        workdir = Path(tmp)
+        progress("http: starting the hello-world server")
+        with child_server(["-m", "bench.hello", "--host", "127.0.0.1", "--port", "0"], workdir, name="hello") as hello_url:
+            for connections in sizes.connections:
+                # A fresh server per level, so each level starts from the same state (see docs/benchmarks.md).
+                data_dir = workdir / f"data-{connections}"
+                command = [
+                    "-m", "tradeloop", "serve", "--host", "127.0.0.1", "--port", "0", "--market", "manual",
+                    "--data-dir", str(data_dir), "--admin-key", ADMIN_KEY, "--admin-totp-secret", TOTP_SECRET,
+                ]  # fmt: skip
+                progress(f"http: starting a fresh tradeloop server for {connections} connections")
+                with child_server(command, workdir, name=f"tradeloop-{connections}") as tradeloop_url:
+                    keys = prepare(tradeloop_url, sizes.accounts)
+                    hellos, orders = [], []
+                    for round_ in range(1, sizes.rounds + 1):  # interleaved, so a busy spell hits both alike
+                        step = f"{connections} connections, round {round_}/{sizes.rounds}, {sizes.seconds:g} s"
+                        progress(f"http: hello world, {step}")
+                        hellos.append(load(f"{hello_url}/v2/orders", keys, connections, sizes))
+                        progress(f"http: POST /v2/orders, {step}")
+                        orders.append(load(f"{tradeloop_url}/v2/orders", keys, connections, sizes))
+                rows += _rows(connections, _median(orders), _median(hellos), sizes)
+    return rows
+
+
+def _median(results: list[dict[str, Any]]) -> dict[str, Any]:
+    """The median of each figure over rounds."""
+    return {key: statistics.median(result[key] for result in results) for key in ("rate", "p50_s", "p99_s")}
+
+
+def _rows(connections: int, orders: dict[str, Any], hello: dict[str, Any], sizes: Sizes) -> list[Row]:
+    ratio = orders["rate"] / hello["rate"]
+    label = f"{connections} conn"
+    latency_target = connections == max(FULL.connections) or connections == max(sizes.connections)
+    return [
+        Row(
+            benchmark=NAME,
+            case=f"POST /v2/orders rate, {label}",
+            result=rate(orders["rate"], "req/s"),
+            baseline=f"{rate(hello['rate'], 'req/s')} hello world",
+            ratio=percent(ratio),
+            target=f">= {percent(RATE_TARGET)}",
+            verdict=verdict(ratio >= RATE_TARGET),
+        ),
+        Row(
+            benchmark=NAME,
+            case=f"latency p50 / p99, {label}, median of {sizes.rounds}",
+            result=f"{millis(orders['p50_s'])} / {millis(orders['p99_s'])}",
+            baseline=f"{millis(hello['p50_s'])} / {millis(hello['p99_s'])} hello world",
+            ratio=f"{orders['p99_s'] / hello['p99_s']:.1f}x p99",
+            target=f"p99 < {millis(P99_TARGET_S)}" if latency_target else "",
+            verdict=verdict(orders["p99_s"] < P99_TARGET_S) if latency_target else Verdict.INFO,
+        ),
+    ]
