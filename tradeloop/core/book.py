@@ -65,6 +65,39 @@ class _Liquidity:
     size: Decimal | None = None
 
 
+_BELOW_ALL: Final = Decimal("-Infinity")
+_ABOVE_ALL: Final = Decimal("Infinity")
+
+
+@dataclass(frozen=True, slots=True)
+class _QuietBand:
+    """Prices inside which a tick can neither trigger, move a mark, nor fill anything.
+
+    Buyers see `buy` prices (ask, or trade), sellers `sell` prices (bid, or trade).
+    """
+
+    buy_above: Decimal
+    """The best buy limit: a buy price at or below it fills."""
+    buy_at_least: Decimal
+    """The highest buy trailing mark (low-water): a buy price below it moves the mark."""
+    buy_below: Decimal
+    """The lowest buy stop or trailing level: a buy price at or above it triggers."""
+    sell_above: Decimal
+    """The highest sell stop or trailing level: a sell price at or below it triggers."""
+    sell_below: Decimal
+    """The best sell limit: a sell price at or above it fills."""
+    sell_at_most: Decimal
+    """The lowest sell trailing mark (high-water): a sell price above it moves the mark."""
+
+    def holds(self, buy_px: Decimal, sell_px: Decimal) -> bool:
+        return (
+            self.buy_above < buy_px < self.buy_below
+            and buy_px >= self.buy_at_least
+            and self.sell_above < sell_px < self.sell_below
+            and sell_px <= self.sell_at_most
+        )
+
+
 class OrderBook:
     """All working orders of one symbol, matched against its ticks."""
 
@@ -89,6 +122,8 @@ class OrderBook:
         self._expiries: list[tuple[datetime, int, UUID]] = []
         self._unkeyed: dict[UUID, WorkingOrder] = {}
         """Trailing stops placed before the first price; keyed at the first tick."""
+        self._band: _QuietBand | None = None
+        """Cached while nothing changes the book, so a tick that can do nothing costs a few comparisons."""
 
     def __len__(self) -> int:
         return len(self.orders)
@@ -114,6 +149,7 @@ class OrderBook:
     def add(self, order: WorkingOrder, now: datetime) -> list[OrderEvent]:
         """Take a new (or restored) order and match whatever is marketable at once."""
         events: list[OrderEvent] = []
+        self._band = None
         if order.time_in_force is TimeInForce.FOK and not self._can_fill_completely(order):
             events.append(self._cancel_event(order, "fok: not fillable in full at once", now))
             return events
@@ -144,6 +180,13 @@ class OrderBook:
         self.observe(tick)
         if not self.orders:
             return []
+        band = self._band if self._band is not None else self._quiet_band()
+        if band is not None:
+            buy_px, sell_px = _tick_prices(tick)
+            if buy_px is not None and sell_px is not None and band.holds(buy_px, sell_px):
+                self._band = band
+                return []
+        self._band = None
         events: list[OrderEvent] = []
         now = tick.timestamp
         self._move_trailing_marks(tick, now, events)
@@ -176,10 +219,28 @@ class OrderBook:
 
     # -- resting --------------------------------------------------------------
 
+    def _quiet_band(self) -> _QuietBand | None:
+        """The band of prices that leave this book untouched; None when waiting orders make any tick matter."""
+        if self._market_buys or self._market_sells or self._unkeyed:
+            return None
+        return _QuietBand(
+            buy_above=self._top(self._buy_limits, _BELOW_ALL),
+            buy_at_least=self._top(self._buy_trail_marks, _BELOW_ALL),
+            buy_below=min(self._top(self._buy_stops, _ABOVE_ALL), self._top(self._buy_trail_levels, _ABOVE_ALL)),
+            sell_above=max(self._top(self._sell_stops, _BELOW_ALL), self._top(self._sell_trail_levels, _BELOW_ALL)),
+            sell_below=self._top(self._sell_limits, _ABOVE_ALL),
+            sell_at_most=self._top(self._sell_trail_marks, _ABOVE_ALL),
+        )
+
+    def _top(self, ladder: _Ladder, empty: Decimal) -> Decimal:
+        entry = ladder.top(self.orders)
+        return empty if entry is None else entry[0]
+
     def _drop(self, order_id: UUID) -> WorkingOrder | None:
         order = self.orders.pop(order_id, None)
         if order is not None:
             order.version += 1
+            self._band = None
             self._maybe_compact()
         return order
 
