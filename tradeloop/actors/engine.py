@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 import logging
 import secrets
-from collections.abc import Awaitable, Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from decimal import Decimal
@@ -33,11 +33,11 @@ from tradeloop.core.accounts import AccountState, Valuation, open_account, valua
 from tradeloop.core.events import AccountEvent, AccountOpened, CashAdjusted
 from tradeloop.core.instruments import Asset
 from tradeloop.core.marketdata import Tick
-from tradeloop.core.money import HUNDRED, ZERO, quantize_qty_down
-from tradeloop.core.orders import Order, OrderRequest, OrderSide, OrderType, ReplaceRequest, TimeInForce
+from tradeloop.core.money import ZERO
+from tradeloop.core.orders import Order, OrderRequest, ReplaceRequest
 from tradeloop.core.sessions import session_end
 from tradeloop.core.working import WorkingOrder
-from tradeloop.errors import InvalidField, NotFound, TradeloopError, Unauthorized, Unavailable
+from tradeloop.errors import InvalidField, NotFound, Unauthorized, Unavailable
 from tradeloop.market.feed import Feed
 from tradeloop.security import hash_secret, new_key_id, new_secret, verify_secret
 
@@ -58,16 +58,6 @@ class Credentials:
     account_id: UUID
     key_id: str
     secret_key: str
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class BulkResult:
-    """One line of a bulk cancel or close: the order made, or the error met."""
-
-    id: UUID | str
-    status: int
-    order: Order | None = None
-    error: TradeloopError | None = None
 
 
 class Engine:
@@ -305,61 +295,6 @@ class Engine:
         self._actor(account_id).tell(ReplaceOrder(order_id=order_id, change=change, reply=reply))
         return await self._wait(reply)
 
-    async def cancel_all_orders(self, account_id: UUID) -> list[BulkResult]:
-        state = self.account(account_id)
-        open_ids = [order.id for order in state.orders.values() if order.is_open]
-        results = await asyncio.gather(*(self._bulk(oid, self.cancel_order(account_id, oid)) for oid in open_ids))
-        return list(results)
-
-    async def close_position(
-        self, account_id: UUID, symbol: str, *, qty: Decimal | None = None, percentage: Decimal | None = None
-    ) -> Order:
-        """Sell all or part of a position at market.
-
-        Raises:
-            NotFound: no position in the symbol. InvalidField: bad qty or percentage.
-        """
-        position = self.account(account_id).positions.get(symbol)
-        if position is None or not position.qty:
-            raise NotFound("position does not exist")
-        if qty is not None and percentage is not None:
-            raise InvalidField("qty", "give qty or percentage, not both")
-        amount = position.qty
-        if qty is not None:
-            if qty <= ZERO or qty > position.qty:
-                raise InvalidField("qty", f"must be above 0 and at most {position.qty}")
-            amount = qty
-        elif percentage is not None:
-            if not ZERO < percentage <= HUNDRED:
-                raise InvalidField("percentage", "must be above 0 and at most 100")
-            amount = quantize_qty_down(position.qty * percentage / HUNDRED)
-            if amount <= ZERO:
-                raise InvalidField("percentage", "leaves nothing to sell")
-        whole = amount == amount.to_integral_value()
-        request = OrderRequest(
-            symbol=symbol,
-            side=OrderSide.SELL,
-            type=OrderType.MARKET,
-            time_in_force=TimeInForce.GTC if whole else TimeInForce.DAY,
-            qty=amount,
-        )
-        return await self.place_order(account_id, request)
-
-    async def close_all_positions(self, account_id: UUID, *, cancel_orders: bool) -> list[BulkResult]:
-        if cancel_orders:
-            await self.cancel_all_orders(account_id)
-        symbols = [p.symbol for p in self.account(account_id).positions.values() if p.qty]
-        results = await asyncio.gather(*(self._bulk(s, self.close_position(account_id, s)) for s in symbols))
-        return list(results)
-
-    @staticmethod
-    async def _bulk(key: UUID | str, pending: Awaitable[Order]) -> BulkResult:
-        try:
-            order = await pending
-        except TradeloopError as exc:
-            return BulkResult(id=key, status=exc.status, error=exc)
-        return BulkResult(id=key, status=200, order=order)
-
     async def record(self, account_id: UUID, events: Sequence[AccountEvent]) -> None:
         """Have an account journal and apply events decided outside it (administration)."""
         reply: asyncio.Future[None] = asyncio.get_running_loop().create_future()
@@ -401,4 +336,4 @@ def listen(engine: Engine, listener: EventListener) -> Callable[[], None]:
     return lambda: engine.listeners.remove(listener)
 
 
-__all__: Sequence[str] = ("BulkResult", "Credentials", "Engine", "listen")
+__all__: Sequence[str] = ("Credentials", "Engine", "listen")

@@ -6,7 +6,6 @@ import asyncio
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from decimal import Decimal
 from enum import StrEnum
 from uuid import UUID
 

@@ -7,7 +7,8 @@ from uuid import UUID
 
 from aiohttp import web
 
-from tradeloop.actors.engine import BulkResult
+from tradeloop.actors import bulk
+from tradeloop.actors.bulk import BulkResult
 from tradeloop.core.orders import Order
 from tradeloop.errors import NotFound
 from tradeloop.http.auth import account_id
@@ -105,5 +106,5 @@ async def cancel_order(request: web.Request) -> web.Response:
 @routes.delete("/v2/orders")
 async def cancel_all_orders(request: web.Request) -> web.Response:
     """Cancel every open order: 207 with one line per order."""
-    results = await request.app[ENGINE].cancel_all_orders(account_id(request))
+    results = await bulk.cancel_all_orders(request.app[ENGINE], account_id(request))
     return json_response([bulk_line(result, request.path) for result in results], status=207)

@@ -6,7 +6,9 @@ from uuid import UUID
 
 from aiohttp import web
 
-from tradeloop.actors.engine import BulkResult, Engine
+from tradeloop.actors import bulk
+from tradeloop.actors.bulk import BulkResult
+from tradeloop.actors.engine import Engine
 from tradeloop.core.instruments import Asset
 from tradeloop.core.positions import Position
 from tradeloop.errors import NotFound
@@ -90,8 +92,8 @@ async def close_position(request: web.Request) -> web.Response:
     engine = request.app[ENGINE]
     query = read_query(request, ClosePositionQuery)
     asset = _asset(engine, request.match_info["symbol_or_asset_id"])
-    order = await engine.close_position(
-        account_id(request), asset.symbol, qty=query.qty, percentage=query.percentage
+    order = await bulk.close_position(
+        engine, account_id(request), asset.symbol, qty=query.qty, percentage=query.percentage
     )
     return json_response(order_json(order))
 
@@ -100,5 +102,7 @@ async def close_position(request: web.Request) -> web.Response:
 async def close_all_positions(request: web.Request) -> web.Response:
     """Close every position (optionally cancelling open orders first): 207, one line per symbol."""
     query = read_query(request, CloseAllQuery)
-    results = await request.app[ENGINE].close_all_positions(account_id(request), cancel_orders=query.cancel_orders)
+    results = await bulk.close_all_positions(
+        request.app[ENGINE], account_id(request), cancel_orders=query.cancel_orders
+    )
     return json_response([close_line(result, request.path) for result in results], status=207)

@@ -7,7 +7,6 @@ import sqlite3
 import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Final
 from uuid import UUID
 
 from tradeloop.core.accounts import AccountState, apply_event, open_account
