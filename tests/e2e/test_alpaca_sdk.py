@@ -306,10 +306,6 @@ def test_trailing_stop_by_percent_buys_on_the_rebound(admin: Admin, trading: Tra
     assert_filled(fetch(trading, order.id), "5", "96.95")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="core: a trailing stop placed with a known price gets its hwm but no stop_price until the mark moves",
-)
 def test_trailing_stop_shows_its_stop_level_from_the_start(admin: Admin, trading: TradingClient) -> None:
     admin.price("DIS", "100")
     order = submit(

@@ -13,6 +13,7 @@ from tradeloop.core.events import OrderAccepted, OrderTerms
 from tradeloop.core.instruments import Asset
 from tradeloop.core.money import CENT, HUNDRED, ONE, QTY_STEP, ZERO
 from tradeloop.core.orders import OrderRequest, OrderSide, OrderType, ReplaceRequest, TimeInForce, validate_request
+from tradeloop.core.working import trail_level
 from tradeloop.errors import (
     DuplicateClientOrderId,
     InsufficientBuyingPower,
@@ -205,6 +206,9 @@ def _terms(
                 symbol=request.symbol,
             )
     hwm = mark if request.type is OrderType.TRAILING_STOP else None  # unknown until a real price
+    stop_price = request.stop_price
+    if request.type is OrderType.TRAILING_STOP:
+        stop_price = trail_level(request.side, hwm, request.trail_price, request.trail_percent)
     return OrderTerms(
         id=order_id,
         client_order_id=client_order_id,
@@ -216,7 +220,7 @@ def _terms(
         qty=request.qty,
         notional=request.notional,
         limit_price=request.limit_price,
-        stop_price=request.stop_price,
+        stop_price=stop_price,
         trail_price=request.trail_price,
         trail_percent=request.trail_percent,
         extended_hours=request.extended_hours,

@@ -127,11 +127,15 @@ class WorkingOrder:
 
     def trail_level(self) -> Decimal | None:
         """The trailing stop's current trigger price from its high-water mark."""
-        if self.hwm is None:
-            return None
-        if self.trail_price is not None:
-            offset = self.trail_price
-        else:
-            offset = self.hwm * (self.trail_percent or ZERO) / HUNDRED
-        level = self.hwm - offset if self.side is OrderSide.SELL else self.hwm + offset
-        return quantize_price(max(level, ZERO))
+        return trail_level(self.side, self.hwm, self.trail_price, self.trail_percent)
+
+
+def trail_level(
+    side: OrderSide, hwm: Decimal | None, trail_price: Decimal | None, trail_percent: Decimal | None
+) -> Decimal | None:
+    """A trailing stop's trigger price: the mark less the trail for a sell, plus it for a buy."""
+    if hwm is None:
+        return None
+    offset = trail_price if trail_price is not None else hwm * (trail_percent or ZERO) / HUNDRED
+    level = hwm - offset if side is OrderSide.SELL else hwm + offset
+    return quantize_price(max(level, ZERO))
