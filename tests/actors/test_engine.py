@@ -19,7 +19,7 @@ from tradeloop.core.accounts import AccountState, valuation
 from tradeloop.core.events import AccountEvent, OrderCanceled, OrderFilled, SessionClosed
 from tradeloop.core.marketdata import Quote
 from tradeloop.core.money import cents
-from tradeloop.core.orders import OrderRequest, OrderSide, OrderStatus, OrderType, ReplaceRequest, TimeInForce
+from tradeloop.core.orders import Order, OrderRequest, OrderSide, OrderStatus, OrderType, ReplaceRequest, TimeInForce
 from tradeloop.core.sessions import session_end
 from tradeloop.errors import NotCancelable, NotReplaceable, Unavailable
 
@@ -454,8 +454,10 @@ class GatedJournal(MemoryJournal):
         super().__init__()
         self.gate: asyncio.Future[None] | None = None
 
-    def write(self, account_id: UUID, events: Sequence[AccountEvent]) -> asyncio.Future[None]:
-        done = super().write(account_id, events)
+    def write(
+        self, account_id: UUID, events: Sequence[AccountEvent], orders: Sequence[Order] = ()
+    ) -> asyncio.Future[None]:
+        done = super().write(account_id, events, orders)
         if self.gate is None:
             return done
         committed: asyncio.Future[None] = asyncio.get_running_loop().create_future()

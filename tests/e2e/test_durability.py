@@ -155,3 +155,28 @@ async def test_kill_9_under_load_loses_nothing_acknowledged(tmp_path: Path) -> N
         assert Decimal(order["filled_qty"]) == filled_by_order[order_id]
     assert Decimal(account["cash"]) == cash
     assert positions == {symbol: qty for symbol, qty in held.items() if qty}
+
+
+def test_the_orders_history_table_holds_every_order_as_the_api_shows_it(tmp_path: Path) -> None:
+    manual_env = {k: v for k, v in ENV.items() if k != "TRADELOOP_SIM_TICKS_PER_SEC"}
+    with running_server(tmp_path, manual_env) as server:
+        admin_price(server, "KO", "60.00")
+        placed = []
+        for body in (
+            {"symbol": "KO", "qty": "2", "side": "buy", "type": "market", "time_in_force": "day"},
+            {"symbol": "KO", "qty": "1", "side": "buy", "type": "limit", "limit_price": "50.00", "time_in_force": "gtc"},
+        ):
+            status, order = http_json("POST", server.base_url + "/v2/orders", HEADERS, body)
+            assert status == 200
+            placed.append(order["id"])
+        status, _ = http_json("DELETE", server.base_url + f"/v2/orders/{placed[1]}", HEADERS)
+        assert status == 204
+        shown = {order_id: get(server, f"/v2/orders/{order_id}")["status"] for order_id in placed}
+        assert server.stop() == 0
+    db = sqlite3.connect(tmp_path / "data" / "tradeloop.db")
+    try:
+        stored = dict(db.execute("SELECT id, status FROM orders").fetchall())
+    finally:
+        db.close()
+    assert shown == {placed[0]: "filled", placed[1]: "canceled"}
+    assert {order_id: stored[order_id] for order_id in placed} == shown

@@ -29,7 +29,16 @@ from tradeloop.actors.messages import (
 from tradeloop.actors.prices import PriceBoard
 from tradeloop.core.accounts import AccountState, apply_event, session_closed
 from tradeloop.core.placement import Hold, accept_order, hold_pending, release_pending, replacement_terms
-from tradeloop.core.events import AccountEvent, OrderCanceled
+from tradeloop.core.events import (
+    AccountEvent,
+    OrderAccepted,
+    OrderCanceled,
+    OrderExpired,
+    OrderFilled,
+    OrderHwmMoved,
+    OrderReplaced,
+    OrderTriggered,
+)
 from tradeloop.core.instruments import Asset
 from tradeloop.core.orders import OrderSide, OrderType
 from tradeloop.core.sessions import session_end
@@ -70,6 +79,23 @@ def settle(future: asyncio.Future[None], outcome: asyncio.Future[None]) -> None:
         reject(future, failure)
     else:
         resolve(future, None)
+
+
+def touched_orders(events: Sequence[AccountEvent]) -> list[UUID]:
+    """The orders whose records these events change, once each, in order."""
+    touched: dict[UUID, None] = {}
+    for event in events:
+        match event:
+            case OrderAccepted(terms=terms):
+                touched[terms.id] = None
+            case OrderReplaced():
+                touched[event.order_id] = None
+                touched[event.replacement.id] = None
+            case OrderFilled() | OrderTriggered() | OrderHwmMoved() | OrderCanceled() | OrderExpired():
+                touched[event.order_id] = None
+            case _:
+                pass
+    return list(touched)
 
 
 class AccountActor(Actor[AccountMessage]):
@@ -269,7 +295,8 @@ class AccountActor(Actor[AccountMessage]):
                 return
             committed = last
         else:
-            committed = self._last_write = self._journal.write(self.state.id, events)
+            touched = [self.state.orders[order_id] for order_id in touched_orders(events)]
+            committed = self._last_write = self._journal.write(self.state.id, events, touched)
 
         def on_commit(done: asyncio.Future[None]) -> None:
             failure = Unavailable("journal write was cancelled") if done.cancelled() else done.exception()

@@ -11,6 +11,7 @@ from uuid import UUID
 
 from tradeloop.core.accounts import AccountState
 from tradeloop.core.events import AccountEvent, CashAdjusted, OrderFilled
+from tradeloop.core.orders import Order
 
 Activity = OrderFilled | CashAdjusted
 """Events that are account activities: fills and cash movements."""
@@ -76,7 +77,11 @@ def select_activities(activities: Sequence[Activity], query: ActivityQuery) -> l
 class Journal(Protocol):
     """Durable, ordered storage of events and what hangs off them; write futures resolve once committed."""
 
-    def write(self, account_id: UUID, events: Sequence[AccountEvent]) -> asyncio.Future[None]: ...
+    def write(
+        self, account_id: UUID, events: Sequence[AccountEvent], orders: Sequence[Order] = ()
+    ) -> asyncio.Future[None]:
+        """Journal one actor step's events; `orders` are the records they changed, for the history table."""
+        ...
 
     def snapshot(self, account_id: UUID, state: AccountState, taken_at: datetime) -> asyncio.Future[None]:
         """Store the account's state as of its last written record (encoded before returning)."""
@@ -122,7 +127,9 @@ class MemoryJournal:
         self.audit_entries: list[AuditEntry] = []
         self._activities: list[Activity] = []
 
-    def write(self, account_id: UUID, events: Sequence[AccountEvent]) -> asyncio.Future[None]:
+    def write(
+        self, account_id: UUID, events: Sequence[AccountEvent], orders: Sequence[Order] = ()
+    ) -> asyncio.Future[None]:
         self.records.extend((account_id, event) for event in events)
         self._activities.extend(e for e in events if isinstance(e, (OrderFilled, CashAdjusted)))
         return _done()

@@ -28,6 +28,7 @@ from tradeloop.codec import parse_rfc3339, rfc3339
 from tradeloop.config import Fsync
 from tradeloop.core.accounts import AccountState
 from tradeloop.core.events import AccountEvent, CashAdjusted, OrderFilled
+from tradeloop.core.orders import Order
 from tradeloop.snapshots.chain import ANCHOR_KEY, GENESIS, chain_hash, verify_chain
 from tradeloop.snapshots.codec import decode, encode
 from tradeloop.snapshots.schema import SCHEMA
@@ -42,6 +43,10 @@ _INSERT_FILL: Final = (
 _INSERT_ACTIVITY: Final = "INSERT INTO activities (account_id, timestamp, kind, payload, seq) VALUES (?, ?, ?, ?, ?)"
 _UPSERT_SNAPSHOT: Final = "INSERT OR REPLACE INTO snapshots (account_id, seq, payload, crc, taken_at) VALUES (?, ?, ?, ?, ?)"
 _UPSERT_META: Final = "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)"
+_UPSERT_ORDER: Final = (
+    "INSERT OR REPLACE INTO orders (id, account_id, symbol, status, created_at, updated_at, payload)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?)"
+)
 _INSERT_AUDIT: Final = "INSERT INTO audit (at, actor, action, target, detail) VALUES (?, ?, ?, ?, ?)"
 
 
@@ -105,8 +110,10 @@ class JournalWriter:
         """Wait until everything handed over so far is committed."""
         await self._enqueue()
 
-    def write(self, account_id: UUID, events: Sequence[AccountEvent]) -> asyncio.Future[None]:
-        """Queue one actor step's events as one record; the future resolves once committed."""
+    def write(
+        self, account_id: UUID, events: Sequence[AccountEvent], orders: Sequence[Order] = ()
+    ) -> asyncio.Future[None]:
+        """Queue one actor step's events as one record, and the order records they changed; resolves once committed."""
         if self._failure is not None:
             failed: asyncio.Future[None] = asyncio.get_running_loop().create_future()
             failed.set_exception(self._failure)
@@ -124,6 +131,19 @@ class JournalWriter:
                     _INSERT_ACTIVITY,
                     (str(account_id), rfc3339(event.timestamp), activity_kind(event), encode(event), self._seq),
                 )
+        for order in orders:
+            batch.add(
+                _UPSERT_ORDER,
+                (
+                    str(order.id),
+                    str(account_id),
+                    order.symbol,
+                    order.status.value,
+                    rfc3339(order.created_at),
+                    rfc3339(order.updated_at),
+                    encode(order),
+                ),
+            )
         self._events_written += len(events)
         return self._enqueue()
 

@@ -45,6 +45,16 @@ CREATE TABLE IF NOT EXISTS activities (
     seq        INTEGER NOT NULL
 );
 CREATE INDEX IF NOT EXISTS activities_by_account ON activities (account_id, timestamp);
+CREATE TABLE IF NOT EXISTS orders (
+    id         TEXT PRIMARY KEY,
+    account_id TEXT NOT NULL,
+    symbol     TEXT NOT NULL,
+    status     TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    payload    BLOB NOT NULL
+);
+CREATE INDEX IF NOT EXISTS orders_by_account ON orders (account_id, created_at);
 CREATE TABLE IF NOT EXISTS audit (
     id     INTEGER PRIMARY KEY AUTOINCREMENT,
     at     TEXT NOT NULL,
