@@ -19,10 +19,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
 
-from bench.report import Row, Verdict, progress, rate, percent
+from bench.report import verdict, Row, Verdict, progress, rate, percent
 from bench.serving import child_server, clean_env
 
 NAME: Final = "fanout"
+TARGET: Final = 0.50
 SYMBOL: Final = "AAPL"
 KEY_ID: Final = "PKBENCHFANOUT0000000"
 SECRET: Final = "bench-fanout-secret-0123456789abcdefghij"
@@ -115,6 +116,8 @@ def _rows(sizes: Sizes, bare: dict[int, dict[str, Any]], streamed: dict[int, dic
                 result=rate(ours["rate"], "msgs/s"),
                 baseline=f"{rate(theirs['rate'], 'msgs/s')} bare broadcast",
                 ratio=percent(ours["rate"] / theirs["rate"]) if theirs["rate"] else "",
+                target=f">= {percent(TARGET)}",
+                verdict=verdict(bool(theirs["rate"]) and ours["rate"] / theirs["rate"] >= TARGET),
                 note="; ".join(notes),
             )
         )

@@ -67,8 +67,8 @@ async def write_history(path: Path, accounts: int = 3, orders: int = 5) -> Journ
                 timestamp=NOW,
             )
             apply_event(state, fill)
-            writer.write(account_id, [accepted])
-            writer.write(account_id, [fill])
+            writer.write(account_id, [accepted], [state.orders[accepted.terms.id]])
+            writer.write(account_id, [fill], [state.orders[accepted.terms.id]])
     await writer.close()
     return writer
 
@@ -214,3 +214,22 @@ async def test_a_snapshot_after_a_restart_does_not_replay_what_it_holds(tmp_path
     after = recover(path)
     assert after.replayed_records == 0
     assert after.accounts == before.accounts
+
+
+async def test_snapshots_leave_closed_orders_to_the_orders_table(tmp_path: Path) -> None:
+    path = tmp_path / "db.sqlite"
+    await write_history(path, accounts=1, orders=3)
+    full = recover(path, use_snapshots=False)
+    writer = JournalWriter(path, last_seq=full.last_seq, last_hash=full.last_hash)
+    await writer.open()
+    for account_id, state in full.accounts.items():
+        writer.snapshot(account_id, state, NOW)
+    await writer.compact(len(full.accounts))
+    await writer.close()
+    db = sqlite3.connect(path)
+    (payload,) = db.execute("SELECT payload FROM snapshots").fetchone()
+    db.close()
+    from tradeloop.snapshots.codec import decode
+
+    assert decode(payload).orders == {}  # all three filled: none is stored in the snapshot
+    assert recover(path).accounts == full.accounts

@@ -11,6 +11,7 @@ transactions, so they are never ahead of, or behind, the journal.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import sqlite3
 import zlib
@@ -44,8 +45,8 @@ _INSERT_ACTIVITY: Final = "INSERT INTO activities (account_id, timestamp, kind, 
 _UPSERT_SNAPSHOT: Final = "INSERT OR REPLACE INTO snapshots (account_id, seq, payload, crc, taken_at) VALUES (?, ?, ?, ?, ?)"
 _UPSERT_META: Final = "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)"
 _UPSERT_ORDER: Final = (
-    "INSERT OR REPLACE INTO orders (id, account_id, symbol, status, created_at, updated_at, payload)"
-    " VALUES (?, ?, ?, ?, ?, ?, ?)"
+    "INSERT OR REPLACE INTO orders (id, account_id, symbol, status, created_at, updated_at, payload, seq)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
 )
 _INSERT_AUDIT: Final = "INSERT INTO audit (at, actor, action, target, detail) VALUES (?, ?, ?, ?, ?)"
 
@@ -142,6 +143,7 @@ class JournalWriter:
                     rfc3339(order.created_at),
                     rfc3339(order.updated_at),
                     encode(order),
+                    self._seq,
                 ),
             )
         self._events_written += len(events)
@@ -152,9 +154,11 @@ class JournalWriter:
 
         It is stamped with the writer's position, not the account's last record:
         after a restart an account may not have written yet, and a stamp of 0
-        would replay records the snapshot already holds.
+        would replay records the snapshot already holds. Closed orders stay
+        out: they are final and the orders table holds them, so a snapshot
+        costs what the open part of an account costs.
         """
-        payload = encode(state)
+        payload = encode(_without_closed_orders(state))
         row = (account_id.bytes, self._seq, payload, zlib.crc32(payload), taken_at.isoformat())
         return self._enqueue(_UPSERT_SNAPSHOT, row)
 
@@ -279,6 +283,11 @@ async def _compact(db: aiosqlite.Connection, account_count: int) -> None:
         return  # already compacted up to here
     await db.execute("DELETE FROM journal WHERE seq <= ?", (oldest,))
     await db.execute(_UPSERT_META, (ANCHOR_KEY, oldest.to_bytes(8, "big") + found[0]))
+
+
+def _without_closed_orders(state: AccountState) -> AccountState:
+    """The state as a snapshot stores it: closed orders are read back from the orders table."""
+    return dataclasses.replace(state, orders={key: order for key, order in state.orders.items() if order.is_open})
 
 
 def _fill_row(fill: OrderFilled, seq: int) -> tuple[str, str, str, str, str, str, str, str, str, int]:

@@ -11,6 +11,7 @@ from uuid import UUID
 
 from tradeloop.core.accounts import AccountState, apply_event, open_account
 from tradeloop.core.events import AccountEvent, AccountOpened
+from tradeloop.core.orders import Order
 from tradeloop.snapshots.codec import DecodeError, decode
 from tradeloop.snapshots.chain import FETCH_ROWS, GENESIS, check_record, read_anchor
 
@@ -77,9 +78,25 @@ def _load_snapshots(db: sqlite3.Connection, path: Path, result: Recovered) -> di
         if not isinstance(state, AccountState):
             raise CorruptData(path, "snapshot", f"account {account_id}", "not an account state")
         state.pending_client_order_ids = set()
+        _load_closed_orders(db, path, state, seq)
         result.accounts[account_id] = state
         covered[account_id] = seq
     return covered
+
+
+def _load_closed_orders(db: sqlite3.Connection, path: Path, state: AccountState, covered: int) -> None:
+    """Put back the orders that closed before the snapshot (snapshots leave them to the orders table)."""
+    rows = db.execute("SELECT id, payload FROM orders WHERE account_id = ? AND seq <= ?", (str(state.id), covered))
+    for order_id, payload in rows:
+        if UUID(order_id) in state.orders:
+            continue
+        try:
+            order = decode(payload)
+        except DecodeError as exc:
+            raise CorruptData(path, "order history", f"order {order_id}", str(exc)) from exc
+        if not isinstance(order, Order) or order.is_open:
+            raise CorruptData(path, "order history", f"order {order_id}", "not a closed order")
+        state.orders[order.id] = order
 
 
 def _replay(db: sqlite3.Connection, path: Path, result: Recovered, covered: dict[UUID, int]) -> None:

@@ -52,9 +52,10 @@ CREATE TABLE IF NOT EXISTS orders (
     status     TEXT NOT NULL,
     created_at TEXT NOT NULL,
     updated_at TEXT NOT NULL,
-    payload    BLOB NOT NULL
+    payload    BLOB NOT NULL,
+    seq        INTEGER NOT NULL
 );
-CREATE INDEX IF NOT EXISTS orders_by_account ON orders (account_id, created_at);
+CREATE INDEX IF NOT EXISTS orders_by_account ON orders (account_id, seq);
 CREATE TABLE IF NOT EXISTS audit (
     id     INTEGER PRIMARY KEY AUTOINCREMENT,
     at     TEXT NOT NULL,
