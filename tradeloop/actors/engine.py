@@ -324,9 +324,11 @@ class Engine:
 
     @staticmethod
     async def _wait(reply: asyncio.Future[T]) -> T:
+        """Await an actor's answer; a caller that gives up cancels only the reply, which actors skip."""
         try:
-            return await asyncio.wait_for(asyncio.shield(reply), REPLY_TIMEOUT_S)
-        except asyncio.TimeoutError:
+            async with asyncio.timeout(REPLY_TIMEOUT_S):
+                return await reply
+        except TimeoutError:
             raise Unavailable("the engine did not answer in time; the request may still complete") from None
 
 
