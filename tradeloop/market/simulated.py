@@ -8,7 +8,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from tradeloop.core.instruments import Asset
-from tradeloop.core.randomwalk import RandomWalk
+from tradeloop.market.randomwalk import RandomWalk
 from tradeloop.market.feed import TickSink
 
 

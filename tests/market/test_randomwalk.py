@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from tradeloop.core.instruments import UNIVERSE
 from tradeloop.core.marketdata import Quote, Trade
 from tradeloop.core.money import CENT, is_on_tick
-from tradeloop.core.randomwalk import RandomWalk, symbol_seed
+from tradeloop.market.randomwalk import RandomWalk, symbol_seed
 
 T0 = datetime(2024, 6, 3, 13, 30, tzinfo=UTC)
 
