@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import sys
+import threading
 from collections.abc import Awaitable, Callable
 from decimal import Decimal
 
@@ -34,3 +37,23 @@ async def account(client: TestClient[web.Request, web.Application], engine: Engi
 @pytest.fixture
 def headers(account: Credentials) -> dict[str, str]:
     return auth_headers(account)
+
+
+_exit_status: list[int] = []
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    _exit_status.append(int(exitstatus))
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """Never let a leaked non-daemon thread (an unclosed SQLite connection, say) hang the run after it ends."""
+    stragglers = [t for t in threading.enumerate() if t is not threading.main_thread() and not t.daemon]
+    for thread in stragglers:
+        thread.join(timeout=2.0)
+    alive = [t.name for t in stragglers if t.is_alive()]
+    if alive:
+        sys.stderr.write(f"\nthreads still running after the tests, exiting anyway: {', '.join(alive)}\n")
+        sys.stderr.flush()
+        sys.stdout.flush()
+        os._exit(_exit_status[0] if _exit_status else 1)
