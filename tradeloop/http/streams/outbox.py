@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 from collections import deque
 from enum import Enum, auto
+from typing import Final
 
 from tradeloop.http.streams.frames import Message
 
@@ -34,7 +35,7 @@ class Accepted(Enum):
 
 
 class _Slot:
-    """A place in the queue whose message a newer quote may swap."""
+    """A place in the queue whose message a newer quote may swap (quotes only; other messages queue bare)."""
 
     __slots__ = ("message",)
 
@@ -42,17 +43,29 @@ class _Slot:
         self.message = message
 
 
+_QUEUED: Final = Accepted.QUEUED
+_COALESCED: Final = Accepted.COALESCED
+_DROPPED: Final = Accepted.DROPPED
+_REFUSED: Final = Accepted.REFUSED
+
+
 class Outbox:
-    """Messages waiting for one connection, at most `size` of them."""
+    """Messages waiting for one connection, at most `size` of them.
+
+    `put` runs once per message per subscriber on fan-out, so it does as little
+    as it can: a message that cannot be coalesced is queued as it is, and the
+    writer is woken only when it is waiting.
+    """
 
     def __init__(self, size: int) -> None:
         if size < 2:
             raise ValueError("an outbox holds at least two messages")
         self.size = size
         self.soft_limit = size // 2
-        self._queue: deque[_Slot] = deque()
+        self._queue: deque[Message | _Slot] = deque()
         self._open_quotes: dict[str, _Slot] = {}
-        self._ready = asyncio.Event()
+        self._waiter: asyncio.Future[None] | None = None
+        """The writer waiting for a message, if it is."""
         self._drained = asyncio.Event()
         self._drained.set()
         self.behind_since: float | None = None
@@ -66,30 +79,38 @@ class Outbox:
     def put(self, message: Message, now: float) -> Accepted:
         """Queue a message without waiting; see the module docstring for what happens when full."""
         queued = len(self._queue)
-        if queued >= self.soft_limit and message.coalescible:
-            assert message.symbol is not None
-            slot = self._open_quotes.get(message.symbol)
-            if slot is not None:
-                slot.message = message
-                self.coalesced += 1
-                return Accepted.COALESCED
-        if queued >= self.size:
+        if queued >= self.soft_limit:
             if message.coalescible:
-                self.dropped += 1
-                return Accepted.DROPPED
-            return Accepted.REFUSED
-        if queued >= self.soft_limit and not message.coalescible and self.behind_since is None:
-            self.behind_since = now
-        slot = _Slot(message)
-        self._queue.append(slot)
-        if message.symbol is not None:
-            if message.coalescible:
-                self._open_quotes[message.symbol] = slot
-            else:
-                self._open_quotes.pop(message.symbol, None)
-        self._ready.set()
+                assert message.symbol is not None
+                open_slot = self._open_quotes.get(message.symbol)
+                if open_slot is not None:
+                    open_slot.message = message
+                    self.coalesced += 1
+                    return _COALESCED
+                if queued >= self.size:
+                    self.dropped += 1
+                    return _DROPPED
+            elif queued >= self.size:
+                return _REFUSED
+            elif self.behind_since is None:
+                self.behind_since = now
+        symbol = message.symbol
+        if message.coalescible:
+            assert symbol is not None
+            slot = _Slot(message)
+            self._queue.append(slot)
+            self._open_quotes[symbol] = slot
+        else:
+            self._queue.append(message)
+            if symbol is not None and self._open_quotes:
+                self._open_quotes.pop(symbol, None)
+        waiter = self._waiter
+        if waiter is not None:
+            self._waiter = None
+            if not waiter.done():
+                waiter.set_result(None)
         self._drained.clear()
-        return Accepted.QUEUED
+        return _QUEUED
 
     def behind_for(self, now: float) -> float:
         """Seconds the outbox has been behind; 0 when it is not."""
@@ -97,18 +118,29 @@ class Outbox:
 
     async def take(self, most: int) -> list[Message]:
         """Wait for messages, then remove and return up to `most` of them, oldest first."""
-        while not self._queue:
+        queue = self._queue
+        while not queue:
             self._drained.set()
-            self._ready.clear()
-            await self._ready.wait()
+            waiter = asyncio.get_running_loop().create_future()
+            self._waiter = waiter
+            try:
+                await waiter
+            finally:
+                if self._waiter is waiter:
+                    self._waiter = None
         taken: list[Message] = []
-        while self._queue and len(taken) < most:
-            slot = self._queue.popleft()
-            symbol = slot.message.symbol
-            if symbol is not None and self._open_quotes.get(symbol) is slot:
-                del self._open_quotes[symbol]
-            taken.append(slot.message)
-        if len(self._queue) < self.soft_limit:
+        open_quotes = self._open_quotes
+        for _ in range(min(most, len(queue))):
+            item = queue.popleft()
+            if isinstance(item, _Slot):
+                quote = item.message
+                assert quote.symbol is not None
+                if open_quotes.get(quote.symbol) is item:
+                    del open_quotes[quote.symbol]
+                taken.append(quote)
+            else:
+                taken.append(item)
+        if len(queue) < self.soft_limit:
             self.behind_since = None
         return taken
 
