@@ -34,7 +34,10 @@ def rfc3339(value: datetime | None) -> str | None:
     """RFC 3339 UTC with microseconds and a Z, as Alpaca sends timestamps."""
     if value is None:
         return None
-    return value.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    if value.year < 1000:  # strftime does not pad such years to four digits; isoformat does
+        return value.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    # The same text as that strftime, several times faster: the fields as they are, then Z.
+    return value.isoformat(timespec="microseconds")[:26] + "Z"
 
 
 def parse_rfc3339(text: str) -> datetime:

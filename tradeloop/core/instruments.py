@@ -28,7 +28,17 @@ class Asset:
 
 def asset_id(symbol: str) -> uuid.UUID:
     """Return the stable asset id of a symbol."""
-    return uuid.uuid5(_ASSET_NAMESPACE, symbol)
+    found = _ASSET_IDS.get(symbol)
+    if found is None:
+        found = uuid.uuid5(_ASSET_NAMESPACE, symbol)
+        if len(_ASSET_IDS) < _ASSET_IDS_KEPT:
+            _ASSET_IDS[symbol] = found
+    return found
+
+
+_ASSET_IDS: dict[str, uuid.UUID] = {}
+"""Ids already derived (uuid5 costs microseconds, and every order answer names its asset)."""
+_ASSET_IDS_KEPT: Final = 100_000
 
 
 def _asset(symbol: str, name: str, exchange: str, price: str) -> Asset:

@@ -23,6 +23,7 @@ from typing import Any, Final
 from uuid import UUID
 
 import aiosqlite
+import msgpack
 
 from tradeloop.actors.journal import Activity, ActivityQuery, AuditEntry, ChainReport, activity_kind
 from tradeloop.codec import parse_rfc3339, rfc3339
@@ -58,9 +59,35 @@ class _Batch:
     rows: dict[str, list[tuple[Any, ...]]] = field(default_factory=dict)
     waiters: list[asyncio.Future[None]] = field(default_factory=list)
     compact_for_accounts: int | None = None
+    orders: dict[UUID, tuple[Order, UUID, int]] = field(default_factory=dict)
+    """Order records changed by this batch's writes: the record, its account and the last write's position.
+
+    Encoded once when the batch is taken for commit, however many writes touched
+    the record: its row would be replaced by the last of them anyway.
+    """
 
     def add(self, statement: str, row: tuple[Any, ...]) -> None:
         self.rows.setdefault(statement, []).append(row)
+
+    def seal(self) -> None:
+        """Turn the changed order records into rows, as they stand now (after every write of the batch)."""
+        if not self.orders:
+            return
+        rows = self.rows.setdefault(_UPSERT_ORDER, [])
+        for order, account_id, seq in self.orders.values():
+            rows.append(
+                (
+                    str(order.id),
+                    str(account_id),
+                    order.symbol,
+                    order.status.value,
+                    rfc3339(order.created_at),
+                    rfc3339(order.updated_at),
+                    encode(order),
+                    seq,
+                )
+            )
+        self.orders.clear()
 
 
 class JournalWriter:
@@ -119,33 +146,21 @@ class JournalWriter:
             failed: asyncio.Future[None] = asyncio.get_running_loop().create_future()
             failed.set_exception(self._failure)
             return failed
-        payload = encode(list(events))
+        # Each event is encoded once: the record is the array of them, and fills and cash movements reuse theirs.
+        parts = [encode(event) for event in events]
+        payload = _array_header(len(parts)) + b"".join(parts)
         self._seq += 1
-        self._hash = chain_hash(self._hash, self._seq, account_id.bytes, payload)
+        seq = self._seq
+        self._hash = chain_hash(self._hash, seq, account_id.bytes, payload)
         batch = self._batch
-        batch.add(_INSERT_RECORD, (self._seq, account_id.bytes, payload, zlib.crc32(payload), self._hash))
-        for event in events:
+        batch.add(_INSERT_RECORD, (seq, account_id.bytes, payload, zlib.crc32(payload), self._hash))
+        for event, part in zip(events, parts):
             if isinstance(event, OrderFilled):
-                batch.add(_INSERT_FILL, _fill_row(event, self._seq))
+                batch.add(_INSERT_FILL, _fill_row(event, seq))
             if isinstance(event, (OrderFilled, CashAdjusted)):
-                batch.add(
-                    _INSERT_ACTIVITY,
-                    (str(account_id), rfc3339(event.timestamp), activity_kind(event), encode(event), self._seq),
-                )
+                batch.add(_INSERT_ACTIVITY, (str(account_id), rfc3339(event.timestamp), activity_kind(event), part, seq))
         for order in orders:
-            batch.add(
-                _UPSERT_ORDER,
-                (
-                    str(order.id),
-                    str(account_id),
-                    order.symbol,
-                    order.status.value,
-                    rfc3339(order.created_at),
-                    rfc3339(order.updated_at),
-                    encode(order),
-                    self._seq,
-                ),
-            )
+            batch.orders[order.id] = (order, account_id, seq)
         self._events_written += len(events)
         return self._enqueue()
 
@@ -237,6 +252,7 @@ class JournalWriter:
             self._wakeup.clear()
             batch, self._batch = self._batch, _Batch()
             try:
+                batch.seal()
                 await _commit(db, batch)
             except Exception as exc:  # the disk failed: nothing after this may be acknowledged
                 log.exception("journal commit failed; refusing further writes")
@@ -283,6 +299,17 @@ async def _compact(db: aiosqlite.Connection, account_count: int) -> None:
         return  # already compacted up to here
     await db.execute("DELETE FROM journal WHERE seq <= ?", (oldest,))
     await db.execute(_UPSERT_META, (ANCHOR_KEY, oldest.to_bytes(8, "big") + found[0]))
+
+
+def _array_header(length: int) -> bytes:
+    """msgpack's header of an array of `length` items: with the items' encodings, the encoding of the list."""
+    if length < len(_ARRAY_HEADERS):
+        return _ARRAY_HEADERS[length]
+    header: bytes = msgpack.Packer().pack_array_header(length)
+    return header
+
+
+_ARRAY_HEADERS: Final[tuple[bytes, ...]] = tuple(msgpack.Packer().pack_array_header(length) for length in range(16))
 
 
 def _without_closed_orders(state: AccountState) -> AccountState:
