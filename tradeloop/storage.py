@@ -7,7 +7,6 @@ import logging
 import secrets
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Final
 
 import msgpack
@@ -89,7 +88,3 @@ class Storage:
                 await writer.close()
 
         return storage
-
-
-def database_path(data_dir: Path) -> Path:
-    return data_dir / DATABASE_FILE

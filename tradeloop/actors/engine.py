@@ -332,10 +332,4 @@ class Engine:
             raise Unavailable("the engine did not answer in time; the request may still complete") from None
 
 
-def listen(engine: Engine, listener: EventListener) -> Callable[[], None]:
-    """Subscribe to committed account events; returns the unsubscribe function."""
-    engine.listeners.append(listener)
-    return lambda: engine.listeners.remove(listener)
-
-
-__all__: Sequence[str] = ("Credentials", "Engine", "listen")
+__all__: Sequence[str] = ("Credentials", "Engine")
