@@ -36,6 +36,7 @@ from tradeloop.http.streams.hub import HUB, WILDCARD, Channel, StreamHub, Stream
 from tradeloop.http.streams.market_messages import StreamError, error, subscription, success
 from tradeloop.http.streams.paths import MARKET_STREAM_ROUTE
 from tradeloop.http.streams.peer import Farewell, Farewells, Peer, accept
+from tradeloop.http.streams.session import Session
 
 routes = web.RouteTableDef()
 
@@ -75,23 +76,11 @@ def parse_channels(document: JsonDict) -> dict[Channel, list[str]] | None:
     return changes
 
 
-class MarketSession:
+class MarketSession(Session):
     """One market data client's side of the protocol."""
 
     def __init__(self, hub: StreamHub, peer: Peer) -> None:
-        self.hub = hub
-        self.peer = peer
-        self.authenticated = False
-
-    def reply(self, message: Message) -> None:
-        self.peer.deliver(message, self.hub.clock())
-
-    def invalid(self, reason: str) -> None:
-        self.reply(error(StreamError.INVALID_SYNTAX))
-
-    def auth_timeout(self) -> None:
-        if not self.authenticated:
-            self.peer.end(_closing(StreamError.AUTH_TIMEOUT))
+        super().__init__(hub, peer, error)
 
     async def handle(self, document: Any) -> None:
         if not isinstance(document, dict):

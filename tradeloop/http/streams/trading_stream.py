@@ -28,6 +28,7 @@ from tradeloop.http.streams.hub import HUB, StreamHub, StreamKind
 from tradeloop.http.streams.market_messages import StreamError
 from tradeloop.http.streams.paths import TRADING_STREAM_PATH
 from tradeloop.http.streams.peer import Farewell, Farewells, Peer, accept
+from tradeloop.http.streams.session import Session
 from tradeloop.http.streams.updates import TRADE_UPDATES
 
 routes = web.RouteTableDef()
@@ -59,23 +60,11 @@ FAREWELLS: Final = Farewells(
 )
 
 
-class TradingSession:
+class TradingSession(Session):
     """One trading stream client's side of the protocol."""
 
     def __init__(self, hub: StreamHub, peer: Peer) -> None:
-        self.hub = hub
-        self.peer = peer
-        self.authenticated = False
-
-    def reply(self, message: Message) -> None:
-        self.peer.deliver(message, self.hub.clock())
-
-    def invalid(self, reason: str) -> None:
-        self.reply(stream_error(StreamError.INVALID_SYNTAX))
-
-    def auth_timeout(self) -> None:
-        if not self.authenticated:
-            self.peer.end(_closing(StreamError.AUTH_TIMEOUT))
+        super().__init__(hub, peer, stream_error)
 
     async def handle(self, document: Any) -> None:
         if not isinstance(document, dict) or not isinstance(document.get("data"), dict):
