@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import date as Day, datetime, time, timedelta, timezone
+from datetime import date as Day
+from datetime import datetime, time, timedelta, timezone
 from typing import Any, Final, Literal
 
 from aiohttp import web

@@ -9,19 +9,20 @@ from __future__ import annotations
 import functools
 from collections.abc import Awaitable, Callable
 from decimal import Decimal
-from typing import Annotated, Any, Final, TypeVar
+from typing import Annotated, Final, TypeVar
 
 from aiohttp import web
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict
 from pydantic_core import PydanticCustomError
 
 from tradeloop.actors.administration import audit
-from tradeloop.codec import dumps, rfc3339
+from tradeloop.codec import rfc3339
 from tradeloop.core.money import NotADecimal, parse_decimal
 from tradeloop.errors import InvalidField, Unauthorized, UnknownSymbol
 from tradeloop.http.bodies import read_model
 from tradeloop.http.keys import ADMIN, ENGINE, SETTINGS
 from tradeloop.http.marketdata import latest_json
+from tradeloop.http.wire import json_response
 from tradeloop.market.manual import InvalidAdminTick, admin_ticks
 
 routes = web.RouteTableDef()
@@ -89,9 +90,6 @@ def admin_only(handler: Callable[[web.Request], Awaitable[R]]) -> Callable[[web.
     return guarded
 
 
-def _json(body: Any, status: int = 200) -> web.Response:
-    return web.Response(body=dumps(body), status=status, content_type="application/json")
-
 
 @routes.post("/admin/v1/sessions")
 async def open_session(request: web.Request) -> web.Response:
@@ -101,7 +99,7 @@ async def open_session(request: web.Request) -> web.Response:
     if not code:
         raise Unauthorized(f"the {TOTP_HEADER} header is required")
     token, expires_at = request.app[ADMIN].open_session(admin_key, code)
-    return _json({"token": token, "expires_at": rfc3339(expires_at)}, status=201)
+    return json_response({"token": token, "expires_at": rfc3339(expires_at)}, status=201)
 
 
 @routes.post("/admin/v1/accounts")
@@ -114,7 +112,7 @@ async def create_account(request: web.Request) -> web.Response:
     credentials = await engine.open_account(cash)
     state = engine.account(credentials.account_id)
     await audit(engine, "create_account", str(state.id), cash=str(cash), key_id=credentials.key_id)
-    return _json(
+    return json_response(
         {
             "id": str(state.id),
             "key_id": credentials.key_id,
@@ -132,7 +130,7 @@ async def list_accounts(request: web.Request) -> web.Response:
     """Every account, oldest first, with its cash and equity; secrets are never shown."""
     engine = request.app[ENGINE]
     states = sorted(engine.accounts(), key=lambda state: state.created_at)
-    return _json(
+    return json_response(
         [
             {
                 "id": str(state.id),
@@ -168,4 +166,4 @@ async def set_price(request: web.Request) -> web.Response:
     await engine.ingest(trade)
     await engine.quiesce()
     await audit(engine, "set_price", symbol, price=str(body.price), bid=str(quote.bid), ask=str(quote.ask))
-    return _json(latest_json(engine, symbol))
+    return json_response(latest_json(engine, symbol))

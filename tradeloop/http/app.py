@@ -9,7 +9,17 @@ from aiohttp import web
 
 from tradeloop.actors.engine import Engine
 from tradeloop.config import Settings
-from tradeloop.http import activities, admin, admin_ops, assets, history, marketdata, orders, portfolio, system
+from tradeloop.http import (
+    activities,
+    admin,
+    admin_ops,
+    assets,
+    history,
+    marketdata,
+    orders,
+    portfolio,
+    system,
+)
 from tradeloop.http.admin_sessions import AdminGate
 from tradeloop.http.auth import auth_middleware
 from tradeloop.http.headers import security_headers
@@ -19,7 +29,6 @@ from tradeloop.http.ratelimit import RateLimiter
 from tradeloop.http.streams.mount import mount as mount_streams
 from tradeloop.http.throttle import rate_limit_headers, rate_limit_middleware
 from tradeloop.market.history import MarketHistory
-
 
 CleanupContext = Callable[[web.Application], AsyncIterator[None]]
 

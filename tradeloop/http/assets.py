@@ -8,13 +8,14 @@ from uuid import UUID
 from aiohttp import web
 from pydantic import BaseModel, ConfigDict
 
-from tradeloop.codec import dumps, json_number, rfc3339
+from tradeloop.codec import json_number, rfc3339
 from tradeloop.core.instruments import Asset
 from tradeloop.core.money import HUNDRED
 from tradeloop.core.sessions import session_bounds
 from tradeloop.errors import NotFound
 from tradeloop.http.bodies import read_query
 from tradeloop.http.keys import ENGINE
+from tradeloop.http.wire import json_response
 
 routes = web.RouteTableDef()
 
@@ -63,16 +64,13 @@ def asset_json(asset: Asset) -> dict[str, Any]:
     }
 
 
-def _json(body: Any) -> web.Response:
-    return web.Response(body=dumps(body), content_type="application/json")
-
 
 @routes.get("/v2/assets")
 async def list_assets(request: web.Request) -> web.Response:
     """Every listed asset that passes the query's filters, in symbol order."""
     query = read_query(request, AssetQuery)
     assets = sorted(request.app[ENGINE].assets.values(), key=lambda asset: asset.symbol)
-    return _json([asset_json(asset) for asset in assets if query.admits(asset)])
+    return json_response([asset_json(asset) for asset in assets if query.admits(asset)])
 
 
 @routes.get("/v2/assets/{symbol_or_asset_id}")
@@ -93,7 +91,7 @@ async def get_asset(request: web.Request) -> web.Response:
         found = next((asset for asset in assets.values() if asset.id == wanted_id), None)
     if found is None:
         raise NotFound(f"asset not found for {wanted}")
-    return _json(asset_json(found))
+    return json_response(asset_json(found))
 
 
 @routes.get("/v2/clock")
@@ -101,7 +99,7 @@ async def get_clock(request: web.Request) -> web.Response:
     """The simulated market is always open; its sessions turn over at 00:00 UTC."""
     now = request.app[ENGINE].clock()
     _, session_end = session_bounds(now)
-    return _json(
+    return json_response(
         {
             "timestamp": rfc3339(now),
             "is_open": True,

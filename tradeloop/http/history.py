@@ -17,13 +17,19 @@ from typing import Any, Final
 from aiohttp import web
 
 from tradeloop.actors.engine import Engine
-from tradeloop.codec import dumps, json_number, rfc3339
+from tradeloop.codec import json_number, rfc3339
 from tradeloop.core.bars import Bar, TimeFrame, TimeFrameUnit
 from tradeloop.core.marketdata import Quote, Trade
 from tradeloop.errors import NotFound, UnknownSymbol
 from tradeloop.http.bodies import read_query
 from tradeloop.http.keys import ENGINE
-from tradeloop.http.marketdata import LatestManyQuery, LatestQuery, parse_symbols, quote_json, trade_json
+from tradeloop.http.marketdata import (
+    LatestManyQuery,
+    LatestQuery,
+    parse_symbols,
+    quote_json,
+    trade_json,
+)
 from tradeloop.http.series import (
     BarsManyQuery,
     BarsQuery,
@@ -33,6 +39,7 @@ from tradeloop.http.series import (
     read_span,
     read_timeframe,
 )
+from tradeloop.http.wire import json_response
 from tradeloop.market.history import EARLIEST, LATEST, Entry, MarketHistory
 
 routes = web.RouteTableDef()
@@ -62,9 +69,6 @@ def _bar_key(bar: Bar) -> int:
 def _entry_key(entry: Entry[Trade] | Entry[Quote]) -> int:
     return entry[0]
 
-
-def _json(body: Any) -> web.Response:
-    return web.Response(body=dumps(body), content_type="application/json")
 
 
 def _listed(engine: Engine, raw: str) -> list[str]:
@@ -112,7 +116,7 @@ async def bars_many(request: web.Request) -> web.Response:
     """Bars of several symbols over a range, aggregated to the timeframe."""
     query = read_query(request, BarsManyQuery)
     bars, token = await _bars(request, query, _listed(request.app[ENGINE], query.symbols))
-    return _json({"bars": bars, "next_page_token": token})
+    return json_response({"bars": bars, "next_page_token": token})
 
 
 @routes.get("/v2/stocks/{symbol}/bars")
@@ -125,7 +129,7 @@ async def bars_one(request: web.Request) -> web.Response:
     query = read_query(request, BarsQuery)
     symbol = _one_listed(request.app[ENGINE], request.match_info["symbol"])
     bars, token = await _bars(request, query, [symbol])
-    return _json({"bars": bars.get(symbol, []), "symbol": symbol, "next_page_token": token})
+    return json_response({"bars": bars.get(symbol, []), "symbol": symbol, "next_page_token": token})
 
 
 @routes.get("/v2/stocks/bars/latest")
@@ -138,7 +142,7 @@ async def latest_bars(request: web.Request) -> web.Response:
         bar = await history.latest_bar(symbol)
         if bar is not None:
             found[symbol] = bar_json(bar)
-    return _json({"bars": found})
+    return json_response({"bars": found})
 
 
 @routes.get("/v2/stocks/{symbol}/bars/latest")
@@ -153,7 +157,7 @@ async def latest_bar(request: web.Request) -> web.Response:
     bar = await request.app[MARKET_HISTORY].latest_bar(symbol)
     if bar is None:
         raise NotFound(f"no bar for {symbol} yet")
-    return _json({"symbol": symbol, "bar": bar_json(bar)})
+    return json_response({"symbol": symbol, "bar": bar_json(bar)})
 
 
 # -- trades and quotes --------------------------------------------------------
@@ -190,7 +194,7 @@ async def trades_many(request: web.Request) -> web.Response:
     """Recent trades of several symbols (as many per symbol as the server keeps)."""
     query = read_query(request, SeriesManyQuery)
     trades, token = await _trades(request, query, _listed(request.app[ENGINE], query.symbols))
-    return _json({"trades": trades, "next_page_token": token})
+    return json_response({"trades": trades, "next_page_token": token})
 
 
 @routes.get("/v2/stocks/{symbol}/trades")
@@ -203,7 +207,7 @@ async def trades_one(request: web.Request) -> web.Response:
     query = read_query(request, SeriesQuery)
     symbol = _one_listed(request.app[ENGINE], request.match_info["symbol"])
     trades, token = await _trades(request, query, [symbol])
-    return _json({"trades": trades.get(symbol, []), "symbol": symbol, "next_page_token": token})
+    return json_response({"trades": trades.get(symbol, []), "symbol": symbol, "next_page_token": token})
 
 
 @routes.get("/v2/stocks/quotes")
@@ -211,7 +215,7 @@ async def quotes_many(request: web.Request) -> web.Response:
     """Recent quotes of several symbols (as many per symbol as the server keeps)."""
     query = read_query(request, SeriesManyQuery)
     quotes, token = await _quotes(request, query, _listed(request.app[ENGINE], query.symbols))
-    return _json({"quotes": quotes, "next_page_token": token})
+    return json_response({"quotes": quotes, "next_page_token": token})
 
 
 @routes.get("/v2/stocks/{symbol}/quotes")
@@ -224,7 +228,7 @@ async def quotes_one(request: web.Request) -> web.Response:
     query = read_query(request, SeriesQuery)
     symbol = _one_listed(request.app[ENGINE], request.match_info["symbol"])
     quotes, token = await _quotes(request, query, [symbol])
-    return _json({"quotes": quotes.get(symbol, []), "symbol": symbol, "next_page_token": token})
+    return json_response({"quotes": quotes.get(symbol, []), "symbol": symbol, "next_page_token": token})
 
 
 # -- snapshots ----------------------------------------------------------------
@@ -252,7 +256,7 @@ async def snapshots_many(request: web.Request) -> web.Response:
     """Snapshots of several listed symbols, keyed by symbol at the top level as Alpaca sends them."""
     query = read_query(request, LatestManyQuery)
     engine, history = request.app[ENGINE], request.app[MARKET_HISTORY]
-    return _json({symbol: await snapshot_json(engine, history, symbol) for symbol in _listed(engine, query.symbols)})
+    return json_response({symbol: await snapshot_json(engine, history, symbol) for symbol in _listed(engine, query.symbols)})
 
 
 @routes.get("/v2/stocks/{symbol}/snapshot")
@@ -265,7 +269,7 @@ async def snapshot_one(request: web.Request) -> web.Response:
     read_query(request, LatestQuery)
     engine = request.app[ENGINE]
     symbol = _one_listed(engine, request.match_info["symbol"])
-    return _json({"symbol": symbol, **await snapshot_json(engine, request.app[MARKET_HISTORY], symbol)})
+    return json_response({"symbol": symbol, **await snapshot_json(engine, request.app[MARKET_HISTORY], symbol)})
 
 
 

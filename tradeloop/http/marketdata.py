@@ -17,12 +17,13 @@ from pydantic import BaseModel, ConfigDict
 
 from tradeloop.actors.engine import Engine
 from tradeloop.actors.prices import Top
-from tradeloop.codec import dumps, json_number, rfc3339
+from tradeloop.codec import json_number, rfc3339
 from tradeloop.core.marketdata import Quote, Trade
 from tradeloop.core.money import ZERO
 from tradeloop.errors import InvalidParameter, NotFound, UnknownSymbol
 from tradeloop.http.bodies import read_query
 from tradeloop.http.keys import ENGINE
+from tradeloop.http.wire import json_response
 
 routes = web.RouteTableDef()
 
@@ -123,9 +124,6 @@ def _listed_top(engine: Engine, raw_symbol: str) -> tuple[str, Top]:
     return symbol, engine.board.top(symbol)
 
 
-def _json(body: Any) -> web.Response:
-    return web.Response(body=dumps(body), content_type="application/json")
-
 
 @routes.get("/v2/stocks/trades/latest")
 async def latest_trades(request: web.Request) -> web.Response:
@@ -134,7 +132,7 @@ async def latest_trades(request: web.Request) -> web.Response:
     engine = request.app[ENGINE]
     tops = _tops(engine, parse_symbols(query.symbols))
     trades = {s: trade_json(top.trade, _venue(engine, s)) for s, top in tops.items() if top.trade is not None}
-    return _json({"trades": trades})
+    return json_response({"trades": trades})
 
 
 @routes.get("/v2/stocks/quotes/latest")
@@ -144,7 +142,7 @@ async def latest_quotes(request: web.Request) -> web.Response:
     engine = request.app[ENGINE]
     tops = _tops(engine, parse_symbols(query.symbols))
     quotes = {s: quote_json(top.quote, _venue(engine, s)) for s, top in tops.items() if top.quote is not None}
-    return _json({"quotes": quotes})
+    return json_response({"quotes": quotes})
 
 
 @routes.get("/v2/stocks/{symbol}/trades/latest")
@@ -159,7 +157,7 @@ async def latest_trade(request: web.Request) -> web.Response:
     symbol, top = _listed_top(engine, request.match_info["symbol"])
     if top.trade is None:
         raise NotFound(f"no trade for {symbol} yet")
-    return _json({"symbol": symbol, "trade": trade_json(top.trade, _venue(engine, symbol))})
+    return json_response({"symbol": symbol, "trade": trade_json(top.trade, _venue(engine, symbol))})
 
 
 @routes.get("/v2/stocks/{symbol}/quotes/latest")
@@ -174,4 +172,4 @@ async def latest_quote(request: web.Request) -> web.Response:
     symbol, top = _listed_top(engine, request.match_info["symbol"])
     if top.quote is None:
         raise NotFound(f"no quote for {symbol} yet")
-    return _json({"symbol": symbol, "quote": quote_json(top.quote, _venue(engine, symbol))})
+    return json_response({"symbol": symbol, "quote": quote_json(top.quote, _venue(engine, symbol))})

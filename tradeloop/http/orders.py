@@ -15,7 +15,12 @@ from tradeloop.http.auth import account_id
 from tradeloop.http.bodies import read_model, read_query
 from tradeloop.http.keys import ENGINE
 from tradeloop.http.problems import problem_body
-from tradeloop.http.schemas import ByClientOrderIdQuery, OrdersQuery, PlaceOrderBody, ReplaceOrderBody
+from tradeloop.http.schemas import (
+    ByClientOrderIdQuery,
+    OrdersQuery,
+    PlaceOrderBody,
+    ReplaceOrderBody,
+)
 from tradeloop.http.wire import JsonDict, json_response, order_json
 
 routes = web.RouteTableDef()

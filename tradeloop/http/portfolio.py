@@ -17,7 +17,13 @@ from tradeloop.http.bodies import read_query
 from tradeloop.http.keys import ENGINE
 from tradeloop.http.problems import problem_body
 from tradeloop.http.schemas import CloseAllQuery, ClosePositionQuery
-from tradeloop.http.wire import JsonDict, account_json, json_response, order_json, position_json
+from tradeloop.http.wire import (
+    JsonDict,
+    account_json,
+    json_response,
+    order_json,
+    position_json,
+)
 
 routes = web.RouteTableDef()
 

@@ -13,10 +13,10 @@ from tradeloop.codec import dumps
 from tradeloop.errors import (
     BadRequest,
     InvalidField,
+    MethodNotAllowed,
     NotFound,
     PayloadTooLarge,
     TradeloopError,
-    MethodNotAllowed,
 )
 
 log = logging.getLogger(__name__)

@@ -7,10 +7,23 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    field_validator,
+    model_validator,
+)
 
 from tradeloop.core.money import NotADecimal, parse_decimal
-from tradeloop.core.orders import OrderRequest, OrderSide, OrderType, ReplaceRequest, TimeInForce
+from tradeloop.core.orders import (
+    OrderRequest,
+    OrderSide,
+    OrderType,
+    ReplaceRequest,
+    TimeInForce,
+)
 from tradeloop.errors import InvalidField
 
 

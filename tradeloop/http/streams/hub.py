@@ -26,7 +26,12 @@ from tradeloop.core.events import AccountEvent, KeysRotated
 from tradeloop.core.marketdata import Tick, Trade
 from tradeloop.errors import RateLimited, Unauthorized
 from tradeloop.http.streams.frames import Message
-from tradeloop.http.streams.market_messages import StreamBar, bar_message, quote_message, trade_message
+from tradeloop.http.streams.market_messages import (
+    StreamBar,
+    bar_message,
+    quote_message,
+    trade_message,
+)
 from tradeloop.http.streams.minute_bars import DEFAULT_DELAY_S, MinuteBars, MinuteSource
 from tradeloop.http.streams.peer import Farewell, Peer
 from tradeloop.http.streams.updates import trade_updates

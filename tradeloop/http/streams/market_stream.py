@@ -33,7 +33,12 @@ from tradeloop.errors import RateLimited
 from tradeloop.http.auth import KEY_HEADER, SECRET_HEADER
 from tradeloop.http.streams.frames import JsonDict, Message
 from tradeloop.http.streams.hub import HUB, WILDCARD, Channel, StreamHub, StreamKind
-from tradeloop.http.streams.market_messages import StreamError, error, subscription, success
+from tradeloop.http.streams.market_messages import (
+    StreamError,
+    error,
+    subscription,
+    success,
+)
 from tradeloop.http.streams.paths import MARKET_STREAM_ROUTE
 from tradeloop.http.streams.peer import Farewell, Farewells, Peer, accept
 from tradeloop.http.streams.session import Session

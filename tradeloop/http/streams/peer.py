@@ -12,7 +12,14 @@ from uuid import UUID
 from aiohttp import WSCloseCode, WSMsgType, web
 
 from tradeloop.errors import BadRequest
-from tradeloop.http.streams.frames import Codec, InvalidFrame, Message, codec_for, decode, encode_batch
+from tradeloop.http.streams.frames import (
+    Codec,
+    InvalidFrame,
+    Message,
+    codec_for,
+    decode,
+    encode_batch,
+)
 from tradeloop.http.streams.outbox import Accepted, Outbox
 
 log = logging.getLogger(__name__)
