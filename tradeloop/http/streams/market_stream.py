@@ -23,7 +23,6 @@ cancelErrors mirror trades, as on Alpaca.
 
 from __future__ import annotations
 
-import asyncio
 import re
 from typing import Any, Final
 
@@ -32,7 +31,7 @@ from aiohttp import web
 from tradeloop.errors import RateLimited
 from tradeloop.http.auth import KEY_HEADER, SECRET_HEADER
 from tradeloop.http.streams.frames import JsonDict, Message
-from tradeloop.http.streams.hub import HUB, WILDCARD, Channel, StreamHub, StreamKind
+from tradeloop.http.streams.hub import WILDCARD, Channel, StreamHub, StreamKind
 from tradeloop.http.streams.market_messages import (
     StreamError,
     error,
@@ -40,8 +39,8 @@ from tradeloop.http.streams.market_messages import (
     success,
 )
 from tradeloop.http.streams.paths import MARKET_STREAM_ROUTE
-from tradeloop.http.streams.peer import Farewell, Farewells, Peer, accept
-from tradeloop.http.streams.session import Session
+from tradeloop.http.streams.peer import Farewell, Farewells, Peer
+from tradeloop.http.streams.session import Session, serve
 
 routes = web.RouteTableDef()
 
@@ -147,26 +146,13 @@ class MarketSession(Session):
 @routes.get(MARKET_STREAM_ROUTE)
 async def market_stream(request: web.Request) -> web.StreamResponse:
     """Serve one market data stream client until it leaves or is closed."""
-    hub = request.app[HUB]
-    limits = hub.limits
-    peer = await accept(
-        request,
-        outbox_size=limits.outbox_size,
-        heartbeat_s=limits.heartbeat_s,
-        max_message_bytes=limits.max_message_bytes,
-        batched=True,
-        farewells=FAREWELLS,
-    )
-    hub.join(peer)
-    session = MarketSession(hub, peer)
-    session.reply(success("connected"))
-    key_id, secret = request.headers.get(KEY_HEADER), request.headers.get(SECRET_HEADER)
-    if key_id and secret:
-        session.authenticate(key_id, secret)
-    timer = asyncio.get_running_loop().call_later(limits.auth_timeout_s, session.auth_timeout)
-    try:
-        await peer.serve(session)
-    finally:
-        timer.cancel()
-        hub.leave(peer, StreamKind.MARKET)
-    return peer.ws
+
+    def open_session(hub: StreamHub, peer: Peer) -> MarketSession:
+        session = MarketSession(hub, peer)
+        session.reply(success("connected"))
+        key_id, secret = request.headers.get(KEY_HEADER), request.headers.get(SECRET_HEADER)
+        if key_id and secret:
+            session.authenticate(key_id, secret)
+        return session
+
+    return await serve(request, StreamKind.MARKET, batched=True, farewells=FAREWELLS, open_session=open_session)

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
+from typing import Any
+
+from aiohttp import web
 
 from tradeloop.http.streams.frames import Message
-from tradeloop.http.streams.hub import StreamHub
+from tradeloop.http.streams.hub import HUB, StreamHub, StreamKind
 from tradeloop.http.streams.market_messages import StreamError
-from tradeloop.http.streams.peer import Farewell, Peer
+from tradeloop.http.streams.peer import Farewell, Farewells, Peer, accept
 
 
 class Session:
@@ -28,3 +32,36 @@ class Session:
     def auth_timeout(self) -> None:
         if not self.authenticated:
             self.peer.end(Farewell(self._render_error(StreamError.AUTH_TIMEOUT)))
+
+    async def handle(self, document: Any) -> None:
+        raise NotImplementedError
+
+
+async def serve(
+    request: web.Request,
+    kind: StreamKind,
+    *,
+    batched: bool,
+    farewells: Farewells,
+    open_session: Callable[[StreamHub, Peer], Session],
+) -> web.WebSocketResponse:
+    """Upgrade, register and serve one stream client until it leaves or is closed, under the auth deadline."""
+    hub = request.app[HUB]
+    limits = hub.limits
+    peer = await accept(
+        request,
+        outbox_size=limits.outbox_size,
+        heartbeat_s=limits.heartbeat_s,
+        max_message_bytes=limits.max_message_bytes,
+        batched=batched,
+        farewells=farewells,
+    )
+    hub.join(peer)
+    session = open_session(hub, peer)
+    timer = asyncio.get_running_loop().call_later(limits.auth_timeout_s, session.auth_timeout)
+    try:
+        await peer.serve(session)
+    finally:
+        timer.cancel()
+        hub.leave(peer, kind)
+    return peer.ws

@@ -17,18 +17,17 @@ leave the connection open; 404 auth timeout, 406 connection limit exceeded,
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any, Final
 
 from aiohttp import web
 
 from tradeloop.errors import RateLimited
 from tradeloop.http.streams.frames import Message
-from tradeloop.http.streams.hub import HUB, StreamHub, StreamKind
+from tradeloop.http.streams.hub import StreamHub, StreamKind
 from tradeloop.http.streams.market_messages import StreamError
 from tradeloop.http.streams.paths import TRADING_STREAM_PATH
-from tradeloop.http.streams.peer import Farewell, Farewells, Peer, accept
-from tradeloop.http.streams.session import Session
+from tradeloop.http.streams.peer import Farewell, Farewells, Peer
+from tradeloop.http.streams.session import Session, serve
 from tradeloop.http.streams.updates import TRADE_UPDATES
 
 routes = web.RouteTableDef()
@@ -115,22 +114,4 @@ class TradingSession(Session):
 @routes.get(TRADING_STREAM_PATH)
 async def trading_stream(request: web.Request) -> web.StreamResponse:
     """Serve one trading stream client until it leaves or is closed."""
-    hub = request.app[HUB]
-    limits = hub.limits
-    peer = await accept(
-        request,
-        outbox_size=limits.outbox_size,
-        heartbeat_s=limits.heartbeat_s,
-        max_message_bytes=limits.max_message_bytes,
-        batched=False,
-        farewells=FAREWELLS,
-    )
-    hub.join(peer)
-    session = TradingSession(hub, peer)
-    timer = asyncio.get_running_loop().call_later(limits.auth_timeout_s, session.auth_timeout)
-    try:
-        await peer.serve(session)
-    finally:
-        timer.cancel()
-        hub.leave(peer, StreamKind.TRADING)
-    return peer.ws
+    return await serve(request, StreamKind.TRADING, batched=False, farewells=FAREWELLS, open_session=TradingSession)
