@@ -6,6 +6,13 @@ one transaction and resolves each writer's future. A future that resolved means
 the events are on disk (to the degree `fsync` promises). History rows (fills,
 activities), snapshots, meta values and audit entries ride in the same
 transactions, so they are never ahead of, or behind, the journal.
+
+The writing connection lives on a thread of its own and each transaction is one
+call to it: the inserts of every table and the commit together. Through
+aiosqlite each statement and the commit would be a round trip of their own
+between the event loop and its thread, four or five per batch, and a batch's
+commit latency is what every order placed meanwhile waits for. Reads (activity
+listings, the audit log) go through an aiosqlite connection.
 """
 
 from __future__ import annotations
@@ -15,11 +22,12 @@ import dataclasses
 import logging
 import sqlite3
 import zlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Final
+from typing import Any, Final, TypeVar
 from uuid import UUID
 
 import aiosqlite
@@ -36,6 +44,7 @@ from tradeloop.snapshots.codec import decode, encode
 from tradeloop.snapshots.schema import SCHEMA
 
 log = logging.getLogger(__name__)
+R = TypeVar("R")
 
 _INSERT_RECORD: Final = "INSERT INTO journal (seq, account_id, payload, crc, hash) VALUES (?, ?, ?, ?, ?)"
 _INSERT_FILL: Final = (
@@ -49,6 +58,14 @@ _UPSERT_ORDER: Final = (
     "INSERT OR REPLACE INTO orders (id, account_id, symbol, status, created_at, updated_at, payload, seq)"
     " VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
 )
+_SETTLE_PASSES: Final = 2
+"""Event-loop passes the writer lets go by between waking and taking the batch.
+
+An order that fills on arrival hands over its acceptance, then its fill two
+passes later (the market actor's step, then the account's). Waiting those
+passes puts both in one commit; otherwise the fill waits for the acceptance's
+commit and then for one of its own (about 40% more latency for a lone caller).
+"""
 _INSERT_AUDIT: Final = "INSERT INTO audit (at, actor, action, target, detail) VALUES (?, ?, ?, ?, ?)"
 
 
@@ -96,7 +113,8 @@ class JournalWriter:
     def __init__(self, path: Path, *, fsync: Fsync = Fsync.NORMAL, last_seq: int = 0, last_hash: bytes = GENESIS):
         self.path = path
         self._fsync = fsync
-        self._db: aiosqlite.Connection | None = None
+        self._db: sqlite3.Connection | None = None
+        self._thread: ThreadPoolExecutor | None = None
         self._reader: aiosqlite.Connection | None = None
         self._seq = last_seq
         self._hash = last_hash
@@ -115,7 +133,8 @@ class JournalWriter:
         return self._seq
 
     async def open(self) -> None:
-        self._db = await open_database(self.path, self._fsync)
+        self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="journal-writer")
+        self._db = await self._on_thread(open_database, self.path, self._fsync)
         self._reader = await aiosqlite.connect(self.path)
         self._task = asyncio.get_running_loop().create_task(self._run(), name="journal-writer")
 
@@ -129,10 +148,15 @@ class JournalWriter:
             except asyncio.CancelledError:
                 pass
             self._task = None
-        for connection in (self._reader, self._db):
-            if connection is not None:
-                await connection.close()
-        self._db = self._reader = None
+        if self._reader is not None:
+            await self._reader.close()
+            self._reader = None
+        if self._db is not None:
+            await self._on_thread(self._db.close)
+            self._db = None
+        if self._thread is not None:
+            self._thread.shutdown(wait=True)
+            self._thread = None
 
     async def flush(self) -> None:
         """Wait until everything handed over so far is committed."""
@@ -244,16 +268,22 @@ class JournalWriter:
         self._wakeup.set()
         return done
 
+    async def _on_thread(self, function: Callable[..., R], *args: Any) -> R:
+        """Run `function` on the writing connection's thread."""
+        return await asyncio.get_running_loop().run_in_executor(self._thread, function, *args)
+
     async def _run(self) -> None:
         assert self._db is not None
         db = self._db
         while True:
             await self._wakeup.wait()
+            for _ in range(_SETTLE_PASSES):
+                await asyncio.sleep(0)
             self._wakeup.clear()
             batch, self._batch = self._batch, _Batch()
             try:
                 batch.seal()
-                await _commit(db, batch)
+                await self._on_thread(_commit, db, batch.rows, batch.compact_for_accounts)
             except Exception as exc:  # the disk failed: nothing after this may be acknowledged
                 log.exception("journal commit failed; refusing further writes")
                 self._failure = exc
@@ -266,39 +296,40 @@ class JournalWriter:
                     waiter.set_result(None)
 
 
-async def open_database(path: Path, fsync: Fsync) -> aiosqlite.Connection:
-    """Open (creating) the database in WAL mode with the chosen durability."""
+def open_database(path: Path, fsync: Fsync) -> sqlite3.Connection:
+    """Open (creating) the database in WAL mode with the chosen durability; for the thread that calls this only."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    db = await aiosqlite.connect(path)
-    await db.execute("PRAGMA journal_mode=WAL")
-    await db.execute(f"PRAGMA synchronous={'FULL' if fsync is Fsync.FULL else 'NORMAL'}")
-    await db.executescript(SCHEMA)
-    await db.commit()
+    db = sqlite3.connect(path, isolation_level="DEFERRED")
+    db.execute("PRAGMA journal_mode=WAL")
+    db.execute(f"PRAGMA synchronous={'FULL' if fsync is Fsync.FULL else 'NORMAL'}")
+    db.executescript(SCHEMA)
+    db.commit()
     return db
 
 
-async def _commit(db: aiosqlite.Connection, batch: _Batch) -> None:
-    for statement, rows in batch.rows.items():
-        await db.executemany(statement, rows)
-    if batch.compact_for_accounts is not None:
-        await _compact(db, batch.compact_for_accounts)
-    await db.commit()
+def _commit(db: sqlite3.Connection, rows: dict[str, list[tuple[Any, ...]]], compact_for_accounts: int | None) -> None:
+    """One transaction: every statement's rows, then compaction if asked; rolled back whole on failure."""
+    try:
+        for statement, batch_rows in rows.items():
+            db.executemany(statement, batch_rows)
+        if compact_for_accounts is not None:
+            _compact(db, compact_for_accounts)
+        db.commit()
+    except BaseException:
+        db.rollback()
+        raise
 
 
-async def _compact(db: aiosqlite.Connection, account_count: int) -> None:
+def _compact(db: sqlite3.Connection, account_count: int) -> None:
     """Remove records below the oldest snapshot, keeping the chain's anchor in `meta`."""
-    async with db.execute("SELECT COUNT(*), COALESCE(MIN(seq), 0) FROM snapshots") as cursor:
-        row = await cursor.fetchone()
-    assert row is not None
-    snapshots, oldest = row
+    snapshots, oldest = db.execute("SELECT COUNT(*), COALESCE(MIN(seq), 0) FROM snapshots").fetchone()
     if snapshots < account_count or oldest <= 0:
         return
-    async with db.execute("SELECT hash FROM journal WHERE seq = ?", (oldest,)) as cursor:
-        found = await cursor.fetchone()
+    found = db.execute("SELECT hash FROM journal WHERE seq = ?", (oldest,)).fetchone()
     if found is None:
         return  # already compacted up to here
-    await db.execute("DELETE FROM journal WHERE seq <= ?", (oldest,))
-    await db.execute(_UPSERT_META, (ANCHOR_KEY, oldest.to_bytes(8, "big") + found[0]))
+    db.execute("DELETE FROM journal WHERE seq <= ?", (oldest,))
+    db.execute(_UPSERT_META, (ANCHOR_KEY, oldest.to_bytes(8, "big") + found[0]))
 
 
 def _array_header(length: int) -> bytes:
