@@ -2,18 +2,27 @@
 
 Dataclasses travel as maps tagged with their class name; only registered classes
 decode, so a record can never instantiate anything else.
+
+Encoding has a general path and a fast one that write the same bytes. The
+general one is msgpack's `default` hook, which the packer calls for each value
+it cannot pack itself. The fast one, `_native`, first rewrites a value into what
+the packer packs natively, with a converter generated per registered dataclass,
+so that the packer seldom calls back into Python. Whatever it leaves as it was
+still reaches the hook, so converting can only ever save time.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import operator
+import threading
+import types
+import typing
 from collections.abc import Callable, Iterable
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 from enum import Enum
 from typing import Any, Final, cast
-from uuid import UUID
+from uuid import UUID, SafeUUID
 
 import msgpack
 
@@ -50,56 +59,156 @@ DATACLASSES: Final = _registry(
         orders.Order,
     ]
 )
-ENUMS: Final = _registry([orders.OrderSide, orders.OrderType, orders.TimeInForce, orders.OrderStatus])
+ENUMS: Final = _registry(
+    [orders.OrderSide, orders.OrderType, orders.TimeInForce, orders.OrderStatus]
+)
 
 
 class DecodeError(ValueError):
     """A record that does not decode to a known shape."""
 
 
-def _encode_fields(cls: type) -> Callable[[Any], dict[str, Any]]:
-    names = tuple(f.name for f in dataclasses.fields(cls))
-    values = operator.attrgetter(*names, *names[:1])  # two names or more, so it always returns a tuple
-    tag = cls.__name__
+_EXT_TYPE: Final = msgpack.ExtType
+_new_tuple: Final = tuple.__new__
+"""Builds an ExtType without `ExtType.__new__`, whose argument checks cost more than packing one.
 
-    def encode_fields(value: Any) -> dict[str, Any]:
-        data = dict(zip(names, values(value)))
-        data[_TAG] = tag
-        return data
+Our codes are in range and our data is bytes; the packer (with `strict_types`)
+checks for exactly ExtType and reads only its `code` and `data`.
+"""
 
-    return encode_fields
+
+def _encode_decimal(value: Decimal) -> msgpack.ExtType:
+    return _new_tuple(_EXT_TYPE, (_DECIMAL, str(value).encode()))
+
+
+def _encode_uuid(value: UUID) -> msgpack.ExtType:
+    return _new_tuple(_EXT_TYPE, (_UUID, value.bytes))
+
+
+_UTC_DATETIMES: Final[dict[datetime, msgpack.ExtType]] = {}
+"""Encoded UTC moments, since events, order records and snapshots repeat them and formatting is slow.
+
+Only UTC datetimes go in: equal UTC datetimes format alike, while equal
+datetimes in other zones need not (15:00+00:00 equals 10:00-05:00).
+"""
+_UTC_DATETIMES_KEPT: Final = 1024
+
+
+def _encode_datetime(value: datetime) -> msgpack.ExtType:
+    if value.tzinfo is not UTC:
+        return _new_tuple(_EXT_TYPE, (_DATETIME, value.isoformat().encode()))
+    encoded = _UTC_DATETIMES.get(value)
+    if encoded is None:
+        if len(_UTC_DATETIMES) >= _UTC_DATETIMES_KEPT:
+            _UTC_DATETIMES.clear()
+        encoded = _new_tuple(_EXT_TYPE, (_DATETIME, value.isoformat().encode()))
+        _UTC_DATETIMES[value] = encoded
+    return encoded
 
 
 def _encode_member(cls: type[Enum]) -> Callable[[Any], msgpack.ExtType]:
-    packed = {member: msgpack.ExtType(_ENUM, f"{cls.__name__}:{member.value}".encode()) for member in cls}
+    packed = {
+        member: msgpack.ExtType(_ENUM, f"{cls.__name__}:{member.value}".encode())
+        for member in cls
+    }
     return packed.__getitem__
 
 
-_ENCODERS: Final[dict[type, Callable[[Any], Any]]] = {
-    Decimal: lambda value: msgpack.ExtType(_DECIMAL, str(value).encode()),
-    UUID: lambda value: msgpack.ExtType(_UUID, value.bytes),
-    datetime: lambda value: msgpack.ExtType(_DATETIME, value.isoformat().encode()),
-    **{cls: _encode_fields(cls) for cls in DATACLASSES.values()},
+_SCALARS: Final[dict[type, Callable[[Any], msgpack.ExtType]]] = {
+    Decimal: _encode_decimal,
+    UUID: _encode_uuid,
+    datetime: _encode_datetime,
     **{cls: _encode_member(cls) for cls in ENUMS.values()},
 }
-"""Encoders by exact type for what records are made of; every other value takes `_encode_other`."""
+"""Encoders by exact type of the values that become an ExtType (hashable, so also map keys)."""
+
+_PLAIN: Final = frozenset({str, int, float, bool, bytes, type(None)})
+"""Annotations of fields left to the packer as they are (a value of another type reaches the hook)."""
 
 
-_MEMBERS: Final[dict[bytes, Enum]] = {
-    f"{cls.__name__}:{member.value}".encode(): member for cls in ENUMS.values() for member in cast("type[Enum]", cls)
+def _native(value: Any) -> Any:
+    """Return `value` in the form the packer packs natively, as far as its parts have types we convert."""
+    convert = _CONVERTERS.get(type(value))
+    return value if convert is None else convert(value)
+
+
+def _native_list(value: Iterable[Any]) -> list[Any]:
+    return [_native(item) for item in value]
+
+
+def _native_map(value: dict[Any, Any]) -> dict[Any, Any]:
+    native = {}
+    for key, item in value.items():
+        convert = _SCALARS.get(type(key))
+        native[key if convert is None else convert(key)] = _native(item)
+    # Two keys merge only if the map held a value and also its ExtType (or an equal tuple):
+    # then the hook packs the map instead, key by key.
+    return native if len(native) == len(value) else value
+
+
+def _native_fields(cls: type) -> Callable[[Any], dict[str, Any]]:
+    """Generate the converter of a registered dataclass, specialized on its field annotations.
+
+    It builds the map `_encode_other` builds, with each field converted by the
+    encoder its annotation names if the value has exactly that type, or by
+    `_native`; a field annotated with a plain type is left to the packer.
+    """
+    hints = typing.get_type_hints(cls)
+    namespace: dict[str, Any] = {"native": _native}
+    reads, items = [], []
+    for number, field in enumerate(dataclasses.fields(cls)):
+        value = f"value{number}"
+        reads.append(f"    {value} = instance.{field.name}")
+        kinds = [
+            kind for kind in _union_members(hints[field.name]) if kind not in _PLAIN
+        ]
+        if not kinds:
+            converted = value
+        elif len(kinds) == 1 and kinds[0] in _SCALARS:
+            namespace[f"kind{number}"] = kinds[0]
+            namespace[f"encode{number}"] = _SCALARS[kinds[0]]
+            converted = (
+                f"encode{number}({value}) if type({value}) is kind{number} else {value}"
+            )
+        else:
+            converted = f"native({value})"
+        items.append(f"        {field.name!r}: {converted},")
+    source = "\n".join(
+        [
+            "def to_native(instance):",
+            *reads,
+            "    return {",
+            *items,
+            f"        {_TAG!r}: {cls.__name__!r},",
+            "    }",
+        ]
+    )
+    # The source holds only field names (identifiers) and reprs of strings; as attrs and dataclasses do,
+    # a generated function reads and converts each field with no loop around it.
+    exec(compile(source, f"<native {cls.__name__}>", "exec"), namespace)  # noqa: S102
+    return cast("Callable[[Any], dict[str, Any]]", namespace["to_native"])
+
+
+def _union_members(hint: Any) -> tuple[Any, ...]:
+    if typing.get_origin(hint) in (typing.Union, types.UnionType):
+        return typing.get_args(hint)
+    return (hint,)
+
+
+_CONVERTERS: Final[dict[type, Callable[[Any], Any]]] = {
+    **_SCALARS,
+    list: _native_list,
+    tuple: _native_list,
+    set: _native_list,
+    frozenset: _native_list,
+    dict: _native_map,
+    **{cls: _native_fields(cls) for cls in DATACLASSES.values()},
 }
-"""Registered enum members by their encoded form, so decoding one is a single lookup."""
-
-
-def _default(value: Any) -> Any:
-    encoder = _ENCODERS.get(type(value))
-    if encoder is not None:
-        return encoder(value)
-    return _encode_other(value)
+"""Converters by exact type for what records are made of; the packer hands anything else to `_encode_other`."""
 
 
 def _encode_other(value: Any) -> Any:
-    """The general case, which the fast path by exact type must agree with."""
+    """The packer's hook: the general case, which the fast path by exact type must agree with."""
     if isinstance(value, Decimal):
         return msgpack.ExtType(_DECIMAL, str(value).encode())
     if isinstance(value, UUID):
@@ -119,11 +228,53 @@ def _encode_other(value: Any) -> Any:
     raise TypeError(f"cannot encode {type(value).__name__}")
 
 
+class _Packer(threading.local):
+    """A packer per thread: making one costs more than packing an event, and one is not thread-safe."""
+
+    def __init__(self) -> None:
+        packer = msgpack.Packer(
+            default=_encode_other, use_bin_type=True, strict_types=True
+        )
+        self.pack: Callable[[Any], bytes] = packer.pack
+
+
+_PACKER: Final = _Packer()
+
+
+def encode(value: Any) -> bytes:
+    """Encode an event, a state or plain data."""
+    try:
+        native = _native(value)
+    except RecursionError:
+        native = value  # too deep to convert here: the packer takes it (or reports it) as it always has
+    return _PACKER.pack(native)
+
+
+_MEMBERS: Final[dict[bytes, Enum]] = {
+    f"{cls.__name__}:{member.value}".encode(): member
+    for cls in ENUMS.values()
+    for member in cast("type[Enum]", cls)
+}
+"""Registered enum members by their encoded form, so decoding one is a single lookup."""
+
+_new_object: Final = object.__new__
+_set_attribute: Final = object.__setattr__
+_int_from_bytes: Final = int.from_bytes
+_UUID_SAFETY: Final = SafeUUID.unknown
+"""What `UUID(bytes=...)` records as `is_safe`; looking an enum member up costs as much as the rest."""
+
+
 def _ext_hook(code: int, data: bytes) -> Any:
     if code == _DECIMAL:
         return Decimal(data.decode())
     if code == _UUID:
-        return UUID(bytes=data)
+        if len(data) != 16:
+            raise DecodeError("a UUID takes 16 bytes")
+        # What UUID(bytes=data) builds, without its argument checks, which take most of its time.
+        uuid = _new_object(UUID)
+        _set_attribute(uuid, "int", _int_from_bytes(data))
+        _set_attribute(uuid, "is_safe", _UUID_SAFETY)
+        return uuid
     if code == _DATETIME:
         return datetime.fromisoformat(data.decode())
     if code == _ENUM:
@@ -148,12 +299,6 @@ def _object_hook(data: dict[Any, Any]) -> Any:
     return cls(**data)
 
 
-def encode(value: Any) -> bytes:
-    """Encode an event, a state or plain data."""
-    packed: bytes = msgpack.packb(value, default=_default, use_bin_type=True, strict_types=True)
-    return packed
-
-
 def decode(payload: bytes) -> Any:
     """Decode what `encode` produced.
 
@@ -162,7 +307,11 @@ def decode(payload: bytes) -> Any:
     """
     try:
         return msgpack.unpackb(
-            payload, ext_hook=_ext_hook, object_hook=_object_hook, raw=False, strict_map_key=False
+            payload,
+            ext_hook=_ext_hook,
+            object_hook=_object_hook,
+            raw=False,
+            strict_map_key=False,
         )
     except DecodeError:
         raise
