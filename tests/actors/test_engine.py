@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Sequence
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 from uuid import UUID
@@ -16,10 +16,23 @@ from tradeloop.actors.engine import Engine
 from tradeloop.actors.journal import MemoryJournal
 from tradeloop.actors.messages import ApplyTick
 from tradeloop.core.accounts import AccountState, valuation
-from tradeloop.core.events import AccountEvent, OrderCanceled, OrderFilled, SessionClosed
+from tradeloop.core.events import (
+    AccountEvent,
+    OrderCanceled,
+    OrderFilled,
+    SessionClosed,
+)
 from tradeloop.core.marketdata import Quote
 from tradeloop.core.money import cents
-from tradeloop.core.orders import Order, OrderRequest, OrderSide, OrderStatus, OrderType, ReplaceRequest, TimeInForce
+from tradeloop.core.orders import (
+    Order,
+    OrderRequest,
+    OrderSide,
+    OrderStatus,
+    OrderType,
+    ReplaceRequest,
+    TimeInForce,
+)
 from tradeloop.core.sessions import session_end
 from tradeloop.errors import NotCancelable, NotReplaceable, Unavailable
 
@@ -53,7 +66,7 @@ def tick_quote(price: str, size: str | None = None, *, bid: str | None = None) -
         ask=D(price),
         bid_size=None if size is None else D(size),
         ask_size=None if size is None else D(size),
-        timestamp=datetime.now(timezone.utc),
+        timestamp=datetime.now(UTC),
     )
 
 
@@ -292,6 +305,21 @@ async def test_full_account_queue_refuses_at_once_with_503() -> None:
         await waiting
 
 
+async def test_a_request_the_engine_does_not_answer_in_time_fails_with_503_and_is_skipped_later() -> None:
+    engine = make_engine()
+    state = await open_funded(engine)
+    engine._deadlines.timeout_s = 0.05  # the account actor is not running: nothing answers
+    with pytest.raises(Unavailable) as caught:
+        await engine.place_order(state.id, request(qty="1"))
+    assert caught.value.status == 503
+    await engine.start()  # the actor now takes the request, and finds no one waiting for it
+    try:
+        await engine.quiesce()
+    finally:
+        await engine.stop()
+    assert len(state.orders) == 1
+
+
 # -- races -------------------------------------------------------------------------------------
 
 
@@ -420,7 +448,7 @@ async def test_session_close_expires_day_orders_and_records_last_equity(running:
     day = await running.place_order(state.id, limit(OrderSide.BUY, "90"))
     gtc = await running.place_order(state.id, limit(OrderSide.BUY, "90", time_in_force=TimeInForce.GTC))
     await set_price(running, "AAPL", "105")
-    end = session_end(datetime.now(timezone.utc))
+    end = session_end(datetime.now(UTC))
     await running.close_session(end)
     await running.quiesce()
     assert state.orders[day.id].status is OrderStatus.EXPIRED and state.orders[day.id].expired_at == end
@@ -431,7 +459,7 @@ async def test_session_close_expires_day_orders_and_records_last_equity(running:
 
 
 async def test_session_clock_closes_each_session_once() -> None:
-    midnight = datetime(2024, 6, 4, tzinfo=timezone.utc)
+    midnight = datetime(2024, 6, 4, tzinfo=UTC)
     engine = make_engine(clock=lambda: midnight - timedelta(milliseconds=1))
     state = await open_funded(engine)
     await engine.start()

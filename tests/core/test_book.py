@@ -8,7 +8,7 @@ from decimal import Decimal
 from typing import Any
 from uuid import UUID, uuid4
 
-from tests.core.factories import D, T0, at, make_working, quote, trade
+from tests.core.factories import T0, D, at, make_working, quote, trade
 from tradeloop.core.book import OrderBook
 from tradeloop.core.events import (
     OrderCanceled,
@@ -19,7 +19,7 @@ from tradeloop.core.events import (
     OrderTriggered,
 )
 from tradeloop.core.orders import OrderSide, OrderType, TimeInForce
-from tradeloop.core.working import WorkingOrder
+from tradeloop.core.working import Stage, WorkingOrder
 
 
 def book_with(*ticks: Any) -> OrderBook:
@@ -500,8 +500,14 @@ def test_a_restored_partly_filled_order_keeps_paying_to_the_cent() -> None:
     first = fills(book.add(order, T0))
     book.remove(order.id)
     restored = limit(
-        OrderSide.BUY, "10.05", "0.3", id=order.id, budget=D("3.02") - first[0].cash,
-        filled_qty=order.filled_qty, filled_value=order.filled_value, fill_count=order.fill_count,
+        OrderSide.BUY,
+        "10.05",
+        "0.3",
+        id=order.id,
+        budget=D("3.02") - first[0].cash,
+        filled_qty=order.filled_qty,
+        filled_value=order.filled_value,
+        fill_count=order.fill_count,
     )
     events = list(book.add(restored, T0))
     for second in range(1, 3):
@@ -550,6 +556,33 @@ def test_many_cancels_are_compacted_away() -> None:
     assert _entries(book) < 2000
     events = book.on_tick(quote("4", "4.5", when=at(1)))
     assert {f.order_id for f in fills(events)} == {o.id for o in orders[:10]}
+
+
+def test_index_entries_counts_every_index_of_the_book() -> None:
+    book = book_with(quote("10", "11", size="0"))
+    book.add(limit(OrderSide.BUY, "9", expires_at=T0 + timedelta(days=1)), T0)
+    book.add(limit(OrderSide.SELL, "12"), T0)
+    book.add(make_working(type=OrderType.STOP, stage=Stage.TRIGGER, stop_price="12"), T0)
+    book.add(make_working(side=OrderSide.SELL, type=OrderType.STOP, stage=Stage.TRIGGER, stop_price="9"), T0)
+    book.add(trailing(OrderSide.SELL, trail_price="1", hwm="10"), T0)
+    book.add(trailing(OrderSide.BUY, trail_price="1", hwm="11"), T0)
+    book.add(make_working(qty="1"), T0)  # waits: no size on the ask
+    book.add(make_working(side=OrderSide.SELL, qty="1"), T0)
+    by_index = sum(len(ladder.entries) for ladder in book._ladders())
+    by_index += len(book._market_buys) + len(book._market_sells) + len(book._expiries)
+    assert book._index_entries() == by_index
+    assert all(ladder.entries for ladder in book._ladders())
+    assert book._market_buys and book._market_sells and book._expiries
+
+
+def test_a_day_order_that_fills_at_once_leaves_no_expiry_entry_behind() -> None:
+    book = book_with(quote("10", "11"))
+    end = T0 + timedelta(days=1)
+    filled = book.add(limit(OrderSide.BUY, "11", expires_at=end), T0)
+    assert fills(filled) and book._expiries == []
+    resting = limit(OrderSide.BUY, "10.50", expires_at=end)
+    book.add(resting, T0)
+    assert [entry[2] for entry in book._expiries] == [resting.id]
 
 
 def test_trailing_marks_moving_for_long_do_not_pile_up_entries() -> None:

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import timedelta
 from typing import Any
+from uuid import uuid4
 
 import pytest
 
-from tests.core.factories import D, T0, asset, make_asset, make_request
+from tests.core.factories import T0, D, asset, make_asset, make_request
 from tradeloop.core.accounts import order_from_terms
 from tradeloop.core.events import OrderTerms
 from tradeloop.core.orders import (
     MAX_CLIENT_ORDER_ID,
+    Order,
     OrderStatus,
     OrderType,
     TimeInForce,
@@ -110,8 +113,10 @@ def test_fractional_qty_of_a_whole_share_asset_is_refused_on_qty() -> None:
         ({"type": OrderType.STOP_LIMIT, "stop_price": "10"}, "limit_price"),
         ({"type": OrderType.STOP_LIMIT, "limit_price": "10"}, "stop_price"),
         ({"type": OrderType.STOP, "stop_price": "10", "time_in_force": TimeInForce.IOC}, "time_in_force"),
-        ({"type": OrderType.STOP_LIMIT, "stop_price": "10", "limit_price": "10", "time_in_force": TimeInForce.FOK},
-         "time_in_force"),
+        (
+            {"type": OrderType.STOP_LIMIT, "stop_price": "10", "limit_price": "10", "time_in_force": TimeInForce.FOK},
+            "time_in_force",
+        ),
         ({"type": OrderType.TRAILING_STOP}, "trail_price"),
         ({"type": OrderType.TRAILING_STOP, "trail_price": "1", "trail_percent": "1"}, "trail_price"),
         ({"type": OrderType.TRAILING_STOP, "trail_price": "0"}, "trail_price"),
@@ -207,3 +212,22 @@ def test_copy_is_detached() -> None:
     copy = order.copy()
     copy.filled_qty = D(2)
     assert order.filled_qty == 0
+
+
+def test_copy_carries_every_field() -> None:
+    order = order_from_terms(_terms())
+    for index, item in enumerate(dataclasses.fields(order)):
+        setattr(order, item.name, f"value {index}")  # a distinct marker per field
+    copy = order.copy()
+    assert copy is not order
+    assert [getattr(copy, item.name) for item in dataclasses.fields(copy)] == [
+        f"value {index}" for index in range(len(dataclasses.fields(order)))
+    ]
+
+
+@pytest.mark.parametrize("status", sorted(OrderStatus))
+def test_order_from_terms_matches_the_record_built_with_keywords(status: OrderStatus) -> None:
+    terms = _terms(stop_price=D(9), replaces=uuid4(), hwm=D(11), reserved_qty=D(2))
+    shared = {item.name for item in dataclasses.fields(Order)} & {item.name for item in dataclasses.fields(terms)}
+    expected = Order(**{name: getattr(terms, name) for name in shared}, updated_at=terms.created_at, status=status)
+    assert order_from_terms(terms, status) == expected

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Mapping, Sequence, Set as AbstractSet
+from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from datetime import datetime
 from typing import TYPE_CHECKING, TypeVar, assert_never
-from uuid import UUID, uuid4
+from uuid import UUID
 
 from tradeloop.actors.base import Actor
+from tradeloop.actors.ids import random_id
 from tradeloop.actors.journal import Journal
 from tradeloop.actors.messages import (
     AccountMessage,
@@ -28,7 +30,6 @@ from tradeloop.actors.messages import (
 )
 from tradeloop.actors.prices import PriceBoard
 from tradeloop.core.accounts import AccountState, apply_event, session_closed
-from tradeloop.core.placement import Hold, accept_order, hold_pending, release_pending, replacement_terms
 from tradeloop.core.events import (
     AccountEvent,
     OrderAccepted,
@@ -39,11 +40,18 @@ from tradeloop.core.events import (
     OrderReplaced,
     OrderTriggered,
 )
+from tradeloop.core.funding import adjust_cash
 from tradeloop.core.instruments import Asset
 from tradeloop.core.orders import OrderSide, OrderType
+from tradeloop.core.placement import (
+    Hold,
+    accept_order,
+    hold_pending,
+    release_pending,
+    replacement_terms,
+)
 from tradeloop.core.sessions import session_end
 from tradeloop.core.working import WorkingOrder
-from tradeloop.core.funding import adjust_cash
 from tradeloop.errors import (
     AccountDisabled,
     NotCancelable,
@@ -128,15 +136,15 @@ class AccountActor(Actor[AccountMessage]):
         """Replacements waiting on the market, by the id of the order they replace."""
 
     async def handle(self, message: AccountMessage) -> None:
-        match message:
+        match message:  # the two messages of every order first
             case PlaceOrder():
                 self._handle_place_order(message)
+            case BookEvents():
+                self._handle_book_events(message)
             case CancelOrder():
                 self._handle_cancel_order(message)
             case ReplaceOrder():
                 self._handle_replace_order(message)
-            case BookEvents():
-                self._handle_book_events(message)
             case RecordEvents():
                 done = message.reply
                 self._record(message.events, None if done is None else lambda: resolve(done, None), reply=done)
@@ -179,7 +187,7 @@ class AccountActor(Actor[AccountMessage]):
 
     def _handle_adjust_cash(self, message: AdjustCash) -> None:
         event = adjust_cash(
-            self.state, message.amount, activity_id=uuid4(), description=message.description, now=self._clock()
+            self.state, message.amount, activity_id=random_id(), description=message.description, now=self._clock()
         )
         self._record([event], lambda: resolve(message.reply, event), reply=message.reply)
 
@@ -192,7 +200,7 @@ class AccountActor(Actor[AccountMessage]):
             self.state,
             request,
             self._assets.get(request.symbol),
-            order_id=uuid4(),
+            order_id=random_id(),
             reference_price=side_price(request.symbol),
             now=now,
             session_end=session_end(now),
@@ -225,7 +233,7 @@ class AccountActor(Actor[AccountMessage]):
             old.id,
             message.change,
             self._assets.get(old.symbol),
-            new_id=uuid4(),
+            new_id=random_id(),
             reference_price=side_price(old.symbol),
             now=now,
             session_end=session_end(now),

@@ -39,7 +39,11 @@ class Actor(Generic[M]):
 
     async def send(self, message: M) -> None:
         """Enqueue, waiting for room: back-pressure for actor-to-actor traffic."""
-        await self._queue.put(message)
+        queue = self._queue
+        if queue.full():
+            await queue.put(message)
+        else:
+            queue.put_nowait(message)  # what `put` does when there is room, without its coroutine
 
     async def idle(self) -> None:
         """Wait until every message enqueued so far has been handled."""
@@ -62,8 +66,10 @@ class Actor(Generic[M]):
         self._task = None
 
     async def _run(self) -> None:
+        queue = self._queue
         while True:
-            message = await self._queue.get()
+            # `get` returns at once when a message waits; skip its coroutine then.
+            message = queue.get_nowait() if queue.qsize() else await queue.get()
             try:
                 await self.handle(message)
             except TradeloopError as exc:
@@ -72,7 +78,7 @@ class Actor(Generic[M]):
                 log.exception("%s failed on %s", self.name, type(message).__name__)
                 self.failed(message, exc)
             finally:
-                self._queue.task_done()
+                queue.task_done()
 
     async def handle(self, message: M) -> None:
         raise NotImplementedError

@@ -8,12 +8,13 @@ import logging
 import secrets
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Final, TypeVar
+from typing import Final
 from uuid import UUID, uuid4
 
 from tradeloop.actors.account import AccountActor, EventListener
+from tradeloop.actors.deadlines import Deadlines
 from tradeloop.actors.journal import Journal, MemoryJournal
 from tradeloop.actors.market import MarketActor
 from tradeloop.actors.messages import (
@@ -37,18 +38,17 @@ from tradeloop.core.money import ZERO
 from tradeloop.core.orders import Order, OrderRequest, ReplaceRequest
 from tradeloop.core.sessions import session_end
 from tradeloop.core.working import WorkingOrder
-from tradeloop.errors import InvalidField, NotFound, Unauthorized, Unavailable
+from tradeloop.errors import InvalidField, NotFound, Unauthorized
 from tradeloop.market.feed import Feed
 from tradeloop.security import hash_secret, new_key_id, new_secret, verify_secret
 
 log = logging.getLogger(__name__)
-T = TypeVar("T")
 
 REPLY_TIMEOUT_S: Final = 10.0
 
 
 def utc_now() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -99,6 +99,7 @@ class Engine:
         self._snapshot_every_s = snapshot_every_s
         self._events_at_snapshot = 0
         self._restored: list[Order] = []
+        self._deadlines = Deadlines(REPLY_TIMEOUT_S)
         self.started = False
 
     def restore(self, states: Iterable[AccountState]) -> None:
@@ -280,32 +281,35 @@ class Engine:
 
     # -- orders ---------------------------------------------------------------
 
+    # Each request waits on its reply with a deadline (`Deadlines`): past it the caller gets
+    # Unavailable, and the actor, finding the reply done, skips answering.
+
     async def place_order(self, account_id: UUID, request: OrderRequest) -> Order:
         reply = self._future()
         self._actor(account_id).tell(PlaceOrder(request=request, reply=reply))
-        return await self._wait(reply)
+        return await self._deadlines.watch(reply)
 
     async def cancel_order(self, account_id: UUID, order_id: UUID) -> Order:
         reply = self._future()
         self._actor(account_id).tell(CancelOrder(order_id=order_id, reply=reply))
-        return await self._wait(reply)
+        return await self._deadlines.watch(reply)
 
     async def replace_order(self, account_id: UUID, order_id: UUID, change: ReplaceRequest) -> Order:
         reply = self._future()
         self._actor(account_id).tell(ReplaceOrder(order_id=order_id, change=change, reply=reply))
-        return await self._wait(reply)
+        return await self._deadlines.watch(reply)
 
     async def record(self, account_id: UUID, events: Sequence[AccountEvent]) -> None:
         """Have an account journal and apply events decided outside it (administration)."""
         reply: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self._actor(account_id).tell(RecordEvents(events=tuple(events), reply=reply))
-        await self._wait(reply)
+        await self._deadlines.watch(reply)
 
     async def adjust_cash(self, account_id: UUID, amount: Decimal, description: str) -> CashAdjusted:
         """Deposit or withdraw cash, decided by the account against its buying power."""
         reply: asyncio.Future[CashAdjusted] = asyncio.get_running_loop().create_future()
         self._actor(account_id).tell(AdjustCash(amount=amount, description=description, reply=reply))
-        return await self._wait(reply)
+        return await self._deadlines.watch(reply)
 
     def rekey(self, account_id: UUID, old_key_id: str, new_key_id: str) -> None:
         """Point authentication at an account's new key id; the old one stops working at once."""
@@ -321,15 +325,6 @@ class Engine:
     @staticmethod
     def _future() -> asyncio.Future[Order]:
         return asyncio.get_running_loop().create_future()
-
-    @staticmethod
-    async def _wait(reply: asyncio.Future[T]) -> T:
-        """Await an actor's answer; a caller that gives up cancels only the reply, which actors skip."""
-        try:
-            async with asyncio.timeout(REPLY_TIMEOUT_S):
-                return await reply
-        except TimeoutError:
-            raise Unavailable("the engine did not answer in time; the request may still complete") from None
 
 
 __all__: Sequence[str] = ("Credentials", "Engine")

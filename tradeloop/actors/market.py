@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence, Set as AbstractSet
+from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from datetime import datetime
 from typing import TYPE_CHECKING, assert_never
 from uuid import UUID
@@ -107,7 +108,16 @@ class MarketActor(Actor[MarketMessage]):
     async def _route(
         self, events: Sequence[OrderEvent], pending: Pending | None = None, pending_account: UUID | None = None
     ) -> None:
-        """Send each account its events in order; the requester always hears back."""
+        """Send each account its events in order; the requester always hears back (first)."""
+        if pending_account is not None:
+            for event in events:
+                if event.account_id != pending_account:
+                    break
+            else:  # the common case, no one else's orders touched: one message, no grouping
+                actor = self._accounts.get(pending_account)
+                if actor is not None:
+                    await actor.send(BookEvents(events=tuple(events), pending=pending))
+                return
         by_account: dict[UUID, list[OrderEvent]] = {}
         if pending_account is not None:
             by_account[pending_account] = []

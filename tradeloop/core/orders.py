@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -11,7 +10,7 @@ from typing import Final
 from uuid import UUID
 
 from tradeloop.core.instruments import Asset
-from tradeloop.core.money import HUNDRED, ZERO, is_on_tick
+from tradeloop.core.money import CENT, HUNDRED, QTY_STEP, ZERO, is_on_tick
 from tradeloop.errors import InvalidField
 
 
@@ -133,8 +132,44 @@ class Order:
         return self.filled_value / self.filled_qty
 
     def copy(self) -> Order:
-        """Return a detached copy, safe to hand outside the owning actor."""
-        return dataclasses.replace(self)
+        """Return a detached copy, safe to hand outside the owning actor.
+
+        Field by field rather than `dataclasses.replace`, which costs ten times as
+        much on every order answer; a field left out here fails `copy() == self`.
+        """
+        twin = object.__new__(Order)
+        twin.id = self.id
+        twin.client_order_id = self.client_order_id
+        twin.account_id = self.account_id
+        twin.symbol = self.symbol
+        twin.side = self.side
+        twin.type = self.type
+        twin.time_in_force = self.time_in_force
+        twin.qty = self.qty
+        twin.notional = self.notional
+        twin.limit_price = self.limit_price
+        twin.stop_price = self.stop_price
+        twin.trail_price = self.trail_price
+        twin.trail_percent = self.trail_percent
+        twin.extended_hours = self.extended_hours
+        twin.created_at = self.created_at
+        twin.updated_at = self.updated_at
+        twin.status = self.status
+        twin.filled_qty = self.filled_qty
+        twin.filled_value = self.filled_value
+        twin.fill_count = self.fill_count
+        twin.filled_at = self.filled_at
+        twin.canceled_at = self.canceled_at
+        twin.expired_at = self.expired_at
+        twin.replaced_at = self.replaced_at
+        twin.expires_at = self.expires_at
+        twin.replaced_by = self.replaced_by
+        twin.replaces = self.replaces
+        twin.hwm = self.hwm
+        twin.triggered = self.triggered
+        twin.reserved_cash = self.reserved_cash
+        twin.reserved_qty = self.reserved_qty
+        return twin
 
 
 def validate_request(request: OrderRequest, asset: Asset | None) -> None:
@@ -152,9 +187,7 @@ def validate_request(request: OrderRequest, asset: Asset | None) -> None:
     _validate_prices(request)
     if request.client_order_id is not None and not 0 < len(request.client_order_id) <= MAX_CLIENT_ORDER_ID:
         raise InvalidField("client_order_id", f"must be 1 to {MAX_CLIENT_ORDER_ID} characters")
-    if request.extended_hours and not (
-        request.type is OrderType.LIMIT and request.time_in_force is TimeInForce.DAY
-    ):
+    if request.extended_hours and not (request.type is OrderType.LIMIT and request.time_in_force is TimeInForce.DAY):
         raise InvalidField("extended_hours", "extended hours orders must be day limit orders")
 
 
@@ -163,7 +196,7 @@ def _validate_amount(request: OrderRequest, asset: Asset) -> None:
         raise InvalidField("qty", "exactly one of qty or notional is required")
     if request.qty is not None:
         _require_positive("qty", request.qty)
-        if request.qty != request.qty.quantize(Decimal("0.000000001")):
+        if request.qty != request.qty.quantize(QTY_STEP):
             raise InvalidField("qty", "at most 9 decimal places")
         fractional = request.qty != request.qty.to_integral_value()
         if fractional and not asset.fractionable:
@@ -174,7 +207,7 @@ def _validate_amount(request: OrderRequest, asset: Asset) -> None:
             raise InvalidField("qty", "fractional orders must be market or limit orders with time_in_force day")
     if request.notional is not None:
         _require_positive("notional", request.notional)
-        if request.notional != request.notional.quantize(Decimal("0.01")):
+        if request.notional != request.notional.quantize(CENT):
             raise InvalidField("notional", "at most 2 decimal places")
         if request.type is not OrderType.MARKET:
             raise InvalidField("notional", "notional orders must be market orders")
@@ -199,9 +232,10 @@ def _validate_prices(request: OrderRequest) -> None:
         if request.time_in_force not in (TimeInForce.DAY, TimeInForce.GTC):
             raise InvalidField("time_in_force", "trailing stop orders must be day or gtc")
     else:
-        for name in ("trail_price", "trail_percent"):
-            if getattr(request, name) is not None:
-                raise InvalidField(name, f"not allowed for {request.type} orders")
+        if request.trail_price is not None:
+            raise InvalidField("trail_price", f"not allowed for {request.type} orders")
+        if request.trail_percent is not None:
+            raise InvalidField("trail_percent", f"not allowed for {request.type} orders")
     if request.type in (OrderType.STOP, OrderType.STOP_LIMIT) and request.time_in_force not in (
         TimeInForce.DAY,
         TimeInForce.GTC,

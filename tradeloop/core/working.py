@@ -11,6 +11,8 @@ from uuid import UUID
 from tradeloop.core.money import HUNDRED, ZERO, cents, quantize_price, quantize_qty_down
 from tradeloop.core.orders import Order, OrderSide, OrderType, TimeInForce
 
+_new = object.__new__
+
 
 class Stage(IntEnum):
     """Where a working order sits in the book."""
@@ -52,35 +54,41 @@ class WorkingOrder:
 
     @classmethod
     def from_order(cls, order: Order) -> WorkingOrder:
-        """Build the market's view of an account's open order."""
-        triggered = order.triggered or order.type in (OrderType.MARKET, OrderType.LIMIT)
-        if not triggered:
+        """Build the market's view of an account's open order.
+
+        Filled in slot by slot, once per order (see `order_from_terms`).
+        """
+        kind = order.type
+        if not (order.triggered or kind in (OrderType.MARKET, OrderType.LIMIT)):
             stage = Stage.TRIGGER
-        elif order.type in (OrderType.LIMIT, OrderType.STOP_LIMIT):
+        elif kind in (OrderType.LIMIT, OrderType.STOP_LIMIT):
             stage = Stage.LIMIT
         else:
             stage = Stage.MARKET
-        return cls(
-            id=order.id,
-            account_id=order.account_id,
-            side=order.side,
-            type=order.type,
-            time_in_force=order.time_in_force,
-            qty=order.qty,
-            notional=order.notional,
-            limit_price=order.limit_price,
-            stop_price=order.stop_price,
-            trail_price=order.trail_price,
-            trail_percent=order.trail_percent,
-            hwm=order.hwm,
-            whole_shares=order.qty is not None and order.qty == order.qty.to_integral_value(),
-            budget=order.reserved_cash if order.side is OrderSide.BUY else order.reserved_qty,
-            filled_qty=order.filled_qty,
-            filled_value=order.filled_value,
-            fill_count=order.fill_count,
-            expires_at=order.expires_at,
-            stage=stage,
-        )
+        qty = order.qty
+        working: WorkingOrder = _new(cls)
+        working.id = order.id
+        working.account_id = order.account_id
+        working.side = order.side
+        working.type = kind
+        working.time_in_force = order.time_in_force
+        working.qty = qty
+        working.notional = order.notional
+        working.limit_price = order.limit_price
+        working.stop_price = order.stop_price
+        working.trail_price = order.trail_price
+        working.trail_percent = order.trail_percent
+        working.hwm = order.hwm
+        working.whole_shares = qty is not None and qty == qty.to_integral_value()
+        working.budget = order.reserved_cash if order.side is OrderSide.BUY else order.reserved_qty
+        working.filled_qty = order.filled_qty
+        working.filled_value = order.filled_value
+        working.fill_count = order.fill_count
+        working.expires_at = order.expires_at
+        working.stage = stage
+        working.version = 0
+        working.seq = 0
+        return working
 
     def wanted_qty(self, price: Decimal) -> Decimal:
         """Shares the order still wants at `price` before liquidity and budget."""
