@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 from uuid import UUID
@@ -34,15 +34,19 @@ def rfc3339(value: datetime | None) -> str | None:
     """RFC 3339 UTC with microseconds and a Z, as Alpaca sends timestamps."""
     if value is None:
         return None
-    if value.year < 1000:  # strftime does not pad such years to four digits; isoformat does
+    if value.year < 1000:  # strftime does not pad such years to four digits; isoformat and orjson do
         return value.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    if value.tzinfo is UTC:
+        # orjson writes the same text in half the time isoformat takes, but drops a zero fraction.
+        quoted = orjson.dumps(value, option=orjson.OPT_UTC_Z)
+        return (quoted[1:-1] if value.microsecond else quoted[1:-2] + b".000000Z").decode()
     # The same text as that strftime, several times faster: the fields as they are, then Z.
     return value.isoformat(timespec="microseconds")[:26] + "Z"
 
 
 def parse_rfc3339(text: str) -> datetime:
     """Read back what `rfc3339` wrote."""
-    return datetime.fromisoformat(text.replace("Z", "+00:00"))
+    return datetime.fromisoformat(text)
 
 
 def uuid_str(value: UUID | None) -> str | None:

@@ -16,6 +16,7 @@ from aiohttp import web
 from tradeloop.actors.engine import Credentials, Engine, utc_now
 from tradeloop.config import MarketMode, Settings
 from tradeloop.core.instruments import ASSETS_BY_SYMBOL, UNIVERSE, Asset
+from tradeloop.http.access_log import AccessLogger
 from tradeloop.http.admin_sessions import AdminGate
 from tradeloop.http.app import create_app
 from tradeloop.http.keys import ENGINE
@@ -140,9 +141,7 @@ def _market_history(
     return history, history_lifetime(store, history, symbols=symbols, plan=plan, resume=resume)
 
 
-def _demo_account(
-    settings: Settings, admin: AdminSecrets
-) -> Callable[[web.Application], AsyncIterator[None]]:
+def _demo_account(settings: Settings, admin: AdminSecrets) -> Callable[[web.Application], AsyncIterator[None]]:
     async def demo_account(app: web.Application) -> AsyncIterator[None]:
         engine = app[ENGINE]
         credentials = await _open_demo_account(engine, settings)
@@ -186,8 +185,10 @@ def _demo_banner(settings: Settings, credentials: Credentials) -> list[str]:
         f"  APCA-API-KEY-ID:     {credentials.key_id}",
         f"  APCA-API-SECRET-KEY: {credentials.secret_key}",
         "  Try it:",
-        f"  curl -s {base_url}/v2/account -H 'APCA-API-KEY-ID: {credentials.key_id}'"
-        f" -H 'APCA-API-SECRET-KEY: {credentials.secret_key}'",
+        (
+            f"  curl -s {base_url}/v2/account -H 'APCA-API-KEY-ID: {credentials.key_id}'"
+            f" -H 'APCA-API-SECRET-KEY: {credentials.secret_key}'"
+        ),
     ]
 
 
@@ -291,7 +292,14 @@ def run(settings: Settings) -> None:
         print(line, flush=True)
 
     try:
-        web.run_app(app, sock=sock, ssl_context=ssl_context, print=announce, shutdown_timeout=SHUTDOWN_TIMEOUT_S)
+        web.run_app(
+            app,
+            sock=sock,
+            ssl_context=ssl_context,
+            print=announce,
+            shutdown_timeout=SHUTDOWN_TIMEOUT_S,
+            access_log_class=AccessLogger,
+        )
     except CorruptData as exc:  # raised by recovery, inside the storage's start-up
         _refuse(exc)
     log.info("tradeloop stopped")

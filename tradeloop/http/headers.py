@@ -6,6 +6,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from typing import Final
 
 from aiohttp import hdrs, web
+from multidict import istr
 
 ResponseHook = Callable[[web.Request, web.StreamResponse], Awaitable[None]]
 
@@ -21,11 +22,13 @@ HSTS: Final = "max-age=31536000"
 
 def security_headers(*, tls: bool) -> ResponseHook:
     """An `on_response_prepare` hook; a signal, not a middleware, so rendered errors get the headers too."""
-    headers = {**SECURITY_HEADERS, **({"Strict-Transport-Security": HSTS} if tls else {})}
+    added = {**SECURITY_HEADERS, **({"Strict-Transport-Security": HSTS} if tls else {})}
+    headers = tuple((istr(name), value) for name, value in added.items())  # istr: no case folding per answer
 
     async def add_security_headers(request: web.Request, response: web.StreamResponse) -> None:
-        for name, value in headers.items():
-            response.headers.setdefault(name, value)
-        response.headers.popall(hdrs.SERVER, None)
+        answer = response.headers
+        for name, value in headers:
+            answer.setdefault(name, value)
+        answer.popall(hdrs.SERVER, None)
 
     return add_security_headers

@@ -45,6 +45,8 @@ class RateLimiter:
         self._clock = clock
         self._buckets: dict[str, _Bucket] = {}
         self._swept_s = clock()
+        self._untouched: Final = self._allowance(True, float(per_min))
+        """The answer for a caller without a bucket (a full one), made once: peek's usual answer."""
 
     def __len__(self) -> int:
         return len(self._buckets)
@@ -53,21 +55,26 @@ class RateLimiter:
         """Spend one token of `caller` if there is one; a refused call spends nothing."""
         now_s = self._clock()
         self._sweep(now_s)
-        tokens = self._level(caller, now_s)
+        bucket = self._buckets.get(caller)
+        tokens = self._refill(bucket, now_s)
         allowed = tokens >= 1
         if allowed:
             tokens -= 1
-        if tokens < self.limit:
+        if bucket is not None:
+            bucket.tokens, bucket.updated_s = tokens, now_s
+        elif tokens < self.limit:
             self._buckets[caller] = _Bucket(tokens, now_s)
         return self._allowance(allowed, tokens)
 
     def peek(self, caller: str) -> Allowance:
         """Whether `caller` could make a call now, spending nothing."""
-        tokens = self._level(caller, self._clock())
+        bucket = self._buckets.get(caller)
+        if bucket is None:
+            return self._untouched
+        tokens = self._refill(bucket, self._clock())
         return self._allowance(tokens >= 1, tokens)
 
-    def _level(self, caller: str, now_s: float) -> float:
-        bucket = self._buckets.get(caller)
+    def _refill(self, bucket: _Bucket | None, now_s: float) -> float:
         if bucket is None:
             return float(self.limit)
         refilled = max(0.0, now_s - bucket.updated_s) * self._rate_per_s
@@ -87,6 +94,6 @@ class RateLimiter:
         if now_s - self._swept_s < REFILL_S:
             return
         self._swept_s = now_s
-        full = [caller for caller in self._buckets if self._level(caller, now_s) >= self.limit]
+        full = [caller for caller, bucket in self._buckets.items() if self._refill(bucket, now_s) >= self.limit]
         for caller in full:
             del self._buckets[caller]

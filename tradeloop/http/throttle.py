@@ -8,12 +8,16 @@ from typing import Final
 
 from aiohttp import web
 from aiohttp.typedefs import Handler
+from multidict import istr
 
 from tradeloop.errors import RateLimited
 from tradeloop.http.keys import ALLOWANCE, KEY_ID, LIMITER
 from tradeloop.http.ratelimit import Allowance
 
 SESSIONS_PATH: Final = "/admin/v1/sessions"
+LIMIT_HEADER: Final = istr("X-RateLimit-Limit")
+REMAINING_HEADER: Final = istr("X-RateLimit-Remaining")
+RESET_HEADER: Final = istr("X-RateLimit-Reset")
 
 
 def _address(request: web.Request) -> str:
@@ -66,6 +70,7 @@ async def rate_limit_headers(request: web.Request, response: web.StreamResponse)
     allowance = request.get(ALLOWANCE)
     if allowance is None:
         return
-    response.headers["X-RateLimit-Limit"] = str(allowance.limit)
-    response.headers["X-RateLimit-Remaining"] = str(allowance.remaining)
-    response.headers["X-RateLimit-Reset"] = str(math.ceil(time.time() + allowance.full_after_s))
+    headers = response.headers
+    headers[LIMIT_HEADER] = str(allowance.limit)
+    headers[REMAINING_HEADER] = str(allowance.remaining)
+    headers[RESET_HEADER] = str(math.ceil(time.time() + allowance.full_after_s))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
+from functools import lru_cache
 from typing import Any, Final
 from uuid import UUID
 
@@ -54,14 +55,21 @@ def average_price(value: Decimal | None) -> str | None:
     return fmt(rounded.normalize())
 
 
+@lru_cache(maxsize=4096)
+def _asset_id_text(symbol: str) -> str:
+    return str(asset_id(symbol))
+
+
 def order_json(order: Order, asset: UUID | None = None) -> JsonDict:
     """Every field alpaca-py's `Order` reads; `asset` defaults to the symbol's stable id."""
+    created_at = rfc3339(order.created_at)
+    order_type = str(order.type)
     return {
         "id": str(order.id),
         "client_order_id": order.client_order_id,
-        "created_at": rfc3339(order.created_at),
+        "created_at": created_at,
         "updated_at": rfc3339(order.updated_at),
-        "submitted_at": rfc3339(order.created_at),
+        "submitted_at": created_at,
         "filled_at": rfc3339(order.filled_at),
         "expired_at": rfc3339(order.expired_at),
         "canceled_at": rfc3339(order.canceled_at),
@@ -69,7 +77,7 @@ def order_json(order: Order, asset: UUID | None = None) -> JsonDict:
         "replaced_at": rfc3339(order.replaced_at),
         "replaced_by": uuid_str(order.replaced_by),
         "replaces": uuid_str(order.replaces),
-        "asset_id": str(asset or asset_id(order.symbol)),
+        "asset_id": _asset_id_text(order.symbol) if asset is None else str(asset),
         "symbol": order.symbol,
         "asset_class": ASSET_CLASS,
         "notional": _price(order.notional),
@@ -77,8 +85,8 @@ def order_json(order: Order, asset: UUID | None = None) -> JsonDict:
         "filled_qty": fmt_qty(order.filled_qty),
         "filled_avg_price": average_price(order.filled_avg_price),
         "order_class": "simple",
-        "order_type": str(order.type),
-        "type": str(order.type),
+        "order_type": order_type,
+        "type": order_type,
         "side": str(order.side),
         "position_intent": "buy_to_open" if order.side is OrderSide.BUY else "sell_to_close",
         "time_in_force": str(order.time_in_force),
