@@ -2,8 +2,8 @@
 
 Run as `python -m bench.hello --port 0`; it prints 'hello serving on URL' once listening.
 It answers POST /v2/orders (reading the body) and GET /v2/hello with a small JSON object,
-logs like `tradeloop serve` (INFO to stderr, so aiohttp's access log too), and runs
-under `web.run_app` with the same options.
+logs like `tradeloop serve` (INFO to stderr, with the same access logger), collects
+garbage with the same thresholds, and runs under `web.run_app` with the same options.
 """
 
 from __future__ import annotations
@@ -15,7 +15,8 @@ from collections.abc import Sequence
 import orjson
 from aiohttp import web
 
-from tradeloop.server import SHUTDOWN_TIMEOUT_S, configure_logging
+from tradeloop.http.access_log import AccessLogger
+from tradeloop.server import SHUTDOWN_TIMEOUT_S, configure_logging, tune_collector
 
 _BODY = orjson.dumps({"hello": "world"})
 
@@ -42,7 +43,14 @@ def main(argv: Sequence[str] | None = None) -> None:
     sock = socket.create_server((args.host, args.port), backlog=128)
     host, port = sock.getsockname()[:2]
     line = f"hello serving on http://{host}:{port}"
-    web.run_app(make_app(), sock=sock, print=lambda *_: print(line, flush=True), shutdown_timeout=SHUTDOWN_TIMEOUT_S)
+    tune_collector()
+    web.run_app(
+        make_app(),
+        sock=sock,
+        print=lambda *_: print(line, flush=True),
+        shutdown_timeout=SHUTDOWN_TIMEOUT_S,
+        access_log_class=AccessLogger,
+    )
 
 
 if __name__ == "__main__":

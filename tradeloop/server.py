@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import gc
 import logging
 import socket
 import ssl
@@ -261,6 +262,28 @@ def _listen(host: str, port: int) -> socket.socket:
         raise StartupError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
 
 
+GC_THRESHOLDS: Final = (20_000, 50, 100)
+"""The cyclic collector's thresholds while serving (Python's are 700, 10, 10).
+
+Every order allocates a few dozen short-lived objects, so with Python's
+thresholds the youngest generation is collected every few orders and the
+oldest, which holds every account's state, every few thousand: about a fifth
+of the event loop's time under load, and pauses that grow with the state. Our
+objects rarely form cycles; what does is still collected, less often.
+"""
+
+
+def tune_collector() -> None:
+    """Collect less often while serving (see GC_THRESHOLDS)."""
+    gc.set_threshold(*GC_THRESHOLDS)
+
+
+async def freeze_startup_objects(app: web.Application) -> None:
+    """Once recovery and start-up are done, leave what they built out of every later collection."""
+    gc.collect()
+    gc.freeze()
+
+
 def configure_logging(level: str) -> None:
     """Log to stderr at the configured level; secrets are never passed to a logger."""
     logging.basicConfig(
@@ -280,6 +303,7 @@ def run(settings: Settings) -> None:
         port = int(sock.getsockname()[1])
         try:
             app = build_app(dataclasses.replace(settings, port=port))
+            app.on_startup.append(freeze_startup_objects)  # after the cleanup contexts: recovery and the engine
         except BaseException:
             sock.close()
             raise
@@ -291,6 +315,7 @@ def run(settings: Settings) -> None:
     def announce(*_: object) -> None:
         print(line, flush=True)
 
+    tune_collector()
     try:
         web.run_app(
             app,

@@ -40,6 +40,7 @@ from tradeloop.core.accounts import AccountState
 from tradeloop.core.events import AccountEvent, CashAdjusted, OrderFilled
 from tradeloop.core.orders import Order
 from tradeloop.snapshots.chain import ANCHOR_KEY, GENESIS, chain_hash, verify_chain
+from tradeloop.snapshots.checkpoints import Checkpointer
 from tradeloop.snapshots.codec import decode, encode
 from tradeloop.snapshots.schema import SCHEMA
 
@@ -115,6 +116,7 @@ class JournalWriter:
         self._fsync = fsync
         self._db: sqlite3.Connection | None = None
         self._thread: ThreadPoolExecutor | None = None
+        self._checkpointer = Checkpointer(path)
         self._reader: aiosqlite.Connection | None = None
         self._seq = last_seq
         self._hash = last_hash
@@ -135,6 +137,7 @@ class JournalWriter:
     async def open(self) -> None:
         self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="journal-writer")
         self._db = await self._on_thread(open_database, self.path, self._fsync)
+        await self._checkpointer.open()
         self._reader = await aiosqlite.connect(self.path)
         self._task = asyncio.get_running_loop().create_task(self._run(), name="journal-writer")
 
@@ -151,6 +154,7 @@ class JournalWriter:
         if self._reader is not None:
             await self._reader.close()
             self._reader = None
+        await self._checkpointer.close()
         if self._db is not None:
             await self._on_thread(self._db.close)
             self._db = None
@@ -294,14 +298,19 @@ class JournalWriter:
             for waiter in batch.waiters:
                 if not waiter.done():
                     waiter.set_result(None)
+            self._checkpointer.after_commit()
 
 
 def open_database(path: Path, fsync: Fsync) -> sqlite3.Connection:
-    """Open (creating) the database in WAL mode with the chosen durability; for the thread that calls this only."""
+    """Open (creating) the database in WAL mode with the chosen durability; for the thread that calls this only.
+
+    Its commits never checkpoint: a `Checkpointer` does that on a connection of its own.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
     db = sqlite3.connect(path, isolation_level="DEFERRED")
     db.execute("PRAGMA journal_mode=WAL")
     db.execute(f"PRAGMA synchronous={'FULL' if fsync is Fsync.FULL else 'NORMAL'}")
+    db.execute("PRAGMA wal_autocheckpoint=0")
     db.executescript(SCHEMA)
     db.commit()
     return db
