@@ -133,6 +133,12 @@ class AccountActor(Actor[AccountMessage]):
         self._halted = halted
         self._last_write: asyncio.Future[None] | None = None
         self._holds: dict[UUID, Hold] = {}
+        self._unwritten: dict[UUID, OrderAccepted] = {}
+        """Acceptances applied but not journaled yet, by order id: each is journaled with the market's answer.
+
+        A snapshot taken meanwhile holds the order; recovery then skips the
+        acceptance it finds after the snapshot (see `snapshots.recovery`).
+        """
         """Replacements waiting on the market, by the id of the order they replace."""
 
     async def handle(self, message: AccountMessage) -> None:
@@ -211,7 +217,10 @@ class AccountActor(Actor[AccountMessage]):
             # A market order would fill at whatever old price the board holds.
             raise StaleMarketData(request.symbol, self._board.age_s(request.symbol, now))
         market = self._market(request.symbol)
-        self._record([accepted])
+        # Applied now, so its reservations and client order id count at once; journaled with the
+        # market's answer, so an order that fills on arrival is one record and one commit.
+        apply_event(self.state, accepted)
+        self._unwritten[accepted.terms.id] = accepted
         order = self.state.orders[accepted.terms.id]
         pending = Pending(intent=Intent.PLACE, order_id=order.id, reply=message.reply)
         market.tell(SubmitOrder(order=WorkingOrder.from_order(order), pending=pending))
@@ -249,6 +258,7 @@ class AccountActor(Actor[AccountMessage]):
         if pending is None:
             self._record(events)
             return
+        accepted = self._unwritten.pop(pending.order_id, None) if pending.intent is Intent.PLACE else None
         if pending.held is not None:
             release_pending(self.state, self._holds.pop(pending.order_id))
         if pending.intent is Intent.CANCEL and not events:
@@ -267,7 +277,12 @@ class AccountActor(Actor[AccountMessage]):
                 raise NotReplaceable("order filled while being replaced; try again")
             raise NotReplaceable(f"order is {order.status} and can no longer be replaced")
         answer_id = pending.held.terms.id if pending.held is not None else pending.order_id
-        self._record(events, lambda: resolve(pending.reply, self.state.orders[answer_id].copy()), reply=pending.reply)
+        self._record(
+            events,
+            lambda: resolve(pending.reply, self.state.orders[answer_id].copy()),
+            reply=pending.reply,
+            applied=accepted,
+        )
 
     def _handle_take_snapshot(self, reply: asyncio.Future[None]) -> None:
         """Snapshot the durable state: replacements still in flight are left out."""
@@ -286,15 +301,19 @@ class AccountActor(Actor[AccountMessage]):
         then: Callable[[], object] | None = None,
         *,
         reply: asyncio.Future[T] | None = None,
+        applied: OrderAccepted | None = None,
     ) -> None:
         """Apply events now and journal them; once committed, run `then` and tell listeners.
 
+        `applied`, an acceptance applied earlier and not journaled yet, leads the record.
         With no events, `then` still waits for the last write: an answer must not
-        get ahead of the events it reports (an order's acceptance, for one).
+        get ahead of the events it reports.
         If the journal fails, `reply` (the caller waiting on `then`) is told so.
         """
         for event in events:
             apply_event(self.state, event)
+        if applied is not None:
+            events = [applied, *events]
         if not events:
             last = self._last_write
             if last is None or last.done():

@@ -1,0 +1,99 @@
+"""An order's acceptance is journaled with the market's answer: one record, and recovery that agrees."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from decimal import Decimal
+from pathlib import Path
+
+from tests.factories import make_engine, set_price
+from tradeloop.actors.engine import Engine
+from tradeloop.core.events import OrderAccepted, OrderFilled
+from tradeloop.core.orders import OrderRequest, OrderSide, OrderStatus, OrderType, TimeInForce
+from tradeloop.snapshots.codec import decode
+from tradeloop.snapshots.journal import JournalWriter
+from tradeloop.snapshots.recovery import recover
+
+MARKETABLE = OrderRequest(
+    symbol="AAPL", side=OrderSide.BUY, type=OrderType.LIMIT, time_in_force=TimeInForce.DAY,
+    qty=Decimal(2), limit_price=Decimal("101"),
+)  # fmt: skip
+RESTING = OrderRequest(
+    symbol="AAPL", side=OrderSide.BUY, type=OrderType.LIMIT, time_in_force=TimeInForce.GTC,
+    qty=Decimal(3), limit_price=Decimal("90"),
+)  # fmt: skip
+
+
+def _records(path: Path) -> list[list[object]]:
+    db = sqlite3.connect(path)
+    try:
+        return [decode(payload) for (payload,) in db.execute("SELECT payload FROM journal ORDER BY seq")]
+    finally:
+        db.close()
+
+
+async def _engine(path: Path) -> tuple[Engine, JournalWriter]:
+    writer = JournalWriter(path)
+    await writer.open()
+    engine = make_engine(journal=writer, snapshot_every_events=10**9, snapshot_every_s=10**9)
+    await engine.start()
+    await set_price(engine, "AAPL", "100")
+    return engine, writer
+
+
+async def _crash(engine: Engine, writer: JournalWriter) -> None:
+    """Stop taking work without the final snapshot a clean stop writes: what `kill -9` leaves, less the torn tail."""
+    await engine.quiesce()
+    await writer.close()
+
+
+async def test_an_order_that_fills_on_arrival_is_one_record_with_its_acceptance(tmp_path: Path) -> None:
+    path = tmp_path / "db.sqlite"
+    engine, writer = await _engine(path)
+    account_id = (await engine.open_account(Decimal(10_000))).account_id
+    order = await engine.place_order(account_id, MARKETABLE)
+    assert order.status is OrderStatus.FILLED
+    await _crash(engine, writer)
+
+    record = _records(path)[-1]
+    assert [type(event) for event in record] == [OrderAccepted, OrderFilled]
+    assert {event.terms.id if isinstance(event, OrderAccepted) else event.order_id for event in record} == {order.id}
+
+
+async def test_a_resting_order_is_journaled_before_its_answer(tmp_path: Path) -> None:
+    path = tmp_path / "db.sqlite"
+    engine, writer = await _engine(path)
+    account_id = (await engine.open_account(Decimal(10_000))).account_id
+    order = await engine.place_order(account_id, RESTING)
+    assert order.status is OrderStatus.NEW
+    await _crash(engine, writer)
+
+    assert [type(event) for event in _records(path)[-1]] == [OrderAccepted]
+    recovered = recover(path).accounts[account_id]
+    assert recovered.orders[order.id].status is OrderStatus.NEW
+    assert recovered.reserved_cash == Decimal("270")
+
+
+async def test_a_snapshot_taken_before_the_market_answers_recovers_the_order_once(tmp_path: Path) -> None:
+    path = tmp_path / "db.sqlite"
+    engine, writer = await _engine(path)
+    account_id = (await engine.open_account(Decimal(10_000))).account_id
+    resting = await engine.place_order(account_id, RESTING)
+    # The snapshot lands in the account's queue right behind the orders: the account holds both
+    # orders, neither acceptance journaled yet, when it is taken.
+    filled, placed, _ = await asyncio.gather(
+        engine.place_order(account_id, MARKETABLE), engine.place_order(account_id, RESTING), engine.snapshot_all()
+    )
+    assert filled.status is OrderStatus.FILLED and placed.status is OrderStatus.NEW
+    live = engine.account(account_id)
+    await _crash(engine, writer)
+
+    recovered = recover(path).accounts[account_id]
+    assert set(recovered.orders) == {resting.id, filled.id, placed.id}
+    assert recovered.reserved_cash == live.reserved_cash == Decimal("540")
+    assert recovered.cash == live.cash
+    assert recovered.positions["AAPL"].qty == live.positions["AAPL"].qty == Decimal(2)
+    assert recovered.orders[filled.id].status is OrderStatus.FILLED
+    assert recovered.orders[placed.id].status is OrderStatus.NEW
+    assert recovered == live
