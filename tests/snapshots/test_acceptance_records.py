@@ -6,11 +6,13 @@ import asyncio
 import sqlite3
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
+from uuid import UUID
 
 from tests.factories import make_engine, set_price
 from tradeloop.actors.engine import Engine
 from tradeloop.core.events import OrderAccepted, OrderFilled
-from tradeloop.core.orders import OrderRequest, OrderSide, OrderStatus, OrderType, TimeInForce
+from tradeloop.core.orders import Order, OrderRequest, OrderSide, OrderStatus, OrderType, TimeInForce
 from tradeloop.snapshots.codec import decode
 from tradeloop.snapshots.journal import JournalWriter
 from tradeloop.snapshots.recovery import recover
@@ -25,7 +27,7 @@ RESTING = OrderRequest(
 )  # fmt: skip
 
 
-def _records(path: Path) -> list[list[object]]:
+def _records(path: Path) -> list[list[Any]]:
     db = sqlite3.connect(path)
     try:
         return [decode(payload) for (payload,) in db.execute("SELECT payload FROM journal ORDER BY seq")]
@@ -48,26 +50,28 @@ async def _crash(engine: Engine, writer: JournalWriter) -> None:
     await writer.close()
 
 
-async def test_an_order_that_fills_on_arrival_is_one_record_with_its_acceptance(tmp_path: Path) -> None:
-    path = tmp_path / "db.sqlite"
+async def _place_one_and_crash(path: Path, request: OrderRequest) -> tuple[UUID, Order]:
     engine, writer = await _engine(path)
     account_id = (await engine.open_account(Decimal(10_000))).account_id
-    order = await engine.place_order(account_id, MARKETABLE)
-    assert order.status is OrderStatus.FILLED
+    order = await engine.place_order(account_id, request)
     await _crash(engine, writer)
+    return account_id, order
+
+
+async def test_an_order_that_fills_on_arrival_is_one_record_with_its_acceptance(tmp_path: Path) -> None:
+    path = tmp_path / "db.sqlite"
+    _, order = await _place_one_and_crash(path, MARKETABLE)
+    assert order.status is OrderStatus.FILLED
 
     record = _records(path)[-1]
     assert [type(event) for event in record] == [OrderAccepted, OrderFilled]
     assert {event.terms.id if isinstance(event, OrderAccepted) else event.order_id for event in record} == {order.id}
 
 
-async def test_a_resting_order_is_journaled_before_its_answer(tmp_path: Path) -> None:
+async def test_a_resting_order_is_journaled_with_the_market_s_empty_answer(tmp_path: Path) -> None:
     path = tmp_path / "db.sqlite"
-    engine, writer = await _engine(path)
-    account_id = (await engine.open_account(Decimal(10_000))).account_id
-    order = await engine.place_order(account_id, RESTING)
+    account_id, order = await _place_one_and_crash(path, RESTING)
     assert order.status is OrderStatus.NEW
-    await _crash(engine, writer)
 
     assert [type(event) for event in _records(path)[-1]] == [OrderAccepted]
     recovered = recover(path).accounts[account_id]

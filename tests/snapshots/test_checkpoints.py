@@ -21,12 +21,18 @@ def test_the_journal_connection_never_checkpoints_on_commit(tmp_path: Path) -> N
         db.close()
 
 
+async def _writer(path: Path, clock: list[float]) -> tuple[JournalWriter, Checkpointer]:
+    """An open writer whose checkpoints follow `clock[0]` (seconds), at most one a second."""
+    checkpointer = Checkpointer(path, every_s=1.0, clock=lambda: clock[0])
+    writer = JournalWriter(path, checkpointer=checkpointer)
+    await writer.open()
+    return writer, checkpointer
+
+
 async def test_checkpoints_run_after_commits_at_most_once_per_interval(tmp_path: Path) -> None:
     clock = [0.0]
     path = tmp_path / "db.sqlite"
-    writer = JournalWriter(path)
-    writer._checkpointer = checkpointer = Checkpointer(path, every_s=1.0, clock=lambda: clock[0])
-    await writer.open()
+    writer, checkpointer = await _writer(path, clock)
     try:
         for _ in range(3):
             account_id = uuid4()
@@ -49,9 +55,7 @@ async def test_checkpoints_run_after_commits_at_most_once_per_interval(tmp_path:
 async def test_a_background_checkpoint_moves_committed_frames_into_the_database(tmp_path: Path) -> None:
     clock = [0.0]
     path = tmp_path / "db.sqlite"
-    writer = JournalWriter(path)
-    writer._checkpointer = checkpointer = Checkpointer(path, every_s=1.0, clock=lambda: clock[0])
-    await writer.open()
+    writer, checkpointer = await _writer(path, clock)
     try:
         before = path.stat().st_size
         for _ in range(20):
