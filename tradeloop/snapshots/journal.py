@@ -103,12 +103,20 @@ class _Batch:
 class JournalWriter:
     """Appends events, history, snapshots and audit entries; the durable Journal."""
 
-    def __init__(self, path: Path, *, fsync: Fsync = Fsync.NORMAL, last_seq: int = 0, last_hash: bytes = GENESIS):
+    def __init__(
+        self,
+        path: Path,
+        *,
+        fsync: Fsync = Fsync.NORMAL,
+        last_seq: int = 0,
+        last_hash: bytes = GENESIS,
+        checkpointer: Checkpointer | None = None,
+    ):
         self.path = path
         self._fsync = fsync
         self._db: sqlite3.Connection | None = None
         self._thread: ThreadPoolExecutor | None = None
-        self._checkpointer = Checkpointer(path)
+        self._checkpointer = checkpointer or Checkpointer(path)
         self._reader: aiosqlite.Connection | None = None
         self._seq = last_seq
         self._hash = last_hash
