@@ -97,6 +97,14 @@ def assert_books_balance(engine: Engine, state: AccountState, opening_cash: Deci
     assert value.equity == state.contributions + state.realized_pl + value.unrealized_pl
 
 
+async def closed_order(engine: Engine, state: AccountState, order_id: UUID) -> Order:
+    """An order that has closed: gone from the account's memory, still served (from the journal)."""
+    assert order_id not in state.orders
+    found = await engine.order(state.id, order_id)
+    assert not found.is_open
+    return found
+
+
 @pytest.fixture
 async def running() -> AsyncIterator[Engine]:
     engine = make_engine()
@@ -152,8 +160,8 @@ async def test_limit_order_rests_then_fills_at_the_ask_once_it_reaches_the_limit
     order = await running.place_order(state.id, limit(OrderSide.BUY, "149.00"))
     assert order.status is OrderStatus.NEW and state.buying_power == CASH - D(1490)
     await set_price(running, "AAPL", "148.55", bid="148.50", ask="148.60")
-    assert state.orders[order.id].status is OrderStatus.FILLED
-    assert state.orders[order.id].filled_avg_price == D("148.60")
+    filled = await closed_order(running, state, order.id)
+    assert filled.status is OrderStatus.FILLED and filled.filled_avg_price == D("148.60")
     assert state.buying_power == state.cash == CASH - D(1486)
     assert_books_balance(running, state)
 
@@ -163,8 +171,8 @@ async def test_market_order_placed_before_any_price_fills_at_the_first_tick(runn
     order = await running.place_order(state.id, request(qty="2"))
     assert order.status is OrderStatus.NEW
     await set_price(running, "AAPL", "180", bid="179.95", ask="180.05")
-    assert state.orders[order.id].status is OrderStatus.FILLED
-    assert state.orders[order.id].filled_avg_price == D("180.05")
+    filled = await closed_order(running, state, order.id)
+    assert filled.status is OrderStatus.FILLED and filled.filled_avg_price == D("180.05")
     assert_books_balance(running, state)
 
 
@@ -174,7 +182,7 @@ async def test_cancel_releases_the_reservation_and_cannot_be_repeated(running: E
     order = await running.place_order(state.id, limit(OrderSide.BUY, "140"))
     canceled = await running.cancel_order(state.id, order.id)
     assert canceled.status is OrderStatus.CANCELED and state.buying_power == CASH
-    with pytest.raises(NotCancelable):
+    with pytest.raises(NotCancelable, match="order is canceled and can no longer be canceled"):
         await running.cancel_order(state.id, order.id)
     assert_books_balance(running, state)
 
@@ -185,11 +193,13 @@ async def test_replace_swaps_the_order_and_its_reservation(running: Engine) -> N
     old = await running.place_order(state.id, limit(OrderSide.BUY, "140"))
     new = await running.replace_order(state.id, old.id, ReplaceRequest(limit_price=D("139"), qty=D("5")))
     assert new.replaces == old.id and new.status is OrderStatus.NEW and new.limit_price == D(139)
-    assert state.orders[old.id].status is OrderStatus.REPLACED
-    assert state.orders[old.id].replaced_by == new.id
+    replaced = await closed_order(running, state, old.id)
+    assert replaced.status is OrderStatus.REPLACED and replaced.replaced_by == new.id
+    assert list(state.orders) == [new.id]
     assert state.buying_power == CASH - D(695)
     await set_price(running, "AAPL", "138.5", bid="138.40", ask="138.60")
-    assert state.orders[new.id].status is OrderStatus.FILLED and state.orders[new.id].filled_qty == 5
+    filled = await closed_order(running, state, new.id)
+    assert filled.status is OrderStatus.FILLED and filled.filled_qty == 5
     assert_books_balance(running, state)
 
 
@@ -197,7 +207,7 @@ async def test_replace_of_a_filled_order_is_refused_and_holds_nothing(running: E
     state = await open_funded(running)
     await set_price(running, "AAPL", "150")
     order = await running.place_order(state.id, request(qty="1"))
-    with pytest.raises(NotReplaceable):
+    with pytest.raises(NotReplaceable, match="order is filled and can no longer be replaced"):
         await running.replace_order(state.id, order.id, ReplaceRequest(qty=D("2")))
     assert state.pending_cash == 0 and not state.pending_client_order_ids
     assert_books_balance(running, state)
@@ -215,8 +225,9 @@ async def test_concurrent_orders_from_several_accounts_share_the_quote(running: 
     assert sorted(filled, reverse=True) == [4, 4, 2, 0, 0]
     await set_price(running, "AAPL", "100", size="10")
     assert sum(s.positions["AAPL"].qty for s in states) == 20
-    for state in states:
-        assert state.orders[next(iter(state.orders))].status is OrderStatus.FILLED
+    for state, order in zip(states, orders):
+        assert (await closed_order(running, state, order.id)).status is OrderStatus.FILLED
+        assert state.orders == {}
         assert_books_balance(running, state)
 
 
@@ -227,7 +238,7 @@ async def test_limits_from_several_accounts_fill_best_price_then_earliest(runnin
     second = await running.place_order(states[1].id, limit(OrderSide.BUY, "95", qty="3"))
     better = await running.place_order(states[2].id, limit(OrderSide.BUY, "96", qty="3"))
     await set_price(running, "AAPL", "94.9", bid="94.80", ask="94.90", size="5")
-    assert states[2].orders[better.id].filled_qty == 3
+    assert (await closed_order(running, states[2], better.id)).filled_qty == 3
     assert states[0].orders[first.id].filled_qty == 2
     assert states[1].orders[second.id].filled_qty == 0
     for state in states:
@@ -332,9 +343,9 @@ async def test_cancel_after_the_fill_is_refused_and_the_fill_counts_once(running
     cancel = asyncio.create_task(running.cancel_order(state.id, order.id))
     await asyncio.sleep(0)
     await running.start()
-    with pytest.raises(NotCancelable):
+    with pytest.raises(NotCancelable, match="order is filled"):
         await cancel
-    assert state.orders[order.id].status is OrderStatus.FILLED
+    assert (await closed_order(running, state, order.id)).status is OrderStatus.FILLED
     assert len(fills_of(running, state.id)) == 1
     assert_books_balance(running, state)
 
@@ -394,8 +405,8 @@ async def test_many_cancels_racing_many_ticks_never_double_count(running: Engine
     await asyncio.gather(ticks(), *(cancel(state, order.id) for state, order in orders))
     await running.quiesce()
     for state in states:
-        assert all(not o.is_open for o in state.orders.values())
-        for order in state.orders.values():
+        assert state.orders == {}
+        for order in [await closed_order(running, state, o.id) for owner, o in orders if owner is state]:
             ends = [e for e in events_of(running, state.id) if isinstance(e, OrderCanceled) and e.order_id == order.id]
             assert len(ends) == (0 if order.status is OrderStatus.FILLED else 1)
             assert order.filled_qty == sum((f.qty for f in fills_of(running, state.id) if f.order_id == order.id), D(0))
@@ -451,7 +462,8 @@ async def test_session_close_expires_day_orders_and_records_last_equity(running:
     end = session_end(datetime.now(UTC))
     await running.close_session(end)
     await running.quiesce()
-    assert state.orders[day.id].status is OrderStatus.EXPIRED and state.orders[day.id].expired_at == end
+    expired = await closed_order(running, state, day.id)
+    assert expired.status is OrderStatus.EXPIRED and expired.expired_at == end
     assert state.orders[gtc.id].status is OrderStatus.NEW
     assert state.last_equity == cents(CASH - D("1000.10") + D(1050)) == D("100049.90")
     assert running.board.top("AAPL").previous_close == D(105)

@@ -8,9 +8,8 @@ from uuid import UUID, uuid4
 
 import pytest
 
-from tests.core.factories import ACCOUNT_ID, D, T0, asset, at, make_account, make_asset, make_request, make_venue, quote
+from tests.core.factories import ACCOUNT_ID, T0, D, asset, at, make_account, make_asset, make_request, make_venue, quote
 from tradeloop.core.accounts import AccountState, apply_event, session_closed, valuation
-from tradeloop.core.placement import accept_order, hold_pending, release_pending, replacement_terms
 from tradeloop.core.events import (
     AccountOpened,
     OrderAccepted,
@@ -23,6 +22,7 @@ from tradeloop.core.events import (
     SessionClosed,
 )
 from tradeloop.core.orders import OrderSide, OrderStatus, OrderType, ReplaceRequest, TimeInForce
+from tradeloop.core.placement import accept_order, hold_pending, release_pending, replacement_terms
 from tradeloop.core.sessions import session_end
 from tradeloop.errors import (
     DuplicateClientOrderId,
@@ -243,7 +243,8 @@ def test_buy_fills_spend_cash_release_reservation_and_build_the_position() -> No
     assert order.status is OrderStatus.PARTIALLY_FILLED
     assert (state.cash, order.reserved_cash, state.reserved_cash) == (D(899), D(319), D(319))
     fill(state, order_id, "3", "102", done=True)
-    assert state.orders[order_id].status is OrderStatus.FILLED and order.filled_at == at(1)
+    assert order.status is OrderStatus.FILLED and order.filled_at == at(1)
+    assert state.orders == {}  # a closed order leaves the account
     assert (order.filled_qty, order.filled_avg_price) == (D(4), D("101.75"))
     assert (state.cash, state.reserved_cash, state.buying_power) == (D(593), D(0), D(593))  # buffer released
     position = state.positions["AAPL"]
@@ -288,8 +289,9 @@ def test_ending_an_order_releases_what_it_holds(event_type: type[Any], status: O
     fill(state, buy, "2", "50")
     extra = {"reason": "test"} if event_type is OrderCanceled else {}
     for order_id in (buy, sell):
-        apply_event(state, event_type(account_id=state.id, order_id=order_id, timestamp=at(5), **extra))
         order = state.orders[order_id]
+        apply_event(state, event_type(account_id=state.id, order_id=order_id, timestamp=at(5), **extra))
+        assert order_id not in state.orders
         assert order.status is status and getattr(order, stamp) == at(5) and order.updated_at == at(5)
         assert order.reserved_cash == 0 and order.reserved_qty == 0
     assert state.reserved_cash == 0 and state.buying_power == state.cash == D(900)
@@ -356,12 +358,12 @@ def replace(state: AccountState, order_id: UUID, *, price: str | None = "100", *
     for name in ("qty", "limit_price", "stop_price", "trail"):
         if isinstance(change.get(name), str):
             change[name] = D(change[name])
-    old = state.orders[order_id]
+    old = state.orders.get(order_id)
     return replacement_terms(
         state,
         order_id,
         ReplaceRequest(**change),
-        asset(old.symbol) if old.symbol == "AAPL" else make_asset(old.symbol),
+        asset() if old is None or old.symbol == "AAPL" else make_asset(old.symbol),
         new_id=uuid4(),
         reference_price=None if price is None else D(price),
         now=at(5),
@@ -395,9 +397,11 @@ def test_replace_swaps_reservations_from_old_to_new() -> None:
     state = make_account("1000")
     old = place(state, type=OrderType.LIMIT, limit_price="100", qty="10")
     terms = replace(state, old, limit_price="50")
+    replaced = state.orders[old]
     swap(state, old, terms)
-    assert state.orders[old].status is OrderStatus.REPLACED and state.orders[old].replaced_by == terms.id
-    assert state.orders[old].replaced_at == at(6)
+    assert replaced.status is OrderStatus.REPLACED and replaced.replaced_by == terms.id
+    assert replaced.replaced_at == at(6)
+    assert list(state.orders) == [terms.id]  # the replaced order closed and left the account
     assert state.orders[terms.id].status is OrderStatus.NEW and state.orders[terms.id].replaces == old
     assert state.reserved_cash == D(500) and state.buying_power == D(500)
     assert_reservations_match_open_orders(state)
@@ -439,7 +443,7 @@ def test_closed_or_unknown_orders_cannot_be_replaced() -> None:
     state = make_account()
     order_id = place(state, type=OrderType.LIMIT, limit_price="10")
     apply_event(state, OrderCanceled(account_id=state.id, order_id=order_id, reason="test", timestamp=at(1)))
-    with pytest.raises(NotReplaceable):
+    with pytest.raises(NotFound):  # the account holds open orders only; the engine refuses with the status
         replace(state, order_id, limit_price="11")
     with pytest.raises(NotFound):
         replacement_terms(
@@ -490,6 +494,21 @@ def test_pending_replace_holds_only_the_increase_and_release_restores_it() -> No
     hold = hold_pending(state, smaller)
     assert state.buying_power == D(500)
     release_pending(state, hold)
+
+
+def test_pending_replace_held_again_after_its_old_order_closed_holds_all_it_needs() -> None:
+    """A snapshot releases and holds again; by then the old order may have filled and left the account."""
+    state = make_account("1500")
+    old = place(state, type=OrderType.LIMIT, limit_price="100", qty="10")
+    hold = hold_pending(state, replace(state, old, qty="12"))
+    assert hold.cash == D(200)
+    fill(state, old, "10", "100", done=True)
+    assert old not in state.orders
+    release_pending(state, hold)
+    again = hold_pending(state, hold.terms)
+    assert again.cash == D(1200) and state.pending_cash == D(1200)  # the closed order holds nothing
+    release_pending(state, again)
+    assert state.pending_cash == D(0) and state.buying_power == D(500)
 
 
 def test_pending_replace_of_a_buy_creates_no_position() -> None:

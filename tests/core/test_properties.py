@@ -2,9 +2,9 @@
 
 After every step the money invariants hold: equity is contributions plus realized
 and unrealized P&L to the cent, cash and buying power never go negative, fills
-respect limits, liquidity and budgets, ended orders stay ended, and what the
-account holds for its orders is exactly what its open orders (and pending
-replaces) hold.
+respect limits, liquidity and budgets, ended orders stay ended (and leave the
+account, which holds exactly its open orders), and what the account holds for
+its orders is exactly what its open orders (and pending replaces) hold.
 """
 
 from __future__ import annotations
@@ -21,8 +21,7 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
 
 from tests.core.factories import SYMBOL, T0, asset, at, make_venue, quote
-from tradeloop.core.accounts import AccountState, apply_event, open_account, order_from_terms, valuation
-from tradeloop.core.placement import Hold, accept_order, hold_pending, release_pending, replacement_terms
+from tradeloop.core.accounts import AccountState, apply_events, open_account, order_from_terms, valuation
 from tradeloop.core.book import OrderBook
 from tradeloop.core.events import (
     AccountEvent,
@@ -45,6 +44,7 @@ from tradeloop.core.orders import (
     ReplaceRequest,
     TimeInForce,
 )
+from tradeloop.core.placement import Hold, accept_order, hold_pending, release_pending, replacement_terms
 from tradeloop.core.sessions import session_end
 from tradeloop.core.working import WorkingOrder
 from tradeloop.errors import TradeloopError
@@ -130,6 +130,8 @@ class AccountAndBook(RuleBasedStateMachine):
         self.bid_left: Decimal | None = None
         self.fill_ids: set[UUID] = set()
         self.ended: dict[UUID, tuple[Any, ...]] = {}
+        self.history: dict[UUID, Order] = {}
+        """Every order record the events changed, open or closed, as the journal's order history keeps them."""
         self.spent: dict[UUID, Decimal] = {}
         self.pending: list[PendingReplace] = []
 
@@ -157,19 +159,19 @@ class AccountAndBook(RuleBasedStateMachine):
 
     def _apply(self, events: Sequence[AccountEvent]) -> None:
         """Check each event against the spec, then apply it as the account actor does."""
-        for event in events:
-            if not isinstance(event, OrderAccepted):
-                assert isinstance(event, OrderEvent)
-                order = self.state.orders[event.order_id]
-                assert order.is_open, f"{type(event).__name__} for an order already {order.status}"
-                note(f"{type(event).__name__} {order.side} {order.type} {order.time_in_force}")
-                if isinstance(event, OrderFilled):
-                    self._check_fill(event)
-                if isinstance(event, OrderCanceled) and event.reason.startswith("insufficient"):
+        for change in events:
+            if not isinstance(change, OrderAccepted):
+                assert isinstance(change, OrderEvent)
+                order = self.state.orders.get(change.order_id) or self.history[change.order_id]
+                assert order.is_open, f"{type(change).__name__} for an order already {order.status}"
+                note(f"{type(change).__name__} {order.side} {order.type} {order.time_in_force}")
+                if isinstance(change, OrderFilled):
+                    self._check_fill(change)
+                if isinstance(change, OrderCanceled) and change.reason.startswith("insufficient"):
                     assert order.limit_price is None, "a limit order's reservation covers its worst cost"
                     assert order.notional is None or order.side is OrderSide.SELL, "a notional buy holds all it spends"
-            apply_event(self.state, event)
-        for order in self.state.orders.values():
+            apply_events(self.state, [change], self.history)
+        for order in self.history.values():
             if not order.is_open and order.id not in self.ended:
                 self.ended[order.id] = _snapshot(order)
 
@@ -213,7 +215,9 @@ class AccountAndBook(RuleBasedStateMachine):
     def quote(self, move: int, spread: int, bid_size: Decimal | None, ask_size: Decimal | None) -> None:
         self.mid = max(quantize_price(self.mid * (1 + Decimal(move) / 1000)), MIN_PRICE)
         ask = quantize_price(self.mid + spread * Decimal("0.01"))
-        tick = Quote(symbol=SYMBOL, bid=self.mid, ask=ask, bid_size=bid_size, ask_size=ask_size, timestamp=self._tick_at())
+        tick = Quote(
+            symbol=SYMBOL, bid=self.mid, ask=ask, bid_size=bid_size, ask_size=ask_size, timestamp=self._tick_at()
+        )
         self._market_tick(tick)
 
     @rule(move=moves, size=sizes)
@@ -324,7 +328,7 @@ class AccountAndBook(RuleBasedStateMachine):
 
     @invariant()
     def orders_never_overfill(self) -> None:
-        for order in self.state.orders.values():
+        for order in self.history.values():
             if order.qty is not None:
                 assert order.filled_qty <= order.qty
             if order.notional is not None:
@@ -333,7 +337,14 @@ class AccountAndBook(RuleBasedStateMachine):
     @invariant()
     def ended_orders_stay_ended(self) -> None:
         for order_id, snapshot in self.ended.items():
-            assert _snapshot(self.state.orders[order_id]) == snapshot
+            assert order_id not in self.state.orders
+            assert _snapshot(self.history[order_id]) == snapshot
+
+    @invariant()
+    def the_account_holds_exactly_its_open_orders(self) -> None:
+        assert all(order.is_open for order in self.state.orders.values())
+        assert self.state.orders == {order_id: o for order_id, o in self.history.items() if o.is_open}
+        assert set(self.state.client_order_ids.values()) == set(self.history)
 
     @invariant()
     def reservations_are_the_sum_over_open_orders(self) -> None:
@@ -343,7 +354,7 @@ class AccountAndBook(RuleBasedStateMachine):
         held = sum((o.reserved_qty for o in open_orders), ZERO) + sum((p.hold.qty for p in self.pending), ZERO)
         position = self.state.positions.get(SYMBOL)
         assert (position.reserved_qty if position else ZERO) == held
-        for order in self.state.orders.values():
+        for order in self.history.values():
             if not order.is_open:
                 assert order.reserved_cash == ZERO and order.reserved_qty == ZERO
 

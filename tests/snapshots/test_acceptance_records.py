@@ -94,10 +94,15 @@ async def test_a_snapshot_taken_before_the_market_answers_recovers_the_order_onc
     await _crash(engine, writer)
 
     recovered = recover(path).accounts[account_id]
-    assert set(recovered.orders) == {resting.id, filled.id, placed.id}
+    assert set(recovered.orders) == {resting.id, placed.id}  # the filled one closed: it left the account
     assert recovered.reserved_cash == live.reserved_cash == Decimal("540")
     assert recovered.cash == live.cash
     assert recovered.positions["AAPL"].qty == live.positions["AAPL"].qty == Decimal(2)
-    assert recovered.orders[filled.id].status is OrderStatus.FILLED
     assert recovered.orders[placed.id].status is OrderStatus.NEW
+    assert recovered.client_order_ids[filled.client_order_id] == filled.id
     assert recovered == live
+    db = sqlite3.connect(path)
+    try:
+        assert db.execute("SELECT status FROM orders WHERE id = ?", (str(filled.id),)).fetchall() == [("filled",)]
+    finally:
+        db.close()

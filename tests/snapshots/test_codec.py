@@ -90,9 +90,9 @@ def _samples() -> list[Any]:
         session_end=NOW,
     )
     apply_event(state, accepted)
-    filled = _filled(account_id, accepted.terms.id)
-    apply_event(state, filled)
     order = state.orders[accepted.terms.id]
+    filled = _filled(account_id, accepted.terms.id)
+    apply_event(state, filled)  # the filled order leaves the state; `order` is its final record
     return [
         [opened],
         [accepted],

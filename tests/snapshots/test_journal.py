@@ -12,10 +12,10 @@ from uuid import UUID, uuid4
 import pytest
 
 from tradeloop.core.accounts import apply_event, open_account
-from tradeloop.core.placement import accept_order
 from tradeloop.core.events import AccountOpened, OrderFilled
 from tradeloop.core.instruments import ASSETS_BY_SYMBOL
 from tradeloop.core.orders import OrderRequest, OrderSide, OrderType, TimeInForce
+from tradeloop.core.placement import accept_order
 from tradeloop.snapshots.codec import encode
 from tradeloop.snapshots.journal import JournalWriter
 from tradeloop.snapshots.recovery import CorruptData, recover
@@ -46,7 +46,13 @@ async def write_history(path: Path, accounts: int = 3, orders: int = 5) -> Journ
         for _ in range(orders):
             accepted = accept_order(
                 state,
-                OrderRequest(symbol="AAPL", side=OrderSide.BUY, type=OrderType.MARKET, time_in_force=TimeInForce.DAY, qty=Decimal(1)),
+                OrderRequest(
+                    symbol="AAPL",
+                    side=OrderSide.BUY,
+                    type=OrderType.MARKET,
+                    time_in_force=TimeInForce.DAY,
+                    qty=Decimal(1),
+                ),
                 ASSETS_BY_SYMBOL["AAPL"],
                 order_id=uuid4(),
                 reference_price=Decimal("100"),
@@ -54,6 +60,7 @@ async def write_history(path: Path, accounts: int = 3, orders: int = 5) -> Journ
                 session_end=NOW,
             )
             apply_event(state, accepted)
+            order = state.orders[accepted.terms.id]
             fill = OrderFilled(
                 account_id=account_id,
                 order_id=accepted.terms.id,
@@ -66,9 +73,9 @@ async def write_history(path: Path, accounts: int = 3, orders: int = 5) -> Journ
                 order_done=True,
                 timestamp=NOW,
             )
-            apply_event(state, fill)
-            writer.write(account_id, [accepted], [state.orders[accepted.terms.id]])
-            writer.write(account_id, [fill], [state.orders[accepted.terms.id]])
+            apply_event(state, fill)  # filled: it leaves the state, `order` is its final record
+            writer.write(account_id, [accepted], [order])
+            writer.write(account_id, [fill], [order])
     await writer.close()
     return writer
 
@@ -81,8 +88,11 @@ async def test_committed_history_replays_to_the_same_state(tmp_path: Path) -> No
     for state in recovered.accounts.values():
         assert state.cash == Decimal("1000") - 5 * Decimal("100.01")
         assert state.positions["AAPL"].qty == 5
-        assert all(order.status == "filled" for order in state.orders.values())
+        assert state.orders == {}  # every order filled: the account holds none
     assert recovered.last_seq == 3 * 11
+    db = sqlite3.connect(path)
+    assert db.execute("SELECT status, COUNT(*) FROM orders GROUP BY status").fetchall() == [("filled", 15)]
+    db.close()
 
 
 async def test_group_commit_resolves_every_writer(tmp_path: Path) -> None:

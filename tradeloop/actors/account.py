@@ -29,20 +29,11 @@ from tradeloop.actors.messages import (
     WithdrawOrder,
 )
 from tradeloop.actors.prices import PriceBoard
-from tradeloop.core.accounts import AccountState, apply_event, session_closed
-from tradeloop.core.events import (
-    AccountEvent,
-    OrderAccepted,
-    OrderCanceled,
-    OrderExpired,
-    OrderFilled,
-    OrderHwmMoved,
-    OrderReplaced,
-    OrderTriggered,
-)
+from tradeloop.core.accounts import AccountState, apply_event, apply_events, session_closed
+from tradeloop.core.events import AccountEvent, OrderAccepted, OrderCanceled
 from tradeloop.core.funding import adjust_cash
 from tradeloop.core.instruments import Asset
-from tradeloop.core.orders import OrderSide, OrderType
+from tradeloop.core.orders import Order, OrderSide, OrderType
 from tradeloop.core.placement import (
     Hold,
     accept_order,
@@ -54,7 +45,6 @@ from tradeloop.core.sessions import session_end
 from tradeloop.core.working import WorkingOrder
 from tradeloop.errors import (
     AccountDisabled,
-    NotCancelable,
     NotReplaceable,
     StaleMarketData,
     TradingHalted,
@@ -66,7 +56,8 @@ if TYPE_CHECKING:
     from tradeloop.actors.market import MarketActor
 
 T = TypeVar("T")
-EventListener = Callable[[AccountState, Sequence[AccountEvent]], None]
+EventListener = Callable[[AccountState, Sequence[AccountEvent], Mapping[UUID, Order]], None]
+"""Told of an account's committed events with the order records they changed, by id (closed ones too)."""
 
 
 def resolve(future: asyncio.Future[T], value: T) -> None:
@@ -87,23 +78,6 @@ def settle(future: asyncio.Future[None], outcome: asyncio.Future[None]) -> None:
         reject(future, failure)
     else:
         resolve(future, None)
-
-
-def touched_orders(events: Sequence[AccountEvent]) -> list[UUID]:
-    """The orders whose records these events change, once each, in order."""
-    touched: dict[UUID, None] = {}
-    for event in events:
-        match event:
-            case OrderAccepted(terms=terms):
-                touched[terms.id] = None
-            case OrderReplaced():
-                touched[event.order_id] = None
-                touched[event.replacement.id] = None
-            case OrderFilled() | OrderTriggered() | OrderHwmMoved() | OrderCanceled() | OrderExpired():
-                touched[event.order_id] = None
-            case _:
-                pass
-    return list(touched)
 
 
 class AccountActor(Actor[AccountMessage]):
@@ -153,7 +127,7 @@ class AccountActor(Actor[AccountMessage]):
                 self._handle_replace_order(message)
             case RecordEvents():
                 done = message.reply
-                self._record(message.events, None if done is None else lambda: resolve(done, None), reply=done)
+                self._record(message.events, None if done is None else lambda _: resolve(done, None), reply=done)
             case CloseSession():
                 self._record([session_closed(self.state, self._board.last_price, message.now)])
             case TakeSnapshot(reply=reply):
@@ -195,7 +169,7 @@ class AccountActor(Actor[AccountMessage]):
         event = adjust_cash(
             self.state, message.amount, activity_id=random_id(), description=message.description, now=self._clock()
         )
-        self._record([event], lambda: resolve(message.reply, event), reply=message.reply)
+        self._record([event], lambda _: resolve(message.reply, event), reply=message.reply)
 
     def _handle_place_order(self, message: PlaceOrder) -> None:
         request = message.request
@@ -226,9 +200,8 @@ class AccountActor(Actor[AccountMessage]):
         market.tell(SubmitOrder(order=WorkingOrder.from_order(order), pending=pending))
 
     def _handle_cancel_order(self, message: CancelOrder) -> None:
+        """Raises: NotFound for an order that is not open (the engine tells a closed one from an unknown one)."""
         order = self.state.order(message.order_id)
-        if not order.is_open:
-            raise NotCancelable(f"order is {order.status} and can no longer be canceled")
         pending = Pending(intent=Intent.CANCEL, order_id=order.id, reply=message.reply)
         self._market(order.symbol).tell(WithdrawOrder(account_id=self.state.id, pending=pending))
 
@@ -262,9 +235,8 @@ class AccountActor(Actor[AccountMessage]):
         if pending.held is not None:
             release_pending(self.state, self._holds.pop(pending.order_id))
         if pending.intent is Intent.CANCEL and not events:
-            order = self.state.orders[pending.order_id]
-            if not order.is_open:
-                raise NotCancelable(f"order is {order.status} and can no longer be canceled")
+            # NotFound if it closed meanwhile: the engine finds it in the journal and refuses with its status.
+            order = self.state.order(pending.order_id)
             # The market no longer works it and no fill is on its way: end it here.
             events.append(
                 OrderCanceled(
@@ -272,14 +244,12 @@ class AccountActor(Actor[AccountMessage]):
                 )
             )
         if pending.intent is Intent.REPLACE and not events:
-            order = self.state.orders[pending.order_id]
-            if order.is_open:
-                raise NotReplaceable("order filled while being replaced; try again")
-            raise NotReplaceable(f"order is {order.status} and can no longer be replaced")
+            self.state.order(pending.order_id)  # NotFound if it closed meanwhile, as for a cancel
+            raise NotReplaceable("order filled while being replaced; try again")
         answer_id = pending.held.terms.id if pending.held is not None else pending.order_id
         self._record(
             events,
-            lambda: resolve(pending.reply, self.state.orders[answer_id].copy()),
+            lambda touched: resolve(pending.reply, touched[answer_id].copy()),
             reply=pending.reply,
             applied=accepted,
         )
@@ -298,32 +268,35 @@ class AccountActor(Actor[AccountMessage]):
     def _record(
         self,
         events: Sequence[AccountEvent],
-        then: Callable[[], object] | None = None,
+        then: Callable[[Mapping[UUID, Order]], object] | None = None,
         *,
         reply: asyncio.Future[T] | None = None,
         applied: OrderAccepted | None = None,
     ) -> None:
         """Apply events now and journal them; once committed, run `then` and tell listeners.
 
+        Both get the order records the events changed, by id: an order that closed is
+        no longer in the state, but its final record is among them.
         `applied`, an acceptance applied earlier and not journaled yet, leads the record.
         With no events, `then` still waits for the last write: an answer must not
         get ahead of the events it reports.
         If the journal fails, `reply` (the caller waiting on `then`) is told so.
         """
-        for event in events:
-            apply_event(self.state, event)
+        touched: dict[UUID, Order] = {}
+        if applied is not None:
+            touched[applied.terms.id] = self.state.orders[applied.terms.id]
+        apply_events(self.state, events, touched)
         if applied is not None:
             events = [applied, *events]
         if not events:
             last = self._last_write
             if last is None or last.done():
                 if then is not None:
-                    then()
+                    then(touched)
                 return
             committed = last
         else:
-            touched = [self.state.orders[order_id] for order_id in touched_orders(events)]
-            committed = self._last_write = self._journal.write(self.state.id, events, touched)
+            committed = self._last_write = self._journal.write(self.state.id, events, list(touched.values()))
 
         def on_commit(done: asyncio.Future[None]) -> None:
             failure = Unavailable("journal write was cancelled") if done.cancelled() else done.exception()
@@ -332,9 +305,9 @@ class AccountActor(Actor[AccountMessage]):
                     reject(reply, failure)
                 return
             if then is not None:
-                then()
+                then(touched)
             if events:
                 for listener in self._listeners:
-                    listener(self.state, events)
+                    listener(self.state, events, touched)
 
         committed.add_done_callback(on_commit)

@@ -25,8 +25,7 @@ class BulkResult:
 
 
 async def cancel_all_orders(engine: Engine, account_id: UUID) -> list[BulkResult]:
-    state = engine.account(account_id)
-    open_ids = [order.id for order in state.orders.values() if order.is_open]
+    open_ids = list(engine.account(account_id).orders)
     results = await asyncio.gather(*(_bulk(oid, engine.cancel_order(account_id, oid)) for oid in open_ids))
     return list(results)
 

@@ -7,7 +7,7 @@ import contextlib
 import logging
 import secrets
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Final
@@ -15,7 +15,7 @@ from uuid import UUID, uuid4
 
 from tradeloop.actors.account import AccountActor, EventListener
 from tradeloop.actors.deadlines import Deadlines
-from tradeloop.actors.journal import Journal, MemoryJournal
+from tradeloop.actors.journal import Journal, MemoryJournal, OrderQuery, select_orders
 from tradeloop.actors.market import MarketActor
 from tradeloop.actors.messages import (
     AdjustCash,
@@ -38,7 +38,7 @@ from tradeloop.core.money import ZERO
 from tradeloop.core.orders import Order, OrderRequest, ReplaceRequest
 from tradeloop.core.sessions import session_end
 from tradeloop.core.working import WorkingOrder
-from tradeloop.errors import InvalidField, NotFound, Unauthorized
+from tradeloop.errors import InvalidField, NotCancelable, NotFound, NotReplaceable, Unauthorized
 from tradeloop.market.feed import Feed
 from tradeloop.security import hash_secret, new_key_id, new_secret, verify_secret
 
@@ -106,7 +106,7 @@ class Engine:
         """Adopt accounts recovered from disk; their open orders go back to the books at start."""
         for state in states:
             self._spawn(state)
-            self._restored.extend(order for order in state.orders.values() if order.is_open)
+            self._restored.extend(state.orders.values())
 
     # -- lifecycle ------------------------------------------------------------
 
@@ -290,14 +290,65 @@ class Engine:
         return await self._deadlines.watch(reply)
 
     async def cancel_order(self, account_id: UUID, order_id: UUID) -> Order:
+        """Raises: NotFound for an unknown order, NotCancelable for a closed one."""
         reply = self._future()
         self._actor(account_id).tell(CancelOrder(order_id=order_id, reply=reply))
-        return await self._deadlines.watch(reply)
+        try:
+            return await self._deadlines.watch(reply)
+        except NotFound:
+            closed = await self.journal.order(account_id, order_id)
+            if closed is None:
+                raise
+            raise NotCancelable(f"order is {closed.status} and can no longer be canceled") from None
 
     async def replace_order(self, account_id: UUID, order_id: UUID, change: ReplaceRequest) -> Order:
+        """Raises: NotFound for an unknown order, NotReplaceable for a closed one, and whatever placing raises."""
         reply = self._future()
         self._actor(account_id).tell(ReplaceOrder(order_id=order_id, change=change, reply=reply))
-        return await self._deadlines.watch(reply)
+        try:
+            return await self._deadlines.watch(reply)
+        except NotFound:
+            closed = await self.journal.order(account_id, order_id)
+            if closed is None:
+                raise
+            raise NotReplaceable(f"order is {closed.status} and can no longer be replaced") from None
+
+    # An account holds its open orders; the journal every order's latest record. An order that
+    # is not open is closed, and the write that closed it was handed to the journal before it
+    # left the account, so the journal (which flushes before reading) has it.
+
+    async def order(self, account_id: UUID, order_id: UUID) -> Order:
+        """One order of the account, open or closed.
+
+        Raises: NotFound when the account never had it.
+        """
+        found = self.account(account_id).orders.get(order_id)
+        if found is not None:
+            return found.copy()
+        closed = await self.journal.order(account_id, order_id)
+        if closed is None:
+            raise NotFound("order not found")
+        return closed
+
+    async def order_by_client_order_id(self, account_id: UUID, client_order_id: str) -> Order:
+        """Raises: NotFound when no order of the account has that client order id."""
+        order_id = self.account(account_id).client_order_ids.get(client_order_id)
+        if order_id is None:
+            raise NotFound("order not found")
+        return await self.order(account_id, order_id)
+
+    async def orders(self, query: OrderQuery) -> list[Order]:
+        """The account's orders a listing asks for: open ones from the account, closed ones from the journal."""
+        state = self.account(query.account_id)
+        # The open ones are read first: one that closes while the journal is read is then in one listing
+        # or the other (the journal's record wins), never in neither.
+        open_now = [] if query.status == "closed" else [o.copy() for o in select_orders(state.orders.values(), query)]
+        if query.status == "open":
+            return open_now
+        closed = await self.journal.orders(replace(query, status="closed"))
+        merged = {order.id: order for order in open_now}
+        merged.update((order.id, order) for order in closed)
+        return select_orders(merged.values(), query)
 
     async def record(self, account_id: UUID, events: Sequence[AccountEvent]) -> None:
         """Have an account journal and apply events decided outside it (administration)."""

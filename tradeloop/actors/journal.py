@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Protocol
+from typing import Literal, Protocol
 from uuid import UUID
 
 from tradeloop.core.accounts import AccountState
 from tradeloop.core.events import AccountEvent, CashAdjusted, OrderFilled
-from tradeloop.core.orders import Order
+from tradeloop.core.orders import Order, OrderSide
 
 Activity = OrderFilled | CashAdjusted
 """Events that are account activities: fills and cash movements."""
@@ -74,6 +74,43 @@ def select_activities(activities: Sequence[Activity], query: ActivityQuery) -> l
     return chosen[: query.limit]
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class OrderQuery:
+    """A listing of one account's orders, as GET /v2/orders asks for it."""
+
+    account_id: UUID
+    status: Literal["open", "closed", "all"] = "open"
+    after: datetime | None = None
+    """Submitted strictly after."""
+    until: datetime | None = None
+    """Submitted at or before."""
+    newest_first: bool = True
+    limit: int = 50
+    side: OrderSide | None = None
+    symbols: frozenset[str] | None = None
+
+
+def order_sort_key(order: Order) -> tuple[datetime, UUID]:
+    """Orders list by submission time; orders submitted at the same moment, by id (as every store sorts them)."""
+    return order.created_at, order.id
+
+
+def select_orders(orders: Iterable[Order], query: OrderQuery) -> list[Order]:
+    """Filter, order and cut orders as a query asks (shared by every store)."""
+    chosen = [
+        order
+        for order in orders
+        if order.account_id == query.account_id
+        and (query.status == "all" or order.is_open is (query.status == "open"))
+        and (query.after is None or order.created_at > query.after)
+        and (query.until is None or order.created_at <= query.until)
+        and (query.side is None or order.side is query.side)
+        and (query.symbols is None or order.symbol in query.symbols)
+    ]
+    chosen.sort(key=order_sort_key, reverse=query.newest_first)
+    return chosen[: query.limit]
+
+
 class Journal(Protocol):
     """Durable, ordered storage of events and what hangs off them; write futures resolve once committed."""
 
@@ -109,6 +146,14 @@ class Journal(Protocol):
 
     async def activities(self, query: ActivityQuery) -> list[Activity]: ...
 
+    async def order(self, account_id: UUID, order_id: UUID) -> Order | None:
+        """The latest record of one order of the account (None when the account has no such order)."""
+        ...
+
+    async def orders(self, query: OrderQuery) -> list[Order]:
+        """The latest records of the account's orders a query selects, as `select_orders` selects them."""
+        ...
+
     async def audit_log(self, limit: int) -> list[AuditEntry]:
         """The newest admin actions first."""
         ...
@@ -126,12 +171,18 @@ class MemoryJournal:
         self.meta: dict[str, bytes] = {}
         self.audit_entries: list[AuditEntry] = []
         self._activities: list[Activity] = []
+        self._orders: dict[UUID, dict[UUID, Order]] = {}
+        """Per account, each order's record as last handed over (a copy: the account goes on changing its own)."""
 
     def write(
         self, account_id: UUID, events: Sequence[AccountEvent], orders: Sequence[Order] = ()
     ) -> asyncio.Future[None]:
         self.records.extend((account_id, event) for event in events)
         self._activities.extend(e for e in events if isinstance(e, (OrderFilled, CashAdjusted)))
+        if orders:
+            history = self._orders.setdefault(account_id, {})
+            for order in orders:
+                history[order.id] = order.copy()
         return _done()
 
     def snapshot(self, account_id: UUID, state: AccountState, taken_at: datetime) -> asyncio.Future[None]:
@@ -159,6 +210,13 @@ class MemoryJournal:
 
     async def activities(self, query: ActivityQuery) -> list[Activity]:
         return select_activities(self._activities, query)
+
+    async def order(self, account_id: UUID, order_id: UUID) -> Order | None:
+        found = self._orders.get(account_id, {}).get(order_id)
+        return None if found is None else found.copy()
+
+    async def orders(self, query: OrderQuery) -> list[Order]:
+        return [order.copy() for order in select_orders(self._orders.get(query.account_id, {}).values(), query)]
 
     async def audit_log(self, limit: int) -> list[AuditEntry]:
         return list(reversed(self.audit_entries))[:limit]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
@@ -62,7 +62,9 @@ class AccountState:
     """Buying power held for replacements the market has not confirmed yet."""
     positions: dict[str, Position] = field(default_factory=dict)
     orders: dict[UUID, Order] = field(default_factory=dict)
+    """Open orders only: an order leaves when it closes, and the journal's order history keeps it."""
     client_order_ids: dict[str, UUID] = field(default_factory=dict)
+    """Every order's client order id, open or closed: ids stay unique and can still be looked up."""
     pending_client_order_ids: set[str] = field(default_factory=set)
 
     @property
@@ -76,7 +78,10 @@ class AccountState:
         return found
 
     def order(self, order_id: UUID) -> Order:
-        """Raises: NotFound when the account has no such order."""
+        """An open order of the account.
+
+        Raises: NotFound when the account has no such open order (it may have closed: ask the journal).
+        """
         found = self.orders.get(order_id)
         if found is None:
             raise NotFound("order not found")
@@ -106,6 +111,31 @@ def open_account(event: AccountOpened) -> AccountState:
         last_equity=event.cash,
         contributions=event.cash,
     )
+
+
+def apply_events(state: AccountState, events: Iterable[AccountEvent], touched: dict[UUID, Order]) -> None:
+    """Apply events in order, adding to `touched` each order record they change, by id.
+
+    An order an event closes leaves `state.orders`, so its final record is taken
+    before the event applies; an order an event opens, after.
+    """
+    orders = state.orders
+    for event in events:
+        match event:
+            case OrderAccepted(terms=terms):
+                apply_event(state, event)
+                touched[terms.id] = orders[terms.id]
+            case OrderReplaced():
+                if event.order_id not in touched:
+                    touched[event.order_id] = orders[event.order_id]
+                apply_event(state, event)
+                touched[event.replacement.id] = orders[event.replacement.id]
+            case OrderFilled() | OrderTriggered() | OrderHwmMoved() | OrderCanceled() | OrderExpired():
+                if event.order_id not in touched:
+                    touched[event.order_id] = orders[event.order_id]
+                apply_event(state, event)
+            case _:
+                apply_event(state, event)
 
 
 def apply_event(state: AccountState, event: AccountEvent) -> None:
@@ -235,7 +265,8 @@ def _apply_fill(state: AccountState, fill: OrderFilled) -> None:
 
 
 def _close(state: AccountState, order: Order, status: OrderStatus, now: datetime) -> None:
-    """End an order and release whatever it still holds."""
+    """End an order, release whatever it still holds, and let it go: the account keeps open orders only."""
+    del state.orders[order.id]
     order.status = status
     order.updated_at = now
     state.reserved_cash -= order.reserved_cash

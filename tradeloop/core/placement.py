@@ -76,11 +76,10 @@ def replacement_terms(
     """Decide a replace: the terms of the new order, checked as if the old one were gone.
 
     Raises:
-        NotFound, NotReplaceable, InvalidField, DuplicateClientOrderId, InsufficientBuyingPower, InsufficientQty.
+        NotFound (no such open order), NotReplaceable, InvalidField, DuplicateClientOrderId,
+        InsufficientBuyingPower, InsufficientQty.
     """
     old = state.order(order_id)
-    if not old.is_open:
-        raise NotReplaceable(f"order is {old.status} and can no longer be replaced")
     if old.notional is not None:
         raise NotReplaceable("notional orders cannot be replaced")
     if change.trail is not None and old.type is not OrderType.TRAILING_STOP:
@@ -139,7 +138,8 @@ def hold_pending(state: AccountState, terms: OrderTerms) -> Hold:
     The old order keeps its own reservation until the swap, so only the increase is held:
     either outcome then fits in the buying power and shares checked by `replacement_terms`.
     """
-    old = state.orders[terms.replaces] if terms.replaces is not None else None
+    # Gone if it closed while the market decides (a snapshot holds again then): a closed order holds nothing.
+    old = state.orders.get(terms.replaces) if terms.replaces is not None else None
     hold = Hold(
         terms=terms,
         cash=max(terms.reserved_cash - (old.reserved_cash if old else ZERO), ZERO),
@@ -247,7 +247,11 @@ def buy_reservation(request: OrderRequest, price: Decimal) -> Decimal:
         assert request.stop_price is not None
         reference = max(price, request.stop_price)
     elif request.type is OrderType.TRAILING_STOP:
-        reference = price + request.trail_price if request.trail_price else price * (ONE + (request.trail_percent or ZERO) / HUNDRED)
+        reference = (
+            price + request.trail_price
+            if request.trail_price
+            else price * (ONE + (request.trail_percent or ZERO) / HUNDRED)
+        )
     return (qty * reference * (ONE + MARKET_BUFFER)).quantize(CENT, rounding=ROUND_CEILING)
 
 

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from uuid import UUID
 
 from aiohttp import web
 
 from tradeloop.actors import bulk
 from tradeloop.actors.bulk import BulkResult
-from tradeloop.core.orders import Order
 from tradeloop.errors import NotFound
 from tradeloop.http.auth import account_id
 from tradeloop.http.bodies import read_model, read_query
@@ -34,25 +32,6 @@ def _order_id(request: web.Request) -> UUID:
         raise NotFound("order not found") from None
 
 
-def select_orders(orders: Iterable[Order], query: OrdersQuery) -> list[Order]:
-    """Filter by status, time, side and symbol; sort by submission time; keep `limit`."""
-    chosen: list[tuple[int, Order]] = []
-    for index, order in enumerate(orders):
-        if query.status == "open" and not order.is_open or query.status == "closed" and order.is_open:
-            continue
-        if query.after is not None and order.created_at <= query.after:
-            continue
-        if query.until is not None and order.created_at > query.until:
-            continue
-        if query.side is not None and order.side is not query.side:
-            continue
-        if query.symbols is not None and order.symbol not in query.symbols:
-            continue
-        chosen.append((index, order))
-    chosen.sort(key=lambda pair: (pair[1].created_at, pair[0]), reverse=query.direction == "desc")
-    return [order for _, order in chosen[: query.limit]]
-
-
 def bulk_line(result: BulkResult, instance: str) -> JsonDict:
     """One line of a 207 answer: the order made, or the error met, under `body`."""
     body = order_json(result.order) if result.order is not None else None
@@ -72,24 +51,21 @@ async def place_order(request: web.Request) -> web.Response:
 @routes.get("/v2/orders")
 async def list_orders(request: web.Request) -> web.Response:
     query = read_query(request, OrdersQuery)
-    state = request.app[ENGINE].account(account_id(request))
-    return json_response([order_json(order) for order in select_orders(state.orders.values(), query)])
+    orders = await request.app[ENGINE].orders(query.to_query(account_id(request)))
+    return json_response([order_json(order) for order in orders])
 
 
 @routes.get("/v2/orders:by_client_order_id")
 async def get_order_by_client_order_id(request: web.Request) -> web.Response:
     query = read_query(request, ByClientOrderIdQuery)
-    state = request.app[ENGINE].account(account_id(request))
-    found = state.client_order_ids.get(query.client_order_id)
-    if found is None:
-        raise NotFound("order not found")
-    return json_response(order_json(state.order(found)))
+    order = await request.app[ENGINE].order_by_client_order_id(account_id(request), query.client_order_id)
+    return json_response(order_json(order))
 
 
 @routes.get("/v2/orders/{order_id}")
 async def get_order(request: web.Request) -> web.Response:
-    state = request.app[ENGINE].account(account_id(request))
-    return json_response(order_json(state.order(_order_id(request))))
+    order = await request.app[ENGINE].order(account_id(request), _order_id(request))
+    return json_response(order_json(order))
 
 
 @routes.patch("/v2/orders/{order_id}")

@@ -6,6 +6,7 @@ from datetime import datetime, timezone
 from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated, Literal
+from uuid import UUID
 
 from pydantic import (
     BaseModel,
@@ -16,6 +17,7 @@ from pydantic import (
     model_validator,
 )
 
+from tradeloop.actors.journal import OrderQuery
 from tradeloop.core.money import NotADecimal, parse_decimal
 from tradeloop.core.orders import (
     OrderRequest,
@@ -165,6 +167,19 @@ class OrdersQuery(_Query):
         if isinstance(value, str):
             return frozenset(part.strip().upper() for part in value.split(",") if part.strip()) or None
         return value
+
+    def to_query(self, account_id: UUID) -> OrderQuery:
+        """The engine's query of one account's orders."""
+        return OrderQuery(
+            account_id=account_id,
+            status=self.status,
+            after=self.after,
+            until=self.until,
+            newest_first=self.direction == "desc",
+            limit=self.limit,
+            side=self.side,
+            symbols=self.symbols,
+        )
 
 
 class ByClientOrderIdQuery(_Query):

@@ -12,20 +12,20 @@ call to it: the inserts of every table and the commit together. Through
 aiosqlite each statement and the commit would be a round trip of their own
 between the event loop and its thread, four or five per batch, and a batch's
 commit latency is what every order placed meanwhile waits for. Reads (activity
-listings, the audit log) go through an aiosqlite connection.
+listings, order history, the audit log) go through an aiosqlite connection;
+activities and orders are read after a flush, so what was acknowledged is visible.
 """
 
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import logging
 import sqlite3
 import zlib
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Final, TypeVar
 from uuid import UUID
@@ -33,15 +33,15 @@ from uuid import UUID
 import aiosqlite
 import msgpack
 
-from tradeloop.actors.journal import Activity, ActivityQuery, AuditEntry, ChainReport, activity_kind
+from tradeloop.actors.journal import Activity, ActivityQuery, AuditEntry, ChainReport, OrderQuery, activity_kind
 from tradeloop.codec import parse_rfc3339, rfc3339
 from tradeloop.config import Fsync
 from tradeloop.core.accounts import AccountState
 from tradeloop.core.events import AccountEvent, CashAdjusted, OrderFilled
-from tradeloop.core.orders import Order
+from tradeloop.core.orders import TERMINAL, Order
 from tradeloop.snapshots.chain import ANCHOR_KEY, GENESIS, chain_hash, verify_chain
 from tradeloop.snapshots.checkpoints import Checkpointer
-from tradeloop.snapshots.codec import decode, encode
+from tradeloop.snapshots.codec import DecodeError, decode, encode
 from tradeloop.snapshots.schema import SCHEMA
 
 log = logging.getLogger(__name__)
@@ -53,13 +53,18 @@ _INSERT_FILL: Final = (
     " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
 _INSERT_ACTIVITY: Final = "INSERT INTO activities (account_id, timestamp, kind, payload, seq) VALUES (?, ?, ?, ?, ?)"
-_UPSERT_SNAPSHOT: Final = "INSERT OR REPLACE INTO snapshots (account_id, seq, payload, crc, taken_at) VALUES (?, ?, ?, ?, ?)"
+_UPSERT_SNAPSHOT: Final = (
+    "INSERT OR REPLACE INTO snapshots (account_id, seq, payload, crc, taken_at) VALUES (?, ?, ?, ?, ?)"
+)
 _UPSERT_META: Final = "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)"
 _UPSERT_ORDER: Final = (
     "INSERT OR REPLACE INTO orders (id, account_id, symbol, status, created_at, updated_at, payload, seq)"
     " VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
 )
 _INSERT_AUDIT: Final = "INSERT INTO audit (at, actor, action, target, detail) VALUES (?, ?, ?, ?, ?)"
+_CLOSED: Final = sorted(status.value for status in TERMINAL)
+_ORDER_PAGE: Final = 200
+"""Rows decoded at a time when a listing filters by side, which is not a column."""
 
 
 @dataclass(slots=True)
@@ -186,7 +191,8 @@ class JournalWriter:
             if isinstance(event, OrderFilled):
                 batch.add(_INSERT_FILL, _fill_row(event, seq))
             if isinstance(event, (OrderFilled, CashAdjusted)):
-                batch.add(_INSERT_ACTIVITY, (str(account_id), rfc3339(event.timestamp), activity_kind(event), part, seq))
+                row = (str(account_id), rfc3339(event.timestamp), activity_kind(event), part, seq)
+                batch.add(_INSERT_ACTIVITY, row)
         for order in orders:
             batch.orders[order.id] = (order, account_id, seq)
         self._events_written += len(events)
@@ -197,11 +203,11 @@ class JournalWriter:
 
         It is stamped with the writer's position, not the account's last record:
         after a restart an account may not have written yet, and a stamp of 0
-        would replay records the snapshot already holds. Closed orders stay
-        out: they are final and the orders table holds them, so a snapshot
+        would replay records the snapshot already holds. The state holds open
+        orders only (the orders table keeps the closed ones), so a snapshot
         costs what the open part of an account costs.
         """
-        payload = encode(_without_closed_orders(state))
+        payload = encode(state)
         row = (account_id.bytes, self._seq, payload, zlib.crc32(payload), taken_at.isoformat())
         return self._enqueue(_UPSERT_SNAPSHOT, row)
 
@@ -238,6 +244,34 @@ class JournalWriter:
         sql += f" ORDER BY timestamp {order}, id {order} LIMIT ?"
         args.append(query.limit)
         return [decode(payload) for (payload,) in await self._read(sql, args)]
+
+    async def order(self, account_id: UUID, order_id: UUID) -> Order | None:
+        """One order's latest record, from the history table (after what is queued commits)."""
+        await self.flush()
+        rows = await self._read(
+            "SELECT payload FROM orders WHERE id = ? AND account_id = ?", [str(order_id), str(account_id)]
+        )
+        return _decode_order(rows[0][0]) if rows else None
+
+    async def orders(self, query: OrderQuery) -> list[Order]:
+        """The latest records of the orders a query selects, from the history table (after what is queued commits).
+
+        The side is not a column: with a side, rows are read a page at a time and
+        decoded until `limit` of them are on that side or none are left.
+        """
+        await self.flush()
+        sql, args = _orders_sql(query)
+        if query.side is None:
+            return [_decode_order(payload) for (payload,) in await self._read(sql + " LIMIT ?", [*args, query.limit])]
+        assert self._reader is not None, "journal is not open"
+        found: list[Order] = []
+        async with self._reader.execute(sql, args) as cursor:
+            while len(found) < query.limit and (rows := await cursor.fetchmany(max(query.limit, _ORDER_PAGE))):
+                for (payload,) in rows:
+                    order = _decode_order(payload)
+                    if order.side is query.side:
+                        found.append(order)
+        return found[: query.limit]
 
     async def audit_log(self, limit: int) -> list[AuditEntry]:
         rows = await self._read("SELECT at, actor, action, target, detail FROM audit ORDER BY id DESC LIMIT ?", [limit])
@@ -350,9 +384,35 @@ def _array_header(length: int) -> bytes:
 _ARRAY_HEADERS: Final[tuple[bytes, ...]] = tuple(msgpack.Packer().pack_array_header(length) for length in range(16))
 
 
-def _without_closed_orders(state: AccountState) -> AccountState:
-    """The state as a snapshot stores it: closed orders are read back from the orders table."""
-    return dataclasses.replace(state, orders={key: order for key, order in state.orders.items() if order.is_open})
+def _orders_sql(query: OrderQuery) -> tuple[str, list[Any]]:
+    """The SELECT of the payloads a query selects, newest or oldest first, without the side and the limit.
+
+    `created_at` is RFC 3339 text of one width, so comparing and sorting the
+    text is comparing and sorting the times; `id` sorts as the UUIDs do.
+    """
+    sql = "SELECT payload FROM orders WHERE account_id = ?"
+    args: list[Any] = [str(query.account_id)]
+    if query.status != "all":
+        sql += f" AND status {'NOT ' if query.status == 'open' else ''}IN ({','.join('?' * len(_CLOSED))})"
+        args += _CLOSED
+    if query.after is not None:
+        sql += " AND created_at > ?"
+        args.append(rfc3339(query.after.astimezone(UTC)))
+    if query.until is not None:
+        sql += " AND created_at <= ?"
+        args.append(rfc3339(query.until.astimezone(UTC)))
+    if query.symbols is not None:
+        sql += f" AND symbol IN ({','.join('?' * len(query.symbols))})"
+        args += sorted(query.symbols)
+    direction = "DESC" if query.newest_first else "ASC"
+    return sql + f" ORDER BY created_at {direction}, id {direction}", args
+
+
+def _decode_order(payload: bytes) -> Order:
+    order = decode(payload)
+    if not isinstance(order, Order):
+        raise DecodeError(f"an order record holds a {type(order).__name__}")
+    return order
 
 
 def _fill_row(fill: OrderFilled, seq: int) -> tuple[str, str, str, str, str, str, str, str, str, int]:

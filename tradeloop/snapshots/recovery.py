@@ -11,9 +11,8 @@ from uuid import UUID
 
 from tradeloop.core.accounts import AccountState, apply_event, open_account
 from tradeloop.core.events import AccountEvent, AccountOpened, OrderAccepted
-from tradeloop.core.orders import Order
-from tradeloop.snapshots.codec import DecodeError, decode
 from tradeloop.snapshots.chain import FETCH_ROWS, GENESIS, check_record, read_anchor
+from tradeloop.snapshots.codec import DecodeError, decode
 
 log = logging.getLogger(__name__)
 
@@ -78,31 +77,19 @@ def _load_snapshots(db: sqlite3.Connection, path: Path, result: Recovered) -> di
         if not isinstance(state, AccountState):
             raise CorruptData(path, "snapshot", f"account {account_id}", "not an account state")
         state.pending_client_order_ids = set()
-        _load_closed_orders(db, path, state, seq)
+        # Snapshots written before accounts let closed orders go may hold some; the orders table has them.
+        state.orders = {order_id: order for order_id, order in state.orders.items() if order.is_open}
         result.accounts[account_id] = state
         covered[account_id] = seq
     return covered
 
 
-def _load_closed_orders(db: sqlite3.Connection, path: Path, state: AccountState, covered: int) -> None:
-    """Put back the orders that closed before the snapshot (snapshots leave them to the orders table)."""
-    rows = db.execute("SELECT id, payload FROM orders WHERE account_id = ? AND seq <= ?", (str(state.id), covered))
-    for order_id, payload in rows:
-        if UUID(order_id) in state.orders:
-            continue
-        try:
-            order = decode(payload)
-        except DecodeError as exc:
-            raise CorruptData(path, "order history", f"order {order_id}", str(exc)) from exc
-        if not isinstance(order, Order) or order.is_open:
-            raise CorruptData(path, "order history", f"order {order_id}", "not a closed order")
-        state.orders[order.id] = order
-
-
 def _replay(db: sqlite3.Connection, path: Path, result: Recovered, covered: dict[UUID, int]) -> None:
     anchor_seq, previous = read_anchor(db)
     (last_seq,) = db.execute("SELECT COALESCE(MAX(seq), 0) FROM journal").fetchone()
-    cursor = db.execute("SELECT seq, account_id, payload, crc, hash FROM journal WHERE seq > ? ORDER BY seq", (anchor_seq,))
+    cursor = db.execute(
+        "SELECT seq, account_id, payload, crc, hash FROM journal WHERE seq > ? ORDER BY seq", (anchor_seq,)
+    )
     expected = anchor_seq
     while rows := cursor.fetchmany(FETCH_ROWS):
         for seq, account_blob, payload, crc, stored_hash in rows:
@@ -110,7 +97,9 @@ def _replay(db: sqlite3.Connection, path: Path, result: Recovered, covered: dict
             problem = check_record(previous, expected, seq, account_blob, payload, crc, stored_hash)
             if problem is not None:
                 if seq == last_seq:
-                    log.warning("%s: discarding torn last journal record %d (%s); it was never acknowledged", path, seq, problem)
+                    log.warning(
+                        "%s: discarding torn last journal record %d (%s); it was never acknowledged", path, seq, problem
+                    )
                     db.execute("DELETE FROM journal WHERE seq = ?", (seq,))
                     db.commit()
                     result.discarded_tail = True

@@ -55,7 +55,9 @@ CREATE TABLE IF NOT EXISTS orders (
     payload    BLOB NOT NULL,
     seq        INTEGER NOT NULL
 );
-CREATE INDEX IF NOT EXISTS orders_by_account ON orders (account_id, seq);
+-- orders_by_account (account_id, seq) served start-up's reading of closed orders, which is gone.
+DROP INDEX IF EXISTS orders_by_account;
+CREATE INDEX IF NOT EXISTS orders_by_account_time ON orders (account_id, created_at, id);
 CREATE TABLE IF NOT EXISTS audit (
     id     INTEGER PRIMARY KEY AUTOINCREMENT,
     at     TEXT NOT NULL,

@@ -11,7 +11,7 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Final
@@ -24,6 +24,7 @@ from tradeloop.config import Settings
 from tradeloop.core.accounts import AccountState
 from tradeloop.core.events import AccountEvent, KeysRotated
 from tradeloop.core.marketdata import Tick, Trade
+from tradeloop.core.orders import Order
 from tradeloop.errors import RateLimited, Unauthorized
 from tradeloop.http.streams.frames import Message
 from tradeloop.http.streams.market_messages import (
@@ -285,7 +286,9 @@ class StreamHub:
         if not listening:
             del self._listening[peer.account_id]
 
-    def publish_events(self, state: AccountState, events: Sequence[AccountEvent]) -> None:
+    def publish_events(
+        self, state: AccountState, events: Sequence[AccountEvent], orders: Mapping[UUID, Order]
+    ) -> None:
         """Send an account's committed events as trade updates to its listening connections (an engine listener)."""
         try:
             if any(isinstance(event, KeysRotated) for event in events):
@@ -294,7 +297,7 @@ class StreamHub:
             if not listening:
                 return
             now = self.clock()
-            for message in trade_updates(state, events):
+            for message in trade_updates(state, events, orders):
                 for peer in list(listening):
                     peer.deliver(message, now)
         except Exception:

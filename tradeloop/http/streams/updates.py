@@ -16,7 +16,7 @@ the position as the message is built.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from datetime import datetime
 from decimal import Decimal
 from uuid import UUID
@@ -39,31 +39,28 @@ from tradeloop.http.wire import order_json
 TRADE_UPDATES = "trade_updates"
 
 
-def trade_updates(state: AccountState, events: Sequence[AccountEvent]) -> Iterator[Message]:
-    """The trade update messages of a batch of committed events, in order."""
+def trade_updates(
+    state: AccountState, events: Sequence[AccountEvent], orders: Mapping[UUID, Order]
+) -> Iterator[Message]:
+    """The trade update messages of a batch of committed events, in order; `orders` are the records they changed."""
     for event in events:
         match event:
             case OrderAccepted(terms=terms):
                 yield _update("new", order_from_terms(terms), terms.created_at)
             case OrderFilled():
-                yield _fill(state, event)
+                yield _fill(state, orders[event.order_id].copy(), event)
             case OrderCanceled():
-                yield _update("canceled", _order(state, event.order_id), event.timestamp)
+                yield _update("canceled", orders[event.order_id].copy(), event.timestamp)
             case OrderExpired():
-                yield _update("expired", _order(state, event.order_id), event.timestamp)
+                yield _update("expired", orders[event.order_id].copy(), event.timestamp)
             case OrderReplaced():
-                yield _update("replaced", _order(state, event.order_id), event.timestamp)
+                yield _update("replaced", orders[event.order_id].copy(), event.timestamp)
                 yield _update("new", order_from_terms(event.replacement), event.timestamp)
             case _:
                 pass
 
 
-def _order(state: AccountState, order_id: UUID) -> Order:
-    return state.orders[order_id].copy()
-
-
-def _fill(state: AccountState, fill: OrderFilled) -> Message:
-    order = _order(state, fill.order_id)
+def _fill(state: AccountState, order: Order, fill: OrderFilled) -> Message:
     if order.filled_qty != fill.cum_qty and fill.cum_qty:
         average = order.filled_avg_price or fill.price
         order.filled_qty = fill.cum_qty
