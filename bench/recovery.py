@@ -24,7 +24,7 @@ from uuid import UUID, uuid4
 
 from bench.report import Row, progress, rate, secs, times, verdict
 from tradeloop.actors.engine import Engine
-from tradeloop.core.accounts import AccountState, open_account
+from tradeloop.core.accounts import AccountState, apply_event, open_account
 from tradeloop.core.events import AccountOpened, OrderFilled
 from tradeloop.core.instruments import ASSETS_BY_SYMBOL, UNIVERSE
 from tradeloop.core.orders import OrderRequest, OrderSide, OrderType, TimeInForce
@@ -49,10 +49,12 @@ class Sizes:
     accounts: int
     tail_events: int
     snapshot_accounts: int
+    resting_per_account: int
+    """Open orders given to each snapshotted account: what a snapshot's size depends on."""
 
 
-FULL: Final = Sizes(events=1_000_000, accounts=10_000, tail_events=10_000, snapshot_accounts=10_000)
-QUICK: Final = Sizes(events=2_000, accounts=20, tail_events=100, snapshot_accounts=20)
+FULL: Final = Sizes(events=1_000_000, accounts=10_000, tail_events=10_000, snapshot_accounts=10_000, resting_per_account=10)
+QUICK: Final = Sizes(events=2_000, accounts=20, tail_events=100, snapshot_accounts=20, resting_per_account=2)
 
 
 class _Templates:
@@ -310,20 +312,43 @@ def run(quick: bool) -> list[Row]:
             )
         )
         chosen = list(states.values())[: sizes.snapshot_accounts]
+        for state in chosen:
+            _add_resting_orders(state, sizes.resting_per_account)
         orders = sum(len(state.orders) for state in chosen)
-        progress(f"recovery: snapshot of {len(chosen):,} accounts ({orders:,} orders) through the engine")
+        progress(f"recovery: snapshot of {len(chosen):,} accounts ({orders:,} open orders) through the engine")
         through_engine = asyncio.run(snapshot_through_engine(Path(tmp) / "snapshot.db", chosen))
         direct = snapshot_floor(Path(tmp) / "snapshot-floor.db", chosen)
         rows.append(
             Row(
                 benchmark=NAME,
-                case=f"snapshot_all(), {len(chosen):,} accounts holding {orders:,} orders",
+                case=f"snapshot_all(), {len(chosen):,} accounts holding {orders:,} open orders",
                 result=secs(through_engine),
                 baseline=f"{secs(direct)} encode + insert, no actors",
                 ratio=times(through_engine / direct),
             )
         )
     return rows
+
+
+RESTING: Final = OrderRequest(
+    symbol=SYMBOL, side=OrderSide.BUY, type=OrderType.LIMIT, time_in_force=TimeInForce.GTC,
+    qty=Decimal(1), limit_price=Decimal("50"),
+)  # fmt: skip
+
+
+def _add_resting_orders(state: AccountState, count: int) -> None:
+    """Accept `count` buy limits far below the market into the account, as the account actor would."""
+    for _ in range(count):
+        accepted = accept_order(
+            state,
+            RESTING,
+            ASSETS_BY_SYMBOL[SYMBOL],
+            order_id=uuid4(),
+            reference_price=Decimal("100"),
+            now=NOW,
+            session_end=NOW + timedelta(hours=5),
+        )
+        apply_event(state, accepted)
 
 
 def _best_of(rounds: int, action: Callable[[], object]) -> float:
