@@ -34,7 +34,7 @@ from tradeloop.core.orders import (
     TimeInForce,
 )
 from tradeloop.core.sessions import session_end
-from tradeloop.errors import NotCancelable, NotReplaceable, Unavailable
+from tradeloop.errors import NotCancelable, NotReplaceable, TradingHalted, Unavailable
 
 CASH = Decimal(100_000)
 
@@ -526,3 +526,43 @@ async def test_an_order_is_acknowledged_only_once_its_acceptance_is_committed() 
         assert (await placing).status is OrderStatus.NEW
     finally:
         await engine.stop()
+
+
+async def test_an_order_on_its_way_to_the_market_when_a_halt_lands_is_canceled_not_filled(running: Engine) -> None:
+    state = await open_funded(running)
+    await set_price(running, "AAPL", "100")
+    await running.stop()
+    placing = asyncio.create_task(running.place_order(state.id, request(qty="10")))
+    await asyncio.sleep(0)
+    await step(running, running._actor(state.id))  # accepted; the market has not seen it yet
+    running.halted.add("AAPL")
+    await running.start()
+    order = await placing
+    assert order.status is OrderStatus.CANCELED
+    assert order.filled_qty == 0
+    assert fills_of(running, state.id) == []
+    assert "AAPL" not in state.positions or state.positions["AAPL"].qty == 0
+    assert state.cash == CASH and state.reserved_cash == 0
+    assert (await closed_order(running, state, order.id)).status is OrderStatus.CANCELED
+    assert_books_balance(running, state)
+
+
+async def test_a_replacement_on_its_way_when_a_halt_lands_is_refused_as_halted_and_keeps_the_order(
+    running: Engine,
+) -> None:
+    state = await open_funded(running)
+    await set_price(running, "AAPL", "100")
+    old = await running.place_order(state.id, limit(OrderSide.BUY, "90", qty="10"))
+    await running.stop()
+    replacing = asyncio.create_task(running.replace_order(state.id, old.id, ReplaceRequest(limit_price=D("101"))))
+    await asyncio.sleep(0)
+    await step(running, running._actor(state.id))  # decided; the market has not swapped yet
+    running.halted.add("AAPL")
+    await running.start()
+    with pytest.raises(TradingHalted):
+        await replacing
+    kept = state.orders[old.id]
+    assert (kept.status, kept.limit_price) == (OrderStatus.NEW, D(90))
+    assert state.reserved_cash == kept.reserved_cash and state.pending_cash == 0
+    assert fills_of(running, state.id) == []
+    assert_books_balance(running, state)

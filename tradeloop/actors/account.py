@@ -244,7 +244,8 @@ class AccountActor(Actor[AccountMessage]):
                 )
             )
         if pending.intent is Intent.REPLACE and not events:
-            self.state.order(pending.order_id)  # NotFound if it closed meanwhile, as for a cancel
+            order = self.state.order(pending.order_id)  # NotFound if it closed meanwhile, as for a cancel
+            self._check_may_trade(order.symbol)  # a halt landed while the replacement was on its way
             raise NotReplaceable("order filled while being replaced; try again")
         answer_id = pending.held.terms.id if pending.held is not None else pending.order_id
         self._record(

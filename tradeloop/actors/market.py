@@ -65,7 +65,7 @@ class MarketActor(Actor[MarketMessage]):
                     events.extend(self.book.on_tick(tick))
                 await self._route(events)
             case SubmitOrder(order=order, pending=pending):
-                await self._route(self.book.add(order, self._clock()), pending, order.account_id)
+                await self._route(self._submit(order), pending, order.account_id)
             case WithdrawOrder(account_id=account_id, pending=pending):
                 await self._handle_withdraw(account_id, pending)
             case SwapOrder():
@@ -74,6 +74,13 @@ class MarketActor(Actor[MarketMessage]):
                 await self._route(self.book.expire(now))
             case _:
                 assert_never(message)
+
+    def _submit(self, order: WorkingOrder) -> list[OrderEvent]:
+        """Work a new order; one its account accepted just before a halt landed is canceled, never traded."""
+        if self.book.symbol in self._halted:
+            reason = f"trading in {self.book.symbol} is halted"
+            return [OrderCanceled(account_id=order.account_id, order_id=order.id, reason=reason, timestamp=self._clock())]
+        return self.book.add(order, self._clock())
 
     async def _handle_withdraw(self, account_id: UUID, pending: Pending) -> None:
         removed = self.book.remove(pending.order_id)
@@ -89,8 +96,11 @@ class MarketActor(Actor[MarketMessage]):
     async def _handle_swap(self, message: SwapOrder) -> None:
         events: list[OrderEvent] = []
         working = self.book.orders.get(message.pending.order_id)
-        # A fill since the account decided would leave the replacement's reservations wrong.
+        # A fill since the account decided would leave the replacement's reservations wrong; a halt
+        # since then keeps the order as it is (the account tells the client why).
         unchanged = working is not None and working.filled_qty == message.filled_qty
+        if self.book.symbol in self._halted:
+            unchanged = False
         removed = self.book.remove(message.pending.order_id) if unchanged else None
         if removed is not None:
             now = self._clock()
