@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from datetime import datetime, timezone
 from decimal import Decimal
+from pathlib import Path
 from typing import Any, Final
 
 import pyotp
@@ -18,6 +19,7 @@ from tradeloop.core.instruments import UNIVERSE
 from tradeloop.http.admin_sessions import AdminGate
 from tradeloop.http.app import create_app
 from tradeloop.market.manual import admin_ticks
+from tradeloop.snapshots.journal import JournalWriter
 
 HttpClient = TestClient[web.Request, web.Application]
 ADMIN_KEY: Final = "test-admin-key-0123456789"
@@ -143,3 +145,22 @@ async def admin_headers(client: HttpClient) -> dict[str, str]:
     )
     assert response.status == 201, await response.text()
     return {"Authorization": f"Bearer {(await response.json())['token']}"}
+
+
+def make_app_on(journal: str, engine: Engine, path: Path) -> web.Application:
+    """The app on the engine's in-memory journal (`memory`) or on a SQLite journal writer at `path` (`sqlite`).
+
+    The writer opens before the engine starts and closes after it stops, as storage does.
+    """
+    app = make_app(engine)
+    if journal == "sqlite":
+
+        async def sqlite_journal(app: web.Application) -> AsyncIterator[None]:
+            writer = JournalWriter(path)
+            await writer.open()
+            engine.journal = writer
+            yield
+            await writer.close()
+
+        app.cleanup_ctx.insert(0, sqlite_journal)
+    return app

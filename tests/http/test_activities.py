@@ -3,22 +3,19 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import pytest
-from aiohttp import web
 from alpaca.trading.enums import ActivityType, TradeActivityType
 from alpaca.trading.models import NonTradeActivity, TradeActivity
 
 from tests.conftest import ClientFactory
-from tests.factories import HttpClient, auth_headers, make_app, make_engine, order_body, place
+from tests.factories import HttpClient, auth_headers, make_app_on, make_engine, order_body, place
 from tradeloop.actors.engine import Credentials, Engine
 from tradeloop.market.manual import admin_ticks
-from tradeloop.snapshots.journal import JournalWriter
 
 Headers = dict[str, str]
 START = datetime(2026, 1, 5, 15, 0, tzinfo=timezone.utc)
@@ -52,28 +49,12 @@ def engine(clock: Clock) -> Engine:
     return make_engine(clock=clock)
 
 
-def sqlite_journal(engine: Engine, path: Path) -> Callable[[web.Application], AsyncIterator[None]]:
-    """A cleanup context that puts the engine on the SQLite journal writer, as storage does."""
-
-    async def journal(app: web.Application) -> AsyncIterator[None]:
-        writer = JournalWriter(path)
-        await writer.open()
-        engine.journal = writer
-        yield
-        await writer.close()
-
-    return journal
-
-
 @pytest.fixture(params=["memory", "sqlite"])
 async def client(
     request: pytest.FixtureRequest, aiohttp_client: ClientFactory, engine: Engine, tmp_path: Path
 ) -> HttpClient:
     """The app on the in-memory journal, or on the SQLite journal (opened before the engine starts)."""
-    app = make_app(engine)
-    if request.param == "sqlite":
-        app.cleanup_ctx.insert(0, sqlite_journal(engine, tmp_path / "tradeloop.db"))
-    return await aiohttp_client(app)
+    return await aiohttp_client(make_app_on(request.param, engine, tmp_path / "tradeloop.db"))
 
 
 async def tick(engine: Engine, clock: Clock, price: str, size: str | None = None, symbol: str = "AAPL") -> None:

@@ -5,7 +5,6 @@ Every test runs twice: on the in-memory journal and on the real SQLite journal w
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -16,25 +15,11 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient
 
 from tests.conftest import ClientFactory
-from tests.factories import auth_headers, fetch_order, limit_body, make_app, order_body, place, set_price
+from tests.factories import auth_headers, fetch_order, limit_body, make_app_on, order_body, place, set_price
 from tradeloop.actors.engine import Credentials, Engine
-from tradeloop.snapshots.journal import JournalWriter
 
 Client = TestClient[web.Request, web.Application]
 Headers = dict[str, str]
-
-
-def sqlite_journal(engine: Engine, path: Path) -> Callable[[web.Application], AsyncIterator[None]]:
-    """A cleanup context that puts the engine on the SQLite journal writer, as storage does."""
-
-    async def journal(app: web.Application) -> AsyncIterator[None]:
-        writer = JournalWriter(path)
-        await writer.open()
-        engine.journal = writer
-        yield
-        await writer.close()
-
-    return journal
 
 
 @pytest.fixture(params=["memory", "sqlite"])
@@ -42,10 +27,7 @@ async def client(
     request: pytest.FixtureRequest, aiohttp_client: ClientFactory, engine: Engine, tmp_path: Path
 ) -> Client:
     """The app on the in-memory journal, or on the SQLite journal (opened before the engine starts)."""
-    app = make_app(engine)
-    if request.param == "sqlite":
-        app.cleanup_ctx.insert(0, sqlite_journal(engine, tmp_path / "tradeloop.db"))
-    return await aiohttp_client(app)
+    return await aiohttp_client(make_app_on(request.param, engine, tmp_path / "tradeloop.db"))
 
 
 async def listing(client: Client, headers: Headers, **params: str) -> list[dict[str, Any]]:

@@ -38,7 +38,7 @@ from tradeloop.core.money import ZERO
 from tradeloop.core.orders import Order, OrderRequest, ReplaceRequest
 from tradeloop.core.sessions import session_end
 from tradeloop.core.working import WorkingOrder
-from tradeloop.errors import InvalidField, NotCancelable, NotFound, NotReplaceable, Unauthorized
+from tradeloop.errors import InvalidField, NotCancelable, NotFound, NotReplaceable, TradeloopError, Unauthorized
 from tradeloop.market.feed import Feed
 from tradeloop.security import hash_secret, new_key_id, new_secret, verify_secret
 
@@ -293,25 +293,33 @@ class Engine:
         """Raises: NotFound for an unknown order, NotCancelable for a closed one."""
         reply = self._future()
         self._actor(account_id).tell(CancelOrder(order_id=order_id, reply=reply))
-        try:
-            return await self._deadlines.watch(reply)
-        except NotFound:
-            closed = await self.journal.order(account_id, order_id)
-            if closed is None:
-                raise
-            raise NotCancelable(f"order is {closed.status} and can no longer be canceled") from None
+        return await self._answer_about(account_id, order_id, reply, NotCancelable, "canceled")
 
     async def replace_order(self, account_id: UUID, order_id: UUID, change: ReplaceRequest) -> Order:
         """Raises: NotFound for an unknown order, NotReplaceable for a closed one, and whatever placing raises."""
         reply = self._future()
         self._actor(account_id).tell(ReplaceOrder(order_id=order_id, change=change, reply=reply))
+        return await self._answer_about(account_id, order_id, reply, NotReplaceable, "replaced")
+
+    async def _answer_about(
+        self,
+        account_id: UUID,
+        order_id: UUID,
+        reply: asyncio.Future[Order],
+        refusal: Callable[[str], TradeloopError],
+        done_to_it: str,
+    ) -> Order:
+        """The answer to a command on an order; one the account no longer holds but the journal does is closed.
+
+        Raises: NotFound for an order the account never had; `refusal`, naming its status, for a closed one.
+        """
         try:
             return await self._deadlines.watch(reply)
         except NotFound:
             closed = await self.journal.order(account_id, order_id)
             if closed is None:
                 raise
-            raise NotReplaceable(f"order is {closed.status} and can no longer be replaced") from None
+            raise refusal(f"order is {closed.status} and can no longer be {done_to_it}") from None
 
     # An account holds its open orders; the journal every order's latest record. An order that
     # is not open is closed, and the write that closed it was handed to the journal before it
