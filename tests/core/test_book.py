@@ -1,4 +1,4 @@
-"""The order book: fill prices, liquidity, triggers, trailing marks, time in force, budgets, cost."""
+"""The order book: fill prices, liquidity, triggers, trailing marks, time in force, budgets (indexes and cost: test_book_index)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import timedelta
 from decimal import Decimal
 from typing import Any
-from uuid import UUID, uuid4
+from uuid import UUID
 
 from tests.core.factories import T0, D, at, make_working, quote, trade
 from tradeloop.core.book import OrderBook
@@ -19,7 +19,7 @@ from tradeloop.core.events import (
     OrderTriggered,
 )
 from tradeloop.core.orders import OrderSide, OrderType, TimeInForce
-from tradeloop.core.working import Stage, WorkingOrder
+from tradeloop.core.working import WorkingOrder
 
 
 def book_with(*ticks: Any) -> OrderBook:
@@ -523,97 +523,3 @@ def test_notional_sell_never_sells_more_than_its_held_shares_and_ends_when_they_
     assert filled_qty(events, order.id) == D(5)
     [canceled] = only(events, OrderCanceled)
     assert canceled.order_id == order.id and not book.orders
-
-
-# -- removal, lazy deletion and cost ---------------------------------------------------------
-
-
-def test_removed_order_never_fills() -> None:
-    book = book_with(quote("10", "11"))
-    order = limit(OrderSide.BUY, "10.50")
-    book.add(order, T0)
-    assert book.remove(order.id) is order
-    assert book.remove(order.id) is None
-    assert book.on_tick(quote("9", "10", when=at(1))) == []
-
-
-def test_remove_unknown_order_returns_none() -> None:
-    assert OrderBook("AAPL").remove(uuid4()) is None
-
-
-def _entries(book: OrderBook) -> int:
-    return sum(len(ladder.entries) for ladder in book._ladders()) + len(book._expiries)
-
-
-def test_many_cancels_are_compacted_away() -> None:
-    book = book_with(quote("10", "11"))
-    orders = [limit(OrderSide.BUY, f"{5 + i % 500 / 100:.2f}", expires_at=T0 + timedelta(days=1)) for i in range(6000)]
-    for order in orders:
-        book.add(order, T0)
-    for order in orders[10:]:
-        book.remove(order.id)
-    assert len(book) == 10
-    assert _entries(book) < 2000
-    events = book.on_tick(quote("4", "4.5", when=at(1)))
-    assert {f.order_id for f in fills(events)} == {o.id for o in orders[:10]}
-
-
-def test_index_entries_counts_every_index_of_the_book() -> None:
-    book = book_with(quote("10", "11", size="0"))
-    book.add(limit(OrderSide.BUY, "9", expires_at=T0 + timedelta(days=1)), T0)
-    book.add(limit(OrderSide.SELL, "12"), T0)
-    book.add(make_working(type=OrderType.STOP, stage=Stage.TRIGGER, stop_price="12"), T0)
-    book.add(make_working(side=OrderSide.SELL, type=OrderType.STOP, stage=Stage.TRIGGER, stop_price="9"), T0)
-    book.add(trailing(OrderSide.SELL, trail_price="1", hwm="10"), T0)
-    book.add(trailing(OrderSide.BUY, trail_price="1", hwm="11"), T0)
-    book.add(make_working(qty="1"), T0)  # waits: no size on the ask
-    book.add(make_working(side=OrderSide.SELL, qty="1"), T0)
-    by_index = sum(len(ladder.entries) for ladder in book._ladders())
-    by_index += len(book._market_buys) + len(book._market_sells) + len(book._expiries)
-    assert book._index_entries() == by_index
-    assert all(ladder.entries for ladder in book._ladders())
-    assert book._market_buys and book._market_sells and book._expiries
-
-
-def test_a_day_order_that_fills_at_once_leaves_no_expiry_entry_behind() -> None:
-    book = book_with(quote("10", "11"))
-    end = T0 + timedelta(days=1)
-    filled = book.add(limit(OrderSide.BUY, "11", expires_at=end), T0)
-    assert fills(filled) and book._expiries == []
-    resting = limit(OrderSide.BUY, "10.50", expires_at=end)
-    book.add(resting, T0)
-    assert [entry[2] for entry in book._expiries] == [resting.id]
-
-
-def test_trailing_marks_moving_for_long_do_not_pile_up_entries() -> None:
-    book = book_with(trade("100"))
-    for _ in range(50):
-        book.add(trailing(OrderSide.SELL, trail_price="5", hwm="100"), T0)
-    for step in range(1, 400):
-        book.on_tick(trade(str(100 + step), when=at(step)))
-    assert _entries(book) < 2000
-
-
-class _CountingOrders(dict[UUID, WorkingOrder]):
-    """The book's order index, counting how often the book looks an order up."""
-
-    lookups = 0
-
-    def get(self, key: UUID, default: Any = None) -> Any:
-        type(self).lookups += 1
-        return super().get(key, default)
-
-
-def test_a_tick_costs_log_n_plus_fills_not_the_number_of_resting_orders() -> None:
-    book = book_with(quote("10", "11", size="0"))
-    for i in range(3000):
-        book.add(limit(OrderSide.BUY, "9.00"), T0)
-        book.add(limit(OrderSide.SELL, "12.00"), T0)
-        book.add(make_working(type=OrderType.STOP, stop_price="20"), T0)
-        book.add(make_working(qty="1"), T0)  # market buys waiting for liquidity
-    book.orders = _CountingOrders(book.orders)
-    _CountingOrders.lookups = 0
-    for step in range(1, 101):
-        book.on_tick(quote("10", "11", ask_size="1", bid_size="0", when=at(step)))
-    assert len(book) == 4 * 3000 - 100
-    assert _CountingOrders.lookups < 100 * 20
