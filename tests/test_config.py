@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from ipaddress import ip_network
 from pathlib import Path
 
 import pytest
@@ -157,3 +158,36 @@ def test_settings_are_frozen() -> None:
 def test_every_settings_field_has_a_flag() -> None:
     flags = {action.dest for action in build_parser()._actions}
     assert set(Settings.__dataclass_fields__) <= flags
+
+
+def test_trusted_proxies_are_addresses_and_networks_of_both_families() -> None:
+    environ = {"TRADELOOP_TRUSTED_PROXIES": " 10.0.0.1, 172.16.5.9/12,2001:DB8::/32 ,10.0.0.1"}
+    settings = load_settings([], environ)
+    assert settings.trusted_proxies == (
+        ip_network("10.0.0.1/32"),
+        ip_network("172.16.0.0/12"),
+        ip_network("2001:db8::/32"),
+    )
+    assert load_settings(["--trusted-proxies", "::1"], environ).trusted_proxies == (ip_network("::1/128"),)
+    assert load_settings(["--trusted-proxies", ""], environ).trusted_proxies == ()
+    assert load_settings([], {}).trusted_proxies == ()
+
+
+@pytest.mark.parametrize(
+    ("proxies", "entry"),
+    [
+        ("proxy.internal", "'proxy.internal'"),
+        ("10.0.0.1,", "''"),
+        ("10.0.0.0/33", "'10.0.0.0/33'"),
+        ("10.0.0.1, 10.0.0.2:8080", "'10.0.0.2:8080'"),
+        ("10.0.0.1 10.0.0.2", "'10.0.0.1 10.0.0.2'"),
+    ],
+)
+def test_a_bad_trusted_proxy_names_the_option_and_the_entry(
+    capsys: pytest.CaptureFixture[str], proxies: str, entry: str
+) -> None:
+    err = _error(capsys, ["--trusted-proxies", proxies], {})
+    assert "--trusted-proxies" in err and entry in err
+    err = _error(capsys, [], {"TRADELOOP_TRUSTED_PROXIES": proxies})
+    assert "TRADELOOP_TRUSTED_PROXIES" in err and entry in err
+    assert "IP addresses or networks" in err

@@ -9,13 +9,16 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import MISSING, dataclass, field, fields
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
+from ipaddress import IPv4Network, IPv6Network, ip_network
 from pathlib import Path
-from typing import Any, Final
+from typing import Any, Final, TypeAlias
 
 import tradeloop
 
 ENV_PREFIX: Final = "TRADELOOP_"
 LOG_LEVELS: Final = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+
+IPNetwork: TypeAlias = IPv4Network | IPv6Network
 
 
 class Fsync(StrEnum):
@@ -53,6 +56,8 @@ class Settings:
     admin_key: str | None = field(default=None, repr=False)
     admin_totp_secret: str | None = field(default=None, repr=False)
     rate_limit_per_min: int = 200
+    trusted_proxies: tuple[IPNetwork, ...] = ()
+    """Peers whose X-Forwarded-For names the client, for the per-address rate budget."""
     max_body_bytes: int = 1_048_576
     queue_size: int = 10_000
     finnhub_api_key: str | None = field(default=None, repr=False)
@@ -177,6 +182,20 @@ def _symbols(raw: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(symbols))
 
 
+def _networks(raw: str) -> tuple[IPNetwork, ...]:
+    if not raw.strip():
+        return ()
+    networks: list[IPNetwork] = []
+    for part in raw.split(","):
+        try:
+            networks.append(ip_network(part.strip(), strict=False))
+        except ValueError:
+            raise argparse.ArgumentTypeError(
+                f"must be comma-separated IP addresses or networks, got {part.strip()!r}"
+            ) from None
+    return tuple(dict.fromkeys(networks))
+
+
 def _log_level(raw: str) -> str:
     value = raw.strip().upper()
     if value not in LOG_LEVELS:
@@ -217,7 +236,18 @@ _OPTIONS: Final = (
     _Option("demo_cash", "AMOUNT", _decimal(positive=False), "demo account's starting cash"),
     _Option("admin_key", "KEY", _text, "admin API key"),
     _Option("admin_totp_secret", "SECRET", _totp_secret, "base32 TOTP secret of the admin"),
-    _Option("rate_limit_per_min", "N", _integer(1), "requests per minute per API key (per client address when unauthenticated)"),
+    _Option(
+        "rate_limit_per_min",
+        "N",
+        _integer(1),
+        "requests per minute per API key (per client address when unauthenticated)",
+    ),
+    _Option(
+        "trusted_proxies",
+        "LIST",
+        _networks,
+        "comma-separated proxy addresses or networks whose X-Forwarded-For names the client",
+    ),
     _Option("max_body_bytes", "BYTES", _integer(1), "largest accepted request body in bytes"),
     _Option("queue_size", "N", _integer(1), "capacity of each actor's message queue"),
     _Option("finnhub_api_key", "KEY", _text, "Finnhub API key", env="FINNHUB_API_KEY"),
@@ -257,7 +287,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=tradeloop.__version__)
     for option in _OPTIONS:
         default = _DEFAULTS[option.name]
-        shown = "none" if default is None else str(default)
+        shown = "none" if default is None or default == () else str(default)
         parser.add_argument(
             option.flag,
             dest=option.name,
