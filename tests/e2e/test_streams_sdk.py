@@ -15,7 +15,7 @@ from typing import Any, Final, Protocol
 import pyotp
 import pytest
 from alpaca.data.live import StockDataStream
-from alpaca.data.models import Quote, Trade
+from alpaca.data.models import Quote, Trade, TradingStatus
 from alpaca.trading.client import TradingClient
 from alpaca.trading.enums import OrderSide, TimeInForce, TradeEvent
 from alpaca.trading.models import Order, TradeUpdate
@@ -54,12 +54,18 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
 
 
 @pytest.fixture(scope="module")
-def set_price(server: RunningServer) -> Callable[[str, str], None]:
-    """Set a symbol's price through the admin API (one admin session for the module)."""
+def admin(server: RunningServer) -> dict[str, str]:
+    """The bearer header of one admin session for the module (a TOTP code is accepted once)."""
     headers = {"Authorization": f"Bearer {ADMIN_KEY}", "X-TOTP-Code": pyotp.TOTP(TOTP_SECRET).now()}
     status, session = http_json("POST", f"{server.base_url}/admin/v1/sessions", headers)
     assert status == 201, session
-    bearer = {"Authorization": f"Bearer {session['token']}"}
+    return {"Authorization": f"Bearer {session['token']}"}
+
+
+@pytest.fixture(scope="module")
+def set_price(server: RunningServer, admin: dict[str, str]) -> Callable[[str, str], None]:
+    """Set a symbol's price through the admin API."""
+    bearer = admin
 
     def price(symbol: str, value: str) -> None:
         body = {"symbol": symbol, "price": value}
@@ -136,6 +142,43 @@ def test_stock_data_stream_receives_trades_and_quotes(
     assert trade.timestamp.tzinfo is not None
     assert isinstance(quote, Quote) and quote.symbol == "AAPL"
     assert quote.bid_price == quote.ask_price == 150.25
+
+
+def test_stock_data_stream_receives_a_halt_and_a_resumption(server: RunningServer, admin: dict[str, str]) -> None:
+    statuses: queue.Queue[TradingStatus] = queue.Queue()
+
+    async def on_status(status: TradingStatus | dict[str, Any]) -> None:
+        assert isinstance(status, TradingStatus)
+        statuses.put(status)
+
+    def halted(on: bool) -> None:
+        if on:
+            status, answer = http_json("POST", f"{server.base_url}/admin/v1/market/halts", admin, {"symbol": "NVDA"})
+            assert status == 201, answer
+        else:
+            status, answer = http_json("DELETE", f"{server.base_url}/admin/v1/market/halts/NVDA", admin)
+            assert status == 200, answer
+
+    def halt_afresh() -> None:
+        halted(False)  # a repeated halt sends nothing, so end the last one first
+        halted(True)
+
+    stream = StockDataStream(KEY_ID, SECRET_KEY, url_override=ws_url(server, "/v2/iex"))
+    stream.subscribe_trading_statuses(on_status, "NVDA")
+    try:
+        with running(stream, halt_afresh):  # a status makes the SDK look at its stop request
+            status = first(statuses, halt_afresh)
+            while status.status_code != "H":
+                status = statuses.get(timeout=WAIT_S * 5)
+            halted(False)
+            resumed = statuses.get(timeout=WAIT_S * 5)
+    finally:
+        halted(False)
+    assert status.symbol == "NVDA" and status.status_message == "Trading Halt"
+    assert (status.reason_code, status.reason_message) == ("O1", "Operations Halt, Contact Market Operations")
+    assert status.tape == "C" and status.timestamp.tzinfo is not None
+    assert (resumed.symbol, resumed.status_code, resumed.status_message) == ("NVDA", "T", "Trading Resumption")
+    assert resumed.timestamp >= status.timestamp
 
 
 def test_trading_stream_receives_a_fill(server: RunningServer, set_price: Callable[[str, str], None]) -> None:

@@ -12,6 +12,7 @@ from tradeloop.actors.engine import Credentials, Engine
 from tradeloop.actors.journal import AuditEntry
 from tradeloop.core.events import CashAdjusted
 from tradeloop.core.funding import rotate_keys, set_active
+from tradeloop.core.marketdata import HaltChanged
 from tradeloop.errors import NotFound
 from tradeloop.security import hash_secret, new_key_id, new_secret
 
@@ -29,7 +30,8 @@ async def rotate_account_keys(engine: Engine, account_id: UUID) -> Credentials:
     state = engine.account(account_id)
     old_key_id = state.key_id
     key_id, secret = new_key_id(), new_secret()
-    await engine.record(account_id, [rotate_keys(state, key_id=key_id, secret_hash=hash_secret(secret), now=engine.clock())])
+    rotated = rotate_keys(state, key_id=key_id, secret_hash=hash_secret(secret), now=engine.clock())
+    await engine.record(account_id, [rotated])
     engine.rekey(account_id, old_key_id, key_id)
     await audit(engine, "rotate_keys", str(account_id), old_key_id=old_key_id, new_key_id=key_id)
     return Credentials(account_id=account_id, key_id=key_id, secret_key=secret)
@@ -51,11 +53,22 @@ async def move_cash(engine: Engine, account_id: UUID, amount: Decimal, descripti
 
 
 async def set_halted(engine: Engine, symbol: str, halted: bool) -> None:
-    """Halt or resume trading in a symbol; the halt list is stored in order with the journal."""
+    """Halt or resume trading in a symbol; the halt list is stored in order with the journal.
+
+    A halt that begins or ends (not one repeated) is told to the halt listeners once stored.
+
+    Raises:
+        NotFound: the symbol is not listed.
+    """
     if symbol not in engine.assets:
         raise NotFound(f"asset not found for {symbol}")
+    changed = (symbol in engine.halted) != halted
     (engine.halted.add if halted else engine.halted.discard)(symbol)
     await engine.journal.put_meta(HALTED_META, msgpack.packb(sorted(engine.halted)))
+    if changed:
+        change = HaltChanged(symbol=symbol, halted=halted, timestamp=engine.clock())
+        for listener in engine.halt_listeners:
+            listener(change)
     await audit(engine, "halt" if halted else "resume", symbol)
 
 

@@ -33,7 +33,7 @@ from tradeloop.actors.prices import PriceBoard
 from tradeloop.core.accounts import AccountState, Valuation, open_account, valuation
 from tradeloop.core.events import AccountEvent, AccountOpened, CashAdjusted
 from tradeloop.core.instruments import Asset
-from tradeloop.core.marketdata import Tick
+from tradeloop.core.marketdata import HaltChanged, Tick
 from tradeloop.core.money import ZERO
 from tradeloop.core.orders import Order, OrderRequest, ReplaceRequest
 from tradeloop.core.sessions import session_end
@@ -82,6 +82,8 @@ class Engine:
         """Called with each account's events once they are committed (trade updates)."""
         self.tick_listeners: list[Callable[[Tick], None]] = []
         """Called with every tick of a listed symbol as it arrives (bars, streams); must not block."""
+        self.halt_listeners: list[Callable[[HaltChanged], None]] = []
+        """Called when a halt begins or ends, once it is stored (streams); must not block."""
         self._feed = feed
         self._queue_size = queue_size
         self.halted: set[str] = set()

@@ -1,4 +1,4 @@
-"""Market data ticks as the core sees them: quotes and trades."""
+"""Market data as the core sees it: quotes and trades, and halts of trading in a symbol."""
 
 from __future__ import annotations
 
@@ -31,3 +31,12 @@ class Trade:
 
 
 Tick = Quote | Trade
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class HaltChanged:
+    """Trading in a symbol was halted or resumed (by an administrator)."""
+
+    symbol: str
+    halted: bool
+    timestamp: datetime

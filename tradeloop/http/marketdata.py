@@ -72,6 +72,11 @@ def _venue(engine: Engine, symbol: str) -> str:
     return asset.exchange if asset is not None else ""
 
 
+def tape(venue: str) -> str:
+    """The consolidated tape (A, B or C) of a listing venue."""
+    return _TAPES.get(venue, "C")
+
+
 def trade_json(trade: Trade, venue: str) -> dict[str, Any]:
     """A trade in Alpaca's data shape; an unlimited size is sent as 0 (no size reported)."""
     return {
@@ -81,7 +86,7 @@ def trade_json(trade: Trade, venue: str) -> dict[str, Any]:
         "s": json_number(trade.size if trade.size is not None else ZERO),
         "c": list(_TRADE_CONDITIONS),
         "i": trade.trade_id,
-        "z": _TAPES.get(venue, "C"),
+        "z": tape(venue),
     }
 
 
@@ -97,7 +102,7 @@ def quote_json(quote: Quote, venue: str) -> dict[str, Any]:
         "bp": json_number(quote.bid),
         "bs": json_number(quote.bid_size if quote.bid_size is not None else ZERO),
         "c": list(_QUOTE_CONDITIONS),
-        "z": _TAPES.get(venue, "C"),
+        "z": tape(venue),
     }
 
 

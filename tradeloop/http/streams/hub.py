@@ -1,4 +1,4 @@
-"""The stream hub: who is connected and subscribed to what, and the fan-out of ticks, bars and trade updates.
+"""The stream hub: who is connected and subscribed to what, and the fan-out of ticks, bars, statuses and trade updates.
 
 Publishing runs inside the engine's listeners, so it never waits: it builds a
 message once and puts it in the outbox of each connection that wants it, which
@@ -23,7 +23,7 @@ from tradeloop.actors.engine import Engine
 from tradeloop.config import Settings
 from tradeloop.core.accounts import AccountState
 from tradeloop.core.events import AccountEvent, KeysRotated
-from tradeloop.core.marketdata import Tick, Trade
+from tradeloop.core.marketdata import HaltChanged, Tick, Trade
 from tradeloop.core.orders import Order
 from tradeloop.errors import RateLimited, Unauthorized
 from tradeloop.http.streams.frames import Message
@@ -31,6 +31,7 @@ from tradeloop.http.streams.market_messages import (
     StreamBar,
     bar_message,
     quote_message,
+    status_message,
     trade_message,
 )
 from tradeloop.http.streams.minute_bars import DEFAULT_DELAY_S, MinuteBars, MinuteSource
@@ -44,7 +45,10 @@ WILDCARD: Final = "*"
 
 
 class Channel(StrEnum):
-    """Market data channels a client may subscribe to; dailyBars, statuses and lulds carry no data here."""
+    """Market data channels a client may subscribe to; dailyBars and lulds carry no data here.
+
+    statuses carries the halts and resumptions administrators make, not a snapshot of the current status.
+    """
 
     TRADES = "trades"
     QUOTES = "quotes"
@@ -107,6 +111,7 @@ class StreamHub:
     def start(self) -> None:
         """Listen to the engine and start watching for clients that stay behind."""
         self.engine.tick_listeners.append(self.publish_tick)
+        self.engine.halt_listeners.append(self.publish_status)
         self.engine.listeners.append(self.publish_events)
         self._sweeper = asyncio.get_running_loop().create_task(self._sweep(), name="stream-sweeper")
 
@@ -114,6 +119,8 @@ class StreamHub:
         """Stop listening to the engine and watching the clients."""
         with contextlib.suppress(ValueError):
             self.engine.tick_listeners.remove(self.publish_tick)
+        with contextlib.suppress(ValueError):
+            self.engine.halt_listeners.remove(self.publish_status)
         with contextlib.suppress(ValueError):
             self.engine.listeners.remove(self.publish_events)
         if self._sweeper is not None:
@@ -262,6 +269,18 @@ class StreamHub:
         wild = index.get(WILDCARD)
         if exact or wild:
             self._fan_out(bar_message(bar, updated=updated), exact, wild)
+
+    def publish_status(self, change: HaltChanged) -> None:
+        """Send a halt or resumption to its subscribers (an engine halt listener, so it must not raise)."""
+        try:
+            index = self._index[Channel.STATUSES]
+            exact = index.get(change.symbol)
+            wild = index.get(WILDCARD)
+            if exact or wild:
+                asset = self.engine.assets.get(change.symbol)
+                self._fan_out(status_message(change, asset.exchange if asset is not None else ""), exact, wild)
+        except Exception:
+            log.exception("a %s trading status was not streamed", change.symbol)
 
     def _fan_out(self, message: Message, exact: set[Peer] | None, wild: set[Peer] | None) -> None:
         now = self.clock()

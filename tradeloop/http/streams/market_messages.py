@@ -1,15 +1,16 @@
-"""Market data stream messages (T = t, q, b) and the control messages of Alpaca's data stream."""
+"""Market data stream messages (T = t, q, b, u, s) and the control messages of Alpaca's data stream."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from enum import IntEnum
 from typing import Final, Protocol
 
-from tradeloop.core.marketdata import Quote, Trade
+from tradeloop.core.marketdata import HaltChanged, Quote, Trade
 from tradeloop.core.money import ZERO
-from tradeloop.http.marketdata import quote_json, trade_json
+from tradeloop.http.marketdata import quote_json, tape, trade_json
 from tradeloop.http.streams.frames import JsonDict, Message
 
 
@@ -45,6 +46,25 @@ _TEXTS: Final = {
     StreamError.TOO_MANY_REQUESTS: "too many failed authentications, retry later",
     StreamError.INTERNAL_ERROR: "internal error",
 }
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class _StatusCodes:
+    """One tape plan's trading status codes (`sc`, `sm`) and the reason (`rc`, `rm`) for an operator's halt."""
+
+    halt: tuple[str, str]
+    resume: tuple[str, str]
+    reason: tuple[str, str]
+
+
+# Alpaca's documented codes: CTA for tapes A and B, UTP for tapes C and O.
+_CTA: Final = _StatusCodes(halt=("2", "Trading Halt"), resume=("3", "Resume"), reason=("X", "Operational"))
+_UTP: Final = _StatusCodes(
+    halt=("H", "Trading Halt"),
+    resume=("T", "Trading Resumption"),
+    reason=("O1", "Operations Halt, Contact Market Operations"),
+)
+_CTA_TAPES: Final = frozenset({"A", "B"})
 
 
 class StreamBar(Protocol):
@@ -119,3 +139,22 @@ def bar_message(bar: StreamBar, *, updated: bool = False) -> Message:
         "vw": bar.vwap,
     }
     return Message(body, symbol=bar.symbol)
+
+
+def status_message(change: HaltChanged, venue: str) -> Message:
+    """An `s` message: a halt or resumption, in the codes of the symbol's tape; a resumption names the halt's reason."""
+    symbol_tape = tape(venue)
+    codes = _CTA if symbol_tape in _CTA_TAPES else _UTP
+    status_code, status_text = codes.halt if change.halted else codes.resume
+    reason_code, reason_text = codes.reason
+    body: JsonDict = {
+        "T": "s",
+        "S": change.symbol,
+        "sc": status_code,
+        "sm": status_text,
+        "rc": reason_code,
+        "rm": reason_text,
+        "t": change.timestamp,
+        "z": symbol_tape,
+    }
+    return Message(body, symbol=change.symbol)

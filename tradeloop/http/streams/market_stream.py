@@ -4,10 +4,9 @@ On connect the client gets `[{"T":"success","msg":"connected"}]`, then has the
 auth timeout to send `{"action":"auth","key":..,"secret":..}` (or to have
 connected with the APCA-API-KEY-ID and APCA-API-SECRET-KEY headers). Then
 `subscribe` and `unsubscribe` add and remove symbols (`"*"` for all) on the
-trades, quotes and bars channels, each answered with the whole subscription.
-Every frame is an array of messages, JSON text or, for a client that connected
-with `Content-Type: application/msgpack`, msgpack binary. Both feeds serve the
-same data.
+channels, each answered with the whole subscription. Every frame is an array
+of messages, JSON text or, for a client that connected with `Content-Type:
+application/msgpack`, msgpack binary. Both feeds serve the same data.
 
 Errors follow Alpaca's codes. These leave the connection open: 400 invalid
 syntax (undecodable frame, unknown action, malformed field), 401 not
@@ -16,9 +15,11 @@ subscribe is refused). These close it: 402 auth failed, 404 auth timeout, 406
 connection limit exceeded, 407 slow client, 429 too many failed
 authentications from the address, 500 internal error. Bars are the market
 history's one-minute bars, sent once their minute is over; updatedBars carries
-a bar again when a late trade changed it. The dailyBars, statuses and lulds
-channels are accepted and listed but carry no data here; corrections and
-cancelErrors mirror trades, as on Alpaca.
+a bar again when a late trade changed it. statuses carries an `s` message when
+an administrator halts or resumes a symbol, in Alpaca's codes for the symbol's
+tape; a subscriber is not told the current status (Alpaca documents no such
+snapshot). dailyBars and lulds are accepted and listed but carry no data here;
+corrections and cancelErrors mirror trades, as on Alpaca.
 """
 
 from __future__ import annotations

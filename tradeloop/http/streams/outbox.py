@@ -2,14 +2,14 @@
 
 Below half of its size an outbox queues everything. From half on, a quote
 replaces the symbol's quote still waiting (the client gets the newest quote,
-later), while trades, bars, trade updates and replies are still queued, never
-dropped, and the outbox counts as behind. At its size nothing more fits: a
+later), while trades, bars, trading statuses, trade updates and replies are
+still queued, never dropped, and the outbox counts as behind. At its size nothing more fits: a
 quote that cannot replace one is dropped, anything else refuses and the
 connection must be closed as a slow client. So its length never exceeds its
 size, whatever the market does.
 
-A newer quote never overtakes a trade or bar of its own symbol: such a message
-closes the symbol's waiting quote to further replacement.
+A newer quote never overtakes a trade, bar or status of its own symbol: such a
+message closes the symbol's waiting quote to further replacement.
 """
 
 from __future__ import annotations
