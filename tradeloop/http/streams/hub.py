@@ -3,6 +3,9 @@
 Publishing runs inside the engine's listeners, so it never waits: it builds a
 message once and puts it in the outbox of each connection that wants it, which
 costs one step per subscriber of that symbol (plus wildcard subscribers).
+Every one-minute bar sent also updates its symbol's bar for the day, which goes
+out on dailyBars as a `d` message (see `daily_bars`); `d` messages are queued
+like bars, never coalesced: at most one per symbol and minute, plus updates.
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Final
+from typing import Final, Protocol
 from uuid import UUID
 
 from aiohttp import web
@@ -22,14 +25,17 @@ from aiohttp import web
 from tradeloop.actors.engine import Engine
 from tradeloop.config import Settings
 from tradeloop.core.accounts import AccountState
+from tradeloop.core.bars import Bar
 from tradeloop.core.events import AccountEvent, KeysRotated
 from tradeloop.core.marketdata import HaltChanged, Tick, Trade
 from tradeloop.core.orders import Order
 from tradeloop.errors import RateLimited, Unauthorized
+from tradeloop.http.streams.daily_bars import DailyBars, DaySource
 from tradeloop.http.streams.frames import Message
 from tradeloop.http.streams.market_messages import (
     StreamBar,
     bar_message,
+    daily_bar_message,
     quote_message,
     status_message,
     trade_message,
@@ -45,9 +51,10 @@ WILDCARD: Final = "*"
 
 
 class Channel(StrEnum):
-    """Market data channels a client may subscribe to; dailyBars and lulds carry no data here.
+    """Market data channels a client may subscribe to; lulds carries no data here.
 
-    statuses carries the halts and resumptions administrators make, not a snapshot of the current status.
+    dailyBars carries the symbol's bar for the day so far each time one of its minutes goes out on bars or
+    updatedBars. statuses carries the halts and resumptions administrators make, not a snapshot of the current status.
     """
 
     TRADES = "trades"
@@ -57,6 +64,10 @@ class Channel(StrEnum):
     DAILY_BARS = "dailyBars"
     STATUSES = "statuses"
     LULDS = "lulds"
+
+
+class BarSource(MinuteSource, DaySource, Protocol):
+    """Where the stream's bars come from: the market history."""
 
 
 class StreamKind(StrEnum):
@@ -105,6 +116,7 @@ class StreamHub:
         self._listening: dict[UUID, set[Peer]] = {}
         self._sweeper: asyncio.Task[None] | None = None
         self._minutes: MinuteBars | None = None
+        self._days: DailyBars | None = None
 
     # -- lifetime -------------------------------------------------------------
 
@@ -128,6 +140,8 @@ class StreamHub:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._sweeper
             self._sweeper = None
+        if self._days is not None:
+            await self._days.close()
 
     def close_all(self, farewell: Farewell) -> None:
         """Ask every connection to end; each handler closes its own."""
@@ -237,9 +251,18 @@ class StreamHub:
                 if not subscribers:
                     del index[symbol]
 
-    def follow_bars(self, source: MinuteSource, *, delay_s: float = DEFAULT_DELAY_S) -> None:
-        """Send the one-minute bars `source` builds from the trades (the market history), as they complete."""
-        self._minutes = MinuteBars(source, self.publish_bar, delay_s=delay_s)
+    def follow_bars(self, source: BarSource, *, delay_s: float = DEFAULT_DELAY_S) -> None:
+        """Send the one-minute bars `source` builds from the trades (the market history), as they complete.
+
+        Each also sends its symbol's bar for the day so far on dailyBars.
+        """
+        self._minutes = MinuteBars(source, self._publish_minute, delay_s=delay_s)
+        self._days = DailyBars(source, self.publish_daily_bar)
+
+    def _publish_minute(self, bar: Bar, updated: bool) -> None:
+        self.publish_bar(bar, updated)
+        if self._days is not None:
+            self._days.minute(bar)
 
     def publish_tick(self, tick: Tick) -> None:
         """Send a trade or quote to its subscribers (an engine tick listener, so it must not raise)."""
@@ -269,6 +292,14 @@ class StreamHub:
         wild = index.get(WILDCARD)
         if exact or wild:
             self._fan_out(bar_message(bar, updated=updated), exact, wild)
+
+    def publish_daily_bar(self, bar: StreamBar) -> None:
+        """Send a symbol's bar for the day so far to its dailyBars subscribers."""
+        index = self._index[Channel.DAILY_BARS]
+        exact = index.get(bar.symbol)
+        wild = index.get(WILDCARD)
+        if exact or wild:
+            self._fan_out(daily_bar_message(bar), exact, wild)
 
     def publish_status(self, change: HaltChanged) -> None:
         """Send a halt or resumption to its subscribers (an engine halt listener, so it must not raise)."""

@@ -1,4 +1,4 @@
-"""Market data stream messages (T = t, q, b, u, s) and the control messages of Alpaca's data stream."""
+"""Market data stream messages (T = t, q, b, u, d, s) and the control messages of Alpaca's data stream."""
 
 from __future__ import annotations
 
@@ -126,8 +126,17 @@ def quote_message(quote: Quote, venue: str) -> Message:
 
 def bar_message(bar: StreamBar, *, updated: bool = False) -> Message:
     """A `b` message: a finished one-minute bar; `u` for one sent before that a late trade changed."""
+    return _bar("u" if updated else "b", bar)
+
+
+def daily_bar_message(bar: StreamBar) -> Message:
+    """A `d` message: the symbol's bar for the day so far, stamped with the day's start; fields as in `b`."""
+    return _bar("d", bar)
+
+
+def _bar(tag: str, bar: StreamBar) -> Message:
     body: JsonDict = {
-        "T": "u" if updated else "b",
+        "T": tag,
         "S": bar.symbol,
         "o": bar.open,
         "h": bar.high,

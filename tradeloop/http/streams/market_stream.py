@@ -15,10 +15,12 @@ subscribe is refused). These close it: 402 auth failed, 404 auth timeout, 406
 connection limit exceeded, 407 slow client, 429 too many failed
 authentications from the address, 500 internal error. Bars are the market
 history's one-minute bars, sent once their minute is over; updatedBars carries
-a bar again when a late trade changed it. statuses carries an `s` message when
+a bar again when a late trade changed it; dailyBars carries a `d` message, the
+symbol's bar for the day so far (the REST 1Day bar up to that minute), each
+time one of its minutes goes out. statuses carries an `s` message when
 an administrator halts or resumes a symbol, in Alpaca's codes for the symbol's
 tape; a subscriber is not told the current status (Alpaca documents no such
-snapshot). dailyBars and lulds are accepted and listed but carry no data here;
+snapshot). lulds is accepted and listed but carries no data here;
 corrections and cancelErrors mirror trades, as on Alpaca.
 """
 

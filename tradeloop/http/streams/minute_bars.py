@@ -14,7 +14,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Final, Protocol
 
-from tradeloop.http.streams.market_messages import StreamBar
+from tradeloop.core.bars import Bar
 
 MINUTE: Final = timedelta(minutes=1)
 DEFAULT_DELAY_S: Final = 2.0
@@ -24,7 +24,7 @@ DEFAULT_DELAY_S: Final = 2.0
 class MinuteSource(Protocol):
     """Where the bar of each symbol's newest minute is kept."""
 
-    def minute_in_progress(self, symbol: str) -> StreamBar | None: ...
+    def minute_in_progress(self, symbol: str) -> Bar | None: ...
 
 
 class MinuteBars:
@@ -33,7 +33,7 @@ class MinuteBars:
     def __init__(
         self,
         source: MinuteSource,
-        publish: Callable[[StreamBar, bool], None],
+        publish: Callable[[Bar, bool], None],
         *,
         delay_s: float = DEFAULT_DELAY_S,
     ) -> None:
@@ -41,7 +41,7 @@ class MinuteBars:
         self._source = source
         self._publish = publish
         self._delay = timedelta(seconds=delay_s)
-        self._seen: dict[str, StreamBar] = {}
+        self._seen: dict[str, Bar] = {}
         self._sent: dict[str, datetime] = {}
 
     def traded(self, symbol: str) -> None:
@@ -65,6 +65,6 @@ class MinuteBars:
             if (sent is None or sent < seen.timestamp) and seen.timestamp + MINUTE + self._delay <= now:
                 self._send(seen)
 
-    def _send(self, bar: StreamBar) -> None:
+    def _send(self, bar: Bar) -> None:
         self._sent[bar.symbol] = bar.timestamp
         self._publish(bar, False)
