@@ -15,6 +15,7 @@ from aiohttp.test_utils import TestClient
 
 from tradeloop.actors.engine import Credentials, Engine
 from tradeloop.config import MarketMode, Settings
+from tradeloop.core.bars import Bar
 from tradeloop.core.instruments import UNIVERSE
 from tradeloop.http.admin_sessions import AdminGate
 from tradeloop.http.app import create_app
@@ -164,3 +165,19 @@ def make_app_on(journal: str, engine: Engine, path: Path) -> web.Application:
 
         app.cleanup_ctx.insert(0, sqlite_journal)
     return app
+
+
+def flat_bar(symbol: str, timestamp: datetime, close: str, volume: str = "1") -> Bar:
+    """A one-trade minute bar at one price: open, high, low and close all `close`."""
+    price, size = Decimal(close), Decimal(volume)
+    return Bar(
+        symbol=symbol,
+        timestamp=timestamp,
+        open=price,
+        high=price,
+        low=price,
+        close=price,
+        volume=size,
+        trade_count=1,
+        notional=price * size,
+    )

@@ -9,7 +9,7 @@ from decimal import Decimal
 from typing import Final
 
 from tests.conftest import ClientFactory
-from tests.factories import make_app, make_engine
+from tests.factories import flat_bar, make_app, make_engine
 from tests.http.test_streams import authenticated, one, send
 from tradeloop.core.bars import Bar
 from tradeloop.core.marketdata import Trade
@@ -20,18 +20,7 @@ NOON: Final = datetime(2024, 3, 1, 12, 0, tzinfo=timezone.utc)
 
 
 def bar(symbol: str, minute: int, close: str = "10") -> Bar:
-    price = Decimal(close)
-    return Bar(
-        symbol=symbol,
-        timestamp=NOON + timedelta(minutes=minute),
-        open=price,
-        high=price,
-        low=price,
-        close=price,
-        volume=Decimal(1),
-        trade_count=1,
-        notional=price,
-    )
+    return flat_bar(symbol, NOON + timedelta(minutes=minute), close)
 
 
 @dataclass

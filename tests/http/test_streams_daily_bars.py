@@ -18,7 +18,16 @@ from alpaca.data.live import StockDataStream
 from alpaca.data.models import Bar as SdkBar
 
 from tests.conftest import ClientFactory
-from tests.factories import ADMIN_KEY, TOTP_SECRET, HttpClient, auth_headers, make_app, make_engine, make_settings
+from tests.factories import (
+    ADMIN_KEY,
+    TOTP_SECRET,
+    HttpClient,
+    auth_headers,
+    flat_bar,
+    make_app,
+    make_engine,
+    make_settings,
+)
 from tests.http.test_streams import authenticated, hub_of, one, send
 from tradeloop.actors.engine import Credentials
 from tradeloop.core.bars import MINUTE, Bar, TimeFrame
@@ -38,18 +47,7 @@ TIMEOUT_S: Final = 5.0
 
 
 def bar(minute: int, close: str, *, volume: str = "1", symbol: str = "AAPL", at: datetime = NOON) -> Bar:
-    price, size = Decimal(close), Decimal(volume)
-    return Bar(
-        symbol=symbol,
-        timestamp=at + timedelta(minutes=minute),
-        open=price,
-        high=price,
-        low=price,
-        close=price,
-        volume=size,
-        trade_count=1,
-        notional=price * size,
-    )
+    return flat_bar(symbol, at + timedelta(minutes=minute), close, volume)
 
 
 def ohlcvn(day: Bar) -> tuple[datetime, Decimal, Decimal, Decimal, Decimal, Decimal, int]:
