@@ -31,7 +31,6 @@ from typing import Any, Final
 
 from aiohttp import web
 
-from tradeloop.errors import RateLimited
 from tradeloop.http.auth import KEY_HEADER, SECRET_HEADER
 from tradeloop.http.streams.frames import JsonDict, Message
 from tradeloop.http.streams.hub import WILDCARD, Channel, StreamHub, StreamKind
@@ -106,20 +105,7 @@ class MarketSession(Session):
             self.invalid("unknown action")
 
     def authenticate(self, key_id: str, secret: str) -> None:
-        if self.authenticated:
-            self.reply(error(StreamError.ALREADY_AUTHENTICATED))
-            return
-        try:
-            state = self.hub.authenticate(self.peer.request, key_id, secret)
-        except RateLimited:
-            self.peer.end(_closing(StreamError.TOO_MANY_REQUESTS))
-            return
-        if state is None:
-            self.peer.end(_closing(StreamError.AUTH_FAILED))
-        elif not self.hub.admit(self.peer, state.id, StreamKind.MARKET):
-            self.peer.end(_closing(StreamError.CONNECTION_LIMIT_EXCEEDED))
-        else:
-            self.authenticated = True
+        if self.admit(key_id, secret, StreamKind.MARKET, _closing(StreamError.AUTH_FAILED)):
             self.reply(success("authenticated"))
 
     def _change(self, document: JsonDict, *, subscribe: bool) -> None:

@@ -8,6 +8,7 @@ from typing import Any
 
 from aiohttp import web
 
+from tradeloop.errors import RateLimited
 from tradeloop.http.streams.frames import Message
 from tradeloop.http.streams.hub import HUB, StreamHub, StreamKind
 from tradeloop.http.streams.market_messages import StreamError
@@ -28,6 +29,28 @@ class Session:
 
     def invalid(self, reason: str) -> None:
         self.reply(self._render_error(StreamError.INVALID_SYNTAX))
+
+    def admit(self, key_id: str, secret: str, kind: StreamKind, refused: Farewell) -> bool:
+        """Authenticate the client and take it in as a `kind` connection; False, with the peer ended or told, if not.
+
+        `refused` ends a connection whose key and secret are wrong: each protocol says so its own way.
+        """
+        if self.authenticated:
+            self.reply(self._render_error(StreamError.ALREADY_AUTHENTICATED))
+            return False
+        try:
+            state = self.hub.authenticate(self.peer.request, key_id, secret)
+        except RateLimited:
+            self.peer.end(Farewell(self._render_error(StreamError.TOO_MANY_REQUESTS)))
+            return False
+        if state is None:
+            self.peer.end(refused)
+            return False
+        if not self.hub.admit(self.peer, state.id, kind):
+            self.peer.end(Farewell(self._render_error(StreamError.CONNECTION_LIMIT_EXCEEDED)))
+            return False
+        self.authenticated = True
+        return True
 
     def auth_timeout(self) -> None:
         if not self.authenticated:

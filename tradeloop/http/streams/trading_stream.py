@@ -21,7 +21,6 @@ from typing import Any, Final
 
 from aiohttp import web
 
-from tradeloop.errors import RateLimited
 from tradeloop.http.streams.frames import Message
 from tradeloop.http.streams.hub import StreamHub, StreamKind
 from tradeloop.http.streams.market_messages import StreamError
@@ -86,20 +85,7 @@ class TradingSession(Session):
             self.invalid("unknown action")
 
     def _authenticate(self, key_id: str, secret: str) -> None:
-        if self.authenticated:
-            self.reply(stream_error(StreamError.ALREADY_AUTHENTICATED))
-            return
-        try:
-            state = self.hub.authenticate(self.peer.request, key_id, secret)
-        except RateLimited:
-            self.peer.end(_closing(StreamError.TOO_MANY_REQUESTS))
-            return
-        if state is None:
-            self.peer.end(UNAUTHORIZED)
-        elif not self.hub.admit(self.peer, state.id, StreamKind.TRADING):
-            self.peer.end(_closing(StreamError.CONNECTION_LIMIT_EXCEEDED))
-        else:
-            self.authenticated = True
+        if self.admit(key_id, secret, StreamKind.TRADING, UNAUTHORIZED):
             self.reply(authorization("authenticate", "authorized"))
 
     def _listen(self, streams: list[str]) -> None:
