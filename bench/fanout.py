@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
 
-from bench.report import verdict, Row, Verdict, progress, rate, percent
+from bench.report import Row, Verdict, percent, progress, rate, verdict
 from bench.serving import child_server, clean_env
 
 NAME: Final = "fanout"

@@ -9,12 +9,12 @@ from typing import Any, Final
 from uuid import UUID, uuid4
 
 from tradeloop.core.accounts import AccountState, apply_event, open_account
-from tradeloop.core.placement import accept_order
 from tradeloop.core.book import OrderBook
 from tradeloop.core.events import AccountOpened, OrderEvent
 from tradeloop.core.instruments import ASSETS_BY_SYMBOL, Asset
 from tradeloop.core.marketdata import Quote, Trade
 from tradeloop.core.orders import Order, OrderRequest, OrderSide, OrderType, TimeInForce
+from tradeloop.core.placement import accept_order
 from tradeloop.core.sessions import session_end
 from tradeloop.core.working import Stage, WorkingOrder
 

@@ -9,7 +9,9 @@ from typing import Any
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient
-from alpaca.trading.models import ClosePositionResponse, Order as AlpacaOrder, Position as AlpacaPosition, TradeAccount
+from alpaca.trading.models import ClosePositionResponse, TradeAccount
+from alpaca.trading.models import Order as AlpacaOrder
+from alpaca.trading.models import Position as AlpacaPosition
 
 from tests.factories import auth_headers, limit_body, order_body, set_price
 from tradeloop.actors.engine import Engine

@@ -7,7 +7,9 @@ from decimal import Decimal
 from uuid import uuid4
 
 import pytest
-from alpaca.trading.models import Order as AlpacaOrder, Position as AlpacaPosition, TradeAccount
+from alpaca.trading.models import Order as AlpacaOrder
+from alpaca.trading.models import Position as AlpacaPosition
+from alpaca.trading.models import TradeAccount
 from pydantic import ValidationError
 
 from tradeloop.core.accounts import AccountState, valuation

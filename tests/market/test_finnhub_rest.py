@@ -12,7 +12,6 @@ from pathlib import Path
 import pytest
 
 import tradeloop
-
 from tests.market.fake_finnhub import API_KEY, FakeFinnhub
 from tradeloop.market.finnhub_rest import FinnhubError, FinnhubRest, FinnhubUnavailable, KeyRejected
 from tradeloop.market.throttle import Backoff, SlidingWindowLimiter, Window

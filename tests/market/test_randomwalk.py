@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
+import zlib
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
-
-import zlib
 
 import pytest
 from hypothesis import given

@@ -9,10 +9,10 @@ from decimal import Decimal
 from enum import StrEnum
 from uuid import UUID
 
-from tradeloop.core.placement import Hold
 from tradeloop.core.events import AccountEvent, CashAdjusted, OrderEvent, OrderTerms
 from tradeloop.core.marketdata import Tick
 from tradeloop.core.orders import Order, OrderRequest, ReplaceRequest
+from tradeloop.core.placement import Hold
 from tradeloop.core.working import WorkingOrder
 
 OrderReply = asyncio.Future[Order]

@@ -24,8 +24,8 @@ from typing import Final
 
 from tradeloop.core.bars import minute_start
 from tradeloop.core.instruments import Asset
-from tradeloop.market.randomwalk import ANNUAL_VOLATILITY, PRICE_CEILING, PRICE_FLOOR, symbol_seed
 from tradeloop.market.history import MarketHistory
+from tradeloop.market.randomwalk import ANNUAL_VOLATILITY, PRICE_CEILING, PRICE_FLOOR, symbol_seed
 from tradeloop.snapshots.bars import BarRow, BarStore, epoch_seconds, insert_rows, is_empty
 from tradeloop.snapshots.recovery import CorruptData
 

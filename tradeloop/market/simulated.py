@@ -8,8 +8,8 @@ from datetime import datetime
 from decimal import Decimal
 
 from tradeloop.core.instruments import Asset
-from tradeloop.market.randomwalk import RandomWalk
 from tradeloop.market.feed import TickSink
+from tradeloop.market.randomwalk import RandomWalk
 
 
 class SimulatedFeed:
