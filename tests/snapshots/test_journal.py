@@ -18,7 +18,7 @@ from tradeloop.core.orders import OrderRequest, OrderSide, OrderType, TimeInForc
 from tradeloop.core.placement import accept_order
 from tradeloop.snapshots.codec import encode
 from tradeloop.snapshots.journal import JournalWriter
-from tradeloop.snapshots.recovery import CorruptData, recover
+from tradeloop.snapshots.recovery import CorruptData, Recovered, recover
 
 NOW = datetime(2026, 1, 5, 15, 0, tzinfo=timezone.utc)
 
@@ -77,6 +77,15 @@ async def write_history(path: Path, accounts: int = 3, orders: int = 5) -> Journ
             writer.write(account_id, [accepted], [order])
             writer.write(account_id, [fill], [order])
     await writer.close()
+    return writer
+
+
+async def reopen_and_snapshot(path: Path, recovered: Recovered) -> JournalWriter:
+    """Reopen the journal where recovery left it (a restart) and queue a snapshot of every recovered account."""
+    writer = JournalWriter(path, last_seq=recovered.last_seq, last_hash=recovered.last_hash)
+    await writer.open()
+    for account_id, state in recovered.accounts.items():
+        writer.snapshot(account_id, state, NOW)
     return writer
 
 
@@ -158,10 +167,7 @@ async def test_snapshot_plus_replay_equals_journal_only_replay(tmp_path: Path) -
     path = tmp_path / "db.sqlite"
     await write_history(path, accounts=2, orders=3)
     full = recover(path, use_snapshots=False)
-    writer = JournalWriter(path, last_seq=full.last_seq, last_hash=full.last_hash)
-    await writer.open()
-    for account_id, state in full.accounts.items():
-        await writer.snapshot(account_id, state, NOW)
+    writer = await reopen_and_snapshot(path, full)
     await writer.close()
     from_snapshot = recover(path)
     assert from_snapshot.replayed_records == 0
@@ -188,10 +194,7 @@ async def test_compaction_keeps_state_and_chain(tmp_path: Path) -> None:
     path = tmp_path / "db.sqlite"
     await write_history(path, accounts=2, orders=3)
     full = recover(path, use_snapshots=False)
-    writer = JournalWriter(path, last_seq=full.last_seq, last_hash=full.last_hash)
-    await writer.open()
-    for account_id, state in full.accounts.items():
-        writer.snapshot(account_id, state, NOW)
+    writer = await reopen_and_snapshot(path, full)
     await writer.compact(len(full.accounts))
     extra = uuid4()
     await writer.write(extra, [opened(extra, "5")])
@@ -216,10 +219,7 @@ async def test_a_snapshot_after_a_restart_does_not_replay_what_it_holds(tmp_path
     await writer.write(second, [opened(second)])
     await writer.close()
     before = recover(path)
-    writer = JournalWriter(path, last_seq=before.last_seq, last_hash=before.last_hash)
-    await writer.open()  # a restart: neither account has written since
-    for account_id, state in before.accounts.items():
-        writer.snapshot(account_id, state, NOW)
+    writer = await reopen_and_snapshot(path, before)  # a restart: neither account has written since
     await writer.close()
     after = recover(path)
     assert after.replayed_records == 0
@@ -230,10 +230,7 @@ async def test_snapshots_leave_closed_orders_to_the_orders_table(tmp_path: Path)
     path = tmp_path / "db.sqlite"
     await write_history(path, accounts=1, orders=3)
     full = recover(path, use_snapshots=False)
-    writer = JournalWriter(path, last_seq=full.last_seq, last_hash=full.last_hash)
-    await writer.open()
-    for account_id, state in full.accounts.items():
-        writer.snapshot(account_id, state, NOW)
+    writer = await reopen_and_snapshot(path, full)
     await writer.compact(len(full.accounts))
     await writer.close()
     db = sqlite3.connect(path)
