@@ -29,11 +29,11 @@ from tradeloop.core.events import AccountOpened, OrderFilled
 from tradeloop.core.instruments import ASSETS_BY_SYMBOL, UNIVERSE
 from tradeloop.core.orders import OrderRequest, OrderSide, OrderType, TimeInForce
 from tradeloop.core.placement import accept_order
-from tradeloop.snapshots.chain import ANCHOR_KEY, GENESIS, chain_hash
+from tradeloop.snapshots.chain import GENESIS, chain_hash
 from tradeloop.snapshots.codec import encode
 from tradeloop.snapshots.journal import JournalWriter
 from tradeloop.snapshots.recovery import recover
-from tradeloop.snapshots.schema import SCHEMA
+from tradeloop.snapshots.schema import ANCHOR_KEY, SCHEMA
 
 NAME: Final = "recovery"
 TARGET_S: Final = 30.0

@@ -22,7 +22,8 @@
     │   └── NotReplaceable              422 42210000
     ├── RateLimited                     429 42910000 (Retry-After)
     └── Unavailable                     503 50310000 (queue full, feed lost)
-        └── StaleMarketData             503 50310001 (names the symbol and the price's age)
+        ├── StaleMarketData             503 50310001 (names the symbol and the price's age)
+        └── JournalUnavailable          503 50310002 (the journal cannot write: nothing more is accepted)
 """
 
 from __future__ import annotations
@@ -203,3 +204,10 @@ class StaleMarketData(Unavailable):
         super().__init__(message, symbol=symbol, age_seconds=None if age_s is None else round(age_s, 3))
         self.symbol = symbol
         self.age_s = age_s
+
+
+class JournalUnavailable(Unavailable):
+    """The journal failed to commit (a disk error, its writing process gone): nothing more can be acknowledged."""
+
+    code = 50310002
+    slug = "journal-unavailable"

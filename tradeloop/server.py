@@ -31,6 +31,7 @@ from tradeloop.market.manual import ManualFeed
 from tradeloop.market.simulated import SimulatedFeed
 from tradeloop.snapshots.bars import BarStore
 from tradeloop.snapshots.bars import database_path as bars_database_path
+from tradeloop.snapshots.lock import DatabaseBusy
 from tradeloop.snapshots.recovery import CorruptData
 from tradeloop.storage import AdminSecrets, Storage
 from tradeloop.vault import VaultError
@@ -307,7 +308,7 @@ def run(settings: Settings) -> None:
         except BaseException:
             sock.close()
             raise
-    except (StartupError, CorruptData) as exc:
+    except (StartupError, CorruptData, DatabaseBusy) as exc:
         _refuse(exc)
     url = _url(settings.host, port, tls=ssl_context is not None)
     line = f"tradeloop serving on {url} (market: {settings.market.value})"
@@ -325,12 +326,12 @@ def run(settings: Settings) -> None:
             shutdown_timeout=SHUTDOWN_TIMEOUT_S,
             access_log_class=AccessLogger,
         )
-    except CorruptData as exc:  # raised by recovery, inside the storage's start-up
+    except (CorruptData, DatabaseBusy) as exc:  # raised by the storage's start-up: its lock, then recovery
         _refuse(exc)
     log.info("tradeloop stopped")
 
 
-def _refuse(exc: StartupError | CorruptData) -> NoReturn:
+def _refuse(exc: StartupError | CorruptData | DatabaseBusy) -> NoReturn:
     """Say why the server cannot start, without a traceback, and exit with status 2."""
     hint = "; restore the data directory from a backup" if isinstance(exc, CorruptData) else ""
     print(f"tradeloop: error: {exc}{hint}", file=sys.stderr, flush=True)

@@ -18,6 +18,7 @@ from tradeloop.actors.engine import Engine
 from tradeloop.config import Settings
 from tradeloop.http.admin_sessions import admin_key_digest
 from tradeloop.snapshots.journal import JournalWriter
+from tradeloop.snapshots.lock import DatabaseLock
 from tradeloop.snapshots.meta import read_meta, write_meta
 from tradeloop.snapshots.recovery import recover
 from tradeloop.vault import Vault, load_master_key
@@ -62,29 +63,42 @@ class Storage:
         return AdminSecrets(digest, totp_secret, generated_key=key)
 
     def lifetime(self, engine: Engine) -> Callable[[web.Application], AsyncIterator[None]]:
-        """A cleanup context: recover accounts and halts, open the journal; close it after the engine stops."""
+        """A cleanup context: lock the database, recover accounts and halts, open the journal; close both after the engine stops.
+
+        The lock comes first: a writing process of a server that was killed may still be finishing its
+        last commit, and recovery must read the journal after it.
+        """
 
         async def storage(app: web.Application) -> AsyncIterator[None]:
             loop = asyncio.get_running_loop()
-            recovered = await loop.run_in_executor(None, recover, self.path)
-            halts = await loop.run_in_executor(None, read_meta, self.path, HALTED_META)
-            log.info(
-                "recovered %d accounts from %s (%d journal records replayed, journal at %d)",
-                len(recovered.accounts),
-                self.path,
-                recovered.replayed_records,
-                recovered.last_seq,
-            )
-            writer = JournalWriter(
-                self.path, fsync=self._settings.fsync, last_seq=recovered.last_seq, last_hash=recovered.last_hash
-            )
-            await writer.open()
-            engine.journal = writer
-            engine.restore(recovered.accounts.values())
-            restore_halts(engine, halts)
+            lock = DatabaseLock(self.path)
+            await lock.acquire()
             try:
-                yield
+                recovered = await loop.run_in_executor(None, recover, self.path)
+                halts = await loop.run_in_executor(None, read_meta, self.path, HALTED_META)
+                log.info(
+                    "recovered %d accounts from %s (%d journal records replayed, journal at %d)",
+                    len(recovered.accounts),
+                    self.path,
+                    recovered.replayed_records,
+                    recovered.last_seq,
+                )
+                writer = JournalWriter(
+                    self.path,
+                    fsync=self._settings.fsync,
+                    last_seq=recovered.last_seq,
+                    last_hash=recovered.last_hash,
+                    lock=lock,
+                )
+                await writer.open()
+                try:
+                    engine.journal = writer
+                    engine.restore(recovered.accounts.values())
+                    restore_halts(engine, halts)
+                    yield
+                finally:
+                    await writer.close()
             finally:
-                await writer.close()
+                lock.release()
 
         return storage

@@ -7,13 +7,13 @@ from pathlib import Path
 from uuid import uuid4
 
 from tests.snapshots.test_journal import opened
-from tradeloop.config import Fsync
 from tradeloop.snapshots.checkpoints import Checkpointer
-from tradeloop.snapshots.journal import JournalWriter, open_database
+from tradeloop.snapshots.commits import open_database
+from tradeloop.snapshots.journal import JournalWriter
 
 
 def test_the_journal_connection_never_checkpoints_on_commit(tmp_path: Path) -> None:
-    db = open_database(tmp_path / "db.sqlite", Fsync.NORMAL)
+    db = open_database(tmp_path / "db.sqlite", "NORMAL")
     try:
         assert db.execute("PRAGMA wal_autocheckpoint").fetchone() == (0,)
         assert db.execute("PRAGMA journal_mode").fetchone() == ("wal",)

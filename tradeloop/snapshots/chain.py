@@ -8,10 +8,9 @@ import zlib
 from typing import Final
 
 from tradeloop.actors.journal import ChainReport
+from tradeloop.snapshots.schema import ANCHOR_KEY
 
 GENESIS: Final = b"\x00" * 32
-ANCHOR_KEY: Final = "chain_anchor"
-"""meta row: the position and hash of the last record removed by compaction."""
 FETCH_ROWS: Final = 20_000
 
 

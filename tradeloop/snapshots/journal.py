@@ -1,75 +1,75 @@
-"""The journal writer: one task, group commit, hash-chained records in SQLite.
+"""The journal writer: group commit of hash-chained records in SQLite, by a process of its own.
 
 `write` assigns the next position and chains the record's hash at once, in the
-caller's order; the task then commits everything that queued up meanwhile in
-one transaction and resolves each writer's future. A future that resolved means
-the events are on disk (to the degree `fsync` promises). History rows (fills,
-activities), snapshots, meta values and audit entries ride in the same
-transactions, so they are never ahead of, or behind, the journal.
+caller's order, and hands the record to the next commit. A future that resolved
+means the events are on disk (to the degree `fsync` promises). History rows
+(fills, activities, order records), snapshots, meta values and audit entries
+ride in the same transactions, so they are never ahead of, or behind, the journal.
 
-The writing connection lives on a thread of its own and each transaction is one
-call to it: the inserts of every table and the commit together. Through
-aiosqlite each statement and the commit would be a round trip of their own
-between the event loop and its thread, four or five per batch, and a batch's
-commit latency is what every order placed meanwhile waits for. Reads (activity
-listings, order history, the audit log) go through an aiosqlite connection;
-activities and orders are read after a flush, so what was acknowledged is visible.
+The database's writing connection lives in the journal's writing process
+(`tradeloop.snapshots.commits`): one transaction per batch, one batch at a
+time, in order. When nothing is being committed, a write goes out at once; while
+a batch is being committed, writes gather for the next. So that the event loop
+and the writing process work at the same time rather than by turns, a batch
+that reaches half the writes of the last round is closed and queued, and the
+writes after it start another: a burst of calls from many clients becomes two
+or more batches that commit while the rest are still being handled. Reads
+(activity listings, order history, the audit log) go through an aiosqlite
+connection; activities and orders are read after a flush, so what was
+acknowledged is visible.
+
+If a commit fails or the process dies, that batch and every later one are
+refused with `JournalUnavailable`, and so is every write after: positions are
+chained, so nothing after a lost record may be committed.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import sqlite3
+import sys
 import zlib
-from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from collections import deque
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Final, TypeVar
+from typing import Any, Final
 from uuid import UUID
 
 import aiosqlite
 import msgpack
 
+import tradeloop
 from tradeloop.actors.journal import Activity, ActivityQuery, AuditEntry, ChainReport, OrderQuery, activity_kind
 from tradeloop.codec import parse_rfc3339, rfc3339
 from tradeloop.config import Fsync
 from tradeloop.core.accounts import AccountState
 from tradeloop.core.events import AccountEvent, CashAdjusted, OrderFilled
 from tradeloop.core.orders import TERMINAL, Order
-from tradeloop.snapshots.chain import ANCHOR_KEY, GENESIS, chain_hash, verify_chain
+from tradeloop.errors import JournalUnavailable
+from tradeloop.snapshots.chain import GENESIS, chain_hash, verify_chain
 from tradeloop.snapshots.checkpoints import Checkpointer
 from tradeloop.snapshots.codec import DecodeError, decode, encode
-from tradeloop.snapshots.schema import SCHEMA
+from tradeloop.snapshots.commits import Frames, frame
+from tradeloop.snapshots.lock import DatabaseLock
 
 log = logging.getLogger(__name__)
-R = TypeVar("R")
 
-_INSERT_RECORD: Final = "INSERT INTO journal (seq, account_id, payload, crc, hash) VALUES (?, ?, ?, ?, ?)"
-_INSERT_FILL: Final = (
-    "INSERT INTO fills (fill_id, account_id, order_id, symbol, side, qty, price, cash, timestamp, seq)"
-    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-)
-_INSERT_ACTIVITY: Final = "INSERT INTO activities (account_id, timestamp, kind, payload, seq) VALUES (?, ?, ?, ?, ?)"
-_UPSERT_SNAPSHOT: Final = (
-    "INSERT OR REPLACE INTO snapshots (account_id, seq, payload, crc, taken_at) VALUES (?, ?, ?, ?, ?)"
-)
-_UPSERT_META: Final = "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)"
-_UPSERT_ORDER: Final = (
-    "INSERT OR REPLACE INTO orders (id, account_id, symbol, status, created_at, updated_at, payload, seq)"
-    " VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
-)
-_INSERT_AUDIT: Final = "INSERT INTO audit (at, actor, action, target, detail) VALUES (?, ?, ?, ?, ?)"
 _CLOSED: Final = sorted(status.value for status in TERMINAL)
 _ORDER_PAGE: Final = 200
 """Rows decoded at a time when a listing filters by side, which is not a column."""
+_SEAL_AT_LEAST: Final = 4
+"""A batch waiting behind a commit is closed at half the last round's writes, but never below this many."""
+_EXIT_WAIT_S: Final = 30.0
+"""How long `close` waits for the writing process to finish its last transaction before killing it."""
 
 
 @dataclass(slots=True)
 class _Batch:
-    """Rows waiting for the next commit, by statement, in the order statements first appeared."""
+    """Rows for one commit, by statement name, in the order statements first appeared."""
 
     rows: dict[str, list[tuple[Any, ...]]] = field(default_factory=dict)
     waiters: list[asyncio.Future[None]] = field(default_factory=list)
@@ -77,18 +77,22 @@ class _Batch:
     orders: dict[UUID, tuple[Order, UUID, int]] = field(default_factory=dict)
     """Order records changed by this batch's writes: the record, its account and the last write's position.
 
-    Encoded once when the batch is taken for commit, however many writes touched
-    the record: its row would be replaced by the last of them anyway.
+    Encoded once when the batch closes to further writes, however many of its
+    writes touched the record: its row would be replaced by the last of them anyway.
     """
 
     def add(self, statement: str, row: tuple[Any, ...]) -> None:
         self.rows.setdefault(statement, []).append(row)
 
+    @property
+    def empty(self) -> bool:
+        return not self.rows and not self.orders and self.compact_for_accounts is None
+
     def seal(self) -> None:
-        """Turn the changed order records into rows, as they stand now (after every write of the batch)."""
+        """Turn the changed order records into rows as they stand now: after this batch's writes, before any later one's."""
         if not self.orders:
             return
-        rows = self.rows.setdefault(_UPSERT_ORDER, [])
+        rows = self.rows.setdefault("order", [])
         for order, account_id, seq in self.orders.values():
             rows.append(
                 (
@@ -105,6 +109,21 @@ class _Batch:
         self.orders.clear()
 
 
+class _Pipes(asyncio.SubprocessProtocol):
+    """The writing process's answers, frame by frame, and its exit, handed to the writer."""
+
+    def __init__(self, writer: JournalWriter) -> None:
+        self._writer = writer
+        self._frames = Frames()
+
+    def pipe_data_received(self, fd: int, data: bytes) -> None:
+        for answer in self._frames.feed(data):
+            self._writer._answered(answer)
+
+    def process_exited(self) -> None:
+        self._writer._exited()
+
+
 class JournalWriter:
     """Appends events, history, snapshots and audit entries; the durable Journal."""
 
@@ -116,20 +135,29 @@ class JournalWriter:
         last_seq: int = 0,
         last_hash: bytes = GENESIS,
         checkpointer: Checkpointer | None = None,
+        lock: DatabaseLock | None = None,
     ):
+        """`lock`, when given, is already held (the caller took it before reading the journal); else `open` takes one."""
         self.path = path
         self._fsync = fsync
-        self._db: sqlite3.Connection | None = None
-        self._thread: ThreadPoolExecutor | None = None
+        self._lock = lock
+        self._owns_lock = lock is None
         self._checkpointer = checkpointer or Checkpointer(path)
         self._reader: aiosqlite.Connection | None = None
+        self._process: asyncio.SubprocessTransport | None = None
+        self._stdin: asyncio.WriteTransport | None = None
+        self._ready: asyncio.Future[None] | None = None
+        self._gone: asyncio.Future[None] | None = None
+        self._closing = False
         self._seq = last_seq
         self._hash = last_hash
-        self._batch = _Batch()
-        self._wakeup = asyncio.Event()
-        self._task: asyncio.Task[None] | None = None
-        self._failure: BaseException | None = None
+        self._open = _Batch()
+        self._queued: deque[_Batch] = deque()
+        self._committing: _Batch | None = None
+        self._seal_at = sys.maxsize
+        self._failure: JournalUnavailable | None = None
         self._events_written = 0
+        self.commits = 0
 
     @property
     def events_written(self) -> int:
@@ -139,33 +167,58 @@ class JournalWriter:
     def position(self) -> int:
         return self._seq
 
+    @property
+    def pid(self) -> int | None:
+        """The writing process's id while it runs."""
+        return None if self._process is None else self._process.get_pid()
+
     async def open(self) -> None:
-        self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="journal-writer")
-        self._db = await self._on_thread(open_database, self.path, self._fsync)
+        """Take the database's lock (unless given one), start the writing process, open the reading connection.
+
+        Raises:
+            DatabaseBusy: another process holds the lock.
+            JournalUnavailable: the writing process could not open the database.
+        """
+        loop = asyncio.get_running_loop()
+        if self._lock is None:
+            self._lock = DatabaseLock(self.path)
+        await self._lock.acquire()
+        self._ready, self._gone = loop.create_future(), loop.create_future()
+        synchronous = "FULL" if self._fsync is Fsync.FULL else "NORMAL"
+        self._process, _ = await loop.subprocess_exec(
+            lambda: _Pipes(self),
+            sys.executable,
+            "-m",
+            "tradeloop.snapshots.commits",
+            str(self.path),
+            synchronous,
+            stdin=asyncio.subprocess.PIPE,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=None,
+            pass_fds=(self._lock.fileno(),),
+            env=_child_environment(),
+        )
+        self._stdin = self._process.get_pipe_transport(0)  # type: ignore[assignment]
+        try:
+            await self._ready
+        except BaseException:
+            await self._stop_process()
+            self._release_lock()
+            raise
         await self._checkpointer.open()
         self._reader = await aiosqlite.connect(self.path)
-        self._task = asyncio.get_running_loop().create_task(self._run(), name="journal-writer")
 
     async def close(self) -> None:
-        """Commit what is queued, then close the database."""
-        if self._task is not None:
-            await self.flush()
-            self._task.cancel()
-            try:
-                await self._task
-            except asyncio.CancelledError:
-                pass
-            self._task = None
+        """Commit what is queued, stop the writing process, then close the database."""
+        if self._process is not None:
+            if self._failure is None:
+                await asyncio.gather(self.flush(), return_exceptions=True)
+            await self._stop_process()
         if self._reader is not None:
             await self._reader.close()
             self._reader = None
         await self._checkpointer.close()
-        if self._db is not None:
-            await self._on_thread(self._db.close)
-            self._db = None
-        if self._thread is not None:
-            self._thread.shutdown(wait=True)
-            self._thread = None
+        self._release_lock()
 
     async def flush(self) -> None:
         """Wait until everything handed over so far is committed."""
@@ -176,23 +229,21 @@ class JournalWriter:
     ) -> asyncio.Future[None]:
         """Queue one actor step's events as one record, and the order records they changed; resolves once committed."""
         if self._failure is not None:
-            failed: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-            failed.set_exception(self._failure)
-            return failed
+            return self._refused()
         # Each event is encoded once: the record is the array of them, and fills and cash movements reuse theirs.
         parts = [encode(event) for event in events]
         payload = _array_header(len(parts)) + b"".join(parts)
         self._seq += 1
         seq = self._seq
         self._hash = chain_hash(self._hash, seq, account_id.bytes, payload)
-        batch = self._batch
-        batch.add(_INSERT_RECORD, (seq, account_id.bytes, payload, zlib.crc32(payload), self._hash))
+        batch = self._open
+        batch.add("journal", (seq, account_id.bytes, payload, zlib.crc32(payload), self._hash))
         for event, part in zip(events, parts):
             if isinstance(event, OrderFilled):
-                batch.add(_INSERT_FILL, _fill_row(event, seq))
+                batch.add("fill", _fill_row(event, seq))
             if isinstance(event, (OrderFilled, CashAdjusted)):
                 row = (str(account_id), rfc3339(event.timestamp), activity_kind(event), part, seq)
-                batch.add(_INSERT_ACTIVITY, row)
+                batch.add("activity", row)
         for order in orders:
             batch.orders[order.id] = (order, account_id, seq)
         self._events_written += len(events)
@@ -209,19 +260,19 @@ class JournalWriter:
         """
         payload = encode(state)
         row = (account_id.bytes, self._seq, payload, zlib.crc32(payload), taken_at.isoformat())
-        return self._enqueue(_UPSERT_SNAPSHOT, row)
+        return self._enqueue("snapshot", row)
 
     def compact(self, account_count: int) -> asyncio.Future[None]:
         """Drop journal records every account's snapshot already covers (after queued snapshots commit)."""
-        self._batch.compact_for_accounts = account_count
+        self._open.compact_for_accounts = account_count
         return self._enqueue()
 
     def put_meta(self, key: str, value: bytes) -> asyncio.Future[None]:
-        return self._enqueue(_UPSERT_META, (key, value))
+        return self._enqueue("meta", (key, value))
 
     def audit(self, entry: AuditEntry) -> asyncio.Future[None]:
         row = (rfc3339(entry.at), entry.actor, entry.action, entry.target, encode(entry.detail))
-        return self._enqueue(_INSERT_AUDIT, row)
+        return self._enqueue("audit", row)
 
     async def activities(self, query: ActivityQuery) -> list[Activity]:
         """Fills and cash movements of one account, from the history table.
@@ -299,78 +350,121 @@ class JournalWriter:
             return [tuple(row) for row in await cursor.fetchall()]
 
     def _enqueue(self, statement: str | None = None, row: tuple[Any, ...] = ()) -> asyncio.Future[None]:
+        """Add a waiter (and a row) to the open batch; send it at once if nothing is being committed."""
+        if self._failure is not None:
+            return self._refused()
         done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        batch = self._open
         if statement is not None:
-            self._batch.add(statement, row)
-        self._batch.waiters.append(done)
-        self._wakeup.set()
+            batch.add(statement, row)
+        batch.waiters.append(done)
+        if self._committing is None:
+            self._send(self._take_open())
+        elif len(batch.waiters) >= self._seal_at:
+            self._queued.append(self._take_open())
         return done
 
-    async def _on_thread(self, function: Callable[..., R], *args: Any) -> R:
-        """Run `function` on the writing connection's thread."""
-        return await asyncio.get_running_loop().run_in_executor(self._thread, function, *args)
+    def _take_open(self) -> _Batch:
+        batch, self._open = self._open, _Batch()
+        batch.seal()
+        return batch
 
-    async def _run(self) -> None:
-        assert self._db is not None
-        db = self._db
-        while True:
-            await self._wakeup.wait()
-            self._wakeup.clear()
-            batch, self._batch = self._batch, _Batch()
-            try:
-                batch.seal()
-                await self._on_thread(_commit, db, batch.rows, batch.compact_for_accounts)
-            except Exception as exc:  # the disk failed: nothing after this may be acknowledged
-                log.exception("journal commit failed; refusing further writes")
-                self._failure = exc
-                for waiter in batch.waiters:
-                    if not waiter.done():
-                        waiter.set_exception(exc)
-                continue
+    def _send(self, batch: _Batch) -> None:
+        """Hand a batch to the writing process, or settle it at once when it has nothing to write."""
+        if batch.empty:  # a flush with nothing before it: everything handed over is committed
             for waiter in batch.waiters:
                 if not waiter.done():
                     waiter.set_result(None)
-            self._checkpointer.after_commit()
+            return
+        assert self._stdin is not None, "journal is not open"
+        self._committing = batch
+        self._stdin.write(frame([list(batch.rows.items()), batch.compact_for_accounts]))
+
+    def _answered(self, answer: Any) -> None:
+        """The writing process's answer: to opening the database, then to the batch being committed."""
+        assert self._ready is not None
+        if not self._ready.done():
+            if answer is None:
+                self._ready.set_result(None)
+            else:
+                self._ready.set_exception(JournalUnavailable(f"cannot open {self.path}: {answer[0]}: {answer[1]}"))
+            return
+        batch, self._committing = self._committing, None
+        if batch is None:
+            return
+        if answer is not None:
+            log.error("journal commit failed (%s: %s); refusing further writes", answer[0], answer[1])
+            self._fail(JournalUnavailable(f"the journal failed to commit: {answer[0]}: {answer[1]}"), batch)
+            return
+        self.commits += 1
+        for waiter in batch.waiters:
+            if not waiter.done():
+                waiter.set_result(None)
+        self._checkpointer.after_commit()
+        waiting = len(self._open.waiters) + sum(len(queued.waiters) for queued in self._queued)
+        self._seal_at = max(_SEAL_AT_LEAST, (len(batch.waiters) + waiting) // 2)
+        if self._queued:
+            self._send(self._queued.popleft())
+        elif self._open.waiters:
+            self._send(self._take_open())
+
+    def _exited(self) -> None:
+        assert self._gone is not None and self._ready is not None and self._process is not None
+        code = self._process.get_returncode()
+        if not self._gone.done():
+            self._gone.set_result(None)
+        failure = JournalUnavailable(f"the journal's writing process exited (status {code})")
+        if not self._ready.done():
+            self._ready.set_exception(failure)
+        elif not self._closing and self._failure is None:
+            log.error("the journal's writing process exited (status %s); refusing further writes", code)
+            self._fail(failure, self._committing)
+
+    def _fail(self, failure: JournalUnavailable, committing: _Batch | None) -> None:
+        """Refuse the batch that failed, every batch after it and every later write."""
+        self._failure = failure
+        self._committing = None
+        batches = [committing, *self._queued, self._open]
+        self._queued.clear()
+        self._open = _Batch()
+        for batch in batches:
+            for waiter in [] if batch is None else batch.waiters:
+                if not waiter.done():
+                    waiter.set_exception(failure)
+
+    def _refused(self) -> asyncio.Future[None]:
+        refused: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        refused.set_exception(self._failure or JournalUnavailable("the journal is not open"))
+        return refused
+
+    async def _stop_process(self) -> None:
+        """End the writing process's input and wait for it to exit (it finishes the transaction in hand)."""
+        process, gone = self._process, self._gone
+        if process is None or gone is None:
+            return
+        self._closing = True
+        if self._stdin is not None:
+            self._stdin.close()
+        try:
+            await asyncio.wait_for(asyncio.shield(gone), _EXIT_WAIT_S)
+        except TimeoutError:
+            log.error("the journal's writing process did not exit in %g s; killing it", _EXIT_WAIT_S)
+            process.kill()
+            await gone
+        process.close()
+        self._process = self._stdin = None
+
+    def _release_lock(self) -> None:
+        if self._owns_lock and self._lock is not None:
+            self._lock.release()
+            self._lock = None
 
 
-def open_database(path: Path, fsync: Fsync) -> sqlite3.Connection:
-    """Open (creating) the database in WAL mode with the chosen durability; for the thread that calls this only.
-
-    Its commits never checkpoint: a `Checkpointer` does that on a connection of its own.
-    """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    db = sqlite3.connect(path, isolation_level="DEFERRED")
-    db.execute("PRAGMA journal_mode=WAL")
-    db.execute(f"PRAGMA synchronous={'FULL' if fsync is Fsync.FULL else 'NORMAL'}")
-    db.execute("PRAGMA wal_autocheckpoint=0")
-    db.executescript(SCHEMA)
-    db.commit()
-    return db
-
-
-def _commit(db: sqlite3.Connection, rows: dict[str, list[tuple[Any, ...]]], compact_for_accounts: int | None) -> None:
-    """One transaction: every statement's rows, then compaction if asked; rolled back whole on failure."""
-    try:
-        for statement, batch_rows in rows.items():
-            db.executemany(statement, batch_rows)
-        if compact_for_accounts is not None:
-            _compact(db, compact_for_accounts)
-        db.commit()
-    except BaseException:
-        db.rollback()
-        raise
-
-
-def _compact(db: sqlite3.Connection, account_count: int) -> None:
-    """Remove records below the oldest snapshot, keeping the chain's anchor in `meta`."""
-    snapshots, oldest = db.execute("SELECT COUNT(*), COALESCE(MIN(seq), 0) FROM snapshots").fetchone()
-    if snapshots < account_count or oldest <= 0:
-        return
-    found = db.execute("SELECT hash FROM journal WHERE seq = ?", (oldest,)).fetchone()
-    if found is None:
-        return  # already compacted up to here
-    db.execute("DELETE FROM journal WHERE seq <= ?", (oldest,))
-    db.execute(_UPSERT_META, (ANCHOR_KEY, oldest.to_bytes(8, "big") + found[0]))
+def _child_environment() -> dict[str, str]:
+    """The server's environment, with the folder tradeloop is imported from first on the path."""
+    root = str(Path(tradeloop.__file__).resolve().parent.parent)
+    path = os.environ.get("PYTHONPATH")
+    return {**os.environ, "PYTHONPATH": root if not path else os.pathsep.join((root, path))}
 
 
 def _array_header(length: int) -> bytes:

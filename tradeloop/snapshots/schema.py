@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from typing import Final
 
+ANCHOR_KEY: Final = "chain_anchor"
+"""meta row: the position and hash of the last record removed by compaction."""
+
 SCHEMA: Final = """
 CREATE TABLE IF NOT EXISTS journal (
     seq        INTEGER PRIMARY KEY,

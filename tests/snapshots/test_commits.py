@@ -1,0 +1,193 @@
+"""The journal's writing process: batches committed in order beside the event loop, failures, the database lock."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sqlite3
+from pathlib import Path
+from uuid import uuid4
+
+import pytest
+from aiohttp import web
+
+from tests.factories import make_engine, make_settings
+from tests.snapshots.test_journal import opened
+from tradeloop.errors import JournalUnavailable
+from tradeloop.snapshots import lock as lock_module
+from tradeloop.snapshots.commits import Frames, frame
+from tradeloop.snapshots.journal import JournalWriter
+from tradeloop.snapshots.lock import DatabaseBusy, DatabaseLock
+from tradeloop.snapshots.recovery import recover
+from tradeloop.storage import Storage
+
+
+def journal_positions(path: Path) -> list[int]:
+    db = sqlite3.connect(path)
+    try:
+        return [seq for (seq,) in db.execute("SELECT seq FROM journal ORDER BY seq")]
+    finally:
+        db.close()
+
+
+def test_frames_split_a_stream_cut_anywhere() -> None:
+    bodies = [None, ["IntegrityError", "UNIQUE constraint failed"], [[["journal", [[1, b"\x00" * 300]]]], None]]
+    stream = b"".join(frame(body) for body in bodies)
+    for cut in range(1, len(stream)):
+        frames = Frames()
+        assert frames.feed(stream[:cut]) + frames.feed(stream[cut:]) == bodies
+
+
+async def test_a_burst_of_writes_commits_in_several_batches_in_order(tmp_path: Path) -> None:
+    path = tmp_path / "db.sqlite"
+    writer = JournalWriter(path)
+    await writer.open()
+    try:
+        resolved: list[int] = []
+        for round_ in range(2):
+            futures = []
+            for index in range(64):
+                account_id = uuid4()
+                future = writer.write(account_id, [opened(account_id)])
+                future.add_done_callback(lambda _, index=index: resolved.append(index))
+                futures.append(future)
+            commits_before = writer.commits
+            await asyncio.gather(*futures)
+            # The first write goes out alone; the rest gather behind it. From the second round on, a
+            # batch closes at half the last round's writes, so the burst is committed in several parts.
+            assert writer.commits - commits_before >= (2 if round_ == 0 else 3)
+            assert resolved == list(range(64))
+            resolved.clear()
+    finally:
+        await writer.close()
+    assert journal_positions(path) == list(range(1, 129))
+    assert recover(path).last_seq == 128  # the hash chain holds across the batches
+
+
+async def test_a_failed_commit_refuses_its_batch_every_later_one_and_every_later_write(tmp_path: Path) -> None:
+    path = tmp_path / "db.sqlite"
+    first = JournalWriter(path)
+    await first.open()
+    account_id = uuid4()
+    await first.write(account_id, [opened(account_id)])
+    await first.close()
+
+    stale = JournalWriter(path)  # believes the journal is empty: its first record repeats position 1
+    await stale.open()
+    try:
+        clashing = stale.write(account_id, [opened(account_id)])
+        behind = stale.write(account_id, [opened(account_id)])  # queued behind the failing commit
+        for future in (clashing, behind):
+            with pytest.raises(JournalUnavailable, match="failed to commit: IntegrityError"):
+                await future
+        with pytest.raises(JournalUnavailable):
+            await stale.write(account_id, [opened(account_id)])
+        with pytest.raises(JournalUnavailable):
+            await stale.flush()
+    finally:
+        await stale.close()
+    assert journal_positions(path) == [1]  # the failed transaction was rolled back whole
+
+
+async def test_the_writing_process_dying_refuses_what_was_not_committed_and_everything_after(tmp_path: Path) -> None:
+    path = tmp_path / "db.sqlite"
+    writer = JournalWriter(path)
+    await writer.open()
+    account_id = uuid4()
+    await writer.write(account_id, [opened(account_id)])
+    pid = writer.pid
+    assert pid is not None
+    os.kill(pid, signal.SIGKILL)
+    try:
+        with pytest.raises(JournalUnavailable, match="writing process exited"):
+            await asyncio.wait_for(writer.write(account_id, [opened(account_id)]), 10)
+        with pytest.raises(JournalUnavailable, match="writing process exited"):
+            await writer.write(account_id, [opened(account_id)])
+    finally:
+        await asyncio.wait_for(writer.close(), 10)
+    assert journal_positions(path) == [1]
+
+
+async def test_the_writing_process_ignores_ctrl_c_and_finishes_what_it_is_sent(tmp_path: Path) -> None:
+    path = tmp_path / "db.sqlite"
+    writer = JournalWriter(path)
+    await writer.open()
+    try:
+        assert writer.pid is not None
+        os.kill(writer.pid, signal.SIGINT)
+        os.kill(writer.pid, signal.SIGTERM)
+        await asyncio.sleep(0.1)
+        account_id = uuid4()
+        await writer.write(account_id, [opened(account_id)])
+    finally:
+        await writer.close()
+    assert journal_positions(path) == [1]
+
+
+async def test_a_second_writer_on_the_same_database_waits_then_gives_up(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(lock_module, "WAIT_S", 0.1)
+    path = tmp_path / "db.sqlite"
+    writer = JournalWriter(path)
+    await writer.open()
+    try:
+        with pytest.raises(DatabaseBusy, match="in use by another tradeloop process"):
+            await DatabaseLock(path).acquire(wait_s=0.1)
+        with pytest.raises(DatabaseBusy):
+            await JournalWriter(path).open()
+    finally:
+        await writer.close()
+    other = DatabaseLock(path)
+    await other.acquire(wait_s=0.1)
+    other.release()
+
+
+async def test_the_lock_lasts_until_the_writing_process_exits(tmp_path: Path) -> None:
+    """What keeps a restarted server from reading the journal while a killed server's writer still commits."""
+    path = tmp_path / "db.sqlite"
+    held = DatabaseLock(path)
+    await held.acquire()
+    writer = JournalWriter(path, lock=held)
+    await writer.open()
+    held.release()  # the server's hold is gone (as if it were killed); its writing process still holds the lock
+    try:
+        with pytest.raises(DatabaseBusy):
+            await DatabaseLock(path).acquire(wait_s=0.1)
+    finally:
+        await writer.close()
+    after = DatabaseLock(path)
+    await after.acquire(wait_s=1)
+    after.release()
+
+
+async def test_a_waiting_lock_is_taken_as_soon_as_the_holder_lets_go(tmp_path: Path) -> None:
+    path = tmp_path / "db.sqlite"
+    holder = DatabaseLock(path)
+    await holder.acquire()
+    waiter = DatabaseLock(path)
+    waiting = asyncio.ensure_future(waiter.acquire(wait_s=5))
+    await asyncio.sleep(0.1)
+    assert not waiting.done()
+    holder.release()
+    await asyncio.wait_for(waiting, 2)
+    assert waiter.held
+    waiter.release()
+
+
+async def test_storage_refuses_to_start_on_a_database_another_process_writes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(lock_module, "WAIT_S", 0.1)
+    settings = make_settings(data_dir=tmp_path / "data")
+    settings.data_dir.mkdir()
+    storage = Storage(settings)
+    other = DatabaseLock(storage.path)
+    await other.acquire()
+    try:
+        lifetime = storage.lifetime(make_engine())(web.Application())
+        with pytest.raises(DatabaseBusy, match=str(storage.path)):
+            await lifetime.__anext__()
+    finally:
+        other.release()

@@ -1,0 +1,178 @@
+"""The journal's writing process: owns the database's writing connection and commits what the server sends.
+
+SQLite does its work in C, but Python's sqlite3 module takes the GIL back for
+every row it binds and every step it finishes. On a thread of the server that
+work (about a third of an order's cost) queued behind the event loop for the
+GIL, and the loop behind it: the two ran one after the other. In a process of
+its own the commit runs beside the event loop.
+
+Run as `python -m tradeloop.snapshots.commits DATABASE SYNCHRONOUS` by
+`JournalWriter`; it imports only the standard library, msgpack and the schema.
+Frames on both pipes are a 4-byte big-endian length and a msgpack body:
+
+- in (stdin): `[[[statement name, [row, ...]], ...], compact_for_accounts or None]`,
+  one transaction each: every statement's rows, then compaction if asked;
+  rolled back whole on failure;
+- out (stdout): `None` once the database is open and after each commit, or
+  `[error type, message]` when opening or a commit failed.
+
+It ends at the end of its input, after the transaction in hand. It ignores
+SIGINT and SIGTERM, so Ctrl-C or a service manager stopping the server cannot
+end it before the server has sent its last batch. A lock on the database's
+`.lock` file, inherited from the server, is held until this process exits too:
+a server restarted after `kill -9` waits for the old writer to finish.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import sqlite3
+import struct
+import sys
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any, BinaryIO, Final
+
+import msgpack
+
+from tradeloop.snapshots.schema import ANCHOR_KEY, SCHEMA
+
+STATEMENTS: Final[dict[str, str]] = {
+    "journal": "INSERT INTO journal (seq, account_id, payload, crc, hash) VALUES (?, ?, ?, ?, ?)",
+    "fill": (
+        "INSERT INTO fills (fill_id, account_id, order_id, symbol, side, qty, price, cash, timestamp, seq)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    ),
+    "activity": "INSERT INTO activities (account_id, timestamp, kind, payload, seq) VALUES (?, ?, ?, ?, ?)",
+    "snapshot": "INSERT OR REPLACE INTO snapshots (account_id, seq, payload, crc, taken_at) VALUES (?, ?, ?, ?, ?)",
+    "meta": "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)",
+    "order": (
+        "INSERT OR REPLACE INTO orders (id, account_id, symbol, status, created_at, updated_at, payload, seq)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+    ),
+    "audit": "INSERT INTO audit (at, actor, action, target, detail) VALUES (?, ?, ?, ?, ?)",
+}
+"""What a batch may ask for, by name: the process runs these statements and nothing else."""
+
+SYNCHRONOUS: Final = ("NORMAL", "FULL")
+_LENGTH: Final = struct.Struct(">I")
+
+
+def frame(body: object) -> bytes:
+    """`body` as one frame of the pipe protocol."""
+    packed: bytes = msgpack.packb(body)
+    return _LENGTH.pack(len(packed)) + packed
+
+
+class Frames:
+    """Splits the bytes read from a pipe into the bodies of whole frames."""
+
+    def __init__(self) -> None:
+        self._buffer = bytearray()
+
+    def feed(self, data: bytes) -> list[Any]:
+        self._buffer += data
+        bodies: list[Any] = []
+        buffer = self._buffer
+        start = 0
+        while len(buffer) - start >= _LENGTH.size:
+            (length,) = _LENGTH.unpack_from(buffer, start)
+            end = start + _LENGTH.size + length
+            if len(buffer) < end:
+                break
+            bodies.append(msgpack.unpackb(buffer[start + _LENGTH.size : end]))
+            start = end
+        del buffer[:start]
+        return bodies
+
+
+def open_database(path: Path, synchronous: str) -> sqlite3.Connection:
+    """Open (creating) the database in WAL mode with the chosen durability; for the thread that calls this only.
+
+    Its commits never checkpoint: a `Checkpointer` does that on a connection of its own.
+    """
+    if synchronous not in SYNCHRONOUS:
+        raise ValueError(f"synchronous must be one of {SYNCHRONOUS}, not {synchronous!r}")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    db = sqlite3.connect(path, isolation_level="DEFERRED")
+    db.execute("PRAGMA journal_mode=WAL")
+    db.execute(f"PRAGMA synchronous={synchronous}")
+    db.execute("PRAGMA wal_autocheckpoint=0")
+    db.executescript(SCHEMA)
+    db.commit()
+    return db
+
+
+def commit(db: sqlite3.Connection, rows: Iterable[Sequence[Any]], compact_for_accounts: int | None) -> None:
+    """One transaction: every statement's rows, then compaction if asked; rolled back whole on failure."""
+    try:
+        for name, batch_rows in rows:
+            db.executemany(STATEMENTS[name], batch_rows)
+        if compact_for_accounts is not None:
+            compact(db, compact_for_accounts)
+        db.commit()
+    except BaseException:
+        db.rollback()
+        raise
+
+
+def compact(db: sqlite3.Connection, account_count: int) -> None:
+    """Remove records below the oldest snapshot, keeping the chain's anchor in `meta`."""
+    snapshots, oldest = db.execute("SELECT COUNT(*), COALESCE(MIN(seq), 0) FROM snapshots").fetchone()
+    if snapshots < account_count or oldest <= 0:
+        return
+    found = db.execute("SELECT hash FROM journal WHERE seq = ?", (oldest,)).fetchone()
+    if found is None:
+        return  # already compacted up to here
+    db.execute("DELETE FROM journal WHERE seq <= ?", (oldest,))
+    db.execute(STATEMENTS["meta"], (ANCHOR_KEY, oldest.to_bytes(8, "big") + found[0]))
+
+
+def _read_exactly(source: BinaryIO, size: int) -> bytes | None:
+    """`size` bytes, or None at the end of the input (a partial frame there is dropped: nothing acknowledged it)."""
+    data = bytearray()
+    while len(data) < size:
+        chunk = source.read(size - len(data))
+        if not chunk:
+            return None
+        data += chunk
+    return bytes(data)
+
+
+def serve(path: Path, synchronous: str, source: BinaryIO, sink: int) -> None:
+    """Open the database, answer once, then commit each batch read from `source` and answer it on `sink`."""
+    try:
+        db = open_database(path, synchronous)
+    except Exception as exc:
+        os.write(sink, frame([type(exc).__name__, str(exc)]))
+        return
+    os.write(sink, frame(None))
+    try:
+        while (header := _read_exactly(source, _LENGTH.size)) is not None:
+            body = _read_exactly(source, _LENGTH.unpack(header)[0])
+            if body is None:
+                break
+            rows, compact_for_accounts = msgpack.unpackb(body)
+            try:
+                commit(db, rows, compact_for_accounts)
+            except Exception as exc:
+                os.write(sink, frame([type(exc).__name__, str(exc)]))
+            else:
+                os.write(sink, frame(None))
+    finally:
+        db.close()
+
+
+def main(argv: Sequence[str]) -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    database, synchronous = argv
+    # The protocol owns stdout: anything printed by accident goes to stderr instead.
+    sink = os.dup(sys.stdout.fileno())
+    os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
+    serve(Path(database), synchronous, os.fdopen(sys.stdin.fileno(), "rb", buffering=0, closefd=False), sink)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
