@@ -65,6 +65,23 @@ async def test_a_burst_of_writes_commits_in_several_batches_in_order(tmp_path: P
     assert recover(path).last_seq == 128  # the hash chain holds across the batches
 
 
+async def test_a_batch_of_flushes_alone_does_not_hold_up_the_writes_behind_it(tmp_path: Path) -> None:
+    path = tmp_path / "db.sqlite"
+    writer = JournalWriter(path)
+    await writer.open()
+    try:
+        warm_up = [writer.write(account_id, [opened(account_id)]) for account_id in (uuid4() for _ in range(8))]
+        await asyncio.gather(*warm_up)  # from here a batch behind a commit closes at 4 waiters
+        account_id = uuid4()
+        first = writer.write(account_id, [opened(account_id)])  # goes out at once
+        flushes = [writer.flush() for _ in range(4)]  # a closed batch with nothing to write
+        behind = writer.write(account_id, [opened(account_id)])
+        await asyncio.wait_for(asyncio.gather(first, *flushes, behind), 5)
+    finally:
+        await writer.close()
+    assert journal_positions(path) == list(range(1, 11))
+
+
 async def test_a_failed_commit_refuses_its_batch_every_later_one_and_every_later_write(tmp_path: Path) -> None:
     path = tmp_path / "db.sqlite"
     first = JournalWriter(path)

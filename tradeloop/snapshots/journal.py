@@ -220,9 +220,9 @@ class JournalWriter:
         await self._checkpointer.close()
         self._release_lock()
 
-    async def flush(self) -> None:
-        """Wait until everything handed over so far is committed."""
-        await self._enqueue()
+    def flush(self) -> asyncio.Future[None]:
+        """Resolves once everything handed over before this call is committed."""
+        return self._enqueue()
 
     def write(
         self, account_id: UUID, events: Sequence[AccountEvent], orders: Sequence[Order] = ()
@@ -359,7 +359,7 @@ class JournalWriter:
             batch.add(statement, row)
         batch.waiters.append(done)
         if self._committing is None:
-            self._send(self._take_open())
+            self._send_next()
         elif len(batch.waiters) >= self._seal_at:
             self._queued.append(self._take_open())
         return done
@@ -369,16 +369,22 @@ class JournalWriter:
         batch.seal()
         return batch
 
-    def _send(self, batch: _Batch) -> None:
-        """Hand a batch to the writing process, or settle it at once when it has nothing to write."""
-        if batch.empty:  # a flush with nothing before it: everything handed over is committed
-            for waiter in batch.waiters:
-                if not waiter.done():
-                    waiter.set_result(None)
+    def _send_next(self) -> None:
+        """Hand the next batch with something to write to the writing process (nothing is being committed).
+
+        A batch with nothing to write (flushes only) is settled on the spot: every batch before it is committed.
+        """
+        while self._queued or self._open.waiters:
+            batch = self._queued.popleft() if self._queued else self._take_open()
+            if batch.empty:
+                for waiter in batch.waiters:
+                    if not waiter.done():
+                        waiter.set_result(None)
+                continue
+            assert self._stdin is not None, "journal is not open"
+            self._committing = batch
+            self._stdin.write(frame([list(batch.rows.items()), batch.compact_for_accounts]))
             return
-        assert self._stdin is not None, "journal is not open"
-        self._committing = batch
-        self._stdin.write(frame([list(batch.rows.items()), batch.compact_for_accounts]))
 
     def _answered(self, answer: Any) -> None:
         """The writing process's answer: to opening the database, then to the batch being committed."""
@@ -403,10 +409,7 @@ class JournalWriter:
         self._checkpointer.after_commit()
         waiting = len(self._open.waiters) + sum(len(queued.waiters) for queued in self._queued)
         self._seal_at = max(_SEAL_AT_LEAST, (len(batch.waiters) + waiting) // 2)
-        if self._queued:
-            self._send(self._queued.popleft())
-        elif self._open.waiters:
-            self._send(self._take_open())
+        self._send_next()
 
     def _exited(self) -> None:
         assert self._gone is not None and self._ready is not None and self._process is not None
