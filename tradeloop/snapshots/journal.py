@@ -63,6 +63,8 @@ _ORDER_PAGE: Final = 200
 """Rows decoded at a time when a listing filters by side, which is not a column."""
 _SEAL_AT_LEAST: Final = 4
 """A batch waiting behind a commit is closed at half the last round's writes, but never below this many."""
+_FIRST_SEAL_AT: Final = 256
+"""Where a batch waiting behind the first commit closes, before there is a last round to go by."""
 _EXIT_WAIT_S: Final = 30.0
 """How long `close` waits for the writing process to finish its last transaction before killing it."""
 
@@ -154,7 +156,7 @@ class JournalWriter:
         self._open = _Batch()
         self._queued: deque[_Batch] = deque()
         self._committing: _Batch | None = None
-        self._seal_at = sys.maxsize
+        self._seal_at = _FIRST_SEAL_AT
         self._failure: JournalUnavailable | None = None
         self._events_written = 0
         self.commits = 0
