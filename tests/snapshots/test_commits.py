@@ -6,6 +6,8 @@ import asyncio
 import os
 import signal
 import sqlite3
+import subprocess
+import sys
 from pathlib import Path
 from uuid import uuid4
 
@@ -208,3 +210,24 @@ async def test_storage_refuses_to_start_on_a_database_another_process_writes(
             await lifetime.__anext__()
     finally:
         other.release()
+
+
+def test_the_writing_process_commits_and_exits_quietly_when_the_server_is_gone(tmp_path: Path) -> None:
+    path = tmp_path / "db.sqlite"
+    child = subprocess.Popen(
+        [sys.executable, "-m", "tradeloop.snapshots.commits", str(path), "NORMAL"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    assert child.stdin is not None and child.stdout is not None
+    assert Frames().feed(child.stdout.read(5)) == [None]  # open: one frame of msgpack nil
+    child.stdout.close()  # the server died: nobody reads the answers any more
+    row = [1, uuid4().bytes, b"\x90", 0, b"\x00" * 32]
+    child.stdin.write(frame([[["journal", [row]]], None]))
+    child.stdin.close()
+    assert child.wait(10) == 0
+    assert child.stderr is not None
+    with child.stderr:
+        assert child.stderr.read() == b""
+    assert journal_positions(path) == [1]  # committed before the answer could not be sent

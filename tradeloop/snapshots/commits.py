@@ -147,8 +147,8 @@ def serve(path: Path, synchronous: str, source: BinaryIO, sink: int) -> None:
     except Exception as exc:
         os.write(sink, frame([type(exc).__name__, str(exc)]))
         return
-    os.write(sink, frame(None))
     try:
+        os.write(sink, frame(None))
         while (header := _read_exactly(source, _LENGTH.size)) is not None:
             body = _read_exactly(source, _LENGTH.unpack(header)[0])
             if body is None:
@@ -160,6 +160,8 @@ def serve(path: Path, synchronous: str, source: BinaryIO, sink: int) -> None:
                 os.write(sink, frame([type(exc).__name__, str(exc)]))
             else:
                 os.write(sink, frame(None))
+    except BrokenPipeError:
+        pass  # the server is gone: what it was told is committed, and it can be told nothing more
     finally:
         db.close()
 
