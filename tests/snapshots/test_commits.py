@@ -33,6 +33,18 @@ def journal_positions(path: Path) -> list[int]:
         db.close()
 
 
+async def assert_held_until_closed(writer: JournalWriter) -> None:
+    """Nobody else can take the database's lock while `writer` is open; anybody can once it is closed."""
+    try:
+        with pytest.raises(DatabaseBusy, match="in use by another tradeloop process"):
+            await DatabaseLock(writer.path).acquire(wait_s=0.1)
+    finally:
+        await writer.close()
+    lock = DatabaseLock(writer.path)
+    await lock.acquire(wait_s=1)
+    lock.release()
+
+
 def test_frames_split_a_stream_cut_anywhere() -> None:
     bodies = [None, ["IntegrityError", "UNIQUE constraint failed"], [[["journal", [[1, b"\x00" * 300]]]], None]]
     stream = b"".join(frame(body) for body in bodies)
@@ -151,16 +163,9 @@ async def test_a_second_writer_on_the_same_database_waits_then_gives_up(
     path = tmp_path / "db.sqlite"
     writer = JournalWriter(path)
     await writer.open()
-    try:
-        with pytest.raises(DatabaseBusy, match="in use by another tradeloop process"):
-            await DatabaseLock(path).acquire(wait_s=0.1)
-        with pytest.raises(DatabaseBusy):
-            await JournalWriter(path).open()
-    finally:
-        await writer.close()
-    other = DatabaseLock(path)
-    await other.acquire(wait_s=0.1)
-    other.release()
+    with pytest.raises(DatabaseBusy, match="in use by another tradeloop process"):
+        await JournalWriter(path).open()
+    await assert_held_until_closed(writer)
 
 
 async def test_the_lock_lasts_until_the_writing_process_exits(tmp_path: Path) -> None:
@@ -171,14 +176,7 @@ async def test_the_lock_lasts_until_the_writing_process_exits(tmp_path: Path) ->
     writer = JournalWriter(path, lock=held)
     await writer.open()
     held.release()  # the server's hold is gone (as if it were killed); its writing process still holds the lock
-    try:
-        with pytest.raises(DatabaseBusy):
-            await DatabaseLock(path).acquire(wait_s=0.1)
-    finally:
-        await writer.close()
-    after = DatabaseLock(path)
-    await after.acquire(wait_s=1)
-    after.release()
+    await assert_held_until_closed(writer)
 
 
 async def test_a_waiting_lock_is_taken_as_soon_as_the_holder_lets_go(tmp_path: Path) -> None:
