@@ -9,10 +9,20 @@ from pathlib import Path
 from typing import Any
 from uuid import UUID
 
+import pytest
+
 from tests.factories import make_engine, set_price
 from tradeloop.actors.engine import Engine
 from tradeloop.core.events import OrderAccepted, OrderFilled
-from tradeloop.core.orders import Order, OrderRequest, OrderSide, OrderStatus, OrderType, TimeInForce
+from tradeloop.core.orders import (
+    Order,
+    OrderRequest,
+    OrderSide,
+    OrderStatus,
+    OrderType,
+    ReplaceRequest,
+    TimeInForce,
+)
 from tradeloop.snapshots.codec import decode
 from tradeloop.snapshots.journal import JournalWriter
 from tradeloop.snapshots.recovery import recover
@@ -106,3 +116,39 @@ async def test_a_snapshot_taken_before_the_market_answers_recovers_the_order_onc
         assert db.execute("SELECT status FROM orders WHERE id = ?", (str(filled.id),)).fetchall() == [("filled",)]
     finally:
         db.close()
+
+
+@pytest.mark.parametrize(
+    ("change", "new_status"),
+    [
+        (ReplaceRequest(qty=Decimal(5), limit_price=Decimal("95")), OrderStatus.NEW),  # rests again, holds more
+        (ReplaceRequest(limit_price=Decimal("101")), OrderStatus.FILLED),  # fills on arrival
+    ],
+)
+async def test_a_snapshot_taken_while_a_replacement_is_on_its_way_recovers_the_same_account(
+    tmp_path: Path, change: ReplaceRequest, new_status: OrderStatus
+) -> None:
+    path = tmp_path / "db.sqlite"
+    engine, writer = await _engine(path)
+    account_id = (await engine.open_account(Decimal(10_000))).account_id
+    old = await engine.place_order(account_id, RESTING)
+    # The snapshot lands in the account's queue right behind the replacement: it is taken while the
+    # market has not answered yet, and must hold the old order and its reservation, not the hold for the new one.
+    new, _ = await asyncio.gather(engine.replace_order(account_id, old.id, change), engine.snapshot_all())
+    assert new.status is new_status and new.replaces == old.id
+    live = engine.account(account_id)
+    await _crash(engine, writer)
+
+    recovered = recover(path).accounts[account_id]
+    assert recovered == live
+    assert old.id not in recovered.orders  # replaced: closed
+    assert (new.id in recovered.orders) is (new_status is OrderStatus.NEW)
+    assert recovered.reserved_cash == (Decimal("475") if new_status is OrderStatus.NEW else Decimal(0))
+    db = sqlite3.connect(path)
+    try:
+        assert db.execute("SELECT status FROM orders WHERE id = ?", (str(old.id),)).fetchall() == [("replaced",)]
+        (payload,) = db.execute("SELECT payload FROM snapshots WHERE account_id = ?", (account_id.bytes,)).fetchone()
+    finally:
+        db.close()
+    snapshot = decode(payload)  # taken mid-replacement: the old order and its reservation only
+    assert set(snapshot.orders) == {old.id} and snapshot.reserved_cash == Decimal("270")
