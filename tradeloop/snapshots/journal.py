@@ -63,6 +63,8 @@ _ORDER_PAGE: Final = 200
 """Rows decoded at a time when a listing filters by side, which is not a column."""
 _SEAL_AT_LEAST: Final = 4
 """A batch waiting behind a commit is closed at half the last round's writes, but never below this many."""
+_ROUND_PARTS: Final = 2
+"""A round of writes (what was committed and what waited meanwhile) is sealed into about this many batches."""
 _FIRST_SEAL_AT: Final = 256
 """Where a batch waiting behind the first commit closes, before there is a last round to go by."""
 _EXIT_WAIT_S: Final = 30.0
@@ -410,7 +412,7 @@ class JournalWriter:
                 waiter.set_result(None)
         self._checkpointer.after_commit()
         waiting = len(self._open.waiters) + sum(len(queued.waiters) for queued in self._queued)
-        self._seal_at = max(_SEAL_AT_LEAST, (len(batch.waiters) + waiting) // 2)
+        self._seal_at = max(_SEAL_AT_LEAST, (len(batch.waiters) + waiting) // _ROUND_PARTS)
         self._send_next()
 
     def _exited(self) -> None:
