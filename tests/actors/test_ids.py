@@ -1,14 +1,15 @@
-"""Random ids: version 4 UUIDs, never repeated, not shared with a forked child."""
+"""New ids: version 4 and time-ordered version 7 UUIDs, never repeated, not shared with a forked child."""
 
 from __future__ import annotations
 
 import os
 import uuid
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from tradeloop.actors import ids
-from tradeloop.actors.ids import random_id
+from tradeloop.actors.ids import ordered_id, random_id
 
 
 def test_random_ids_are_distinct_version_4_uuids_across_many_batches() -> None:
@@ -16,6 +17,16 @@ def test_random_ids_are_distinct_version_4_uuids_across_many_batches() -> None:
     assert len(set(made)) == len(made)
     assert all(made_id.version == 4 and made_id.variant == uuid.RFC_4122 for made_id in made)
     assert all(uuid.UUID(str(made_id)) == made_id for made_id in made)
+
+
+def test_ordered_ids_carry_their_millisecond_sort_by_it_and_never_repeat_within_one() -> None:
+    now = datetime(2026, 11, 28, 21, 0, 0, 123_456, tzinfo=UTC)
+    same_moment = [ordered_id(now) for _ in range(5_000)]
+    assert len(set(same_moment)) == len(same_moment)
+    assert all(made.version == 7 and made.variant == uuid.RFC_4122 for made in same_moment)
+    assert {made.int >> 80 for made in same_moment} == {int(now.timestamp() * 1000)}
+    later = ordered_id(now + timedelta(milliseconds=1))
+    assert all(made < later and str(made) < str(later) for made in same_moment)
 
 
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork")

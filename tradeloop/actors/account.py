@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, TypeVar, assert_never
 from uuid import UUID
 
 from tradeloop.actors.base import Actor
-from tradeloop.actors.ids import random_id
+from tradeloop.actors.ids import ordered_id, random_id
 from tradeloop.actors.journal import Journal
 from tradeloop.actors.messages import (
     AccountMessage,
@@ -180,7 +180,7 @@ class AccountActor(Actor[AccountMessage]):
             self.state,
             request,
             self._assets.get(request.symbol),
-            order_id=random_id(),
+            order_id=ordered_id(now),
             reference_price=side_price(request.symbol),
             now=now,
             session_end=session_end(now),
@@ -215,7 +215,7 @@ class AccountActor(Actor[AccountMessage]):
             old.id,
             message.change,
             self._assets.get(old.symbol),
-            new_id=random_id(),
+            new_id=ordered_id(now),
             reference_price=side_price(old.symbol),
             now=now,
             session_end=session_end(now),

@@ -25,7 +25,7 @@ from tradeloop.core.events import (
     OrderHwmMoved,
     OrderTriggered,
 )
-from tradeloop.core.ids import derived_id
+from tradeloop.core.ids import derived_id_beside
 from tradeloop.core.marketdata import Quote, Tick, Trade
 from tradeloop.core.money import ONE, QTY_STEP, ZERO
 from tradeloop.core.orders import OrderSide, OrderType, TimeInForce
@@ -461,7 +461,7 @@ class OrderBook:
                 OrderFilled(
                     account_id=order.account_id,
                     order_id=order.id,
-                    fill_id=derived_id(order.id, str(order.fill_count)),
+                    fill_id=derived_id_beside(order.id, str(order.fill_count)),
                     symbol=self.symbol,
                     side=order.side,
                     qty=qty,
