@@ -18,7 +18,7 @@ from tests.factories import make_engine, make_settings
 from tests.snapshots.test_journal import opened
 from tradeloop.errors import JournalUnavailable
 from tradeloop.snapshots import lock as lock_module
-from tradeloop.snapshots.commits import Frames, frame
+from tradeloop.snapshots.commits import WAL_KEPT_BYTES, Frames, frame, open_database
 from tradeloop.snapshots.journal import JournalWriter
 from tradeloop.snapshots.lock import DatabaseBusy, DatabaseLock
 from tradeloop.snapshots.recovery import recover
@@ -229,3 +229,72 @@ def test_the_writing_process_commits_and_exits_quietly_when_the_server_is_gone(t
     with child.stderr:
         assert child.stderr.read() == b""
     assert journal_positions(path) == [1]  # committed before the answer could not be sent
+
+
+def test_commits_never_checkpoint_on_their_own(tmp_path: Path) -> None:
+    db = open_database(tmp_path / "db.sqlite", "NORMAL")
+    try:
+        assert db.execute("PRAGMA journal_mode").fetchone() == ("wal",)
+        assert db.execute("PRAGMA wal_autocheckpoint").fetchone() == (0,)
+        assert db.execute("PRAGMA journal_size_limit").fetchone() == (WAL_KEPT_BYTES,)
+    finally:
+        db.close()
+
+
+async def _write_one_at_a_time(writer: JournalWriter, count: int) -> None:
+    for _ in range(count):
+        account_id = uuid4()
+        await writer.write(account_id, [opened(account_id)])
+
+
+async def test_without_a_checkpoint_every_commit_stays_in_the_wal(tmp_path: Path) -> None:
+    path = tmp_path / "db.sqlite"
+    writer = JournalWriter(path, checkpoint_every_s=3600)
+    await writer.open()
+    try:
+        before = path.stat().st_size
+        await _write_one_at_a_time(writer, 100)
+        assert path.stat().st_size == before  # nothing copied into the database file yet
+        assert wal_size(path) > 100 * 4096  # each commit appended its pages
+    finally:
+        await writer.close()
+    assert journal_positions(path) == list(range(1, 101))
+
+
+async def test_checkpoints_between_commits_start_the_wal_over_so_it_stays_small(tmp_path: Path) -> None:
+    """A steady stream of commits must not grow the WAL without bound."""
+    path = tmp_path / "db.sqlite"
+    writer = JournalWriter(path, checkpoint_every_s=0)  # after every commit
+    await writer.open()
+    try:
+        await _write_one_at_a_time(writer, 20)
+        settled = wal_size(path)
+        await _write_one_at_a_time(writer, 300)
+        assert wal_size(path) <= settled  # each commit reused the start of the WAL
+        assert path.stat().st_size > 4096 * 4  # the tables' pages were copied into the database file
+    finally:
+        await writer.close()
+    assert journal_positions(path) == list(range(1, 321))
+    assert not Path(f"{path}-wal").exists()  # the last connection to close checkpointed and removed it
+
+
+async def test_a_steady_stream_of_commits_keeps_the_wal_bounded(tmp_path: Path) -> None:
+    """Commits always in flight: a checkpoint that waited for a pause would never catch up."""
+    path = tmp_path / "db.sqlite"
+    writer = JournalWriter(path, checkpoint_every_s=0.01)
+    await writer.open()
+    try:
+        in_flight: list[asyncio.Future[None]] = []
+        for index in range(2_000):  # about 8 MB of rows
+            in_flight.append(writer.put_meta(f"blob-{index}", os.urandom(4_000)))
+            if len(in_flight) > 64:
+                await in_flight.pop(0)
+        await asyncio.gather(*in_flight)
+        assert wal_size(path) < 3 << 20
+        assert path.stat().st_size > 5 << 20  # most of it already copied into the database file
+    finally:
+        await writer.close()
+
+
+def wal_size(path: Path) -> int:
+    return Path(f"{path}-wal").stat().st_size

@@ -6,8 +6,8 @@ work (about a third of an order's cost) queued behind the event loop for the
 GIL, and the loop behind it: the two ran one after the other. In a process of
 its own the commit runs beside the event loop.
 
-Run as `python -m tradeloop.snapshots.commits DATABASE SYNCHRONOUS` by
-`JournalWriter`; it imports only the standard library, msgpack and the schema.
+Run as `python -m tradeloop.snapshots.commits DATABASE SYNCHRONOUS [CHECKPOINT_EVERY_S]`
+by `JournalWriter`; it imports only the standard library, msgpack and the schema.
 Frames on both pipes are a 4-byte big-endian length and a msgpack body:
 
 - in (stdin): `[[[statement name, [row, ...]], ...], compact_for_accounts or None]`,
@@ -15,6 +15,15 @@ Frames on both pipes are a 4-byte big-endian length and a msgpack body:
   rolled back whole on failure;
 - out (stdout): `None` once the database is open and after each commit, or
   `[error type, message]` when opening or a commit failed.
+
+WAL checkpoints run here too, between transactions, once a commit has been
+answered and at most once per `CHECKPOINT_EVERY_S`: its commits never
+checkpoint on their own (SQLite's automatic checkpoint runs inside the commit
+that crosses its limit, while that commit's whole batch waits). Being the only
+writer, it runs each checkpoint to the end of the WAL, so the next transaction
+starts the WAL over: under a steady stream of commits a checkpoint on another
+connection never caught up and the WAL grew without bound (a gigabyte after
+40,000 orders). `journal_size_limit` trims the file back after a burst.
 
 It ends at the end of its input, after the transaction in hand. It ignores
 SIGINT and SIGTERM, so Ctrl-C or a service manager stopping the server cannot
@@ -30,6 +39,7 @@ import signal
 import sqlite3
 import struct
 import sys
+import time
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any, BinaryIO, Final
@@ -56,6 +66,9 @@ STATEMENTS: Final[dict[str, str]] = {
 """What a batch may ask for, by name: the process runs these statements and nothing else."""
 
 SYNCHRONOUS: Final = ("NORMAL", "FULL")
+CHECKPOINT_EVERY_S: Final = 1.0
+WAL_KEPT_BYTES: Final = 64 << 20
+"""The WAL file is cut back to this size once checkpointed; it grows past it only within a second of heavy writing."""
 _LENGTH: Final = struct.Struct(">I")
 
 
@@ -90,7 +103,7 @@ class Frames:
 def open_database(path: Path, synchronous: str) -> sqlite3.Connection:
     """Open (creating) the database in WAL mode with the chosen durability; for the thread that calls this only.
 
-    Its commits never checkpoint: a `Checkpointer` does that on a connection of its own.
+    Its commits never checkpoint: `serve` checkpoints between them.
     """
     if synchronous not in SYNCHRONOUS:
         raise ValueError(f"synchronous must be one of {SYNCHRONOUS}, not {synchronous!r}")
@@ -99,6 +112,7 @@ def open_database(path: Path, synchronous: str) -> sqlite3.Connection:
     db.execute("PRAGMA journal_mode=WAL")
     db.execute(f"PRAGMA synchronous={synchronous}")
     db.execute("PRAGMA wal_autocheckpoint=0")
+    db.execute(f"PRAGMA journal_size_limit={WAL_KEPT_BYTES}")
     db.executescript(SCHEMA)
     db.commit()
     return db
@@ -129,6 +143,14 @@ def compact(db: sqlite3.Connection, account_count: int) -> None:
     db.execute(STATEMENTS["meta"], (ANCHOR_KEY, oldest.to_bytes(8, "big") + found[0]))
 
 
+def checkpoint(db: sqlite3.Connection) -> None:
+    """Copy the WAL into the database file; with no transaction open on any connection, all of it."""
+    try:
+        db.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+    except sqlite3.Error as exc:  # nothing is lost: the frames stay in the WAL for the next one
+        print(f"tradeloop journal: checkpoint failed: {exc}", file=sys.stderr, flush=True)
+
+
 def _read_exactly(source: BinaryIO, size: int) -> bytes | None:
     """`size` bytes, or None at the end of the input (a partial frame there is dropped: nothing acknowledged it)."""
     data = bytearray()
@@ -140,13 +162,19 @@ def _read_exactly(source: BinaryIO, size: int) -> bytes | None:
     return bytes(data)
 
 
-def serve(path: Path, synchronous: str, source: BinaryIO, sink: int) -> None:
-    """Open the database, answer once, then commit each batch read from `source` and answer it on `sink`."""
+def serve(
+    path: Path, synchronous: str, source: BinaryIO, sink: int, checkpoint_every_s: float = CHECKPOINT_EVERY_S
+) -> None:
+    """Open the database, answer once, then commit each batch read from `source` and answer it on `sink`.
+
+    After answering a commit, checkpoint if `checkpoint_every_s` has passed since the last checkpoint.
+    """
     try:
         db = open_database(path, synchronous)
     except Exception as exc:
         os.write(sink, frame([type(exc).__name__, str(exc)]))
         return
+    last_checkpoint = time.monotonic()
     try:
         os.write(sink, frame(None))
         while (header := _read_exactly(source, _LENGTH.size)) is not None:
@@ -160,6 +188,9 @@ def serve(path: Path, synchronous: str, source: BinaryIO, sink: int) -> None:
                 os.write(sink, frame([type(exc).__name__, str(exc)]))
             else:
                 os.write(sink, frame(None))
+            if time.monotonic() - last_checkpoint >= checkpoint_every_s:
+                checkpoint(db)
+                last_checkpoint = time.monotonic()
     except BrokenPipeError:
         pass  # the server is gone: what it was told is committed, and it can be told nothing more
     finally:
@@ -169,11 +200,13 @@ def serve(path: Path, synchronous: str, source: BinaryIO, sink: int) -> None:
 def main(argv: Sequence[str]) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
-    database, synchronous = argv
+    database, synchronous, *rest = argv
+    checkpoint_every_s = float(rest[0]) if rest else CHECKPOINT_EVERY_S
     # The protocol owns stdout: anything printed by accident goes to stderr instead.
     sink = os.dup(sys.stdout.fileno())
     os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
-    serve(Path(database), synchronous, os.fdopen(sys.stdin.fileno(), "rb", buffering=0, closefd=False), sink)
+    source = os.fdopen(sys.stdin.fileno(), "rb", buffering=0, closefd=False)
+    serve(Path(database), synchronous, source, sink, checkpoint_every_s)
 
 
 if __name__ == "__main__":

@@ -51,9 +51,8 @@ from tradeloop.core.events import AccountEvent, CashAdjusted, OrderFilled
 from tradeloop.core.orders import TERMINAL, Order
 from tradeloop.errors import JournalUnavailable
 from tradeloop.snapshots.chain import GENESIS, chain_hash, verify_chain
-from tradeloop.snapshots.checkpoints import Checkpointer
 from tradeloop.snapshots.codec import DecodeError, decode, encode
-from tradeloop.snapshots.commits import Frames, frame
+from tradeloop.snapshots.commits import CHECKPOINT_EVERY_S, Frames, frame
 from tradeloop.snapshots.lock import DatabaseLock
 
 log = logging.getLogger(__name__)
@@ -138,7 +137,7 @@ class JournalWriter:
         fsync: Fsync = Fsync.NORMAL,
         last_seq: int = 0,
         last_hash: bytes = GENESIS,
-        checkpointer: Checkpointer | None = None,
+        checkpoint_every_s: float = CHECKPOINT_EVERY_S,
         lock: DatabaseLock | None = None,
     ):
         """`lock`, when given, is already held (the caller took it before reading the journal); else `open` takes one."""
@@ -146,7 +145,7 @@ class JournalWriter:
         self._fsync = fsync
         self._lock = lock
         self._owns_lock = lock is None
-        self._checkpointer = checkpointer or Checkpointer(path)
+        self._checkpoint_every_s = checkpoint_every_s
         self._reader: aiosqlite.Connection | None = None
         self._process: asyncio.SubprocessTransport | None = None
         self._stdin: asyncio.WriteTransport | None = None
@@ -196,6 +195,7 @@ class JournalWriter:
             "tradeloop.snapshots.commits",
             str(self.path),
             synchronous,
+            str(self._checkpoint_every_s),
             stdin=asyncio.subprocess.PIPE,
             stdout=asyncio.subprocess.PIPE,
             stderr=None,
@@ -209,7 +209,6 @@ class JournalWriter:
             await self._stop_process()
             self._release_lock()
             raise
-        await self._checkpointer.open()
         self._reader = await aiosqlite.connect(self.path)
 
     async def close(self) -> None:
@@ -221,7 +220,6 @@ class JournalWriter:
         if self._reader is not None:
             await self._reader.close()
             self._reader = None
-        await self._checkpointer.close()
         self._release_lock()
 
     def flush(self) -> asyncio.Future[None]:
@@ -410,7 +408,6 @@ class JournalWriter:
         for waiter in batch.waiters:
             if not waiter.done():
                 waiter.set_result(None)
-        self._checkpointer.after_commit()
         waiting = len(self._open.waiters) + sum(len(queued.waiters) for queued in self._queued)
         self._seal_at = max(_SEAL_AT_LEAST, (len(batch.waiters) + waiting) // _ROUND_PARTS)
         self._send_next()
