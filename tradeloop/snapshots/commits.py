@@ -16,14 +16,17 @@ Frames on both pipes are a 4-byte big-endian length and a msgpack body:
 - out (stdout): `None` once the database is open and after each commit, or
   `[error type, message]` when opening or a commit failed.
 
-WAL checkpoints run here too, between transactions, once a commit has been
-answered and at most once per `CHECKPOINT_EVERY_S`: its commits never
-checkpoint on their own (SQLite's automatic checkpoint runs inside the commit
-that crosses its limit, while that commit's whole batch waits). Being the only
-writer, it runs each checkpoint to the end of the WAL, so the next transaction
-starts the WAL over: under a steady stream of commits a checkpoint on another
-connection never caught up and the WAL grew without bound (a gigabyte after
-40,000 orders). `journal_size_limit` trims the file back after a burst.
+WAL checkpoints run here too (`Checkpoints`), at most one per
+`CHECKPOINT_EVERY_S`: the commits never checkpoint on their own (SQLite's
+automatic checkpoint runs inside the commit that crosses its limit, while that
+commit's whole batch waits). A checkpoint copies the bulk of the WAL on a
+connection and thread of its own while commits go on; then, between two
+transactions, this connection copies what was committed meanwhile, so the
+checkpoint reaches the end of the WAL and the next transaction starts the WAL
+over. A checkpoint that only ran beside the commits never reached the end
+under a steady stream of them, and the WAL grew without bound (a gigabyte
+after 40,000 orders); one that ran only between transactions held up the
+next batch for up to 100 ms. `journal_size_limit` trims the file after a burst.
 
 It ends at the end of its input, after the transaction in hand. It ignores
 SIGINT and SIGTERM, so Ctrl-C or a service manager stopping the server cannot
@@ -40,7 +43,8 @@ import sqlite3
 import struct
 import sys
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, BinaryIO, Final
 
@@ -144,11 +148,52 @@ def compact(db: sqlite3.Connection, account_count: int) -> None:
 
 
 def checkpoint(db: sqlite3.Connection) -> None:
-    """Copy the WAL into the database file; with no transaction open on any connection, all of it."""
+    """Copy the WAL into the database file, as far as no reader still needs it (a passive checkpoint)."""
     try:
         db.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
     except sqlite3.Error as exc:  # nothing is lost: the frames stay in the WAL for the next one
         print(f"tradeloop journal: checkpoint failed: {exc}", file=sys.stderr, flush=True)
+
+
+class Checkpoints:
+    """One checkpoint per `every_s` at most: the bulk beside the commits, the rest between two of them."""
+
+    def __init__(self, path: Path, every_s: float, clock: Callable[[], float] = time.monotonic) -> None:
+        self._path = path
+        self._every_s = every_s
+        self._clock = clock
+        self._last = clock()
+        self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="checkpoint")
+        self._db: sqlite3.Connection | None = None
+        self._running: Future[None] | None = None
+        self.completed = 0
+
+    def after_commit(self, writer: sqlite3.Connection) -> None:
+        """Call between transactions: start a checkpoint when one is due, finish one whose bulk is copied."""
+        if self._running is None:
+            if self._clock() - self._last >= self._every_s:
+                self._running = self._thread.submit(self._copy_bulk)
+        elif self._running.done():
+            self._running = None
+            checkpoint(writer)  # only what was committed since the bulk began: then the WAL starts over
+            self._last = self._clock()
+            self.completed += 1
+
+    def close(self) -> None:
+        if self._running is not None:
+            self._running.result()
+        self._thread.submit(self._close_connection).result()
+        self._thread.shutdown()
+
+    def _copy_bulk(self) -> None:
+        if self._db is None:
+            self._db = sqlite3.connect(self._path)
+        checkpoint(self._db)
+
+    def _close_connection(self) -> None:
+        if self._db is not None:
+            self._db.close()
+            self._db = None
 
 
 def _read_exactly(source: BinaryIO, size: int) -> bytes | None:
@@ -167,14 +212,14 @@ def serve(
 ) -> None:
     """Open the database, answer once, then commit each batch read from `source` and answer it on `sink`.
 
-    After answering a commit, checkpoint if `checkpoint_every_s` has passed since the last checkpoint.
+    After answering a commit, start or finish a checkpoint (at most one per `checkpoint_every_s`).
     """
     try:
         db = open_database(path, synchronous)
     except Exception as exc:
         os.write(sink, frame([type(exc).__name__, str(exc)]))
         return
-    last_checkpoint = time.monotonic()
+    checkpoints = Checkpoints(path, checkpoint_every_s)
     try:
         os.write(sink, frame(None))
         while (header := _read_exactly(source, _LENGTH.size)) is not None:
@@ -188,12 +233,11 @@ def serve(
                 os.write(sink, frame([type(exc).__name__, str(exc)]))
             else:
                 os.write(sink, frame(None))
-            if time.monotonic() - last_checkpoint >= checkpoint_every_s:
-                checkpoint(db)
-                last_checkpoint = time.monotonic()
+            checkpoints.after_commit(db)
     except BrokenPipeError:
         pass  # the server is gone: what it was told is committed, and it can be told nothing more
     finally:
+        checkpoints.close()
         db.close()
 
 

@@ -38,7 +38,9 @@ CREATE TABLE IF NOT EXISTS fills (
     timestamp  TEXT NOT NULL,
     seq        INTEGER NOT NULL
 );
-CREATE INDEX IF NOT EXISTS fills_by_account ON fills (account_id, timestamp);
+-- fills_by_account (account_id, timestamp) served no query (activities serve fill listings) and cost every
+-- commit a page per account it touched.
+DROP INDEX IF EXISTS fills_by_account;
 CREATE TABLE IF NOT EXISTS activities (
     id         INTEGER PRIMARY KEY AUTOINCREMENT,
     account_id TEXT    NOT NULL,
