@@ -18,7 +18,7 @@ from tests.factories import make_engine, make_settings
 from tests.snapshots.test_journal import opened
 from tradeloop.errors import JournalUnavailable
 from tradeloop.snapshots import lock as lock_module
-from tradeloop.snapshots.commits import WAL_KEPT_BYTES, Frames, frame, open_database
+from tradeloop.snapshots.commits import WAL_KEPT_BYTES, Checkpoints, Frames, commit, frame, open_database
 from tradeloop.snapshots.journal import JournalWriter
 from tradeloop.snapshots.lock import DatabaseBusy, DatabaseLock
 from tradeloop.snapshots.recovery import recover
@@ -298,3 +298,35 @@ async def test_a_steady_stream_of_commits_keeps_the_wal_bounded(tmp_path: Path) 
 
 def wal_size(path: Path) -> int:
     return Path(f"{path}-wal").stat().st_size
+
+
+def test_a_checkpoint_copies_the_bulk_beside_the_commits_then_the_rest_between_two(tmp_path: Path) -> None:
+    path = tmp_path / "db.sqlite"
+    db = open_database(path, "NORMAL")
+    clock = [0.0]
+    checkpoints = Checkpoints(path, every_s=1.0, clock=lambda: clock[0])
+
+    def one_commit(seq: int) -> None:
+        commit(db, [("journal", [[seq, uuid4().bytes, os.urandom(3_000), 0, b"\x00" * 32]])], None)
+        checkpoints.after_commit(db)
+
+    try:
+        for seq in range(1, 51):
+            one_commit(seq)
+        assert checkpoints.completed == 0 and path.stat().st_size <= 4096 * 16  # not due yet: all in the WAL
+        clock[0] = 1.0
+        one_commit(51)  # due: the bulk is copied on the checkpoint thread
+        checkpoints._running.result()  # type: ignore[union-attr]
+        one_commit(52)  # committed meanwhile; then the rest is copied between two commits
+        assert checkpoints.completed == 1
+        copied = path.stat().st_size
+        assert copied > 50 * 3_000
+        wal_before = wal_size(path)
+        one_commit(53)  # the WAL starts over: it does not grow
+        assert wal_size(path) == wal_before
+        one_commit(54)
+        assert checkpoints.completed == 1  # the next one waits another second
+    finally:
+        checkpoints.close()
+        db.close()
+    assert journal_positions(path) == list(range(1, 55))
