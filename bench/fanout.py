@@ -82,16 +82,16 @@ def run(quick: bool) -> list[Row]:
         for count in sizes.subscribers:  # fresh servers for each count: no leftovers from the last crowd
             progress(f"fanout: bare broadcast to {count:,} subscribers, {sizes.seconds:g} s")
             broadcast = ["-m", "bench.broadcast", "--host", "127.0.0.1", "--port", "0"]
-            with child_server(broadcast, workdir, name=f"broadcast-{count}") as url:
-                bare[count] = listen(_ws(url), count, sizes, alpaca=False)
+            with child_server(broadcast, workdir, name=f"broadcast-{count}") as served:
+                bare[count] = listen(_ws(served.url), count, sizes, alpaca=False)
             command = [
                 "-m", "tradeloop", "serve", "--host", "127.0.0.1", "--port", "0", "--market", "simulated",
                 "--symbols", SYMBOL, "--sim-ticks-per-sec", OFFERED_TICKS_PER_S,
                 "--data-dir", str(workdir / f"data-{count}"), "--demo-key-id", KEY_ID, "--demo-secret-key", SECRET,
             ]  # fmt: skip
             progress(f"fanout: market data stream to {count:,} subscribers, {sizes.seconds:g} s")
-            with child_server(command, workdir, name=f"tradeloop-{count}", env=env) as url:
-                streamed[count] = listen(_ws(url), count, sizes, alpaca=True)
+            with child_server(command, workdir, name=f"tradeloop-{count}", env=env) as served:
+                streamed[count] = listen(_ws(served.url), count, sizes, alpaca=True)
             if "skipped" in streamed[count]:
                 break
     return _rows(sizes, bare, streamed)

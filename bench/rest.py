@@ -23,7 +23,7 @@ from typing import Any, Final
 import pyotp
 
 from bench.report import Row, Verdict, millis, percent, progress, rate, verdict
-from bench.serving import child_server, clean_env
+from bench.serving import CpuTimes, Served, child_server, clean_env, cpu_times
 
 NAME: Final = "http"
 RATE_TARGET: Final = 0.35
@@ -114,13 +114,29 @@ def load(url: str, headers: list[dict[str, str]], connections: int, sizes: Sizes
     return result
 
 
+def load_measured(server: Served, headers: list[dict[str, str]], connections: int, sizes: Sizes) -> dict[str, Any]:
+    """`load` against the server's POST /v2/orders, with the server's CPU time per call where /proc tells it.
+
+    Adds `cpu_s` (the server's own process) and `writer_cpu_s` (its children: the journal's writing
+    process) per completed call, warm-up included; both None where CPU times cannot be read.
+    """
+    before = cpu_times(server.pid)
+    result = load(f"{server.url}/v2/orders", headers, connections, sizes)
+    after = cpu_times(server.pid)
+    used: CpuTimes | None = None if before is None or after is None else after.since(before)
+    calls = max(1, int(result["completed"]))
+    result["cpu_s"] = None if used is None else used.own / calls
+    result["writer_cpu_s"] = None if used is None else used.children_total / calls
+    return result
+
+
 def run(quick: bool) -> list[Row]:
     sizes = QUICK if quick else FULL
     rows: list[Row] = []
     with tempfile.TemporaryDirectory(prefix="tradeloop-bench-http-") as tmp:
         workdir = Path(tmp)
         progress("http: starting the hello-world server")
-        with child_server(["-m", "bench.hello", "--host", "127.0.0.1", "--port", "0"], workdir, name="hello") as hello_url:
+        with child_server(["-m", "bench.hello", "--host", "127.0.0.1", "--port", "0"], workdir, name="hello") as hello:
             for connections in sizes.connections:
                 # A fresh server per level, so each level starts from the same state (see docs/benchmarks.md).
                 data_dir = workdir / f"data-{connections}"
@@ -129,22 +145,26 @@ def run(quick: bool) -> list[Row]:
                     "--data-dir", str(data_dir), "--admin-key", ADMIN_KEY, "--admin-totp-secret", TOTP_SECRET,
                 ]  # fmt: skip
                 progress(f"http: starting a fresh tradeloop server for {connections} connections")
-                with child_server(command, workdir, name=f"tradeloop-{connections}") as tradeloop_url:
-                    keys = prepare(tradeloop_url, sizes.accounts)
+                with child_server(command, workdir, name=f"tradeloop-{connections}") as tradeloop:
+                    keys = prepare(tradeloop.url, sizes.accounts)
                     hellos, orders = [], []
                     for round_ in range(1, sizes.rounds + 1):  # interleaved, so a busy spell hits both alike
                         step = f"{connections} connections, round {round_}/{sizes.rounds}, {sizes.seconds:g} s"
                         progress(f"http: hello world, {step}")
-                        hellos.append(load(f"{hello_url}/v2/orders", keys, connections, sizes))
+                        hellos.append(load_measured(hello, keys, connections, sizes))
                         progress(f"http: POST /v2/orders, {step}")
-                        orders.append(load(f"{tradeloop_url}/v2/orders", keys, connections, sizes))
+                        orders.append(load_measured(tradeloop, keys, connections, sizes))
                 rows += _rows(connections, _median(orders), _median(hellos), sizes)
     return rows
 
 
 def _median(results: list[dict[str, Any]]) -> dict[str, Any]:
-    """The median of each figure over rounds."""
-    return {key: statistics.median(result[key] for result in results) for key in ("rate", "p50_s", "p99_s")}
+    """The median of each figure over rounds (CPU times: None if any round could not read them)."""
+    median = {key: statistics.median(result[key] for result in results) for key in ("rate", "p50_s", "p99_s")}
+    for key in ("cpu_s", "writer_cpu_s"):
+        values = [result[key] for result in results]
+        median[key] = None if None in values else statistics.median(values)
+    return median
 
 
 def _rows(connections: int, orders: dict[str, Any], hello: dict[str, Any], sizes: Sizes) -> list[Row]:
@@ -170,4 +190,20 @@ def _rows(connections: int, orders: dict[str, Any], hello: dict[str, Any], sizes
             target=f"p99 < {millis(P99_TARGET_S)}" if latency_target else "",
             verdict=verdict(orders["p99_s"] < P99_TARGET_S) if latency_target else Verdict.INFO,
         ),
+        *_cpu_rows(label, orders, hello, sizes),
+    ]
+
+
+def _cpu_rows(label: str, orders: dict[str, Any], hello: dict[str, Any], sizes: Sizes) -> list[Row]:
+    """The servers' CPU time per call: steadier than rates on a busy machine, and where an order's cost goes."""
+    if orders["cpu_s"] is None or hello["cpu_s"] is None:
+        return []
+    return [
+        Row(
+            benchmark=NAME,
+            case=f"server CPU per call, {label}, median of {sizes.rounds}",
+            result=f"{orders['cpu_s'] * 1e6:,.0f} µs + {orders['writer_cpu_s'] * 1e6:,.0f} µs journal writer",
+            baseline=f"{hello['cpu_s'] * 1e6:,.0f} µs hello world",
+            ratio=f"{orders['cpu_s'] / hello['cpu_s']:.1f}x",
+        )
     ]

@@ -1,4 +1,7 @@
-"""Servers in child processes: start one, wait for the line that gives its address, stop it afterwards."""
+"""Servers in child processes: start one, wait for the line that gives its address, stop it afterwards.
+
+Also the CPU time a server and its own children (the journal's writing process) have used, read from /proc.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +13,7 @@ import sys
 import threading
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Final
 
@@ -31,6 +35,69 @@ def clean_env(extra: Mapping[str, str] | None = None) -> dict[str, str]:
     return env
 
 
+@dataclass(frozen=True, slots=True)
+class Served:
+    url: str
+    pid: int
+
+
+@dataclass(frozen=True, slots=True)
+class CpuTimes:
+    """Seconds of CPU (user and system) used so far by a process and by its children, by process id."""
+
+    own: float
+    children: dict[int, float]
+
+    @property
+    def children_total(self) -> float:
+        return sum(self.children.values())
+
+    def since(self, before: CpuTimes) -> CpuTimes:
+        """What was used between `before` and this reading (a child that appeared meanwhile counts from zero)."""
+        return CpuTimes(
+            own=self.own - before.own,
+            children={pid: used - before.children.get(pid, 0.0) for pid, used in self.children.items()},
+        )
+
+
+_TICK_S: Final = 1 / os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 0.01
+
+
+def cpu_times(pid: int) -> CpuTimes | None:
+    """The CPU a process and its live children have used, from /proc (Linux); None where there is no /proc."""
+    own = _cpu_s(pid)
+    if own is None:
+        return None
+    children: dict[int, float] = {}
+    for child in _children(pid):
+        used = _cpu_s(child)
+        if used is not None:
+            children[child] = used
+    return CpuTimes(own=own, children=children)
+
+
+def _cpu_s(pid: int) -> float | None:
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return None
+    return (int(fields[11]) + int(fields[12])) * _TICK_S  # utime and stime, in clock ticks
+
+
+def _children(pid: int) -> list[int]:
+    found: list[int] = []
+    try:
+        tasks = list(Path(f"/proc/{pid}/task").iterdir())
+    except OSError:
+        return found
+    for task in tasks:
+        try:
+            found += [int(child) for child in (task / "children").read_text().split()]
+        except OSError:
+            continue
+    return found
+
+
 def _pump(stream: IO[str], ready: queue.Queue[str | None]) -> None:
     for line in stream:
         found = READY.search(line)
@@ -40,8 +107,10 @@ def _pump(stream: IO[str], ready: queue.Queue[str | None]) -> None:
 
 
 @contextmanager
-def child_server(command: Sequence[str], workdir: Path, *, name: str, env: Mapping[str, str] | None = None) -> Iterator[str]:
-    """Run `command` (a server printing '... serving on URL ...'); yield the URL; stop it with SIGTERM on the way out."""
+def child_server(
+    command: Sequence[str], workdir: Path, *, name: str, env: Mapping[str, str] | None = None
+) -> Iterator[Served]:
+    """Run `command` (a server printing '... serving on URL ...'); yield its URL and pid; stop it with SIGTERM after."""
     stderr_path = workdir / f"{name}.stderr"
     with stderr_path.open("w") as stderr:
         process = subprocess.Popen(
@@ -59,7 +128,7 @@ def child_server(command: Sequence[str], workdir: Path, *, name: str, env: Mappi
         if url is None:
             tail = stderr_path.read_text(errors="replace")[-2000:]
             raise RuntimeError(f"{name} did not start:\n{tail}")
-        yield url
+        yield Served(url=url, pid=process.pid)
     finally:
         if process.poll() is None:
             process.terminate()
