@@ -98,6 +98,20 @@ def _children(pid: int) -> list[int]:
     return found
 
 
+def stop_child(process: subprocess.Popen[str], pump: threading.Thread, timeout_s: float = STOP_TIMEOUT_S) -> None:
+    """SIGTERM a server started with its stdout on a pipe (SIGKILL if it outlasts `timeout_s`), then its reader."""
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout_s)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+    pump.join(timeout_s)
+    if process.stdout is not None:
+        process.stdout.close()
+
+
 def _pump(stream: IO[str], ready: queue.Queue[str | None]) -> None:
     for line in stream:
         found = READY.search(line)
@@ -130,12 +144,4 @@ def child_server(
             raise RuntimeError(f"{name} did not start:\n{tail}")
         yield Served(url=url, pid=process.pid)
     finally:
-        if process.poll() is None:
-            process.terminate()
-            try:
-                process.wait(STOP_TIMEOUT_S)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
-        pump.join(STOP_TIMEOUT_S)
-        process.stdout.close()
+        stop_child(process, pump)

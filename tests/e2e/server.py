@@ -19,6 +19,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
 
+from bench.serving import stop_child
+
 READY: Final = re.compile(r"^tradeloop serving on (https?://\S+) \(market: \w+\)$")
 STARTUP_TIMEOUT_S: Final = 30.0
 STOP_TIMEOUT_S: Final = 10.0
@@ -110,15 +112,7 @@ def running_server(
         server.base_url = base_url
         yield server
     finally:
-        if process.poll() is None:
-            process.terminate()
-            try:
-                process.wait(STOP_TIMEOUT_S)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
-        pump.join(STOP_TIMEOUT_S)
-        process.stdout.close()
+        stop_child(process, pump, STOP_TIMEOUT_S)
 
 
 def http_json(
