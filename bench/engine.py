@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import tempfile
+import time
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from decimal import Decimal
@@ -20,6 +21,7 @@ from uuid import UUID
 
 from bench.drive import closed_loop, median
 from bench.report import Row, percent, progress, rate, verdict
+from bench.serving import process_cpu_s
 from tradeloop.actors.engine import Engine
 from tradeloop.actors.journal import Journal, MemoryJournal
 from tradeloop.core.instruments import UNIVERSE
@@ -54,6 +56,15 @@ FULL: Final = Sizes(orders=20_000, warmup=2_000, concurrency=64, accounts=16, ro
 QUICK: Final = Sizes(orders=200, warmup=20, concurrency=8, accounts=2, rounds=1)
 
 
+@dataclass(frozen=True, slots=True)
+class Measured:
+    """One run: calls per second, and CPU seconds per call in this process and in the journal's writing process."""
+
+    rate: float
+    cpu_s: float
+    writer_cpu_s: float | None = None
+
+
 @dataclass(slots=True)
 class _Hop:
     payload: int
@@ -61,7 +72,7 @@ class _Hop:
     returned: bool = False
 
 
-async def bare_queue_rate(orders: int, concurrency: int) -> float:
+async def bare_queue_rate(orders: int, concurrency: int) -> Measured:
     """Round trips per second through bare queues, with the engine's message pattern for one order.
 
     An order is three messages between two actors and a reply: the caller's
@@ -99,16 +110,21 @@ async def bare_queue_rate(orders: int, concurrency: int) -> float:
         return await reply
 
     try:
+        started = time.process_time()
         elapsed = await closed_loop(orders, concurrency, call)
+        cpu_s = time.process_time() - started
     finally:
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
-    return orders / elapsed
+    return Measured(rate=orders / elapsed, cpu_s=cpu_s / orders)
 
 
-async def engine_rate(sizes: Sizes, journal: Journal) -> float:
-    """Orders per second through a started engine over `journal` (opened by the caller)."""
+async def engine_rate(sizes: Sizes, journal: Journal, writer_pid: int | None = None) -> Measured:
+    """Orders per second through a started engine over `journal` (opened by the caller), and CPU per order.
+
+    This process's CPU time covers every thread of it; `writer_pid`, the journal's writing process, is read from /proc.
+    """
     engine = Engine(assets=UNIVERSE, journal=journal, snapshot_every_events=10**12, snapshot_every_s=10**9)
     await engine.start()
     try:
@@ -127,26 +143,33 @@ async def engine_rate(sizes: Sizes, journal: Journal) -> float:
             return await engine.place_order(accounts[index % len(accounts)], ORDER)
 
         await closed_loop(sizes.warmup, sizes.concurrency, call)
+        writer_before = None if writer_pid is None else process_cpu_s(writer_pid)
+        started = time.process_time()
         elapsed = await closed_loop(sizes.orders, sizes.concurrency, call)
-        return sizes.orders / elapsed
+        cpu_s = time.process_time() - started
+        writer_after = None if writer_pid is None else process_cpu_s(writer_pid)
+        writer_cpu_s = None
+        if writer_before is not None and writer_after is not None:
+            writer_cpu_s = (writer_after - writer_before) / sizes.orders
+        return Measured(rate=sizes.orders / elapsed, cpu_s=cpu_s / sizes.orders, writer_cpu_s=writer_cpu_s)
     finally:
         await engine.stop()
 
 
-async def journaled_rate(sizes: Sizes) -> float:
+async def journaled_rate(sizes: Sizes) -> Measured:
     with tempfile.TemporaryDirectory(prefix="tradeloop-bench-") as tmp:
         writer = JournalWriter(Path(tmp) / "tradeloop.db")
         await writer.open()
         try:
-            return await engine_rate(sizes, writer)
+            return await engine_rate(sizes, writer, writer.pid)
         finally:
             await writer.close()
 
 
-async def _measure(sizes: Sizes) -> tuple[float, float, float]:
-    bare: list[float] = []
-    journaled: list[float] = []
-    memory: list[float] = []
+async def _measure(sizes: Sizes) -> tuple[Measured, Measured, Measured]:
+    bare: list[Measured] = []
+    journaled: list[Measured] = []
+    memory: list[Measured] = []
     for round_ in range(1, sizes.rounds + 1):
         progress(f"engine: round {round_}/{sizes.rounds}: bare queues, {sizes.orders:,} round trips")
         bare.append(await bare_queue_rate(sizes.orders, sizes.concurrency))
@@ -154,28 +177,56 @@ async def _measure(sizes: Sizes) -> tuple[float, float, float]:
         journaled.append(await journaled_rate(sizes))
         progress(f"engine: round {round_}/{sizes.rounds}: engine + in-memory journal, {sizes.orders:,} orders")
         memory.append(await engine_rate(sizes, MemoryJournal()))
-    return median(bare), median(journaled), median(memory)
+    return _median(bare), _median(journaled), _median(memory)
+
+
+def _median(runs: list[Measured]) -> Measured:
+    writer = [run.writer_cpu_s for run in runs]
+    return Measured(
+        rate=median([run.rate for run in runs]),
+        cpu_s=median([run.cpu_s for run in runs]),
+        writer_cpu_s=None if None in writer else median([w for w in writer if w is not None]),
+    )
+
+
+def _micros(seconds: float) -> str:
+    return f"{seconds * 1e6:,.1f} µs"
 
 
 def run(quick: bool) -> list[Row]:
     sizes = QUICK if quick else FULL
     bare, journaled, memory = asyncio.run(_measure(sizes))
     setup = f"{sizes.concurrency} callers, {sizes.accounts} accounts, median of {sizes.rounds}"
+    writer = "" if journaled.writer_cpu_s is None else f" + {_micros(journaled.writer_cpu_s)} writing process"
     return [
         Row(
             benchmark=NAME,
             case=f"orders, SQLite journal ({setup})",
-            result=rate(journaled, "orders/s"),
-            baseline=rate(bare, "round trips/s bare queues"),
-            ratio=percent(journaled / bare),
+            result=rate(journaled.rate, "orders/s"),
+            baseline=rate(bare.rate, "round trips/s bare queues"),
+            ratio=percent(journaled.rate / bare.rate),
             target=f">= {percent(TARGET)}",
-            verdict=verdict(journaled / bare >= TARGET),
+            verdict=verdict(journaled.rate / bare.rate >= TARGET),
+        ),
+        Row(
+            benchmark=NAME,
+            case="CPU per order, SQLite journal",
+            result=f"{_micros(journaled.cpu_s)}{writer}",
+            baseline=f"{_micros(bare.cpu_s)} per bare round trip",
+            ratio=f"{journaled.cpu_s / bare.cpu_s:.0f}x",
         ),
         Row(
             benchmark=NAME,
             case="orders, in-memory journal (no disk)",
-            result=rate(memory, "orders/s"),
-            baseline=rate(bare, "round trips/s bare queues"),
-            ratio=percent(memory / bare),
+            result=rate(memory.rate, "orders/s"),
+            baseline=rate(bare.rate, "round trips/s bare queues"),
+            ratio=percent(memory.rate / bare.rate),
+        ),
+        Row(
+            benchmark=NAME,
+            case="CPU per order, in-memory journal",
+            result=_micros(memory.cpu_s),
+            baseline=f"{_micros(bare.cpu_s)} per bare round trip",
+            ratio=f"{memory.cpu_s / bare.cpu_s:.0f}x",
         ),
     ]

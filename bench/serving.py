@@ -65,18 +65,19 @@ _TICK_S: Final = 1 / os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 0.0
 
 def cpu_times(pid: int) -> CpuTimes | None:
     """The CPU a process and its live children have used, from /proc (Linux); None where there is no /proc."""
-    own = _cpu_s(pid)
+    own = process_cpu_s(pid)
     if own is None:
         return None
     children: dict[int, float] = {}
     for child in _children(pid):
-        used = _cpu_s(child)
+        used = process_cpu_s(child)
         if used is not None:
             children[child] = used
     return CpuTimes(own=own, children=children)
 
 
-def _cpu_s(pid: int) -> float | None:
+def process_cpu_s(pid: int) -> float | None:
+    """The CPU seconds (user and system) one process has used so far, from /proc; None where it cannot be read."""
     try:
         fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     except (OSError, IndexError):
