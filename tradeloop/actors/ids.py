@@ -16,12 +16,7 @@ _pool: list[int] = []
 
 def random_id() -> UUID:
     """A new version 4 UUID, as random and unpredictable as `uuid.uuid4()` (both read `os.urandom`)."""
-    try:
-        value = _pool.pop()
-    except IndexError:
-        _refill()
-        value = _pool.pop()
-    return uuid_of(value, VERSION_4)
+    return uuid_of(_random_bits(), VERSION_4)
 
 
 def ordered_id(now: datetime) -> UUID:
@@ -30,16 +25,20 @@ def ordered_id(now: datetime) -> UUID:
     80 bits below the stamp are random (74 once version and variant are set), so
     ids made in one millisecond are distinct and as hard to guess as a version 4's 122.
     """
-    try:
-        value = _pool.pop()
-    except IndexError:
-        _refill()
-        value = _pool.pop()
-    return time_ordered_id((now - _EPOCH) // _MILLISECOND, value)
+    return time_ordered_id((now - _EPOCH) // _MILLISECOND, _random_bits())
 
 
 _EPOCH: Final = datetime(1970, 1, 1, tzinfo=UTC)
 _MILLISECOND: Final = timedelta(milliseconds=1)
+
+
+def _random_bits() -> int:
+    """128 bits from the pool, refilled from `os.urandom` when empty."""
+    try:
+        return _pool.pop()
+    except IndexError:
+        _refill()
+        return _pool.pop()
 
 
 def _refill() -> None:

@@ -143,7 +143,7 @@ class JournalWriter:
         """`lock`, when given, is already held (the caller took it before reading the journal); else `open` takes one."""
         self.path = path
         self._fsync = fsync
-        self._lock = lock
+        self._lock = lock or DatabaseLock(path)
         self._owns_lock = lock is None
         self._checkpoint_every_s = checkpoint_every_s
         self._reader: aiosqlite.Connection | None = None
@@ -183,8 +183,6 @@ class JournalWriter:
             JournalUnavailable: the writing process could not open the database.
         """
         loop = asyncio.get_running_loop()
-        if self._lock is None:
-            self._lock = DatabaseLock(self.path)
         await self._lock.acquire()
         self._ready, self._gone = loop.create_future(), loop.create_future()
         synchronous = "FULL" if self._fsync is Fsync.FULL else "NORMAL"
@@ -379,9 +377,7 @@ class JournalWriter:
         while self._queued or self._open.waiters:
             batch = self._queued.popleft() if self._queued else self._take_open()
             if batch.empty:
-                for waiter in batch.waiters:
-                    if not waiter.done():
-                        waiter.set_result(None)
+                _settle(batch)
                 continue
             assert self._stdin is not None, "journal is not open"
             self._committing = batch
@@ -405,9 +401,7 @@ class JournalWriter:
             self._fail(JournalUnavailable(f"the journal failed to commit: {answer[0]}: {answer[1]}"), batch)
             return
         self.commits += 1
-        for waiter in batch.waiters:
-            if not waiter.done():
-                waiter.set_result(None)
+        _settle(batch)
         waiting = len(self._open.waiters) + sum(len(queued.waiters) for queued in self._queued)
         self._seal_at = max(_SEAL_AT_LEAST, (len(batch.waiters) + waiting) // _ROUND_PARTS)
         self._send_next()
@@ -437,8 +431,9 @@ class JournalWriter:
                     waiter.set_exception(failure)
 
     def _refused(self) -> asyncio.Future[None]:
+        assert self._failure is not None
         refused: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        refused.set_exception(self._failure or JournalUnavailable("the journal is not open"))
+        refused.set_exception(self._failure)
         return refused
 
     async def _stop_process(self) -> None:
@@ -459,9 +454,15 @@ class JournalWriter:
         self._process = self._stdin = None
 
     def _release_lock(self) -> None:
-        if self._owns_lock and self._lock is not None:
+        if self._owns_lock:
             self._lock.release()
-            self._lock = None
+
+
+def _settle(batch: _Batch) -> None:
+    """Tell everyone waiting on `batch` that it is committed."""
+    for waiter in batch.waiters:
+        if not waiter.done():
+            waiter.set_result(None)
 
 
 def _child_environment() -> dict[str, str]:
