@@ -149,27 +149,30 @@ def _native_map(value: dict[Any, Any]) -> dict[Any, Any]:
 def _native_fields(cls: type) -> Callable[[Any], dict[str, Any]]:
     """Generate the converter of a registered dataclass, specialized on its field annotations.
 
-    It builds the map `_encode_other` builds, with each field converted by the
-    encoder its annotation names if the value has exactly that type, or by
-    `_native`; a field annotated with a plain type is left to the packer.
+    It builds the map `_encode_other` builds. A field whose annotation names one
+    type we convert is converted in line when the value has exactly that type
+    (no call per field, which is most of what converting costs), and by
+    `_native` otherwise; a field annotated with a plain type is left to the packer.
     """
     hints = typing.get_type_hints(cls)
-    namespace: dict[str, Any] = {"native": _native}
+    namespace: dict[str, Any] = {
+        "native": _native,
+        "new": _new_tuple,
+        "EXT": _EXT_TYPE,
+        "UTC": UTC,
+        "moments": _UTC_DATETIMES,
+        "encode_datetime": _encode_datetime,
+    }
     reads, items = [], []
     for number, field in enumerate(dataclasses.fields(cls)):
         value = f"value{number}"
         reads.append(f"    {value} = instance.{field.name}")
-        kinds = [
-            kind for kind in _union_members(hints[field.name]) if kind not in _PLAIN
-        ]
+        kinds = [kind for kind in _union_members(hints[field.name]) if kind not in _PLAIN]
         if not kinds:
             converted = value
         elif len(kinds) == 1 and kinds[0] in _SCALARS:
             namespace[f"kind{number}"] = kinds[0]
-            namespace[f"encode{number}"] = _SCALARS[kinds[0]]
-            converted = (
-                f"encode{number}({value}) if type({value}) is kind{number} else {value}"
-            )
+            converted = f"{_inline(kinds[0], value, number, namespace)} if type({value}) is kind{number} else {value}"
         else:
             converted = f"native({value})"
         items.append(f"        {field.name!r}: {converted},")
@@ -187,6 +190,19 @@ def _native_fields(cls: type) -> Callable[[Any], dict[str, Any]]:
     # a generated function reads and converts each field with no loop around it.
     exec(compile(source, f"<native {cls.__name__}>", "exec"), namespace)  # noqa: S102
     return cast("Callable[[Any], dict[str, Any]]", namespace["to_native"])
+
+
+def _inline(kind: type, value: str, number: int, namespace: dict[str, Any]) -> str:
+    """The expression converting `value`, known to be exactly of type `kind`, as `_SCALARS[kind]` would."""
+    if kind is Decimal:
+        return f"new(EXT, ({_DECIMAL}, str({value}).encode()))"
+    if kind is UUID:
+        return f"new(EXT, ({_UUID}, {value}.int.to_bytes(16, 'big')))"
+    if kind is datetime:
+        return f"(({value}.tzinfo is UTC and moments.get({value})) or encode_datetime({value}))"
+    # An enum: members hash in Python, their ids in C, and a member is one object for the life of the process.
+    namespace[f"members{number}"] = {id(member): _SCALARS[kind](member) for member in cast("type[Enum]", kind)}
+    return f"members{number}[id({value})]"
 
 
 def _union_members(hint: Any) -> tuple[Any, ...]:
