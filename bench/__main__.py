@@ -1,4 +1,4 @@
-"""Run the benchmarks and print one table: `python -m bench [--quick] [--only NAMES] [--markdown FILE]`."""
+"""Run the benchmarks and print one table: `python -m bench [--quick] [--only NAMES] [--markdown FILE] [--profile DIR]`."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Final
 
-from bench import machine
+from bench import machine, profiling
 from bench.report import Row, Verdict, markdown_table, progress, text_table
 
 BENCHMARKS: Final = {
@@ -42,7 +42,16 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--only", type=_names, default=list(BENCHMARKS), help=f"comma-separated subset of {','.join(BENCHMARKS)}")
     parser.add_argument("--markdown", type=Path, metavar="FILE", help="also write the results into FILE (docs/benchmarks.md)")
     parser.add_argument("--strict", action="store_true", help="exit with status 1 when a target is missed")
-    return parser.parse_args(argv)
+    parser.add_argument(
+        "--profile",
+        type=Path,
+        metavar="DIR",
+        help="after the measured rounds, profile one more with py-spy (engine, http) into DIR (see bench/profiling.py)",
+    )
+    args = parser.parse_args(argv)
+    if args.profile is not None and profiling.py_spy() is None:
+        parser.error("--profile needs py-spy: pip install -e .[bench]")
+    return args
 
 
 def run_one(name: str, quick: bool) -> list[Row]:
@@ -91,6 +100,7 @@ def write_markdown(path: Path, block: str) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
+    profiling.configure(args.profile)
     progress("machine: " + "; ".join(f"{label} {value}" for label, value in machine.describe()))
     load_at_start = machine.load_average()
     rows: list[Row] = []

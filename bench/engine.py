@@ -10,6 +10,7 @@ through bare asyncio queues, with the same number of concurrent callers.
 from __future__ import annotations
 
 import asyncio
+import os
 import tempfile
 import time
 from dataclasses import dataclass
@@ -19,6 +20,7 @@ from pathlib import Path
 from typing import Final
 from uuid import UUID
 
+from bench import profiling
 from bench.drive import closed_loop, median
 from bench.report import Row, percent, progress, rate, verdict
 from bench.serving import process_cpu_s
@@ -196,6 +198,10 @@ def _micros(seconds: float) -> str:
 def run(quick: bool) -> list[Row]:
     sizes = QUICK if quick else FULL
     bare, journaled, memory = asyncio.run(_measure(sizes))
+    if profiling.enabled():
+        progress(f"engine: profiled round: engine + SQLite journal, {sizes.orders:,} orders")
+        with profiling.recording(os.getpid(), "engine-sqlite"):
+            asyncio.run(journaled_rate(sizes))
     setup = f"{sizes.concurrency} callers, {sizes.accounts} accounts, median of {sizes.rounds}"
     writer = "" if journaled.writer_cpu_s is None else f" + {_micros(journaled.writer_cpu_s)} writing process"
     return [

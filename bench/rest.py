@@ -22,6 +22,7 @@ from typing import Any, Final
 
 import pyotp
 
+from bench import profiling
 from bench.report import Row, Verdict, millis, percent, progress, rate, verdict
 from bench.serving import CpuTimes, Served, child_server, clean_env, cpu_times
 
@@ -154,6 +155,10 @@ def run(quick: bool) -> list[Row]:
                         hellos.append(load_measured(hello, keys, connections, sizes))
                         progress(f"http: POST /v2/orders, {step}")
                         orders.append(load_measured(tradeloop, keys, connections, sizes))
+                    if profiling.enabled():
+                        progress(f"http: POST /v2/orders, {connections} connections, profiled round")
+                        with profiling.recording(tradeloop.pid, f"http-{connections}conn", children=True):
+                            load(f"{tradeloop.url}/v2/orders", keys, connections, sizes)
                 rows += _rows(connections, _median(orders), _median(hellos), sizes)
     return rows
 
