@@ -2,7 +2,7 @@
 # Put a Python with tradeloop installed first on PATH: sourced by start_server.sh, run_tests.sh, run_bench.sh.
 #
 # Usage (from the repository root):  source scripts/bootstrap.sh; tradeloop_bootstrap [EXTRA]
-# EXTRA is an extras_require name from setup.cfg ("test"), or empty for the server alone.
+# EXTRA is an extras_require name from setup.cfg ("test", or several: "test,bench"), or empty for the server alone.
 # An active conda env that already has tradeloop (and the extra's modules) installed is used as it is;
 # otherwise ./.venv is created if missing and `pip install -e .[EXTRA]` runs when setup.cfg or
 # pyproject.toml is newer than the stamp left by the last install, or the checkout moved.
