@@ -15,9 +15,12 @@ and http samples each server (with the journal's writing process) under
   leaving out the spine every sample passes through (`<module>`, `main`, the
   event loop's `run_forever`, ...) unless the samples caught it at work itself.
 
-Idle threads are not sampled, so the shares are of the time a process was busy.
-py-spy comes with the `bench` extra (`pip install -e .[bench]`); reading
-another process needs the right to trace it (root, or `ptrace_scope` 0).
+py-spy leaves out threads it sees idle, but a thread blocked in a system call
+(the event loop in `select`, a write to a pipe that wakes another process)
+often counts as busy: read the shares as shares of wall time. py-spy comes
+with the `test` and `bench` extras (`./run_bench.sh --profile` installs the
+latter); reading another process needs the right to trace it (root, or
+`kernel.yama.ptrace_scope` 0).
 """
 
 from __future__ import annotations
