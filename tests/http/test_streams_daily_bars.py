@@ -28,7 +28,7 @@ from tests.factories import (
     make_engine,
     make_settings,
 )
-from tests.http.test_streams import authenticated, hub_of, one, send
+from tests.http.test_streams import TIMEOUT_S, authenticated, hub_of, one, send
 from tradeloop.actors.engine import Credentials
 from tradeloop.core.bars import MINUTE, Bar, TimeFrame
 from tradeloop.core.instruments import ASSETS_BY_SYMBOL
@@ -43,7 +43,6 @@ from tradeloop.snapshots.bars import BarStore
 Json = dict[str, Any]
 NOON: Final = datetime(2024, 3, 1, 12, 0, tzinfo=timezone.utc)
 MIDNIGHT: Final = datetime(2024, 3, 1, tzinfo=timezone.utc)
-TIMEOUT_S: Final = 5.0
 
 
 def bar(minute: int, close: str, *, volume: str = "1", symbol: str = "AAPL", at: datetime = NOON) -> Bar:
