@@ -5,7 +5,9 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable, Mapping, Sequence
 from collections.abc import Set as AbstractSet
+from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 from typing import TYPE_CHECKING, TypeVar, assert_never
 from uuid import UUID
 
@@ -30,9 +32,10 @@ from tradeloop.actors.messages import (
 )
 from tradeloop.actors.prices import PriceBoard
 from tradeloop.core.accounts import AccountState, apply_event, apply_events, session_closed
-from tradeloop.core.events import AccountEvent, OrderAccepted, OrderCanceled
+from tradeloop.core.events import AccountEvent, OrderAccepted, OrderCanceled, OrderFilled
 from tradeloop.core.funding import adjust_cash
 from tradeloop.core.instruments import Asset
+from tradeloop.core.money import ZERO
 from tradeloop.core.orders import Order, OrderSide, OrderType
 from tradeloop.core.placement import (
     Hold,
@@ -56,8 +59,26 @@ if TYPE_CHECKING:
     from tradeloop.actors.market import MarketActor
 
 T = TypeVar("T")
-EventListener = Callable[[AccountState, Sequence[AccountEvent], Mapping[UUID, Order]], None]
-"""Told of an account's committed events with the order records they changed, by id (closed ones too)."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Committed:
+    """One journal write of an account, as the write left it: what listeners are told once it is committed.
+
+    Taken when the write is made, not when it commits: a later write may change
+    the account before this one commits, and must not show through until it commits too.
+    """
+
+    account_id: UUID
+    events: Sequence[AccountEvent]
+    orders: Mapping[UUID, Order]
+    """Detached copies of the order records the events changed, by id (closed ones too)."""
+    positions: Mapping[str, Decimal]
+    """The quantity held after the write, of each symbol the write filled."""
+
+
+EventListener = Callable[[Committed], None]
+"""Told of each committed write of an account."""
 
 
 def resolve(future: asyncio.Future[T], value: T) -> None:
@@ -276,8 +297,9 @@ class AccountActor(Actor[AccountMessage]):
     ) -> None:
         """Apply events now and journal them; once committed, run `then` and tell listeners.
 
-        Both get the order records the events changed, by id: an order that closed is
-        no longer in the state, but its final record is among them.
+        Both get the order records as this write left them, by id: copies taken
+        now, so an answer never shows a later write that may not commit. An order
+        that closed is no longer in the state, but its final record is among them.
         `applied`, an acceptance applied earlier and not journaled yet, leads the record.
         With no events, `then` still waits for the last write: an answer must not
         get ahead of the events it reports.
@@ -289,15 +311,17 @@ class AccountActor(Actor[AccountMessage]):
         apply_events(self.state, events, touched)
         if applied is not None:
             events = [applied, *events]
+        records = {order_id: order.copy() for order_id, order in touched.items()}
         if not events:
             last = self._last_write
             if last is None or last.done():
                 if then is not None:
-                    then(touched)
+                    then(records)
                 return
             committed = last
         else:
-            committed = self._last_write = self._journal.write(self.state.id, events, list(touched.values()))
+            committed = self._last_write = self._journal.write(self.state.id, events, list(records.values()))
+        told = Committed(account_id=self.state.id, events=events, orders=records, positions=self._positions(events))
 
         def on_commit(done: asyncio.Future[None]) -> None:
             failure = Unavailable("journal write was cancelled") if done.cancelled() else done.exception()
@@ -306,9 +330,19 @@ class AccountActor(Actor[AccountMessage]):
                     reject(reply, failure)
                 return
             if then is not None:
-                then(touched)
+                then(records)
             if events:
                 for listener in self._listeners:
-                    listener(self.state, events, touched)
+                    listener(told)
 
         committed.add_done_callback(on_commit)
+
+    def _positions(self, events: Sequence[AccountEvent]) -> dict[str, Decimal]:
+        """The quantity now held of each symbol the events filled."""
+        positions = self.state.positions
+        held: dict[str, Decimal] = {}
+        for event in events:
+            if isinstance(event, OrderFilled) and event.symbol not in held:
+                position = positions.get(event.symbol)
+                held[event.symbol] = position.qty if position is not None else ZERO
+        return held

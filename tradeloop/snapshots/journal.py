@@ -307,21 +307,27 @@ class JournalWriter:
     async def orders(self, query: OrderQuery) -> list[Order]:
         """The latest records of the orders a query selects, from the history table (after what is queued commits).
 
-        The side is not a column: with a side, rows are read a page at a time and
-        decoded until `limit` of them are on that side or none are left.
+        The side is not a column: with a side, rows are read a page at a time (each
+        page after the last row of the one before) and decoded until `limit` of
+        them are on that side or none are left.
         """
         await self.flush()
-        sql, args = _orders_sql(query)
         if query.side is None:
-            return [_decode_order(payload) for (payload,) in await self._read(sql + " LIMIT ?", [*args, query.limit])]
-        assert self._reader is not None, "journal is not open"
+            sql, args = _orders_sql(query)
+            return [_decode_order(payload) for payload, *_ in await self._read(sql, args, query.limit)]
         found: list[Order] = []
-        async with self._reader.execute(sql, args) as cursor:
-            while len(found) < query.limit and (rows := await cursor.fetchmany(max(query.limit, _ORDER_PAGE))):
-                for (payload,) in rows:
-                    order = _decode_order(payload)
-                    if order.side is query.side:
-                        found.append(order)
+        page = max(query.limit, _ORDER_PAGE)
+        after: tuple[str, str] | None = None
+        while len(found) < query.limit:
+            sql, args = _orders_sql(query, after)
+            rows = await self._read(sql, args, page)
+            for payload, _, _ in rows:
+                order = _decode_order(payload)
+                if order.side is query.side:
+                    found.append(order)
+            if len(rows) < page:
+                break
+            after = rows[-1][1], rows[-1][2]
         return found[: query.limit]
 
     async def audit_log(self, limit: int) -> list[AuditEntry]:
@@ -344,10 +350,17 @@ class JournalWriter:
         await self.flush()
         return await asyncio.get_running_loop().run_in_executor(None, walk)
 
-    async def _read(self, sql: str, args: Sequence[Any]) -> list[tuple[Any, ...]]:
+    async def _read(self, sql: str, args: Sequence[Any], limit: int | None = None) -> list[tuple[Any, ...]]:
+        """Run a query and fetch every row in one step on the reading connection.
+
+        One step, so that no cursor is left open between two: on SQLite an open
+        statement holds its read snapshot, and a read that ran while it was open
+        would see the database as it stood before writes it had waited for.
+        """
         assert self._reader is not None, "journal is not open"
-        async with self._reader.execute(sql, args) as cursor:
-            return [tuple(row) for row in await cursor.fetchall()]
+        if limit is not None:
+            sql, args = sql + " LIMIT ?", [*args, limit]
+        return [tuple(row) for row in await self._reader.execute_fetchall(sql, args)]
 
     def _enqueue(self, statement: str | None = None, row: tuple[Any, ...] = ()) -> asyncio.Future[None]:
         """Add a waiter (and a row) to the open batch; send it at once if nothing is being committed."""
@@ -483,13 +496,15 @@ def _array_header(length: int) -> bytes:
 _ARRAY_HEADERS: Final[tuple[bytes, ...]] = tuple(msgpack.Packer().pack_array_header(length) for length in range(16))
 
 
-def _orders_sql(query: OrderQuery) -> tuple[str, list[Any]]:
-    """The SELECT of the payloads a query selects, newest or oldest first, without the side and the limit.
+def _orders_sql(query: OrderQuery, after: tuple[str, str] | None = None) -> tuple[str, list[Any]]:
+    """The SELECT of the payloads a query selects, with their sort keys, newest or oldest first, without the side and the limit.
+
+    `after`, the sort keys of the last row read, continues a listing after it.
 
     `created_at` is RFC 3339 text of one width, so comparing and sorting the
     text is comparing and sorting the times; `id` sorts as the UUIDs do.
     """
-    sql = "SELECT payload FROM orders WHERE account_id = ?"
+    sql = "SELECT payload, created_at, id FROM orders WHERE account_id = ?"
     args: list[Any] = [str(query.account_id)]
     if query.status != "all":
         sql += f" AND status {'NOT ' if query.status == 'open' else ''}IN ({','.join('?' * len(_CLOSED))})"
@@ -503,6 +518,9 @@ def _orders_sql(query: OrderQuery) -> tuple[str, list[Any]]:
     if query.symbols is not None:
         sql += f" AND symbol IN ({','.join('?' * len(query.symbols))})"
         args += sorted(query.symbols)
+    if after is not None:
+        sql += f" AND (created_at, id) {'<' if query.newest_first else '>'} (?, ?)"
+        args += after
     direction = "DESC" if query.newest_first else "ASC"
     return sql + f" ORDER BY created_at {direction}, id {direction}", args
 

@@ -14,7 +14,7 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Final, Protocol
@@ -22,13 +22,13 @@ from uuid import UUID
 
 from aiohttp import web
 
+from tradeloop.actors.account import Committed
 from tradeloop.actors.engine import Engine
 from tradeloop.config import Settings
 from tradeloop.core.accounts import AccountState
 from tradeloop.core.bars import Bar
-from tradeloop.core.events import AccountEvent, KeysRotated
+from tradeloop.core.events import KeysRotated
 from tradeloop.core.marketdata import HaltChanged, Tick, Trade
-from tradeloop.core.orders import Order
 from tradeloop.errors import RateLimited, Unauthorized
 from tradeloop.http.streams.daily_bars import DailyBars, DaySource
 from tradeloop.http.streams.frames import Message
@@ -336,22 +336,21 @@ class StreamHub:
         if not listening:
             del self._listening[peer.account_id]
 
-    def publish_events(
-        self, state: AccountState, events: Sequence[AccountEvent], orders: Mapping[UUID, Order]
-    ) -> None:
+    def publish_events(self, committed: Committed) -> None:
         """Send an account's committed events as trade updates to its listening connections (an engine listener)."""
+        account_id = committed.account_id
         try:
-            if any(isinstance(event, KeysRotated) for event in events):
-                self._revoke(state.id)
-            listening = self._listening.get(state.id)
+            if any(isinstance(event, KeysRotated) for event in committed.events):
+                self._revoke(account_id)
+            listening = self._listening.get(account_id)
             if not listening:
                 return
             now = self.clock()
-            for message in trade_updates(state, events, orders):
+            for message in trade_updates(committed):
                 for peer in list(listening):
                     peer.deliver(message, now)
         except Exception:
-            log.exception("trade updates of account %s were not sent", state.id)
+            log.exception("trade updates of account %s were not sent", account_id)
 
     def _revoke(self, account_id: UUID) -> None:
         """End every connection authenticated with an account's old key."""

@@ -6,25 +6,25 @@ Events map to Alpaca's event names: an accepted order is `new`; a fill is
 replaces it. A stop's trigger and a trailing stop's high-water mark moving
 produce no message, as on Alpaca. Other account events are not trade updates.
 
-Listeners are told of events once they are committed, and by then the account
-may have applied later ones, so each message shows the order as of its event:
-a new order is built from its terms, an order an event ends can change no more,
-and a partial fill that a later fill has overtaken shows its own filled
-quantity and status (with the order's latest average price). `position_qty` is
-the position as the message is built.
+Listeners are told of a write once it is committed, with the order records
+and positions as that write left them (never a later write's, which may not
+commit). One write can hold several events of one order, so each message shows
+the order as of its event: a new order is built from its terms, an order an
+event ends can change no more, and a partial fill that a later fill of the same
+write has overtaken shows its own filled quantity and status (with the write's
+average price). `position_qty` is the position after the write.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping
 from datetime import datetime
 from decimal import Decimal
-from uuid import UUID
 
+from tradeloop.actors.account import Committed
 from tradeloop.codec import rfc3339
-from tradeloop.core.accounts import AccountState, order_from_terms
+from tradeloop.core.accounts import order_from_terms
 from tradeloop.core.events import (
-    AccountEvent,
     OrderAccepted,
     OrderCanceled,
     OrderExpired,
@@ -39,16 +39,15 @@ from tradeloop.http.wire import order_json
 TRADE_UPDATES = "trade_updates"
 
 
-def trade_updates(
-    state: AccountState, events: Sequence[AccountEvent], orders: Mapping[UUID, Order]
-) -> Iterator[Message]:
-    """The trade update messages of a batch of committed events, in order; `orders` are the records they changed."""
-    for event in events:
+def trade_updates(committed: Committed) -> Iterator[Message]:
+    """The trade update messages of a committed write's events, in order."""
+    orders = committed.orders
+    for event in committed.events:
         match event:
             case OrderAccepted(terms=terms):
                 yield _update("new", order_from_terms(terms), terms.created_at)
             case OrderFilled():
-                yield _fill(state, orders[event.order_id].copy(), event)
+                yield _fill(committed.positions, orders[event.order_id].copy(), event)
             case OrderCanceled():
                 yield _update("canceled", orders[event.order_id].copy(), event.timestamp)
             case OrderExpired():
@@ -60,7 +59,7 @@ def trade_updates(
                 pass
 
 
-def _fill(state: AccountState, order: Order, fill: OrderFilled) -> Message:
+def _fill(positions: Mapping[str, Decimal], order: Order, fill: OrderFilled) -> Message:
     if order.filled_qty != fill.cum_qty and fill.cum_qty:
         average = order.filled_avg_price or fill.price
         order.filled_qty = fill.cum_qty
@@ -75,15 +74,10 @@ def _fill(state: AccountState, order: Order, fill: OrderFilled) -> Message:
         execution_id=str(fill.fill_id),
         price=fmt(fill.price),
         qty=fmt_qty(fill.qty),
-        position_qty=fmt_qty(_position_qty(state, fill.symbol)),
+        position_qty=fmt_qty(positions.get(fill.symbol, ZERO)),
     )
 
 
 def _update(event: str, order: Order, timestamp: datetime, **extra: str) -> Message:
     data: JsonDict = {"event": event, "timestamp": rfc3339(timestamp), "order": order_json(order), **extra}
     return Message({"stream": TRADE_UPDATES, "data": data})
-
-
-def _position_qty(state: AccountState, symbol: str) -> Decimal:
-    position = state.positions.get(symbol)
-    return position.qty if position is not None else ZERO
