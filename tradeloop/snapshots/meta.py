@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
+from tradeloop.snapshots.files import sync_directory
 from tradeloop.snapshots.recovery import CorruptData
 from tradeloop.snapshots.schema import SCHEMA
 
@@ -12,6 +13,7 @@ from tradeloop.snapshots.schema import SCHEMA
 def _connect(path: Path) -> sqlite3.Connection:
     path.parent.mkdir(parents=True, exist_ok=True)
     db = sqlite3.connect(path)
+    db.execute("PRAGMA synchronous=FULL")  # one-off writes at start-up: on disk before anything depends on them
     db.executescript(SCHEMA)
     return db
 
@@ -32,9 +34,15 @@ def read_meta(path: Path, key: str) -> bytes | None:
 
 
 def write_meta(path: Path, key: str, value: bytes) -> None:
+    """Store one value and have it on disk before returning, whatever the journal's fsync setting.
+
+    Used at start-up for what is shown once and needed at every start (generated admin secrets), so the
+    commit waits for the disk (`synchronous=FULL`), and the directory is synced: the database file may be new.
+    """
     db = _connect(path)
     try:
         with db:
             db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (key, value))
     finally:
         db.close()
+    sync_directory(path.parent)
