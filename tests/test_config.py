@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tradeloop.config import MarketMode, Settings, build_parser, load_settings
+from tradeloop.config import Fsync, MarketMode, Settings, build_parser, load_settings
 
 TOTP_SECRET = "JBSWY3DPEHPK3PXP"
 
@@ -36,6 +36,7 @@ def test_defaults_without_flags_or_environment() -> None:
     assert settings.symbols is None
     assert settings.log_level == "INFO"
     assert settings.finnhub_api_key is None
+    assert settings.fsync is Fsync.FULL  # an acknowledged order is on disk unless normal is chosen
 
 
 def test_environment_overrides_defaults() -> None:

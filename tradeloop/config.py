@@ -22,12 +22,12 @@ IPNetwork: TypeAlias = IPv4Network | IPv6Network
 
 
 class Fsync(StrEnum):
-    """How hard a journal commit presses data to disk."""
+    """How hard a journal commit presses data to disk before its orders are acknowledged."""
 
     NORMAL = "normal"
-    """Survives a crash of the process; a power loss may take the last commits."""
+    """Survives a crash of the process; a power loss or disk error may take the last acknowledged commits."""
     FULL = "full"
-    """Survives a power loss too, at the cost of an fsync per commit."""
+    """Survives a power loss or disk error too, at the cost of an fsync per commit (shared by its batch)."""
 
 
 class MarketMode(StrEnum):
@@ -67,7 +67,8 @@ class Settings:
     stale_after_s: int = 60
     symbols: tuple[str, ...] | None = None
     log_level: str = "INFO"
-    fsync: Fsync = Fsync.NORMAL
+    fsync: Fsync = Fsync.FULL
+    """An acknowledged order is on disk by default; `normal` is the faster opt-in."""
     snapshot_every: int = 10_000
     snapshot_seconds: int = 300
     master_key: str | None = field(default=None, repr=False)
@@ -257,7 +258,12 @@ _OPTIONS: Final = (
     _Option("stale_after_s", "SECONDS", _integer(1), "refuse market orders when a Finnhub price is older than this"),
     _Option("symbols", "LIST", _symbols, "comma-separated symbols; none means the built-in set"),
     _Option("log_level", "LEVEL", _log_level, f"log level: {', '.join(LOG_LEVELS)}"),
-    _Option("fsync", "MODE", _fsync, "journal durability: normal (process crash) or full (power loss)"),
+    _Option(
+        "fsync",
+        "MODE",
+        _fsync,
+        "journal durability: full (every acknowledged commit on disk) or normal (faster; survives a process crash only)",
+    ),
     _Option("snapshot_every", "EVENTS", _integer(1), "snapshot all accounts after this many events"),
     _Option("snapshot_seconds", "SECONDS", _integer(1), "snapshot all accounts at least this often"),
     _Option("master_key", "KEY", _master_key, "key that encrypts secrets at rest (else DATA_DIR/master.key)"),

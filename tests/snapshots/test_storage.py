@@ -21,8 +21,9 @@ from cryptography.fernet import Fernet
 
 from tests.e2e.server import http_json, running_server, server_env
 from tests.factories import ADMIN_KEY, TOTP_SECRET, HttpClient, admin_headers, limit_body, make_settings
-from tradeloop.config import Settings
+from tradeloop.config import Fsync, Settings
 from tradeloop.core.events import AccountOpened, CashAdjusted
+from tradeloop.http.keys import ENGINE
 from tradeloop.server import build_app
 from tradeloop.snapshots.journal import JournalWriter
 from tradeloop.storage import DATABASE_FILE, Storage
@@ -123,6 +124,20 @@ def first_start(tmp_path: Path) -> Settings:
     return settings
 
 
+@pytest.mark.skipif(not Path("/proc/self/cmdline").exists(), reason="reads the writing process's command line")
+@pytest.mark.parametrize(("fsync", "synchronous"), [(None, b"FULL"), (Fsync.NORMAL, b"NORMAL")])
+async def test_the_journal_commits_to_disk_unless_normal_is_chosen(
+    tmp_path: Path, fsync: Fsync | None, synchronous: bytes
+) -> None:
+    """By default an acknowledged order is on disk (`synchronous=FULL`); `normal` is an opt-in."""
+    settings = settings_for(tmp_path) if fsync is None else settings_for(tmp_path, fsync=fsync)
+    async with serving(settings) as client:
+        journal = client.server.app[ENGINE].journal
+        assert isinstance(journal, JournalWriter) and journal.pid is not None
+        arguments = Path(f"/proc/{journal.pid}/cmdline").read_bytes().split(b"\0")
+        assert arguments[arguments.index(b"tradeloop.snapshots.commits") + 2] == synchronous
+
+
 # -- secrets at rest ------------------------------------------------------------------
 
 
@@ -194,6 +209,14 @@ def test_master_key_file_readable_by_others_stops_startup(tmp_path: Path) -> Non
     master = settings.data_dir / MASTER_KEY_FILE
     master.chmod(0o644)
     assert_refused_cleanly(serve_once(settings.data_dir), str(master), "chmod 600")
+
+
+@pytest.mark.e2e
+def test_an_empty_master_key_file_stops_startup_naming_it_and_its_likely_cause(tmp_path: Path) -> None:
+    settings = first_start(tmp_path)
+    master = settings.data_dir / MASTER_KEY_FILE
+    master.write_bytes(b"")
+    assert_refused_cleanly(serve_once(settings.data_dir), f"{master} is empty", "crash", "TRADELOOP_MASTER_KEY")
 
 
 @pytest.mark.e2e
