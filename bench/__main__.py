@@ -41,7 +41,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--quick", action="store_true", help="tiny sizes, to check the benchmarks still run")
     parser.add_argument("--only", type=_names, default=list(BENCHMARKS), help=f"comma-separated subset of {','.join(BENCHMARKS)}")
     parser.add_argument("--markdown", type=Path, metavar="FILE", help="also write the results into FILE (docs/benchmarks.md)")
-    parser.add_argument("--strict", action="store_true", help="exit with status 1 when a target is missed")
+    parser.add_argument("--strict", action="store_true", help="exit with status 1 when a target or goal is missed")
     parser.add_argument(
         "--profile",
         type=Path,
@@ -119,7 +119,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         progress(f"results written to {args.markdown}")
     if any(row.verdict is Verdict.ERROR for row in rows):
         return 1
-    if args.strict and any(row.verdict is Verdict.FAIL for row in rows):
+    if args.strict and any(row.verdict in (Verdict.FAIL, Verdict.MISS) for row in rows):
         return 1
     return 0
 

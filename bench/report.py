@@ -20,6 +20,8 @@ def progress(message: str) -> None:
 class Verdict(StrEnum):
     PASS = "PASS"
     FAIL = "FAIL"
+    MISS = "MISS"
+    """A goal (the engine's CPU per order) not reached yet."""
     INFO = "-"
     SKIPPED = "SKIPPED"
     ERROR = "ERROR"
@@ -41,6 +43,10 @@ class Row:
 
 def verdict(ok: bool) -> Verdict:
     return Verdict.PASS if ok else Verdict.FAIL
+
+
+def goal(ok: bool) -> Verdict:
+    return Verdict.PASS if ok else Verdict.MISS
 
 
 # -- number formats ---------------------------------------------------------------

@@ -5,7 +5,9 @@ INFO), and both are driven by the same load generator (`bench.loadgen`, aiohttp,
 in a process of its own) at 1, 16 and 64 concurrent keep-alive connections.
 The real server is `python -m tradeloop serve --market manual` with a price set
 through the admin API; every order is a marketable limit buy, so each call
-places, fills and journals an order before it answers.
+places, fills and journals an order before it answers. Each level runs a
+server with each journal fsync mode (`full`, the default, and `normal`), their
+rounds interleaved with hello world's.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import subprocess
 import sys
 import tempfile
 import urllib.request
+from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
@@ -23,8 +26,10 @@ from typing import Any, Final
 import pyotp
 
 from bench import profiling
+from bench.fsync import DEFAULT_FSYNC, FSYNC_MODES, fsync_label
 from bench.report import Row, Verdict, millis, percent, progress, rate, verdict
 from bench.serving import CpuTimes, Served, child_server, clean_env, cpu_times
+from tradeloop.config import Fsync
 
 NAME: Final = "http"
 RATE_TARGET: Final = 0.35
@@ -139,27 +144,44 @@ def run(quick: bool) -> list[Row]:
         progress("http: starting the hello-world server")
         with child_server(["-m", "bench.hello", "--host", "127.0.0.1", "--port", "0"], workdir, name="hello") as hello:
             for connections in sizes.connections:
-                # A fresh server per level, so each level starts from the same state (see docs/benchmarks.md).
-                data_dir = workdir / f"data-{connections}"
-                command = [
-                    "-m", "tradeloop", "serve", "--host", "127.0.0.1", "--port", "0", "--market", "manual",
-                    "--data-dir", str(data_dir), "--admin-key", ADMIN_KEY, "--admin-totp-secret", TOTP_SECRET,
-                ]  # fmt: skip
-                progress(f"http: starting a fresh tradeloop server for {connections} connections")
-                with child_server(command, workdir, name=f"tradeloop-{connections}") as tradeloop:
-                    keys = prepare(tradeloop.url, sizes.accounts)
-                    hellos, orders = [], []
-                    for round_ in range(1, sizes.rounds + 1):  # interleaved, so a busy spell hits both alike
-                        step = f"{connections} connections, round {round_}/{sizes.rounds}, {sizes.seconds:g} s"
-                        progress(f"http: hello world, {step}")
-                        hellos.append(load_measured(hello, keys, connections, sizes))
-                        progress(f"http: POST /v2/orders, {step}")
-                        orders.append(load_measured(tradeloop, keys, connections, sizes))
-                    if profiling.enabled():
-                        progress(f"http: POST /v2/orders, {connections} connections, profiled round")
-                        with profiling.recording(tradeloop.pid, f"http-{connections}conn", children=True):
-                            load(f"{tradeloop.url}/v2/orders", keys, connections, sizes)
-                rows += _rows(connections, _median(orders), _median(hellos), sizes)
+                rows += _level(connections, hello, workdir, sizes)
+    return rows
+
+
+def _level(connections: int, hello: Served, workdir: Path, sizes: Sizes) -> list[Row]:
+    """One connection count: a fresh server per fsync mode (so each starts from the same state), rounds interleaved."""
+    with ExitStack() as stack:
+        servers: dict[Fsync, Served] = {}
+        for mode in FSYNC_MODES:
+            data_dir = workdir / f"data-{connections}-{mode}"
+            command = [
+                "-m", "tradeloop", "serve", "--host", "127.0.0.1", "--port", "0", "--market", "manual",
+                "--data-dir", str(data_dir), "--admin-key", ADMIN_KEY, "--admin-totp-secret", TOTP_SECRET,
+                "--fsync", str(mode),
+            ]  # fmt: skip
+            progress(f"http: starting a fresh tradeloop server (fsync {mode}) for {connections} connections")
+            servers[mode] = stack.enter_context(child_server(command, workdir, name=f"tradeloop-{connections}-{mode}"))
+        keys = {mode: prepare(server.url, sizes.accounts) for mode, server in servers.items()}
+        hellos: list[dict[str, Any]] = []
+        orders: dict[Fsync, list[dict[str, Any]]] = {mode: [] for mode in FSYNC_MODES}
+        for round_ in range(1, sizes.rounds + 1):  # interleaved, so a busy spell hits each alike
+            step = f"{connections} connections, round {round_}/{sizes.rounds}, {sizes.seconds:g} s"
+            progress(f"http: hello world, {step}")
+            hellos.append(load_measured(hello, keys[DEFAULT_FSYNC], connections, sizes))
+            for mode, server in servers.items():
+                progress(f"http: POST /v2/orders, fsync {mode}, {step}")
+                orders[mode].append(load_measured(server, keys[mode], connections, sizes))
+        if profiling.enabled():
+            server = servers[DEFAULT_FSYNC]
+            progress(f"http: POST /v2/orders, fsync {DEFAULT_FSYNC}, {connections} connections, profiled round")
+            with profiling.recording(server.pid, f"http-{connections}conn", children=True):
+                load(f"{server.url}/v2/orders", keys[DEFAULT_FSYNC], connections, sizes)
+    hello_median = _median(hellos)
+    rows: list[Row] = []
+    for mode in FSYNC_MODES:
+        rows += _rows(
+            f"{connections} conn, {fsync_label(mode)}", connections, _median(orders[mode]), hello_median, sizes
+        )
     return rows
 
 
@@ -172,9 +194,8 @@ def _median(results: list[dict[str, Any]]) -> dict[str, Any]:
     return median
 
 
-def _rows(connections: int, orders: dict[str, Any], hello: dict[str, Any], sizes: Sizes) -> list[Row]:
+def _rows(label: str, connections: int, orders: dict[str, Any], hello: dict[str, Any], sizes: Sizes) -> list[Row]:
     ratio = orders["rate"] / hello["rate"]
-    label = f"{connections} conn"
     latency_target = connections == max(FULL.connections) or connections == max(sizes.connections)
     return [
         Row(
