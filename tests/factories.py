@@ -33,6 +33,19 @@ def utc_now() -> datetime:
     return datetime.now(timezone.utc)
 
 
+class FakeClock:
+    """A monotonic clock (for the rate limits) that moves only when told to."""
+
+    def __init__(self) -> None:
+        self.now_s = 1_000.0
+
+    def __call__(self) -> float:
+        return self.now_s
+
+    def advance(self, seconds: float) -> None:
+        self.now_s += seconds
+
+
 def make_settings(**overrides: Any) -> Settings:
     values: dict[str, Any] = {
         "market": MarketMode.MANUAL,

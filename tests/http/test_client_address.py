@@ -116,15 +116,18 @@ async def _client(aiohttp_client: ClientFactory, engine: Engine, trusted: str) -
 
 
 async def _exhaust_then_try_another(client: HttpClient, engine: Engine) -> int:
-    """Spend client A's budget with wrong secrets, then answer the status client B's wrong secret gets."""
-    credentials = auth_headers(await engine.open_account(Decimal(100_000)))
-    wrong = {**credentials, "APCA-API-SECRET-KEY": "x" * 40}
-    first = {**wrong, "X-Forwarded-For": "203.0.113.1"}
+    """Spend client A's failure budget with wrong secrets, then answer the status client B's wrong secret gets.
+
+    B tries another key than A: failures on one key id are counted whatever the address.
+    """
+    wrong_a = {**auth_headers(await engine.open_account(Decimal(100_000))), "APCA-API-SECRET-KEY": "x" * 40}
+    wrong_b = {**auth_headers(await engine.open_account(Decimal(100_000))), "APCA-API-SECRET-KEY": "x" * 40}
+    first = {**wrong_a, "X-Forwarded-For": "203.0.113.1"}
     for _ in range(LIMIT):
         assert (await client.get("/v2/account", headers=first)).status == 401
     assert (await client.get("/v2/account", headers=first)).status == 429
     # the client wrote 203.0.113.1 itself; the proxy appended the address it saw
-    forged = {**wrong, "X-Forwarded-For": "203.0.113.1, 203.0.113.2"}
+    forged = {**wrong_b, "X-Forwarded-For": "203.0.113.1, 203.0.113.2"}
     return (await client.get("/v2/account", headers=forged)).status
 
 

@@ -4,32 +4,20 @@ from __future__ import annotations
 
 import time
 from decimal import Decimal
+from ipaddress import ip_network
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from tests.conftest import ClientFactory
-from tests.factories import ADMIN_KEY, HttpClient, auth_headers, make_app, make_settings, order_body
+from tests.factories import FakeClock, HttpClient, auth_headers, make_app, make_settings, order_body
 from tradeloop.actors.engine import Engine
-from tradeloop.http.keys import ADMIN, LIMITER
+from tradeloop.http.keys import LIMITER
 from tradeloop.http.ratelimit import REFILL_S, RateLimiter
 
 LIMIT = 3
 REFILL_ONE_S = REFILL_S / LIMIT
-
-
-class FakeClock:
-    """A monotonic clock that moves only when told to."""
-
-    def __init__(self) -> None:
-        self.now_s = 1_000.0
-
-    def __call__(self) -> float:
-        return self.now_s
-
-    def advance(self, seconds: float) -> None:
-        self.now_s += seconds
 
 
 # --- the buckets -------------------------------------------------------------
@@ -218,39 +206,61 @@ async def test_a_refused_order_is_not_placed(limited: HttpClient, engine: Engine
     assert orders.status == 200 and await orders.json() == []
 
 
-async def test_failed_authentication_spends_the_address_budget(
+def _from(address: str, headers: dict[str, str]) -> dict[str, str]:
+    """Headers of a call a trusted proxy forwards for `address`."""
+    return {**headers, "X-Forwarded-For": address}
+
+
+@pytest.fixture
+async def proxied(aiohttp_client: ClientFactory, engine: Engine, clock: FakeClock) -> HttpClient:
+    """As `limited`, behind a trusted proxy (the test client's own address), so each call may name its client."""
+    settings = make_settings(rate_limit_per_min=LIMIT, trusted_proxies=(ip_network("127.0.0.1/32"),))
+    return await aiohttp_client(make_app(engine, settings, monotonic=clock))
+
+
+async def test_failures_from_an_address_never_refuse_right_keys_from_it(
     limited: HttpClient, engine: Engine, clock: FakeClock
 ) -> None:
     good = await _keys(engine)
-    wrong = {**good, "APCA-API-SECRET-KEY": "x" * 40}
+    stranger = {"APCA-API-KEY-ID": "PKSTRANGER0000000001", "APCA-API-SECRET-KEY": "y" * 40}
     for _ in range(LIMIT):
-        response = await limited.get("/v2/account", headers=wrong)
+        response = await limited.get("/v2/account", headers=stranger)
         assert response.status == 401 and "X-RateLimit-Remaining" in response.headers
-    assert (await limited.get("/v2/account", headers=wrong)).status == 429
+    # the address spent its failures: wrong or missing credentials from it are told to wait
+    response = await limited.get("/v2/account", headers={**good, "APCA-API-SECRET-KEY": "x" * 40})
+    assert response.status == 429 and response.headers["Retry-After"] == str(int(REFILL_ONE_S))
+    assert (await response.json())["code"] == 42910000
     assert (await limited.get("/v2/account")).status == 429
-    # the address is refused before any secret is checked, so a right guess learns nothing
-    assert (await limited.get("/v2/account", headers=good)).status == 429
+    # the owner behind the same address (one NAT, one proxy) is never refused for them, nor charged
+    response = await limited.get("/v2/account", headers=good)
+    assert response.status == 200 and response.headers["X-RateLimit-Remaining"] == str(LIMIT - 1)
     clock.advance(REFILL_ONE_S)
-    assert (await limited.get("/v2/account", headers=good)).status == 200
+    assert (await limited.get("/v2/account", headers=stranger)).status == 401
 
 
-async def test_authenticated_calls_leave_the_address_budget_alone(limited: HttpClient, engine: Engine) -> None:
+async def test_failures_on_a_key_id_are_counted_from_every_address(proxied: HttpClient, engine: Engine) -> None:
+    good = await _keys(engine)
+    wrong = {**good, "APCA-API-SECRET-KEY": "x" * 40}
+    for n in range(LIMIT):
+        assert (await proxied.get("/v2/account", headers=_from(f"203.0.113.{n}", wrong))).status == 401
+    response = await proxied.get("/v2/account", headers=_from("203.0.113.99", wrong))
+    assert response.status == 429 and response.headers["Retry-After"] == str(int(REFILL_ONE_S))
+    # the owner's right secret gets in from anywhere, on its whole call budget
+    for address in ("203.0.113.99", "198.51.100.1"):
+        response = await proxied.get("/v2/account", headers=_from(address, good))
+        assert response.status == 200
+    assert response.headers["X-RateLimit-Remaining"] == str(LIMIT - 2)
+    # another key id from a fresh address is not concerned
+    other = {"APCA-API-KEY-ID": "PKOTHER0000000000001", "APCA-API-SECRET-KEY": "x" * 40}
+    assert (await proxied.get("/v2/account", headers=_from("198.51.100.2", other))).status == 401
+
+
+async def test_authenticated_calls_leave_the_failure_budgets_alone(limited: HttpClient, engine: Engine) -> None:
     good = await _keys(engine)
     for _ in range(LIMIT):
         await limited.get("/v2/account", headers=good)
     response = await limited.get("/v2/account", headers={**good, "APCA-API-SECRET-KEY": "x" * 40})
     assert response.status == 401 and response.headers["X-RateLimit-Remaining"] == str(LIMIT - 1)
-
-
-async def test_admin_session_attempts_are_throttled_per_address(limited: HttpClient, clock: FakeClock) -> None:
-    attempt = {"Authorization": f"Bearer {ADMIN_KEY}", "X-TOTP-Code": "000000"}
-    for _ in range(LIMIT):
-        assert (await limited.post("/admin/v1/sessions", headers=attempt)).status == 401
-    response = await limited.post("/admin/v1/sessions", headers=attempt)
-    assert response.status == 429 and response.headers["Retry-After"] == str(int(REFILL_ONE_S))
-    assert limited.app[ADMIN].failures == LIMIT  # the refused attempt never reached the gate
-    clock.advance(REFILL_ONE_S)
-    assert (await limited.post("/admin/v1/sessions", headers=attempt)).status == 401
 
 
 async def test_unlimited_paths_carry_no_budget(limited: HttpClient) -> None:

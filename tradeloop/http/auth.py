@@ -11,7 +11,7 @@ from aiohttp.typedefs import Handler
 from tradeloop.errors import Unauthorized
 from tradeloop.http.keys import ACCOUNT_ID, ENGINE, KEY_ID
 from tradeloop.http.streams.paths import STREAM_PATHS
-from tradeloop.http.throttle import charge_address, refuse_exhausted_address
+from tradeloop.http.throttle import charge_failure
 
 KEY_HEADER: Final = "APCA-API-KEY-ID"
 SECRET_HEADER: Final = "APCA-API-SECRET-KEY"
@@ -20,15 +20,21 @@ PROTECTED_PREFIXES: Final = ("/v2/",)
 
 @web.middleware
 async def auth_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """Resolve the caller's account for every /v2/ call; refuse with 401 otherwise.
+    """Resolve the caller's account for every /v2/ call; refuse with 401, or 429 once failures pile up.
 
     The WebSocket streams are left alone: they authenticate inside their protocol.
 
-    Failed attempts spend the remote address's rate budget, and an address that
-    spent it is refused before its credentials are checked, so keys cannot be guessed fast.
+    Credentials are checked first, always, with the same work whether they are
+    right or not (see Engine.authenticate), and right ones are never refused for
+    failures: a guesser behind the owner's NAT, or guessing the owner's key id,
+    cannot lock the owner out. Only a failed attempt spends the failure budgets
+    (per client address, per presented key id), and one made once they are spent
+    is answered 429 with Retry-After instead of 401. So a throttled guesser still
+    learns that a right guess is right; what keeps secrets safe from online
+    guessing is their length (about 238 bits), and the budgets tell a client that
+    keeps failing to back off, without refusing anyone else.
     """
     if request.path.startswith(PROTECTED_PREFIXES) and request.path not in STREAM_PATHS:
-        refuse_exhausted_address(request)
         key_id = request.headers.get(KEY_HEADER)
         secret = request.headers.get(SECRET_HEADER)
         try:
@@ -36,7 +42,7 @@ async def auth_middleware(request: web.Request, handler: Handler) -> web.StreamR
                 raise Unauthorized("request is not authorized: APCA-API-KEY-ID and APCA-API-SECRET-KEY are required")
             request[ACCOUNT_ID] = request.app[ENGINE].authenticate(key_id, secret).id
         except Unauthorized:
-            charge_address(request)
+            charge_failure(request, key_id)
             raise
         request[KEY_ID] = key_id
     return await handler(request)

@@ -1,4 +1,4 @@
-"""Token buckets per caller: a burst of `per_min` calls, refilled evenly over a minute; refuses, never waits."""
+"""Token buckets per caller: a burst of `limit` calls, refilled evenly over a window (a minute unless told); refuses, never waits."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Final
 
 REFILL_S: Final = 60.0
-"""An empty bucket is full again after this long, whatever the limit."""
+"""By default an empty bucket is full again after this long, whatever the limit."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -37,11 +37,17 @@ class RateLimiter:
     only callers seen within the last minute or so take memory.
     """
 
-    def __init__(self, per_min: int, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self, per_min: int, clock: Callable[[], float] = time.monotonic, *, window_s: float = REFILL_S
+    ) -> None:
+        """`per_min` calls at once, then one more every `window_s / per_min` seconds (so per minute by default)."""
         if per_min < 1:
             raise ValueError(f"per_min must be at least 1, got {per_min}")
+        if window_s <= 0:
+            raise ValueError(f"window_s must be positive, got {window_s}")
         self.limit: Final = per_min
-        self._rate_per_s: Final = per_min / REFILL_S
+        self.window_s: Final = window_s
+        self._rate_per_s: Final = per_min / window_s
         self._clock = clock
         self._buckets: dict[str, _Bucket] = {}
         self._swept_s = clock()
@@ -74,6 +80,10 @@ class RateLimiter:
         tokens = self._refill(bucket, self._clock())
         return self._allowance(tokens >= 1, tokens)
 
+    def forget(self, caller: str) -> None:
+        """Give `caller` a full bucket again, as after a long pause."""
+        self._buckets.pop(caller, None)
+
     def _refill(self, bucket: _Bucket | None, now_s: float) -> float:
         if bucket is None:
             return float(self.limit)
@@ -91,7 +101,7 @@ class RateLimiter:
 
     def _sweep(self, now_s: float) -> None:
         """Once a refill period, forget the buckets that have filled up again."""
-        if now_s - self._swept_s < REFILL_S:
+        if now_s - self._swept_s < self.window_s:
             return
         self._swept_s = now_s
         full = [caller for caller, bucket in self._buckets.items() if self._refill(bucket, now_s) >= self.limit]

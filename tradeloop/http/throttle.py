@@ -1,4 +1,4 @@
-"""Rate limiting of calls: per API key once authenticated, per client address before that."""
+"""Rate limiting: calls per authenticated API key; failed authentications per client address and per presented key id."""
 
 from __future__ import annotations
 
@@ -17,7 +17,6 @@ from tradeloop.errors import RateLimited
 from tradeloop.http.keys import ALLOWANCE, KEY_ID, LIMITER, SETTINGS
 from tradeloop.http.ratelimit import Allowance
 
-SESSIONS_PATH: Final = "/admin/v1/sessions"
 LIMIT_HEADER: Final = istr("X-RateLimit-Limit")
 REMAINING_HEADER: Final = istr("X-RateLimit-Remaining")
 RESET_HEADER: Final = istr("X-RateLimit-Reset")
@@ -45,7 +44,7 @@ def resolve_client(peer: str | None, forwarded_for: Sequence[str], trusted: Sequ
 
 
 def client_address(request: web.Request) -> str | None:
-    """The address whose budget an unauthenticated call spends; see resolve_client."""
+    """The address whose budget a failed authentication spends; see resolve_client."""
     trusted = request.app[SETTINGS].trusted_proxies
     if not trusted:  # the usual case, on every call: no header to read
         return request.remote
@@ -67,48 +66,43 @@ def _is_trusted(address: IPv4Address | IPv6Address | None, trusted: Sequence[IPN
     return address is not None and any(address.version == network.version and address in network for network in trusted)
 
 
-def _address(request: web.Request) -> str:
-    return f"address:{client_address(request) or 'unknown'}"
+KEY_ID_CHARS: Final = 64
+"""A presented key id is counted by this many characters at most, so junk ids cannot take much memory."""
 
 
-def _record(request: web.Request, allowance: Allowance) -> None:
+def _record(request: web.Request, allowance: Allowance, message: str) -> None:
     """Keep the allowance for the response headers; raise RateLimited when it refuses the call."""
     request[ALLOWANCE] = allowance
     if not allowance.allowed:
-        raise RateLimited(
-            f"rate limit of {allowance.limit} requests per minute exceeded",
-            retry_after_s=max(1, math.ceil(allowance.retry_after_s)),
-        )
+        raise RateLimited(message, retry_after_s=max(1, math.ceil(allowance.retry_after_s)))
 
 
-def refuse_exhausted_address(request: web.Request) -> None:
-    """Refuse a call from an address that spent its budget, before any credential is checked.
+def charge_failure(request: web.Request, key_id: str | None) -> None:
+    """Count one failed authentication against the client address and against the key id it presented.
 
-    Raises:
-        RateLimited: the client address has no call left.
-    """
-    allowance = request.app[LIMITER].peek(_address(request))
-    if not allowance.allowed:
-        _record(request, allowance)
-
-
-def charge_address(request: web.Request) -> None:
-    """Spend one call of the client address's budget.
+    Called only once credentials were checked and found wrong (or missing): the
+    budgets it spends are apart from the per-key call budget, and nothing looks
+    at them before credentials are checked, so failures made by others never
+    refuse a caller whose credentials are right.
 
     Raises:
-        RateLimited: the client address had no call left.
+        RateLimited: the address or the presented key id has no failure left.
     """
-    _record(request, request.app[LIMITER].take(_address(request)))
+    limiter = request.app[LIMITER]
+    verdicts = [limiter.take(f"failed-address:{client_address(request) or 'unknown'}")]
+    if key_id:
+        verdicts.append(limiter.take(f"failed-key:{key_id[:KEY_ID_CHARS]}"))
+    tightest = min(verdicts, key=lambda allowance: (allowance.allowed, allowance.remaining, -allowance.retry_after_s))
+    _record(request, tightest, f"too many failed authentications (at most {limiter.limit} a minute); try again later")
 
 
 @web.middleware
 async def rate_limit_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """Spend one call of the authenticated key's budget, or of the address's for a session attempt."""
+    """Spend one call of the authenticated key's budget."""
     key_id = request.get(KEY_ID)
     if key_id is not None:
-        _record(request, request.app[LIMITER].take(f"key:{key_id}"))
-    elif request.method == "POST" and request.path == SESSIONS_PATH:
-        charge_address(request)
+        limiter = request.app[LIMITER]
+        _record(request, limiter.take(f"key:{key_id}"), f"rate limit of {limiter.limit} requests per minute exceeded")
     return await handler(request)
 
 

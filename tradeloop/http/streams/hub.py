@@ -29,7 +29,7 @@ from tradeloop.core.accounts import AccountState
 from tradeloop.core.bars import Bar
 from tradeloop.core.events import KeysRotated
 from tradeloop.core.marketdata import HaltChanged, Tick, Trade
-from tradeloop.errors import RateLimited, Unauthorized
+from tradeloop.errors import Unauthorized
 from tradeloop.http.streams.daily_bars import DailyBars, DaySource
 from tradeloop.http.streams.frames import Message
 from tradeloop.http.streams.market_messages import (
@@ -43,7 +43,7 @@ from tradeloop.http.streams.market_messages import (
 from tradeloop.http.streams.minute_bars import DEFAULT_DELAY_S, MinuteBars, MinuteSource
 from tradeloop.http.streams.peer import Farewell, Peer
 from tradeloop.http.streams.updates import trade_updates
-from tradeloop.http.throttle import charge_address, refuse_exhausted_address
+from tradeloop.http.throttle import charge_failure
 
 log = logging.getLogger(__name__)
 
@@ -172,17 +172,17 @@ class StreamHub:
         self.peers.add(peer)
 
     def authenticate(self, request: web.Request, key_id: str, secret_key: str) -> AccountState | None:
-        """The account of a stream's credentials, or None; failures spend the remote address's rate budget.
+        """The account of a stream's credentials, or None; only failures are counted, as for REST calls.
+
+        Right credentials are never refused for others' failures; see auth_middleware.
 
         Raises:
-            RateLimited: the address spent its budget, so the credentials were not checked.
+            RateLimited: the credentials are wrong and the address or key id has no failure left.
         """
-        refuse_exhausted_address(request)
         try:
             return self.engine.authenticate(key_id, secret_key)
         except Unauthorized:
-            with contextlib.suppress(RateLimited):
-                charge_address(request)
+            charge_failure(request, key_id)
             return None
 
     def admit(self, peer: Peer, account_id: UUID, kind: StreamKind) -> bool:

@@ -26,7 +26,7 @@ class StreamError(IntEnum):
     CONNECTION_LIMIT_EXCEEDED = 406
     SLOW_CLIENT = 407
     TOO_MANY_REQUESTS = 429
-    """tradeloop's own: too many failed authentications from this address."""
+    """tradeloop's own: too many failed authentications from this address or on this key id."""
     INTERNAL_ERROR = 500
 
     @property
