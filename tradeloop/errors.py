@@ -9,8 +9,7 @@
     │   ├── InsufficientBuyingPower     403 40310000
     │   ├── InsufficientQty             403 40310000
     │   ├── AccountDisabled             403 40310001
-    │   ├── TradingHalted               403 40310003
-    │   └── AdminLockedOut              403 40310002
+    │   └── TradingHalted               403 40310003
     ├── NotFound                        404 40410000
     ├── MethodNotAllowed                405 40510000
     ├── PayloadTooLarge                 413 41310000
@@ -102,11 +101,6 @@ class AccountDisabled(Forbidden):
 class TradingHalted(Forbidden):
     code = 40310003
     slug = "trading-halted"
-
-
-class AdminLockedOut(Forbidden):
-    code = 40310002
-    slug = "admin-locked-out"
 
 
 class NotFound(TradeloopError):

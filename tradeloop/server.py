@@ -118,7 +118,7 @@ def build_app(settings: Settings) -> web.Application:
         engine,
         settings,
         gate,
-        storage=storage.lifetime(engine),
+        storage=storage.lifetime(engine, gate),
         market_history=history,
         history_lifetime=history_context,
     )

@@ -16,7 +16,7 @@ from aiohttp import web
 from tradeloop.actors.administration import HALTED_META, restore_halts
 from tradeloop.actors.engine import Engine
 from tradeloop.config import Settings
-from tradeloop.http.admin_sessions import admin_key_digest
+from tradeloop.http.admin_sessions import TOTP_STEP_META, AdminGate, admin_key_digest
 from tradeloop.snapshots.journal import JournalWriter
 from tradeloop.snapshots.lock import DatabaseLock
 from tradeloop.snapshots.meta import read_meta, write_meta
@@ -62,8 +62,12 @@ class Storage:
         write_meta(self.path, _ADMIN_META, msgpack.packb({"key_digest": digest, "totp_sealed": sealed}))
         return AdminSecrets(digest, totp_secret, generated_key=key)
 
-    def lifetime(self, engine: Engine) -> Callable[[web.Application], AsyncIterator[None]]:
+    def lifetime(
+        self, engine: Engine, admin_gate: AdminGate | None = None
+    ) -> Callable[[web.Application], AsyncIterator[None]]:
         """A cleanup context: lock the database, recover accounts and halts, open the journal; close both after the engine stops.
+
+        The admin gate, when given, gets back the last TOTP step that opened a session, so no code is accepted twice.
 
         The lock comes first: a writing process of a server that was killed may still be finishing its
         last commit, and recovery must read the journal after it.
@@ -76,6 +80,8 @@ class Storage:
             try:
                 recovered = await loop.run_in_executor(None, recover, self.path)
                 halts = await loop.run_in_executor(None, read_meta, self.path, HALTED_META)
+                if admin_gate is not None:
+                    admin_gate.restore(await loop.run_in_executor(None, read_meta, self.path, TOTP_STEP_META))
                 log.info(
                     "recovered %d accounts from %s (%d journal records replayed, journal at %d)",
                     len(recovered.accounts),

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
+from ipaddress import ip_network
 from typing import Any
 
 import pytest
@@ -13,19 +15,39 @@ from tests.conftest import ClientFactory
 from tests.factories import (
     ADMIN_KEY,
     TOTP_SECRET,
+    FakeClock,
     HttpClient,
     admin_headers,
     auth_headers,
     fetch_order,
     limit_body,
+    make_app,
     make_engine,
     make_settings,
     place,
     totp_code,
 )
 from tradeloop.actors.engine import Credentials, Engine
-from tradeloop.http.admin_sessions import MAX_FAILURES, SESSION_TTL, AdminGate
+from tradeloop.actors.journal import MemoryJournal
+from tradeloop.errors import JournalUnavailable
+from tradeloop.http.admin_sessions import (
+    ADDRESS_WINDOW_S,
+    CODE_WINDOW_S,
+    FAILURES_PER_ADDRESS,
+    SESSION_TTL,
+    WRONG_CODES,
+    AdminGate,
+)
 from tradeloop.http.app import create_app
+
+
+class RefusingMeta(MemoryJournal):
+    """A journal whose named values never commit, as when the disk fails."""
+
+    def put_meta(self, key: str, value: bytes) -> asyncio.Future[None]:
+        failed: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        failed.set_exception(JournalUnavailable("the journal cannot write"))
+        return failed
 
 
 async def open_session(client: HttpClient, key: str = ADMIN_KEY, code: str | None = None) -> Any:
@@ -76,12 +98,96 @@ async def test_a_code_is_accepted_once(client: HttpClient) -> None:
     assert (await open_session(client, code=code)).status == 401
 
 
-async def test_repeated_failures_lock_the_gate(client: HttpClient) -> None:
-    for _ in range(MAX_FAILURES):
-        assert (await open_session(client, key="guess")).status == 401
-    response = await open_session(client)  # right key and code, but locked out
-    assert response.status == 403
-    assert (await response.json())["code"] == 40310002
+async def test_an_older_code_is_refused_once_a_newer_one_was_used(client: HttpClient) -> None:
+    assert (await open_session(client, code=totp_code(offset_steps=1))).status == 201
+    assert (await open_session(client, code=totp_code())).status == 401
+    assert (await open_session(client, code=totp_code(offset_steps=-1))).status == 401
+
+
+# -- throttling of failed logins ----------------------------------------------------
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+async def proxied(aiohttp_client: ClientFactory, engine: Engine, clock: FakeClock) -> HttpClient:
+    """A client behind a trusted proxy (the test client's own address), so each call may name its client."""
+    settings = make_settings(trusted_proxies=(ip_network("127.0.0.1/32"),))
+    return await aiohttp_client(make_app(engine, settings, monotonic=clock))
+
+
+async def login(client: HttpClient, address: str, key: str = ADMIN_KEY, code: str | None = None) -> Any:
+    headers = {"Authorization": f"Bearer {key}", "X-TOTP-Code": totp_code() if code is None else code}
+    return await client.post("/admin/v1/sessions", headers={**headers, "X-Forwarded-For": address})
+
+
+def retry_after(window_s: float, limit: int) -> str:
+    return str(int(window_s / limit))
+
+
+async def test_a_strangers_wrong_keys_never_lock_the_admin_out(client: HttpClient) -> None:
+    for _ in range(3 * FAILURES_PER_ADDRESS):
+        assert (await open_session(client, key="guess")).status in (401, 429)
+    response = await open_session(client)  # the right key and a fresh code, from the same address
+    assert response.status == 201
+
+
+async def test_wrong_keys_are_throttled_per_address_with_retry_after(proxied: HttpClient, clock: FakeClock) -> None:
+    for _ in range(FAILURES_PER_ADDRESS):
+        assert (await login(proxied, "203.0.113.1", key="guess")).status == 401
+    response = await login(proxied, "203.0.113.1", key="guess")
+    assert response.status == 429
+    assert response.headers["Retry-After"] == retry_after(ADDRESS_WINDOW_S, FAILURES_PER_ADDRESS)
+    assert (await response.json())["code"] == 42910000
+    assert (await login(proxied, "203.0.113.1", key="guess", code="")).status == 429  # no code: a failure too
+    assert (await login(proxied, "203.0.113.2", key="guess")).status == 401  # another address has its own budget
+    clock.advance(ADDRESS_WINDOW_S / FAILURES_PER_ADDRESS)
+    assert (await login(proxied, "203.0.113.1", key="guess")).status == 401
+
+
+async def test_wrong_keys_never_spend_the_admin_keys_code_budget(proxied: HttpClient) -> None:
+    for n in range(2 * WRONG_CODES):
+        assert (await login(proxied, f"203.0.113.{n}", key="guess")).status == 401
+    for _ in range(WRONG_CODES):  # the owner's own mistakes have the whole budget
+        assert (await login(proxied, "198.51.100.1", code=totp_code(offset_steps=10))).status == 401
+    assert (await login(proxied, "198.51.100.1", code=totp_code(offset_steps=10))).status == 429
+
+
+async def test_wrong_codes_with_the_right_key_refuse_even_the_right_code_for_a_while(
+    proxied: HttpClient, clock: FakeClock
+) -> None:
+    for n in range(WRONG_CODES):
+        assert (await login(proxied, f"203.0.113.{n}", code=totp_code(offset_steps=10))).status == 401
+    refused = await login(proxied, "198.51.100.1")  # six digits cannot be tried as fast as requests come
+    assert refused.status == 429
+    assert refused.headers["Retry-After"] == retry_after(CODE_WINDOW_S, WRONG_CODES)
+    # once the budget is spent, a wrong key is answered alike: the answer never tells a right key from a wrong one
+    stranger = await login(proxied, "198.51.100.2", key="guess")
+    assert stranger.status == 429 and stranger.headers["Retry-After"] == refused.headers["Retry-After"]
+    clock.advance(CODE_WINDOW_S / WRONG_CODES)
+    assert (await login(proxied, "198.51.100.1")).status == 201  # the refused code was not spent
+
+
+async def test_a_successful_login_gives_the_code_budget_back(proxied: HttpClient) -> None:
+    for _ in range(WRONG_CODES - 1):
+        assert (await login(proxied, "198.51.100.1", code=totp_code(offset_steps=10))).status == 401
+    assert (await login(proxied, "198.51.100.1")).status == 201
+    for _ in range(WRONG_CODES):
+        assert (await login(proxied, "198.51.100.1", code=totp_code(offset_steps=10))).status == 401
+
+
+async def test_a_failed_commit_of_the_step_grants_nothing_and_spends_the_code(
+    client: HttpClient, engine: Engine
+) -> None:
+    code = totp_code()
+    engine.journal = RefusingMeta()
+    response = await open_session(client, code=code)
+    assert response.status == 503
+    engine.journal = MemoryJournal()
+    assert (await open_session(client, code=code)).status == 401
 
 
 async def test_session_expires(aiohttp_client: ClientFactory) -> None:

@@ -22,6 +22,7 @@ from tradeloop.errors import InvalidField, Unauthorized, UnknownSymbol
 from tradeloop.http.bodies import read_model
 from tradeloop.http.keys import ADMIN, ENGINE, SETTINGS
 from tradeloop.http.marketdata import latest_json
+from tradeloop.http.throttle import client_address
 from tradeloop.http.wire import json_response
 from tradeloop.market.manual import InvalidAdminTick, admin_ticks
 
@@ -93,12 +94,16 @@ def admin_only(handler: Callable[[web.Request], Awaitable[R]]) -> Callable[[web.
 
 @routes.post("/admin/v1/sessions")
 async def open_session(request: web.Request) -> web.Response:
-    """Trade the admin key and a one-time TOTP code for a short-lived session token."""
-    admin_key = _bearer(request, "admin key")
+    """Trade the admin key and a one-time TOTP code for a short-lived session token; failures are throttled (429)."""
+    gate, address = request.app[ADMIN], client_address(request) or "unknown"
+    try:
+        admin_key = _bearer(request, "admin key")
+    except Unauthorized as exc:
+        gate.fail(address, exc.message)
     code = request.headers.get(TOTP_HEADER, "").strip()
     if not code:
-        raise Unauthorized(f"the {TOTP_HEADER} header is required")
-    token, expires_at = request.app[ADMIN].open_session(admin_key, code)
+        gate.fail(address, f"the {TOTP_HEADER} header is required")
+    token, expires_at = await gate.open_session(admin_key, code, address, request.app[ENGINE].journal)
     return json_response({"token": token, "expires_at": rfc3339(expires_at)}, status=201)
 
 
