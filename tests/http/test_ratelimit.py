@@ -96,6 +96,17 @@ def test_idle_full_buckets_are_forgotten_and_busy_ones_kept() -> None:
     assert limiter.peek("busy").remaining == 1
 
 
+def test_buckets_of_a_long_window_are_forgotten_once_full_within_a_minute() -> None:
+    clock = FakeClock()
+    limiter = RateLimiter(10, clock, window_s=600)  # one call back a minute
+    for caller in range(1_000):
+        limiter.take(f"idle-{caller}")
+    clock.advance(REFILL_S)
+    limiter.take("other")
+    assert len(limiter) == 1
+    assert limiter.peek("idle-0").remaining == 10
+
+
 def test_a_caller_that_spends_nothing_takes_no_memory() -> None:
     limiter = RateLimiter(LIMIT, FakeClock())
     for _ in range(LIMIT):

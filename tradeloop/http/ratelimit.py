@@ -34,7 +34,7 @@ class RateLimiter:
     """One token bucket per caller key, on an injected monotonic clock.
 
     A full bucket is the same as no bucket, so idle full buckets are dropped:
-    only callers seen within the last minute or so take memory.
+    only callers whose bucket is still refilling take memory (swept once a minute).
     """
 
     def __init__(
@@ -100,8 +100,8 @@ class RateLimiter:
         )
 
     def _sweep(self, now_s: float) -> None:
-        """Once a refill period, forget the buckets that have filled up again."""
-        if now_s - self._swept_s < self.window_s:
+        """Once a minute, forget the buckets that have filled up again (a long window must not keep them longer)."""
+        if now_s - self._swept_s < REFILL_S:
             return
         self._swept_s = now_s
         full = [caller for caller, bucket in self._buckets.items() if self._refill(bucket, now_s) >= self.limit]
