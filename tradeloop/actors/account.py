@@ -128,13 +128,13 @@ class AccountActor(Actor[AccountMessage]):
         self._halted = halted
         self._last_write: asyncio.Future[None] | None = None
         self._holds: dict[UUID, Hold] = {}
+        """Replacements waiting on the market, by the id of the order they replace."""
         self._unwritten: dict[UUID, OrderAccepted] = {}
         """Acceptances applied but not journaled yet, by order id: each is journaled with the market's answer.
 
         A snapshot taken meanwhile holds the order; recovery then skips the
         acceptance it finds after the snapshot (see `snapshots.recovery`).
         """
-        """Replacements waiting on the market, by the id of the order they replace."""
 
     async def handle(self, message: AccountMessage) -> None:
         match message:  # the two messages of every order first
