@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import gc
 import logging
+import signal
 import socket
 import ssl
 import sys
@@ -20,6 +22,7 @@ from tradeloop.core.instruments import ASSETS_BY_SYMBOL, UNIVERSE, Asset
 from tradeloop.http.access_log import AccessLogger
 from tradeloop.http.admin_sessions import AdminGate
 from tradeloop.http.app import create_app
+from tradeloop.http.edge import EdgeAppRunner
 from tradeloop.http.keys import ENGINE
 from tradeloop.http.system import FEED_HEALTH
 from tradeloop.market import finnhub
@@ -39,6 +42,9 @@ from tradeloop.vault import VaultError
 log = logging.getLogger(__name__)
 
 SHUTDOWN_TIMEOUT_S: Final = 10.0
+KEEPALIVE_TIMEOUT_S: Final = 75.0
+"""How long an idle HTTP connection stays open; `web.run_app`'s default."""
+STOP_SIGNALS: Final = (signal.SIGINT, signal.SIGTERM)
 _RULE: Final = "=" * 72
 
 
@@ -313,22 +319,44 @@ def run(settings: Settings) -> None:
     url = _url(settings.host, port, tls=ssl_context is not None)
     line = f"tradeloop serving on {url} (market: {settings.market.value})"
 
-    def announce(*_: object) -> None:
+    def announce() -> None:
         print(line, flush=True)
 
     tune_collector()
     try:
-        web.run_app(
-            app,
-            sock=sock,
-            ssl_context=ssl_context,
-            print=announce,
-            shutdown_timeout=SHUTDOWN_TIMEOUT_S,
-            access_log_class=AccessLogger,
-        )
+        asyncio.run(serve(app, sock, ssl_context, announce))
     except (CorruptData, DatabaseBusy) as exc:  # raised by the storage's start-up: its lock, then recovery
         _refuse(exc)
     log.info("tradeloop stopped")
+
+
+async def serve(
+    app: web.Application, sock: socket.socket, ssl_context: ssl.SSLContext | None, announce: Callable[[], None]
+) -> None:
+    """Start the application, serve it on `sock` until SIGINT or SIGTERM, then shut it down.
+
+    What `web.run_app` does, through an EdgeAppRunner: run_app cannot be given
+    a runner, and only that runner answers malformed requests as problems.
+    """
+    runner = EdgeAppRunner(
+        app, access_log_class=AccessLogger, keepalive_timeout=KEEPALIVE_TIMEOUT_S, shutdown_timeout=SHUTDOWN_TIMEOUT_S
+    )
+    loop = asyncio.get_running_loop()
+    stop = asyncio.Event()
+    for sig in STOP_SIGNALS:  # before start-up, as run_app: a signal during recovery stops the server once it is done
+        loop.add_signal_handler(sig, stop.set)
+    try:
+        await runner.setup()
+        try:
+            if not stop.is_set():
+                await web.SockSite(runner, sock, ssl_context=ssl_context).start()
+                announce()
+                await stop.wait()
+        finally:
+            await runner.cleanup()
+    finally:
+        for sig in STOP_SIGNALS:
+            loop.remove_signal_handler(sig)
 
 
 def _refuse(exc: StartupError | CorruptData | DatabaseBusy) -> NoReturn:

@@ -22,6 +22,7 @@ from tradeloop.http import (
 )
 from tradeloop.http.admin_sessions import AdminGate
 from tradeloop.http.auth import auth_middleware
+from tradeloop.http.body_size import declared_size_middleware
 from tradeloop.http.headers import security_headers
 from tradeloop.http.keys import ADMIN, ENGINE, LIMITER, SETTINGS
 from tradeloop.http.problems import error_middleware
@@ -52,7 +53,7 @@ def create_app(
     limiter's clock.
     """
     app = web.Application(
-        middlewares=[error_middleware, auth_middleware, rate_limit_middleware],
+        middlewares=[error_middleware, declared_size_middleware, auth_middleware, rate_limit_middleware],
         client_max_size=settings.max_body_bytes,
     )
     app[ENGINE] = engine

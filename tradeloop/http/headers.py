@@ -20,10 +20,15 @@ SECURITY_HEADERS: Final[Mapping[str, str]] = {
 HSTS: Final = "max-age=31536000"
 
 
+def security_header_items(*, tls: bool) -> tuple[tuple[istr, str], ...]:
+    """The security headers every answer carries, HSTS included when serving TLS."""
+    added = {**SECURITY_HEADERS, **({"Strict-Transport-Security": HSTS} if tls else {})}
+    return tuple((istr(name), value) for name, value in added.items())  # istr: no case folding per answer
+
+
 def security_headers(*, tls: bool) -> ResponseHook:
     """An `on_response_prepare` hook; a signal, not a middleware, so rendered errors get the headers too."""
-    added = {**SECURITY_HEADERS, **({"Strict-Transport-Security": HSTS} if tls else {})}
-    headers = tuple((istr(name), value) for name, value in added.items())  # istr: no case folding per answer
+    headers = security_header_items(tls=tls)
 
     async def add_security_headers(request: web.Request, response: web.StreamResponse) -> None:
         answer = response.headers

@@ -21,8 +21,11 @@ from tradeloop.errors import (
 
 log = logging.getLogger(__name__)
 
-def problem_body(exc: TradeloopError, instance: str) -> dict[str, Any]:
-    """The JSON body of an error, understood by Alpaca clients and RFC 9457 clients alike."""
+def problem_body(exc: TradeloopError, instance: str | None) -> dict[str, Any]:
+    """The JSON body of an error, understood by Alpaca clients and RFC 9457 clients alike.
+
+    `instance` is the request's path; None leaves it out, for a request too malformed to have one.
+    """
     body: dict[str, Any] = {
         "code": exc.code,
         "message": exc.message,
@@ -30,20 +33,24 @@ def problem_body(exc: TradeloopError, instance: str) -> dict[str, Any]:
         "title": exc.title,
         "status": exc.status,
         "detail": exc.message,
-        "instance": instance,
     }
+    if instance is not None:
+        body["instance"] = instance
     body.update(exc.extra)
     return body
 
 
 def render(exc: TradeloopError, request: web.Request) -> web.Response:
     """Render an error; code, status and title are class attributes, so subclasses inherit them."""
-    return web.Response(
+    response = web.Response(
         body=dumps(problem_body(exc, request.path)),
         status=exc.status,
         headers=exc.headers,
         content_type="application/problem+json",
     )
+    if isinstance(exc, PayloadTooLarge):
+        response.force_close()  # the rest of a refused body is not worth reading to keep the connection
+    return response
 
 
 def from_validation(exc: ValidationError) -> TradeloopError:
