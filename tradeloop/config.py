@@ -80,6 +80,10 @@ class Settings:
     stream_slow_client_s: float = 5.0
     stream_auth_timeout_s: float = 10.0
     stream_heartbeat_s: float = 30.0
+    stream_max_unauthenticated_per_address: int = 32
+    """Stream connections one client address may hold before they authenticate; more get 429 before the upgrade."""
+    stream_max_unauthenticated: int = 512
+    """Stream connections the server holds before they authenticate; more get 503 before the upgrade."""
 
 
 def _text(raw: str) -> str:
@@ -277,6 +281,18 @@ _OPTIONS: Final = (
     _Option("stream_slow_client_s", "SECONDS", _seconds, "time a stream client may lag before it is closed (407)"),
     _Option("stream_auth_timeout_s", "SECONDS", _seconds, "time a stream client has to authenticate"),
     _Option("stream_heartbeat_s", "SECONDS", _seconds, "WebSocket ping interval that detects dead stream clients"),
+    _Option(
+        "stream_max_unauthenticated_per_address",
+        "N",
+        _integer(1),
+        "stream connections one client address may hold before they authenticate (more get 429)",
+    ),
+    _Option(
+        "stream_max_unauthenticated",
+        "N",
+        _integer(1),
+        "stream connections the server holds before they authenticate (more get 503)",
+    ),
 )
 
 _DEFAULTS: Final[Mapping[str, object]] = {

@@ -22,7 +22,8 @@
     ├── RateLimited                     429 42910000 (Retry-After)
     └── Unavailable                     503 50310000 (queue full, feed lost)
         ├── StaleMarketData             503 50310001 (names the symbol and the price's age)
-        └── JournalUnavailable          503 50310002 (the journal cannot write: nothing more is accepted)
+        ├── JournalUnavailable          503 50310002 (the journal cannot write: nothing more is accepted)
+        └── StreamsBusy                 503 50310003 (every stream slot waiting to authenticate is taken; Retry-After)
 """
 
 from __future__ import annotations
@@ -205,3 +206,18 @@ class JournalUnavailable(Unavailable):
 
     code = 50310002
     slug = "journal-unavailable"
+
+
+class StreamsBusy(Unavailable):
+    """Every slot for stream connections waiting to authenticate is taken; `retry_after_s` says when to try again."""
+
+    code = 50310003
+    slug = "streams-busy"
+
+    def __init__(self, message: str, *, retry_after_s: int) -> None:
+        super().__init__(message, retry_after=retry_after_s)
+        self.retry_after_s = retry_after_s
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Retry-After": str(self.retry_after_s)}

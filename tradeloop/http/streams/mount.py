@@ -10,6 +10,7 @@ from tradeloop.actors.engine import Engine
 from tradeloop.config import Settings
 from tradeloop.http.history import MARKET_HISTORY
 from tradeloop.http.streams import market_stream, trading_stream
+from tradeloop.http.streams.admission import WAITING, Waiting
 from tradeloop.http.streams.hub import HUB, StreamHub, StreamLimits
 from tradeloop.http.streams.peer import GOING_AWAY
 
@@ -25,6 +26,7 @@ def mount(app: web.Application, engine: Engine, settings: Settings) -> StreamHub
     if history is not None:
         hub.follow_bars(history)
     app[HUB] = hub
+    app[WAITING] = Waiting.from_settings(settings)
     app.add_routes(market_stream.routes)
     app.add_routes(trading_stream.routes)
     app.cleanup_ctx.append(_hub_lifetime)

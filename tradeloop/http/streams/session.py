@@ -9,10 +9,12 @@ from typing import Any
 from aiohttp import web
 
 from tradeloop.errors import RateLimited
+from tradeloop.http.streams.admission import WAITING, Slot
 from tradeloop.http.streams.frames import Message
 from tradeloop.http.streams.hub import HUB, StreamHub, StreamKind
 from tradeloop.http.streams.market_messages import StreamError
 from tradeloop.http.streams.peer import Farewell, Farewells, Peer, accept
+from tradeloop.http.throttle import client_address
 
 
 class Session:
@@ -23,6 +25,13 @@ class Session:
         self.peer = peer
         self.authenticated = False
         self._render_error = render_error
+        self._waiting: Slot | None = None
+
+    def wait_in(self, slot: Slot) -> None:
+        """Count this connection among those waiting to authenticate until it does (at once if it has)."""
+        self._waiting = slot
+        if self.authenticated:
+            slot.release()
 
     def reply(self, message: Message) -> None:
         self.peer.deliver(message, self.hub.clock())
@@ -50,6 +59,8 @@ class Session:
             self.peer.end(Farewell(self._render_error(StreamError.CONNECTION_LIMIT_EXCEEDED)))
             return False
         self.authenticated = True
+        if self._waiting is not None:
+            self._waiting.release()
         return True
 
     def auth_timeout(self) -> None:
@@ -68,23 +79,32 @@ async def serve(
     farewells: Farewells,
     open_session: Callable[[StreamHub, Peer], Session],
 ) -> web.WebSocketResponse:
-    """Upgrade, register and serve one stream client until it leaves or is closed, under the auth deadline."""
+    """Upgrade, register and serve one stream client until it leaves or is closed, under the auth deadline.
+
+    Raises:
+        RateLimited, StreamsBusy: too many connections wait to authenticate (see admission); nothing was upgraded.
+    """
     hub = request.app[HUB]
     limits = hub.limits
-    peer = await accept(
-        request,
-        outbox_size=limits.outbox_size,
-        heartbeat_s=limits.heartbeat_s,
-        max_message_bytes=limits.max_message_bytes,
-        batched=batched,
-        farewells=farewells,
-    )
-    hub.join(peer)
-    session = open_session(hub, peer)
-    timer = asyncio.get_running_loop().call_later(limits.auth_timeout_s, session.auth_timeout)
+    slot = request.app[WAITING].enter(client_address(request) or "unknown")
     try:
-        await peer.serve(session)
+        peer = await accept(
+            request,
+            outbox_size=limits.outbox_size,
+            heartbeat_s=limits.heartbeat_s,
+            max_message_bytes=limits.max_message_bytes,
+            batched=batched,
+            farewells=farewells,
+        )
+        hub.join(peer)
+        session = open_session(hub, peer)
+        session.wait_in(slot)
+        timer = asyncio.get_running_loop().call_later(limits.auth_timeout_s, session.auth_timeout)
+        try:
+            await peer.serve(session)
+        finally:
+            timer.cancel()
+            hub.leave(peer, kind)
     finally:
-        timer.cancel()
-        hub.leave(peer, kind)
+        slot.release()
     return peer.ws
