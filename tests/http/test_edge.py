@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections.abc import AsyncIterator
@@ -155,3 +156,24 @@ async def test_a_declared_length_over_the_limit_is_refused_at_once_without_readi
     body = assert_problem(response, 413, 41310000)
     assert body["message"] == "request body is too large: 10000000000 bytes declared, at most 1048576 accepted"
     assert response.headers["Connection"] == "close"
+
+
+async def test_a_client_that_leaves_mid_body_is_no_error_in_the_log(
+    port: int, engine: Engine, caplog: pytest.LogCaptureFixture
+) -> None:
+    credentials = await engine.open_account(Decimal(1000))
+    auth = "".join(f"{name}: {value}\r\n" for name, value in auth_headers(credentials).items())
+    head = f"POST /v2/orders HTTP/1.1\r\nHost: 127.0.0.1\r\n{auth}Content-Type: application/json\r\n"
+    caplog.set_level(logging.INFO)
+    caplog.clear()
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    writer.write(head.encode() + b'Content-Length: 100\r\n\r\n{"symbol":')
+    await writer.drain()
+    await asyncio.sleep(0.1)
+    writer.close()
+    await writer.wait_closed()
+    async with asyncio.timeout(5.0):
+        while not caplog.records:
+            await asyncio.sleep(0.01)
+    assert len(caplog.records) <= 1, caplog.text
+    assert all(record.exc_info is None and record.levelno < logging.WARNING for record in caplog.records)

@@ -21,6 +21,7 @@ from tradeloop.errors import (
 
 log = logging.getLogger(__name__)
 
+
 def problem_body(exc: TradeloopError, instance: str | None) -> dict[str, Any]:
     """The JSON body of an error, understood by Alpaca clients and RFC 9457 clients alike.
 
@@ -88,6 +89,14 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
         if exc.status >= 400:
             return render(BadRequest(exc.reason), request) if exc.status == 400 else exc
         raise
-    except Exception:
+    except Exception as exc:
+        if isinstance(exc, ConnectionResetError) and _client_left(request):  # while its body was being read
+            log.debug("the client of %s %s left before its body ended", request.method, request.path)
+            return render(BadRequest("the request body ended early"), request)  # to no one: aiohttp drops it
         log.exception("unhandled error on %s %s", request.method, request.path)
         return render(TradeloopError(), request)
+
+
+def _client_left(request: web.Request) -> bool:
+    transport = request.transport
+    return transport is None or transport.is_closing()
