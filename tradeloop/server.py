@@ -36,7 +36,7 @@ from tradeloop.snapshots.bars import BarStore
 from tradeloop.snapshots.bars import database_path as bars_database_path
 from tradeloop.snapshots.lock import DatabaseBusy
 from tradeloop.snapshots.recovery import CorruptData
-from tradeloop.storage import AdminSecrets, Storage
+from tradeloop.storage import AdminSecrets, JournalFailed, Storage
 from tradeloop.vault import VaultError
 
 log = logging.getLogger(__name__)
@@ -302,7 +302,10 @@ def configure_logging(level: str) -> None:
 
 
 def run(settings: Settings) -> None:
-    """Run the server until SIGINT or SIGTERM; a bad configuration or a corrupt data directory exits with status 2."""
+    """Run the server until SIGINT or SIGTERM; a bad configuration or a corrupt data directory exits with status 2.
+
+    Stopped while the journal cannot write, it exits with status 1.
+    """
     configure_logging(settings.log_level)
     try:
         ssl_context = tls_context(settings)
@@ -327,6 +330,8 @@ def run(settings: Settings) -> None:
         asyncio.run(serve(app, sock, ssl_context, announce))
     except (CorruptData, DatabaseBusy) as exc:  # raised by the storage's start-up: its lock, then recovery
         _refuse(exc)
+    except JournalFailed:  # the journal's closing said what was lost, in one line
+        raise SystemExit(1) from None
     log.info("tradeloop stopped")
 
 

@@ -29,6 +29,10 @@ DATABASE_FILE: Final = "tradeloop.db"
 _ADMIN_META: Final = "admin"
 
 
+class JournalFailed(RuntimeError):
+    """The journal could not write when the server stopped; its closing logged what was not committed."""
+
+
 @dataclass(frozen=True, slots=True)
 class AdminSecrets:
     """The admin key's digest and the TOTP secret; the clear key only when just generated (to show once)."""
@@ -71,6 +75,8 @@ class Storage:
 
         The lock comes first: a writing process of a server that was killed may still be finishing its
         last commit, and recovery must read the journal after it.
+
+        Closing raises JournalFailed when the journal was failing to write at the end.
         """
 
         async def storage(app: web.Application) -> AsyncIterator[None]:
@@ -103,7 +109,9 @@ class Storage:
                     restore_halts(engine, halts)
                     yield
                 finally:
-                    await writer.close()
+                    unwritten = await writer.close()
+                if unwritten is not None:
+                    raise JournalFailed(f"the journal could not write; {unwritten} records were not committed")
             finally:
                 lock.release()
 

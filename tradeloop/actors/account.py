@@ -13,7 +13,7 @@ from uuid import UUID
 
 from tradeloop.actors.base import Actor
 from tradeloop.actors.ids import ordered_id, random_id
-from tradeloop.actors.journal import Journal
+from tradeloop.actors.journal import Journal, refusal
 from tradeloop.actors.messages import (
     AccountMessage,
     AdjustCash,
@@ -137,16 +137,24 @@ class AccountActor(Actor[AccountMessage]):
         """
 
     async def handle(self, message: AccountMessage) -> None:
+        # A client's command is refused before anything is applied while the journal cannot write: what
+        # memory holds must be what the journal holds (or will, once it writes again). What no client
+        # asked for (a market's answer to a command taken earlier, a session's close) is applied and
+        # kept by the journal in order.
         match message:  # the two messages of every order first
             case PlaceOrder():
+                self._check_journal_writes()
                 self._handle_place_order(message)
             case BookEvents():
                 self._handle_book_events(message)
             case CancelOrder():
+                self._check_journal_writes()
                 self._handle_cancel_order(message)
             case ReplaceOrder():
+                self._check_journal_writes()
                 self._handle_replace_order(message)
             case RecordEvents():
+                self._check_journal_writes()
                 done = message.reply
                 self._record(message.events, None if done is None else lambda _: resolve(done, None), reply=done)
             case CloseSession():
@@ -154,6 +162,7 @@ class AccountActor(Actor[AccountMessage]):
             case TakeSnapshot(reply=reply):
                 self._handle_take_snapshot(reply)
             case AdjustCash():
+                self._check_journal_writes()
                 self._handle_adjust_cash(message)
             case _:
                 assert_never(message)
@@ -170,6 +179,12 @@ class AccountActor(Actor[AccountMessage]):
                 reject(adjusted, exc)
             case _:
                 pass
+
+    def _check_journal_writes(self) -> None:
+        """Raises: JournalUnavailable while the journal cannot write."""
+        trouble = self._journal.trouble
+        if trouble is not None:
+            raise refusal(trouble)
 
     def _market(self, symbol: str) -> MarketActor:
         market = self._markets.get(symbol)

@@ -31,8 +31,11 @@ async def rotate_account_keys(engine: Engine, account_id: UUID) -> Credentials:
     old_key_id = state.key_id
     key_id, secret = new_key_id(), new_secret()
     rotated = rotate_keys(state, key_id=key_id, secret_hash=hash_secret(secret), now=engine.clock())
-    await engine.record(account_id, [rotated])
-    engine.rekey(account_id, old_key_id, key_id)
+    try:
+        await engine.record(account_id, [rotated])
+    finally:
+        if state.key_id == key_id:  # applied, even if the journal failed and keeps it to commit later
+            engine.rekey(account_id, old_key_id, key_id)
     await audit(engine, "rotate_keys", str(account_id), old_key_id=old_key_id, new_key_id=key_id)
     return Credentials(account_id=account_id, key_id=key_id, secret_key=secret)
 
@@ -59,9 +62,11 @@ async def set_halted(engine: Engine, symbol: str, halted: bool) -> None:
 
     Raises:
         NotFound: the symbol is not listed.
+        JournalUnavailable: the journal cannot write (nothing is changed).
     """
     if symbol not in engine.assets:
         raise NotFound(f"asset not found for {symbol}")
+    engine.check_journal_writes()
     changed = (symbol in engine.halted) != halted
     (engine.halted.add if halted else engine.halted.discard)(symbol)
     await engine.journal.put_meta(HALTED_META, msgpack.packb(sorted(engine.halted)))

@@ -15,7 +15,7 @@ from uuid import UUID, uuid4
 
 from tradeloop.actors.account import AccountActor, EventListener
 from tradeloop.actors.deadlines import Deadlines
-from tradeloop.actors.journal import Journal, MemoryJournal, OrderQuery, select_orders
+from tradeloop.actors.journal import Journal, MemoryJournal, OrderQuery, refusal, select_orders
 from tradeloop.actors.market import MarketActor
 from tradeloop.actors.messages import (
     AdjustCash,
@@ -38,7 +38,15 @@ from tradeloop.core.money import ZERO
 from tradeloop.core.orders import Order, OrderRequest, ReplaceRequest
 from tradeloop.core.sessions import session_end
 from tradeloop.core.working import WorkingOrder
-from tradeloop.errors import InvalidField, NotCancelable, NotFound, NotReplaceable, TradeloopError, Unauthorized
+from tradeloop.errors import (
+    InvalidField,
+    JournalUnavailable,
+    NotCancelable,
+    NotFound,
+    NotReplaceable,
+    TradeloopError,
+    Unauthorized,
+)
 from tradeloop.market.feed import Feed
 from tradeloop.security import hash_secret, new_key_id, new_secret, verify_secret
 
@@ -92,7 +100,13 @@ class Engine:
         self._keys: dict[str, UUID] = {}
         self._markets: dict[str, MarketActor] = {
             symbol: MarketActor(
-                symbol, accounts=self._accounts, board=self.board, clock=clock, halted=self.halted, maxsize=queue_size
+                symbol,
+                accounts=self._accounts,
+                board=self.board,
+                clock=clock,
+                halted=self.halted,
+                journal_trouble=self._journal_trouble,
+                maxsize=queue_size,
             )
             for symbol in self.assets
         }
@@ -138,7 +152,9 @@ class Engine:
         self._tasks.clear()
         if self.started:
             await self.quiesce()
-            await self.snapshot_all()
+            if self.journal.trouble is None:  # else the journal reports what it could not commit as it closes
+                with contextlib.suppress(JournalUnavailable):
+                    await self.snapshot_all()
         for market in self._markets.values():
             await market.stop()
         for account in self._accounts.values():
@@ -167,7 +183,11 @@ class Engine:
         """Snapshot every account, then let the journal drop what the snapshots cover.
 
         Returns the number of accounts written.
+
+        Raises:
+            JournalUnavailable: the journal cannot write.
         """
+        self.check_journal_writes()
         replies = []
         for account in list(self._accounts.values()):
             reply: asyncio.Future[None] = asyncio.get_running_loop().create_future()
@@ -179,11 +199,13 @@ class Engine:
         return len(replies)
 
     async def _run_snapshots(self) -> None:
-        """Snapshot every `snapshot_every_s` seconds, or sooner after `snapshot_every_events` events."""
+        """Snapshot every `snapshot_every_s` seconds, or sooner after `snapshot_every_events` events; not while the journal cannot write."""
         loop = asyncio.get_running_loop()
         last = loop.time()
         while True:
             await asyncio.sleep(min(1.0, self._snapshot_every_s))
+            if self.journal.trouble is not None:
+                continue
             due_by_events = self.journal.events_written - self._events_at_snapshot >= self._snapshot_every_events
             if due_by_events or loop.time() - last >= self._snapshot_every_s:
                 try:
@@ -191,6 +213,15 @@ class Engine:
                 except Exception:
                     log.exception("snapshot failed; the journal still holds everything")
                 last = loop.time()
+
+    def check_journal_writes(self) -> None:
+        """Raises: JournalUnavailable while the journal cannot write (before anything is changed)."""
+        trouble = self.journal.trouble
+        if trouble is not None:
+            raise refusal(trouble)
+
+    def _journal_trouble(self) -> str | None:
+        return self.journal.trouble
 
     async def _run_sessions(self) -> None:
         closed: datetime | None = None
@@ -221,6 +252,7 @@ class Engine:
         key_id = key_id or new_key_id()
         if key_id in self._keys:
             raise InvalidField("key_id", "already in use")
+        self.check_journal_writes()
         secret_key = secret_key or new_secret()
         event = AccountOpened(
             account_id=uuid4(),
@@ -230,8 +262,10 @@ class Engine:
             cash=cash,
             created_at=self.clock(),
         )
-        await self.journal.write(event.account_id, [event])
-        self._spawn(open_account(event))
+        try:
+            await self.journal.write(event.account_id, [event])
+        finally:  # a write that failed is kept by the journal, to be committed once it writes again
+            self._spawn(open_account(event))
         return Credentials(account_id=event.account_id, key_id=key_id, secret_key=secret_key)
 
     def _spawn(self, state: AccountState) -> AccountActor:

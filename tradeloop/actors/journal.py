@@ -12,6 +12,7 @@ from uuid import UUID
 from tradeloop.core.accounts import AccountState
 from tradeloop.core.events import AccountEvent, CashAdjusted, OrderFilled
 from tradeloop.core.orders import Order, OrderSide
+from tradeloop.errors import JournalUnavailable
 
 Activity = OrderFilled | CashAdjusted
 """Events that are account activities: fills and cash movements."""
@@ -140,6 +141,15 @@ class Journal(Protocol):
         ...
 
     @property
+    def trouble(self) -> str | None:
+        """Why the journal cannot write now (it retries by itself), or None while it writes.
+
+        While it is set, nothing new may be applied: the engine refuses commands with `refusal`
+        and the markets stop matching, so memory never gets ahead of what the journal will hold.
+        """
+        ...
+
+    @property
     def position(self) -> int:
         """The position of the last record handed to the journal."""
         ...
@@ -161,8 +171,16 @@ class Journal(Protocol):
     async def verify(self) -> ChainReport: ...
 
 
+def refusal(trouble: str) -> JournalUnavailable:
+    """The answer to a command refused, before anything was applied, because the journal cannot write."""
+    return JournalUnavailable(f"storage is failing ({trouble}): nothing was changed; try again once it recovers")
+
+
 class MemoryJournal:
     """Keeps everything in lists; commits at once. For tests and the in-memory engine."""
+
+    trouble: str | None = None
+    """Never set: memory does not fail."""
 
     def __init__(self) -> None:
         self.records: list[tuple[UUID, AccountEvent]] = []

@@ -41,14 +41,17 @@ class MarketActor(Actor[MarketMessage]):
         board: PriceBoard,
         clock: Callable[[], datetime],
         halted: AbstractSet[str],
+        journal_trouble: Callable[[], str | None],
         maxsize: int,
     ) -> None:
+        """`journal_trouble` says why the journal cannot write (None while it writes): nothing trades meanwhile."""
         super().__init__(f"market-{symbol}", maxsize)
         self.book = OrderBook(symbol)
         self._accounts = accounts
         self._board = board
         self._clock = clock
         self._halted = halted
+        self._journal_trouble = journal_trouble
 
     async def handle(self, message: MarketMessage) -> None:
         match message:
@@ -59,8 +62,9 @@ class MarketActor(Actor[MarketMessage]):
                 else:
                     top.trade = tick
                 events = self.book.expire(tick.timestamp)
-                if self.book.symbol in self._halted:
-                    self.book.observe(tick)  # a halted market is priced, but nothing trades
+                if self.book.symbol in self._halted or self._journal_trouble() is not None:
+                    # A halted market is priced, but nothing trades; nor while fills could not be recorded.
+                    self.book.observe(tick)
                 else:
                     events.extend(self.book.on_tick(tick))
                 await self._route(events)

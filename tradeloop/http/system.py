@@ -23,9 +23,13 @@ async def healthz(request: web.Request) -> web.Response:
 
 @routes.get("/readyz")
 async def readyz(request: web.Request) -> web.Response:
-    """200 once the engine is started and serving; 503 before, or while the feed cannot deliver prices."""
-    if not request.app[ENGINE].started:
+    """200 once the engine is started and serving; 503 before, while the journal cannot write, or while the feed cannot deliver prices."""
+    engine = request.app[ENGINE]
+    if not engine.started:
         return web.json_response({"status": "starting"}, status=503)
+    trouble = engine.journal.trouble
+    if trouble is not None:
+        return web.json_response({"status": "unavailable", "reason": f"journal: {trouble}"}, status=503)
     health = request.app.get(FEED_HEALTH)
     if health is not None and health.problem is not None:
         return web.json_response({"status": "unavailable", "reason": health.problem}, status=503)

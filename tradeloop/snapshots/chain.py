@@ -9,8 +9,8 @@ from typing import Final
 
 from tradeloop.actors.journal import ChainReport
 from tradeloop.snapshots.schema import ANCHOR_KEY
+from tradeloop.snapshots.schema import GENESIS as GENESIS
 
-GENESIS: Final = b"\x00" * 32
 FETCH_ROWS: Final = 20_000
 
 

@@ -12,9 +12,18 @@ Frames on both pipes are a 4-byte big-endian length and a msgpack body:
 
 - in (stdin): `[[[statement name, [row, ...]], ...], compact_for_accounts or None]`,
   one transaction each: every statement's rows, then compaction if asked;
-  rolled back whole on failure;
-- out (stdout): `None` once the database is open and after each commit, or
-  `[error type, message]` when opening or a commit failed.
+  rolled back whole on failure; or `None`, a question: where does the journal end?
+- out (stdout): the journal's end once the database is open and in answer to
+  `None` (`{"seq": last position, "hash": its hash, "audit": last audit id}`),
+  `None` after each commit, or `[error type, message, SQLite error name or None]`
+  when opening, a commit or the question failed.
+
+The journal's end is how the server finds out, after a failure, whether the
+batch in hand was committed after all (a process killed between its commit and
+its answer): it settles that batch rather than send it again. Every other
+statement may be sent twice safely: snapshots, meta values and order records
+replace, audit entries carry their id and are skipped when present, and fills
+and activities only ride with journal records.
 
 WAL checkpoints run here too (`Checkpoints`), at most one per
 `CHECKPOINT_EVERY_S`: the commits never checkpoint on their own (SQLite's
@@ -50,7 +59,7 @@ from typing import Any, BinaryIO, Final
 
 import msgpack
 
-from tradeloop.snapshots.schema import ANCHOR_KEY, SCHEMA
+from tradeloop.snapshots.schema import ANCHOR_KEY, GENESIS, SCHEMA
 
 STATEMENTS: Final[dict[str, str]] = {
     "journal": "INSERT INTO journal (seq, account_id, payload, crc, hash) VALUES (?, ?, ?, ?, ?)",
@@ -65,7 +74,7 @@ STATEMENTS: Final[dict[str, str]] = {
         "INSERT OR REPLACE INTO orders (id, account_id, symbol, status, created_at, updated_at, payload, seq)"
         " VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
     ),
-    "audit": "INSERT INTO audit (at, actor, action, target, detail) VALUES (?, ?, ?, ?, ?)",
+    "audit": "INSERT OR IGNORE INTO audit (id, at, actor, action, target, detail) VALUES (?, ?, ?, ?, ?, ?)",
 }
 """What a batch may ask for, by name: the process runs these statements and nothing else."""
 
@@ -147,6 +156,21 @@ def compact(db: sqlite3.Connection, account_count: int) -> None:
     db.execute(STATEMENTS["meta"], (ANCHOR_KEY, oldest.to_bytes(8, "big") + found[0]))
 
 
+def journal_end(db: sqlite3.Connection) -> dict[str, Any]:
+    """Where the journal ends: its last record's position and hash (the compaction anchor's when none is left), and the last audit id."""
+    row = db.execute("SELECT seq, hash FROM journal ORDER BY seq DESC LIMIT 1").fetchone()
+    if row is None:
+        anchor = db.execute("SELECT value FROM meta WHERE key = ?", (ANCHOR_KEY,)).fetchone()
+        row = (0, GENESIS) if anchor is None else (int.from_bytes(anchor[0][:8], "big"), anchor[0][8:])
+    (audit_id,) = db.execute("SELECT COALESCE(MAX(id), 0) FROM audit").fetchone()
+    return {"seq": row[0], "hash": bytes(row[1]), "audit": audit_id}
+
+
+def failure(exc: Exception) -> list[str | None]:
+    """An error as the protocol answers it: its type, its message and SQLite's name for it (`SQLITE_FULL`...)."""
+    return [type(exc).__name__, str(exc), getattr(exc, "sqlite_errorname", None)]
+
+
 def checkpoint(db: sqlite3.Connection) -> None:
     """Copy the WAL into the database file, as far as no reader still needs it (a passive checkpoint)."""
     try:
@@ -216,23 +240,28 @@ def serve(
     """
     try:
         db = open_database(path, synchronous)
+        end = journal_end(db)
     except Exception as exc:
-        os.write(sink, frame([type(exc).__name__, str(exc)]))
+        os.write(sink, frame(failure(exc)))
         return
     checkpoints = Checkpoints(path, checkpoint_every_s)
     try:
-        os.write(sink, frame(None))
+        os.write(sink, frame(end))
         while (header := _read_exactly(source, _LENGTH.size)) is not None:
             body = _read_exactly(source, _LENGTH.unpack(header)[0])
             if body is None:
                 break
-            rows, compact_for_accounts = msgpack.unpackb(body)
+            request = msgpack.unpackb(body)
             try:
-                commit(db, rows, compact_for_accounts)
+                if request is None:
+                    answer = journal_end(db)
+                else:
+                    commit(db, *request)
+                    answer = None
             except Exception as exc:
-                os.write(sink, frame([type(exc).__name__, str(exc)]))
+                os.write(sink, frame(failure(exc)))
             else:
-                os.write(sink, frame(None))
+                os.write(sink, frame(answer))
             checkpoints.after_commit(db)
     except BrokenPipeError:
         pass  # the server is gone: what it was told is committed, and it can be told nothing more

@@ -18,18 +18,39 @@ or more batches that commit while the rest are still being handled. Reads
 connection; activities and orders are read after a flush, so what was
 acknowledged is visible.
 
-If a commit fails or the process dies, that batch and every later one are
-refused with `JournalUnavailable`, and so is every write after: positions are
-chained, so nothing after a lost record may be committed.
+While the journal cannot write (a commit fails: a full disk, a read-only
+filesystem; or the writing process dies), it is in trouble (`trouble` says
+why). The actors applied their events before handing them over, so dropping
+them would leave memory ahead of disk: instead the batch that failed and every
+batch after it are kept, in order, chained as they are, and so are the writes
+that still arrive (events no client asked for: expiries, session closes).
+Whoever waits on them is answered at once with `JournalUnavailable`: storage
+is failing, and the outcome is settled once it recovers. The engine refuses
+new commands while `trouble` is set, before applying anything, and the
+markets stop matching, so little arrives meanwhile; snapshots and compaction
+are refused, not kept.
+
+A retry loop (`_recover`, backing off from `RETRY_FIRST_S` to `RETRY_MAX_S`)
+starts a new writing process if the last one died, and asks it where the
+journal on disk ends. The first kept batch may have been committed despite the
+failure (a process killed between its commit and its answer): if the journal
+ends at that batch's last record, same position and same hash, it is settled
+rather than sent again; if it ends where the last answered commit left it,
+nothing kept was committed; anywhere else, the database is not the one this
+server wrote, and the writer stays in trouble for good. Then the kept batches
+are sent again in order (every statement but the journal's may be sent twice
+safely: see `tradeloop.snapshots.commits`). When the last is committed,
+`trouble` clears and intake resumes: nothing acknowledged was lost, nothing
+kept was committed twice. Closing while in trouble logs what was not committed
+(none of it was acknowledged) and reports it to the caller.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import os
 import sqlite3
-import sys
+import time
 import zlib
 from collections import deque
 from collections.abc import Sequence
@@ -42,7 +63,6 @@ from uuid import UUID
 import aiosqlite
 import msgpack
 
-import tradeloop
 from tradeloop.actors.journal import Activity, ActivityQuery, AuditEntry, ChainReport, OrderQuery, activity_kind
 from tradeloop.codec import parse_rfc3339, rfc3339
 from tradeloop.config import Fsync
@@ -52,8 +72,9 @@ from tradeloop.core.orders import TERMINAL, Order
 from tradeloop.errors import JournalUnavailable
 from tradeloop.snapshots.chain import GENESIS, chain_hash, verify_chain
 from tradeloop.snapshots.codec import DecodeError, decode, encode
-from tradeloop.snapshots.commits import CHECKPOINT_EVERY_S, Frames, frame
+from tradeloop.snapshots.commits import CHECKPOINT_EVERY_S
 from tradeloop.snapshots.lock import DatabaseLock
+from tradeloop.snapshots.writing import JournalEnd, WritingProcess, describe_failure, journal_end
 
 log = logging.getLogger(__name__)
 
@@ -66,8 +87,9 @@ _ROUND_PARTS: Final = 2
 """A round of writes (what was committed and what waited meanwhile) is sealed into about this many batches."""
 _FIRST_SEAL_AT: Final = 256
 """Where a batch waiting behind the first commit closes, before there is a last round to go by."""
-_EXIT_WAIT_S: Final = 30.0
-"""How long `close` waits for the writing process to finish its last transaction before killing it."""
+RETRY_FIRST_S: Final = 0.1
+RETRY_MAX_S: Final = 5.0
+"""The retry loop waits `RETRY_FIRST_S` after a failure, twice as long after each failed try, at most `RETRY_MAX_S`."""
 
 
 @dataclass(slots=True)
@@ -112,21 +134,6 @@ class _Batch:
         self.orders.clear()
 
 
-class _Pipes(asyncio.SubprocessProtocol):
-    """The writing process's answers, frame by frame, and its exit, handed to the writer."""
-
-    def __init__(self, writer: JournalWriter) -> None:
-        self._writer = writer
-        self._frames = Frames()
-
-    def pipe_data_received(self, fd: int, data: bytes) -> None:
-        for answer in self._frames.feed(data):
-            self._writer._answered(answer)
-
-    def process_exited(self) -> None:
-        self._writer._exited()
-
-
 class JournalWriter:
     """Appends events, history, snapshots and audit entries; the durable Journal."""
 
@@ -147,18 +154,23 @@ class JournalWriter:
         self._owns_lock = lock is None
         self._checkpoint_every_s = checkpoint_every_s
         self._reader: aiosqlite.Connection | None = None
-        self._process: asyncio.SubprocessTransport | None = None
-        self._stdin: asyncio.WriteTransport | None = None
-        self._ready: asyncio.Future[None] | None = None
-        self._gone: asyncio.Future[None] | None = None
+        self._process: WritingProcess | None = None
         self._closing = False
         self._seq = last_seq
         self._hash = last_hash
+        self._committed = (last_seq, last_hash)
+        """The position and hash of the last record the writing process said it committed."""
+        self._audit_id = 0
+        """The id of the last audit entry handed over (learnt from the database when it opens)."""
         self._open = _Batch()
         self._queued: deque[_Batch] = deque()
         self._committing: _Batch | None = None
         self._seal_at = _FIRST_SEAL_AT
-        self._failure: JournalUnavailable | None = None
+        self._trouble: str | None = None
+        self._trouble_since = 0.0
+        self._asking: asyncio.Future[JournalEnd] | None = None
+        self._resumed: asyncio.Future[bool] | None = None
+        self._retrying: asyncio.Task[None] | None = None
         self._events_written = 0
         self.commits = 0
 
@@ -173,7 +185,12 @@ class JournalWriter:
     @property
     def pid(self) -> int | None:
         """The writing process's id while it runs."""
-        return None if self._process is None else self._process.get_pid()
+        return None if self._process is None else self._process.pid
+
+    @property
+    def trouble(self) -> str | None:
+        """Why the journal cannot write now ("disk full (SQLITE_FULL: ...)"), or None while it writes."""
+        return self._trouble
 
     async def open(self) -> None:
         """Take the database's lock (unless given one), start the writing process, open the reading connection.
@@ -182,54 +199,57 @@ class JournalWriter:
             DatabaseBusy: another process holds the lock.
             JournalUnavailable: the writing process could not open the database.
         """
-        loop = asyncio.get_running_loop()
         await self._lock.acquire()
-        self._ready, self._gone = loop.create_future(), loop.create_future()
-        synchronous = "FULL" if self._fsync is Fsync.FULL else "NORMAL"
-        self._process, _ = await loop.subprocess_exec(
-            lambda: _Pipes(self),
-            sys.executable,
-            "-m",
-            "tradeloop.snapshots.commits",
-            str(self.path),
-            synchronous,
-            str(self._checkpoint_every_s),
-            stdin=asyncio.subprocess.PIPE,
-            stdout=asyncio.subprocess.PIPE,
-            stderr=None,
-            pass_fds=(self._lock.fileno(),),
-            env=_child_environment(),
-        )
-        self._stdin = self._process.get_pipe_transport(0)  # type: ignore[assignment]
         try:
-            await self._ready
+            end = await self._start_process()
         except BaseException:
             await self._stop_process()
             self._release_lock()
             raise
+        self._audit_id = end.audit_id
         self._reader = await aiosqlite.connect(self.path)
 
-    async def close(self) -> None:
-        """Commit what is queued, stop the writing process, then close the database."""
-        if self._process is not None:
-            if self._failure is None:
-                await asyncio.gather(self.flush(), return_exceptions=True)
-            await self._stop_process()
+    async def close(self) -> int | None:
+        """Commit what is queued, stop the writing process, then close the database.
+
+        Returns None when everything handed over is committed; while in trouble, the number of records
+        that are not (none of them was acknowledged), after logging it.
+        """
+        if self._process is not None and self._trouble is None:
+            await asyncio.gather(self.flush(), return_exceptions=True)
+        self._closing = True
+        if self._retrying is not None:
+            self._retrying.cancel()
+            await asyncio.gather(self._retrying, return_exceptions=True)
+        await self._stop_process()
+        unwritten = None
+        if self._trouble is not None:
+            batches = [self._committing, *self._queued, self._open]
+            unwritten = sum(len(batch.rows.get("journal", ())) for batch in batches if batch is not None)
+            log.error(
+                "closing the journal while it cannot write (%s): %d records were not committed; none of them was acknowledged",
+                self._trouble,
+                unwritten,
+            )
         if self._reader is not None:
             await self._reader.close()
             self._reader = None
         self._release_lock()
+        return unwritten
 
     def flush(self) -> asyncio.Future[None]:
-        """Resolves once everything handed over before this call is committed."""
+        """Resolves once everything handed over before this call is committed; fails at once while in trouble."""
+        if self._trouble is not None:
+            return self._refused("try again once it recovers")
         return self._enqueue()
 
     def write(
         self, account_id: UUID, events: Sequence[AccountEvent], orders: Sequence[Order] = ()
     ) -> asyncio.Future[None]:
-        """Queue one actor step's events as one record, and the order records they changed; resolves once committed."""
-        if self._failure is not None:
-            return self._refused()
+        """Queue one actor step's events as one record, and the order records they changed; resolves once committed.
+
+        While in trouble the record is kept, to be committed once the journal writes again, and the future fails at once.
+        """
         # Each event is encoded once: the record is the array of them, and fills and cash movements reuse theirs.
         parts = [encode(event) for event in events]
         payload = _array_header(len(parts)) + b"".join(parts)
@@ -258,12 +278,16 @@ class JournalWriter:
         orders only (the orders table keeps the closed ones), so a snapshot
         costs what the open part of an account costs.
         """
+        if self._trouble is not None:
+            return self._refused("snapshots wait until it recovers")
         payload = encode(state)
         row = (account_id.bytes, self._seq, payload, zlib.crc32(payload), taken_at.isoformat())
         return self._enqueue("snapshot", row)
 
     def compact(self, account_count: int) -> asyncio.Future[None]:
         """Drop journal records every account's snapshot already covers (after queued snapshots commit)."""
+        if self._trouble is not None:
+            return self._refused("compaction waits until it recovers")
         self._open.compact_for_accounts = account_count
         return self._enqueue()
 
@@ -271,7 +295,9 @@ class JournalWriter:
         return self._enqueue("meta", (key, value))
 
     def audit(self, entry: AuditEntry) -> asyncio.Future[None]:
-        row = (rfc3339(entry.at), entry.actor, entry.action, entry.target, encode(entry.detail))
+        """Queue an audit entry; it carries its id, so sending it again after a failure never repeats it."""
+        self._audit_id += 1
+        row = (self._audit_id, rfc3339(entry.at), entry.actor, entry.action, entry.target, encode(entry.detail))
         return self._enqueue("audit", row)
 
     async def activities(self, query: ActivityQuery) -> list[Activity]:
@@ -363,13 +389,16 @@ class JournalWriter:
         return [tuple(row) for row in await self._reader.execute_fetchall(sql, args)]
 
     def _enqueue(self, statement: str | None = None, row: tuple[Any, ...] = ()) -> asyncio.Future[None]:
-        """Add a waiter (and a row) to the open batch; send it at once if nothing is being committed."""
-        if self._failure is not None:
-            return self._refused()
-        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        """Add a waiter (and a row) to the open batch; send it at once if nothing is being committed.
+
+        While in trouble the row is kept and the caller is answered at once.
+        """
         batch = self._open
         if statement is not None:
             batch.add(statement, row)
+        if self._trouble is not None:
+            return self._refused("the outcome will be settled when it recovers")
+        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         batch.waiters.append(done)
         if self._committing is None:
             self._send_next()
@@ -386,85 +415,167 @@ class JournalWriter:
         """Hand the next batch with something to write to the writing process (nothing is being committed).
 
         A batch with nothing to write (flushes only) is settled on the spot: every batch before it is committed.
+        Sending again after trouble, the journal writes again once nothing is left.
         """
-        while self._queued or self._open.waiters:
+        if self._closing:
+            return
+        while self._queued or self._open.waiters or not self._open.empty:
             batch = self._queued.popleft() if self._queued else self._take_open()
             if batch.empty:
                 _settle(batch)
                 continue
-            assert self._stdin is not None, "journal is not open"
+            assert self._process is not None, "journal is not open"
             self._committing = batch
-            self._stdin.write(frame([list(batch.rows.items()), batch.compact_for_accounts]))
+            self._process.send([list(batch.rows.items()), batch.compact_for_accounts])
             return
+        if self._trouble is not None:
+            self._recovered()
 
     def _answered(self, answer: Any) -> None:
-        """The writing process's answer: to opening the database, then to the batch being committed."""
-        assert self._ready is not None
-        if not self._ready.done():
-            if answer is None:
-                self._ready.set_result(None)
-            else:
-                self._ready.set_exception(JournalUnavailable(f"cannot open {self.path}: {answer[0]}: {answer[1]}"))
+        """The writing process's answer: to a question about the journal's end, or to the batch being committed."""
+        if self._asking is not None:
+            asking, self._asking = self._asking, None
+            try:
+                asking.set_result(journal_end(answer))
+            except JournalUnavailable as exc:
+                asking.set_exception(exc)
             return
         batch, self._committing = self._committing, None
         if batch is None:
             return
         if answer is not None:
-            log.error("journal commit failed (%s: %s); refusing further writes", answer[0], answer[1])
-            self._fail(JournalUnavailable(f"the journal failed to commit: {answer[0]}: {answer[1]}"), batch)
+            self._in_trouble(describe_failure(answer), batch)
             return
         self.commits += 1
+        journal = batch.rows.get("journal")
+        if journal:
+            self._committed = journal[-1][0], journal[-1][4]
         _settle(batch)
         waiting = len(self._open.waiters) + sum(len(queued.waiters) for queued in self._queued)
         self._seal_at = max(_SEAL_AT_LEAST, (len(batch.waiters) + waiting) // _ROUND_PARTS)
         self._send_next()
 
-    def _exited(self) -> None:
-        assert self._gone is not None and self._ready is not None and self._process is not None
-        code = self._process.get_returncode()
-        if not self._gone.done():
-            self._gone.set_result(None)
-        failure = JournalUnavailable(f"the journal's writing process exited (status {code})")
-        if not self._ready.done():
-            self._ready.set_exception(failure)
-        elif not self._closing and self._failure is None:
-            log.error("the journal's writing process exited (status %s); refusing further writes", code)
-            self._fail(failure, self._committing)
+    def _exited(self, code: int | None) -> None:
+        """The writing process died: what it had in hand may or may not be committed."""
+        reason = f"writing process exited (status {code})"
+        if self._asking is not None:
+            asking, self._asking = self._asking, None
+            asking.set_exception(JournalUnavailable(reason))
+        self._in_trouble(reason, self._committing)
 
-    def _fail(self, failure: JournalUnavailable, committing: _Batch | None) -> None:
-        """Refuse the batch that failed, every batch after it and every later write."""
-        self._failure = failure
+    def _in_trouble(self, reason: str, failed: _Batch | None) -> None:
+        """Keep the batch that failed and every one after it; answer their callers now; make sure a retry is coming."""
         self._committing = None
-        batches = [committing, *self._queued, self._open]
-        self._queued.clear()
-        self._open = _Batch()
-        for batch in batches:
-            for waiter in [] if batch is None else batch.waiters:
+        if failed is not None:
+            self._queued.appendleft(failed)
+        if self._trouble is None:
+            self._trouble_since = time.monotonic()
+            log.error("the journal cannot write (%s); new commands are refused until it recovers", reason)
+        elif reason != self._trouble:
+            log.warning("the journal still cannot write (%s)", reason)
+        self._trouble = reason
+        refusal = self._refusal("the outcome will be settled when it recovers")
+        for batch in (*self._queued, self._open):
+            for waiter in batch.waiters:
                 if not waiter.done():
-                    waiter.set_exception(failure)
+                    waiter.set_exception(refusal)
+            batch.waiters.clear()
+        if self._resumed is not None and not self._resumed.done():
+            self._resumed.set_result(False)
+        if self._retrying is None and not self._closing:
+            self._retrying = asyncio.get_running_loop().create_task(self._recover(), name="journal-retry")
 
-    def _refused(self) -> asyncio.Future[None]:
-        assert self._failure is not None
+    def _recovered(self) -> None:
+        log.warning(
+            "the journal writes again after %.1f s (%s); every kept record is committed",
+            time.monotonic() - self._trouble_since,
+            self._trouble,
+        )
+        self._trouble = None
+        if self._resumed is not None and not self._resumed.done():
+            self._resumed.set_result(True)
+
+    async def _recover(self) -> None:
+        """Until the journal writes again: wait (backing off), find where the journal ends, send the kept batches again."""
+        delay = RETRY_FIRST_S
+        while self._trouble is not None:
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, RETRY_MAX_S)
+            try:
+                end = await self._journal_end()
+            except JournalUnavailable as exc:
+                self._in_trouble(str(exc), None)
+                continue
+            if not self._settle_committed(end):
+                return  # no more tries: `_retrying` stays set, so none starts again
+            self._resumed = asyncio.get_running_loop().create_future()
+            self._send_next()
+            await self._resumed
+        self._retrying = None
+
+    async def _journal_end(self) -> JournalEnd:
+        """Where the journal on disk ends: asked of the writing process, started anew if it died.
+
+        Raises:
+            JournalUnavailable: the process could not start or could not read the database.
+        """
+        process = self._process
+        if process is None or not process.running:
+            await self._stop_process()
+            return await self._start_process()
+        asking: asyncio.Future[JournalEnd] = asyncio.get_running_loop().create_future()
+        self._asking = asking
+        process.send(None)
+        try:
+            return await asking
+        except JournalUnavailable:
+            await self._stop_process()  # its connection may be broken: the next try starts a new one
+            raise
+
+    def _settle_committed(self, end: JournalEnd) -> bool:
+        """Settle the first kept batch if the journal ends with it; False if the journal ends where this writer put nothing."""
+        if (end.seq, end.hash) == self._committed:
+            return True
+        first = self._queued[0] if self._queued else None
+        journal = None if first is None else first.rows.get("journal")
+        if journal and (end.seq, end.hash) == (journal[-1][0], journal[-1][4]):
+            assert first is not None
+            self._queued.popleft()
+            self._committed = end.seq, end.hash
+            self.commits += 1
+            _settle(first)
+            return True
+        self._trouble = (
+            f"the journal on disk ends at position {end.seq}, which this server did not write there"
+            f" (it committed up to {self._committed[0]}); restart the server"
+        )
+        log.error("%s; no further retries", self._trouble)
+        return False
+
+    async def _start_process(self) -> JournalEnd:
+        self._process = WritingProcess(
+            self.path,
+            synchronous="FULL" if self._fsync is Fsync.FULL else "NORMAL",
+            checkpoint_every_s=self._checkpoint_every_s,
+            lock_fd=self._lock.fileno(),
+            on_answer=self._answered,
+            on_exit=self._exited,
+        )
+        return await self._process.start()
+
+    def _refusal(self, then: str) -> JournalUnavailable:
+        return JournalUnavailable(f"storage is failing ({self._trouble}): {then}")
+
+    def _refused(self, then: str) -> asyncio.Future[None]:
         refused: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        refused.set_exception(self._failure)
+        refused.set_exception(self._refusal(then))
         return refused
 
     async def _stop_process(self) -> None:
         """End the writing process's input and wait for it to exit (it finishes the transaction in hand)."""
-        process, gone = self._process, self._gone
-        if process is None or gone is None:
-            return
-        self._closing = True
-        if self._stdin is not None:
-            self._stdin.close()
-        try:
-            await asyncio.wait_for(asyncio.shield(gone), _EXIT_WAIT_S)
-        except TimeoutError:
-            log.error("the journal's writing process did not exit in %g s; killing it", _EXIT_WAIT_S)
-            process.kill()
-            await gone
-        process.close()
-        self._process = self._stdin = None
+        if self._process is not None:
+            await self._process.stop()
+            self._process = None
 
     def _release_lock(self) -> None:
         if self._owns_lock:
@@ -476,13 +587,6 @@ def _settle(batch: _Batch) -> None:
     for waiter in batch.waiters:
         if not waiter.done():
             waiter.set_result(None)
-
-
-def _child_environment() -> dict[str, str]:
-    """The server's environment, with the folder tradeloop is imported from first on the path."""
-    root = str(Path(tradeloop.__file__).resolve().parent.parent)
-    path = os.environ.get("PYTHONPATH")
-    return {**os.environ, "PYTHONPATH": root if not path else os.pathsep.join((root, path))}
 
 
 def _array_header(length: int) -> bytes:

@@ -6,6 +6,8 @@ from typing import Final
 
 ANCHOR_KEY: Final = "chain_anchor"
 """meta row: the position and hash of the last record removed by compaction."""
+GENESIS: Final = b"\x00" * 32
+"""The hash the first journal record is chained to."""
 
 SCHEMA: Final = """
 CREATE TABLE IF NOT EXISTS journal (
