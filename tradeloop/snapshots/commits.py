@@ -46,6 +46,7 @@ a server restarted after `kill -9` waits for the old writer to finish.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import sqlite3
@@ -176,7 +177,8 @@ def checkpoint(db: sqlite3.Connection) -> None:
     try:
         db.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
     except sqlite3.Error as exc:  # nothing is lost: the frames stay in the WAL for the next one
-        print(f"tradeloop journal: checkpoint failed: {exc}", file=sys.stderr, flush=True)
+        with contextlib.suppress(OSError):  # stderr on the same full disk must not end the process
+            print(f"tradeloop journal: checkpoint failed: {exc}", file=sys.stderr, flush=True)
 
 
 class Checkpoints:

@@ -227,9 +227,10 @@ class JournalWriter:
             batches = [self._committing, *self._queued, self._open]
             unwritten = sum(len(batch.rows.get("journal", ())) for batch in batches if batch is not None)
             log.error(
-                "closing the journal while it cannot write (%s): %d records were not committed; none of them was acknowledged",
+                "closing the journal while it cannot write (%s): %d %s not committed; none of them was acknowledged",
                 self._trouble,
                 unwritten,
+                "record was" if unwritten == 1 else "records were",
             )
         if self._reader is not None:
             await self._reader.close()
