@@ -22,7 +22,7 @@
     ├── RateLimited                     429 42910000 (Retry-After)
     └── Unavailable                     503 50310000 (queue full, feed lost)
         ├── StaleMarketData             503 50310001 (names the symbol and the price's age)
-        ├── JournalUnavailable          503 50310002 (the journal cannot write: nothing more is accepted)
+        ├── JournalUnavailable          503 50310002 (storage is failing: no new command until it recovers)
         └── StreamsBusy                 503 50310003 (every stream slot waiting to authenticate is taken; Retry-After)
 """
 
@@ -202,7 +202,7 @@ class StaleMarketData(Unavailable):
 
 
 class JournalUnavailable(Unavailable):
-    """The journal failed to commit (a disk error, its writing process gone): nothing more can be acknowledged."""
+    """Storage is failing (a disk error, the journal's writing process gone): commands are refused until it recovers by itself."""
 
     code = 50310002
     slug = "journal-unavailable"
