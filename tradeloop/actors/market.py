@@ -41,10 +41,13 @@ class MarketActor(Actor[MarketMessage]):
         board: PriceBoard,
         clock: Callable[[], datetime],
         halted: AbstractSet[str],
-        journal_trouble: Callable[[], str | None],
+        journal_trouble: Callable[[], str | None] = lambda: None,
         maxsize: int,
     ) -> None:
-        """`journal_trouble` says why the journal cannot write (None while it writes): nothing trades meanwhile."""
+        """`journal_trouble` says why the journal cannot write (None while it writes): nothing trades meanwhile.
+
+        The engine always passes it; left out (a market driven alone, as by the tick benchmark), the journal never fails.
+        """
         super().__init__(f"market-{symbol}", maxsize)
         self.book = OrderBook(symbol)
         self._accounts = accounts

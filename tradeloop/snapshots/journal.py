@@ -15,8 +15,8 @@ that reaches half the writes of the last round is closed and queued, and the
 writes after it start another: a burst of calls from many clients becomes two
 or more batches that commit while the rest are still being handled. Reads
 (activity listings, order history, the audit log) go through an aiosqlite
-connection; activities and orders are read after a flush, so what was
-acknowledged is visible.
+connection (`tradeloop.snapshots.history`); activities and orders are read
+after a flush, so what was acknowledged is visible.
 
 While the journal cannot write (a commit fails: a full disk, a read-only
 filesystem; or the writing process dies), it is in trouble (`trouble` says
@@ -54,33 +54,30 @@ import time
 import zlib
 from collections import deque
 from collections.abc import Sequence
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any, Final
 from uuid import UUID
 
-import aiosqlite
 import msgpack
 
 from tradeloop.actors.journal import Activity, ActivityQuery, AuditEntry, ChainReport, OrderQuery, activity_kind
-from tradeloop.codec import parse_rfc3339, rfc3339
+from tradeloop.codec import rfc3339
 from tradeloop.config import Fsync
 from tradeloop.core.accounts import AccountState
 from tradeloop.core.events import AccountEvent, CashAdjusted, OrderFilled
-from tradeloop.core.orders import TERMINAL, Order
+from tradeloop.core.orders import Order
 from tradeloop.errors import JournalUnavailable
+from tradeloop.snapshots.batches import Batch, fill_row, settle
 from tradeloop.snapshots.chain import GENESIS, chain_hash, verify_chain
-from tradeloop.snapshots.codec import DecodeError, decode, encode
+from tradeloop.snapshots.codec import encode
 from tradeloop.snapshots.commits import CHECKPOINT_EVERY_S
+from tradeloop.snapshots.history import HistoryReader
 from tradeloop.snapshots.lock import DatabaseLock
 from tradeloop.snapshots.writing import JournalEnd, WritingProcess, describe_failure, journal_end
 
 log = logging.getLogger(__name__)
 
-_CLOSED: Final = sorted(status.value for status in TERMINAL)
-_ORDER_PAGE: Final = 200
-"""Rows decoded at a time when a listing filters by side, which is not a column."""
 _SEAL_AT_LEAST: Final = 4
 """A batch waiting behind a commit is closed at half the last round's writes, but never below this many."""
 _ROUND_PARTS: Final = 2
@@ -90,48 +87,6 @@ _FIRST_SEAL_AT: Final = 256
 RETRY_FIRST_S: Final = 0.1
 RETRY_MAX_S: Final = 5.0
 """The retry loop waits `RETRY_FIRST_S` after a failure, twice as long after each failed try, at most `RETRY_MAX_S`."""
-
-
-@dataclass(slots=True)
-class _Batch:
-    """Rows for one commit, by statement name, in the order statements first appeared."""
-
-    rows: dict[str, list[tuple[Any, ...]]] = field(default_factory=dict)
-    waiters: list[asyncio.Future[None]] = field(default_factory=list)
-    compact_for_accounts: int | None = None
-    orders: dict[UUID, tuple[Order, UUID, int]] = field(default_factory=dict)
-    """Order records changed by this batch's writes: the record, its account and the last write's position.
-
-    Encoded once when the batch closes to further writes, however many of its
-    writes touched the record: its row would be replaced by the last of them anyway.
-    """
-
-    def add(self, statement: str, row: tuple[Any, ...]) -> None:
-        self.rows.setdefault(statement, []).append(row)
-
-    @property
-    def empty(self) -> bool:
-        return not self.rows and not self.orders and self.compact_for_accounts is None
-
-    def seal(self) -> None:
-        """Turn the changed order records into rows as they stand now: after this batch's writes, before any later one's."""
-        if not self.orders:
-            return
-        rows = self.rows.setdefault("order", [])
-        for order, account_id, seq in self.orders.values():
-            rows.append(
-                (
-                    str(order.id),
-                    str(account_id),
-                    order.symbol,
-                    order.status.value,
-                    rfc3339(order.created_at),
-                    rfc3339(order.updated_at),
-                    encode(order),
-                    seq,
-                )
-            )
-        self.orders.clear()
 
 
 class JournalWriter:
@@ -153,7 +108,7 @@ class JournalWriter:
         self._lock = lock or DatabaseLock(path)
         self._owns_lock = lock is None
         self._checkpoint_every_s = checkpoint_every_s
-        self._reader: aiosqlite.Connection | None = None
+        self._history = HistoryReader(path)
         self._process: WritingProcess | None = None
         self._closing = False
         self._seq = last_seq
@@ -162,9 +117,9 @@ class JournalWriter:
         """The position and hash of the last record the writing process said it committed."""
         self._audit_id = 0
         """The id of the last audit entry handed over (learnt from the database when it opens)."""
-        self._open = _Batch()
-        self._queued: deque[_Batch] = deque()
-        self._committing: _Batch | None = None
+        self._open = Batch()
+        self._queued: deque[Batch] = deque()
+        self._committing: Batch | None = None
         self._seal_at = _FIRST_SEAL_AT
         self._trouble: str | None = None
         self._trouble_since = 0.0
@@ -207,7 +162,7 @@ class JournalWriter:
             self._release_lock()
             raise
         self._audit_id = end.audit_id
-        self._reader = await aiosqlite.connect(self.path)
+        await self._history.open()
 
     async def close(self) -> int | None:
         """Commit what is queued, stop the writing process, then close the database.
@@ -225,16 +180,14 @@ class JournalWriter:
         unwritten = None
         if self._trouble is not None:
             batches = [self._committing, *self._queued, self._open]
-            unwritten = sum(len(batch.rows.get("journal", ())) for batch in batches if batch is not None)
+            unwritten = sum(batch.records for batch in batches if batch is not None)
             log.error(
                 "closing the journal while it cannot write (%s): %d %s not committed; none of them was acknowledged",
                 self._trouble,
                 unwritten,
                 "record was" if unwritten == 1 else "records were",
             )
-        if self._reader is not None:
-            await self._reader.close()
-            self._reader = None
+        await self._history.close()
         self._release_lock()
         return unwritten
 
@@ -261,7 +214,7 @@ class JournalWriter:
         batch.add("journal", (seq, account_id.bytes, payload, zlib.crc32(payload), self._hash))
         for event, part in zip(events, parts):
             if isinstance(event, OrderFilled):
-                batch.add("fill", _fill_row(event, seq))
+                batch.add("fill", fill_row(event, seq))
             if isinstance(event, (OrderFilled, CashAdjusted)):
                 row = (str(account_id), rfc3339(event.timestamp), activity_kind(event), part, seq)
                 batch.add("activity", row)
@@ -307,62 +260,20 @@ class JournalWriter:
         Waits for what is queued to commit first: a fill already visible on its order is listed too.
         """
         await self.flush()
-        sql = "SELECT payload FROM activities WHERE account_id = ?"
-        args: list[Any] = [str(query.account_id)]
-        if query.kinds:
-            sql += f" AND kind IN ({','.join('?' * len(query.kinds))})"
-            args += sorted(query.kinds)
-        if query.after is not None:
-            sql += " AND timestamp > ?"
-            args.append(rfc3339(query.after))
-        if query.until is not None:
-            sql += " AND timestamp < ?"
-            args.append(rfc3339(query.until))
-        order = "DESC" if query.newest_first else "ASC"
-        sql += f" ORDER BY timestamp {order}, id {order} LIMIT ?"
-        args.append(query.limit)
-        return [decode(payload) for (payload,) in await self._read(sql, args)]
+        return await self._history.activities(query)
 
     async def order(self, account_id: UUID, order_id: UUID) -> Order | None:
         """One order's latest record, from the history table (after what is queued commits)."""
         await self.flush()
-        rows = await self._read(
-            "SELECT payload FROM orders WHERE id = ? AND account_id = ?", [str(order_id), str(account_id)]
-        )
-        return _decode_order(rows[0][0]) if rows else None
+        return await self._history.order(account_id, order_id)
 
     async def orders(self, query: OrderQuery) -> list[Order]:
-        """The latest records of the orders a query selects, from the history table (after what is queued commits).
-
-        The side is not a column: with a side, rows are read a page at a time (each
-        page after the last row of the one before) and decoded until `limit` of
-        them are on that side or none are left.
-        """
+        """The latest records of the orders a query selects, from the history table (after what is queued commits)."""
         await self.flush()
-        if query.side is None:
-            sql, args = _orders_sql(query)
-            return [_decode_order(payload) for payload, *_ in await self._read(sql, args, query.limit)]
-        found: list[Order] = []
-        page = max(query.limit, _ORDER_PAGE)
-        after: tuple[str, str] | None = None
-        while len(found) < query.limit:
-            sql, args = _orders_sql(query, after)
-            rows = await self._read(sql, args, page)
-            for payload, _, _ in rows:
-                order = _decode_order(payload)
-                if order.side is query.side:
-                    found.append(order)
-            if len(rows) < page:
-                break
-            after = rows[-1][1], rows[-1][2]
-        return found[: query.limit]
+        return await self._history.orders(query)
 
     async def audit_log(self, limit: int) -> list[AuditEntry]:
-        rows = await self._read("SELECT at, actor, action, target, detail FROM audit ORDER BY id DESC LIMIT ?", [limit])
-        return [
-            AuditEntry(at=parse_rfc3339(at), actor=actor, action=action, target=target, detail=decode(detail))
-            for at, actor, action, target, detail in rows
-        ]
+        return await self._history.audit_log(limit)
 
     async def verify(self) -> ChainReport:
         """Walk the whole chain on a connection of its own, off the event loop."""
@@ -376,18 +287,6 @@ class JournalWriter:
 
         await self.flush()
         return await asyncio.get_running_loop().run_in_executor(None, walk)
-
-    async def _read(self, sql: str, args: Sequence[Any], limit: int | None = None) -> list[tuple[Any, ...]]:
-        """Run a query and fetch every row in one step on the reading connection.
-
-        One step, so that no cursor is left open between two: on SQLite an open
-        statement holds its read snapshot, and a read that ran while it was open
-        would see the database as it stood before writes it had waited for.
-        """
-        assert self._reader is not None, "journal is not open"
-        if limit is not None:
-            sql, args = sql + " LIMIT ?", [*args, limit]
-        return [tuple(row) for row in await self._reader.execute_fetchall(sql, args)]
 
     def _enqueue(self, statement: str | None = None, row: tuple[Any, ...] = ()) -> asyncio.Future[None]:
         """Add a waiter (and a row) to the open batch; send it at once if nothing is being committed.
@@ -407,8 +306,8 @@ class JournalWriter:
             self._queued.append(self._take_open())
         return done
 
-    def _take_open(self) -> _Batch:
-        batch, self._open = self._open, _Batch()
+    def _take_open(self) -> Batch:
+        batch, self._open = self._open, Batch()
         batch.seal()
         return batch
 
@@ -423,7 +322,7 @@ class JournalWriter:
         while self._queued or self._open.waiters or not self._open.empty:
             batch = self._queued.popleft() if self._queued else self._take_open()
             if batch.empty:
-                _settle(batch)
+                settle(batch)
                 continue
             assert self._process is not None, "journal is not open"
             self._committing = batch
@@ -448,10 +347,10 @@ class JournalWriter:
             self._in_trouble(describe_failure(answer), batch)
             return
         self.commits += 1
-        journal = batch.rows.get("journal")
-        if journal:
-            self._committed = journal[-1][0], journal[-1][4]
-        _settle(batch)
+        last = batch.last_record
+        if last is not None:
+            self._committed = last
+        settle(batch)
         waiting = len(self._open.waiters) + sum(len(queued.waiters) for queued in self._queued)
         self._seal_at = max(_SEAL_AT_LEAST, (len(batch.waiters) + waiting) // _ROUND_PARTS)
         self._send_next()
@@ -464,7 +363,7 @@ class JournalWriter:
             asking.set_exception(JournalUnavailable(reason))
         self._in_trouble(reason, self._committing)
 
-    def _in_trouble(self, reason: str, failed: _Batch | None) -> None:
+    def _in_trouble(self, reason: str, failed: Batch | None) -> None:
         """Keep the batch that failed and every one after it; answer their callers now; make sure a retry is coming."""
         self._committing = None
         if failed is not None:
@@ -538,13 +437,11 @@ class JournalWriter:
         if (end.seq, end.hash) == self._committed:
             return True
         first = self._queued[0] if self._queued else None
-        journal = None if first is None else first.rows.get("journal")
-        if journal and (end.seq, end.hash) == (journal[-1][0], journal[-1][4]):
-            assert first is not None
+        if first is not None and first.last_record == (end.seq, end.hash):
             self._queued.popleft()
             self._committed = end.seq, end.hash
             self.commits += 1
-            _settle(first)
+            settle(first)
             return True
         self._trouble = (
             f"the journal on disk ends at position {end.seq}, which this server did not write there"
@@ -583,13 +480,6 @@ class JournalWriter:
             self._lock.release()
 
 
-def _settle(batch: _Batch) -> None:
-    """Tell everyone waiting on `batch` that it is committed."""
-    for waiter in batch.waiters:
-        if not waiter.done():
-            waiter.set_result(None)
-
-
 def _array_header(length: int) -> bytes:
     """msgpack's header of an array of `length` items: with the items' encodings, the encoding of the list."""
     if length < len(_ARRAY_HEADERS):
@@ -599,54 +489,3 @@ def _array_header(length: int) -> bytes:
 
 
 _ARRAY_HEADERS: Final[tuple[bytes, ...]] = tuple(msgpack.Packer().pack_array_header(length) for length in range(16))
-
-
-def _orders_sql(query: OrderQuery, after: tuple[str, str] | None = None) -> tuple[str, list[Any]]:
-    """The SELECT of the payloads a query selects, with their sort keys, newest or oldest first, without the side and the limit.
-
-    `after`, the sort keys of the last row read, continues a listing after it.
-
-    `created_at` is RFC 3339 text of one width, so comparing and sorting the
-    text is comparing and sorting the times; `id` sorts as the UUIDs do.
-    """
-    sql = "SELECT payload, created_at, id FROM orders WHERE account_id = ?"
-    args: list[Any] = [str(query.account_id)]
-    if query.status != "all":
-        sql += f" AND status {'NOT ' if query.status == 'open' else ''}IN ({','.join('?' * len(_CLOSED))})"
-        args += _CLOSED
-    if query.after is not None:
-        sql += " AND created_at > ?"
-        args.append(rfc3339(query.after.astimezone(UTC)))
-    if query.until is not None:
-        sql += " AND created_at <= ?"
-        args.append(rfc3339(query.until.astimezone(UTC)))
-    if query.symbols is not None:
-        sql += f" AND symbol IN ({','.join('?' * len(query.symbols))})"
-        args += sorted(query.symbols)
-    if after is not None:
-        sql += f" AND (created_at, id) {'<' if query.newest_first else '>'} (?, ?)"
-        args += after
-    direction = "DESC" if query.newest_first else "ASC"
-    return sql + f" ORDER BY created_at {direction}, id {direction}", args
-
-
-def _decode_order(payload: bytes) -> Order:
-    order = decode(payload)
-    if not isinstance(order, Order):
-        raise DecodeError(f"an order record holds a {type(order).__name__}")
-    return order
-
-
-def _fill_row(fill: OrderFilled, seq: int) -> tuple[str, str, str, str, str, str, str, str, str, int]:
-    return (
-        str(fill.fill_id),
-        str(fill.account_id),
-        str(fill.order_id),
-        fill.symbol,
-        fill.side.value,
-        str(fill.qty),
-        str(fill.price),
-        str(fill.cash),
-        rfc3339(fill.timestamp) or "",
-        seq,
-    )

@@ -1,0 +1,89 @@
+"""What one commit of the journal holds: rows by statement, the callers waiting on it, the order records it changed."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+from typing import Any
+from uuid import UUID
+
+from tradeloop.codec import rfc3339
+from tradeloop.core.events import OrderFilled
+from tradeloop.core.orders import Order
+from tradeloop.snapshots.codec import encode
+
+
+@dataclass(slots=True)
+class Batch:
+    """Rows for one commit, by statement name, in the order statements first appeared."""
+
+    rows: dict[str, list[tuple[Any, ...]]] = field(default_factory=dict)
+    waiters: list[asyncio.Future[None]] = field(default_factory=list)
+    compact_for_accounts: int | None = None
+    orders: dict[UUID, tuple[Order, UUID, int]] = field(default_factory=dict)
+    """Order records changed by this batch's writes: the record, its account and the last write's position.
+
+    Encoded once when the batch closes to further writes, however many of its
+    writes touched the record: its row would be replaced by the last of them anyway.
+    """
+
+    def add(self, statement: str, row: tuple[Any, ...]) -> None:
+        self.rows.setdefault(statement, []).append(row)
+
+    @property
+    def empty(self) -> bool:
+        return not self.rows and not self.orders and self.compact_for_accounts is None
+
+    def seal(self) -> None:
+        """Turn the changed order records into rows as they stand now: after this batch's writes, before any later one's."""
+        if not self.orders:
+            return
+        rows = self.rows.setdefault("order", [])
+        for order, account_id, seq in self.orders.values():
+            rows.append(
+                (
+                    str(order.id),
+                    str(account_id),
+                    order.symbol,
+                    order.status.value,
+                    rfc3339(order.created_at),
+                    rfc3339(order.updated_at),
+                    encode(order),
+                    seq,
+                )
+            )
+        self.orders.clear()
+
+    @property
+    def last_record(self) -> tuple[int, bytes] | None:
+        """The position and hash of its last journal record, if it holds any."""
+        journal = self.rows.get("journal")
+        return (journal[-1][0], journal[-1][4]) if journal else None
+
+    @property
+    def records(self) -> int:
+        """How many journal records it holds."""
+        return len(self.rows.get("journal", ()))
+
+
+def settle(batch: Batch) -> None:
+    """Tell everyone waiting on `batch` that it is committed."""
+    for waiter in batch.waiters:
+        if not waiter.done():
+            waiter.set_result(None)
+
+
+def fill_row(fill: OrderFilled, seq: int) -> tuple[str, str, str, str, str, str, str, str, str, int]:
+    """The fills table's row of a fill recorded at position `seq`."""
+    return (
+        str(fill.fill_id),
+        str(fill.account_id),
+        str(fill.order_id),
+        fill.symbol,
+        fill.side.value,
+        str(fill.qty),
+        str(fill.price),
+        str(fill.cash),
+        rfc3339(fill.timestamp) or "",
+        seq,
+    )

@@ -1,0 +1,144 @@
+"""Reading the history tables (activities, orders, the audit log) on a connection of their own, beside the journal's writing.
+
+The journal flushes before reading activities and orders, so what was acknowledged is visible.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC
+from pathlib import Path
+from typing import Any, Final
+from uuid import UUID
+
+import aiosqlite
+
+from tradeloop.actors.journal import Activity, ActivityQuery, AuditEntry, OrderQuery
+from tradeloop.codec import parse_rfc3339, rfc3339
+from tradeloop.core.orders import TERMINAL, Order
+from tradeloop.snapshots.codec import DecodeError, decode
+
+_CLOSED: Final = sorted(status.value for status in TERMINAL)
+_ORDER_PAGE: Final = 200
+"""Rows decoded at a time when a listing filters by side, which is not a column."""
+
+
+class HistoryReader:
+    """Queries of the history tables, through one aiosqlite connection."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._db: aiosqlite.Connection | None = None
+
+    async def open(self) -> None:
+        self._db = await aiosqlite.connect(self.path)
+
+    async def close(self) -> None:
+        if self._db is not None:
+            await self._db.close()
+            self._db = None
+
+    async def activities(self, query: ActivityQuery) -> list[Activity]:
+        """Fills and cash movements of one account."""
+        sql = "SELECT payload FROM activities WHERE account_id = ?"
+        args: list[Any] = [str(query.account_id)]
+        if query.kinds:
+            sql += f" AND kind IN ({','.join('?' * len(query.kinds))})"
+            args += sorted(query.kinds)
+        if query.after is not None:
+            sql += " AND timestamp > ?"
+            args.append(rfc3339(query.after))
+        if query.until is not None:
+            sql += " AND timestamp < ?"
+            args.append(rfc3339(query.until))
+        order = "DESC" if query.newest_first else "ASC"
+        sql += f" ORDER BY timestamp {order}, id {order} LIMIT ?"
+        args.append(query.limit)
+        return [decode(payload) for (payload,) in await self._read(sql, args)]
+
+    async def order(self, account_id: UUID, order_id: UUID) -> Order | None:
+        """One order's latest record."""
+        rows = await self._read(
+            "SELECT payload FROM orders WHERE id = ? AND account_id = ?", [str(order_id), str(account_id)]
+        )
+        return _decode_order(rows[0][0]) if rows else None
+
+    async def orders(self, query: OrderQuery) -> list[Order]:
+        """The latest records of the orders a query selects.
+
+        The side is not a column: with a side, rows are read a page at a time (each
+        page after the last row of the one before) and decoded until `limit` of
+        them are on that side or none are left.
+        """
+        if query.side is None:
+            sql, args = _orders_sql(query)
+            return [_decode_order(payload) for payload, *_ in await self._read(sql, args, query.limit)]
+        found: list[Order] = []
+        page = max(query.limit, _ORDER_PAGE)
+        after: tuple[str, str] | None = None
+        while len(found) < query.limit:
+            sql, args = _orders_sql(query, after)
+            rows = await self._read(sql, args, page)
+            for payload, _, _ in rows:
+                order = _decode_order(payload)
+                if order.side is query.side:
+                    found.append(order)
+            if len(rows) < page:
+                break
+            after = rows[-1][1], rows[-1][2]
+        return found[: query.limit]
+
+    async def audit_log(self, limit: int) -> list[AuditEntry]:
+        rows = await self._read("SELECT at, actor, action, target, detail FROM audit ORDER BY id DESC LIMIT ?", [limit])
+        return [
+            AuditEntry(at=parse_rfc3339(at), actor=actor, action=action, target=target, detail=decode(detail))
+            for at, actor, action, target, detail in rows
+        ]
+
+    async def _read(self, sql: str, args: Sequence[Any], limit: int | None = None) -> list[tuple[Any, ...]]:
+        """Run a query and fetch every row in one step on the reading connection.
+
+        One step, so that no cursor is left open between two: on SQLite an open
+        statement holds its read snapshot, and a read that ran while it was open
+        would see the database as it stood before writes it had waited for.
+        """
+        assert self._db is not None, "history is not open"
+        if limit is not None:
+            sql, args = sql + " LIMIT ?", [*args, limit]
+        return [tuple(row) for row in await self._db.execute_fetchall(sql, args)]
+
+
+def _orders_sql(query: OrderQuery, after: tuple[str, str] | None = None) -> tuple[str, list[Any]]:
+    """The SELECT of the payloads a query selects, with their sort keys, newest or oldest first, without the side and the limit.
+
+    `after`, the sort keys of the last row read, continues a listing after it.
+
+    `created_at` is RFC 3339 text of one width, so comparing and sorting the
+    text is comparing and sorting the times; `id` sorts as the UUIDs do.
+    """
+    sql = "SELECT payload, created_at, id FROM orders WHERE account_id = ?"
+    args: list[Any] = [str(query.account_id)]
+    if query.status != "all":
+        sql += f" AND status {'NOT ' if query.status == 'open' else ''}IN ({','.join('?' * len(_CLOSED))})"
+        args += _CLOSED
+    if query.after is not None:
+        sql += " AND created_at > ?"
+        args.append(rfc3339(query.after.astimezone(UTC)))
+    if query.until is not None:
+        sql += " AND created_at <= ?"
+        args.append(rfc3339(query.until.astimezone(UTC)))
+    if query.symbols is not None:
+        sql += f" AND symbol IN ({','.join('?' * len(query.symbols))})"
+        args += sorted(query.symbols)
+    if after is not None:
+        sql += f" AND (created_at, id) {'<' if query.newest_first else '>'} (?, ?)"
+        args += after
+    direction = "DESC" if query.newest_first else "ASC"
+    return sql + f" ORDER BY created_at {direction}, id {direction}", args
+
+
+def _decode_order(payload: bytes) -> Order:
+    order = decode(payload)
+    if not isinstance(order, Order):
+        raise DecodeError(f"an order record holds a {type(order).__name__}")
+    return order
