@@ -23,12 +23,16 @@
     └── Unavailable                     503 50310000 (queue full, feed lost)
         ├── StaleMarketData             503 50310001 (names the symbol and the price's age)
         ├── JournalUnavailable          503 50310002 (storage is failing: no new command until it recovers)
+        │   └── WriteKept               503 50310002 (a write kept until storage recovers; `committed` says when)
         └── StreamsBusy                 503 50310003 (every stream slot waiting to authenticate is taken; Retry-After)
 """
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
+
+if TYPE_CHECKING:
+    import asyncio
 
 
 class TradeloopError(Exception):
@@ -206,6 +210,14 @@ class JournalUnavailable(Unavailable):
 
     code = 50310002
     slug = "journal-unavailable"
+
+
+class WriteKept(JournalUnavailable):
+    """Storage failed with this write on its way: the journal keeps it, and `committed` resolves once it is written."""
+
+    def __init__(self, message: str, committed: asyncio.Future[None]) -> None:
+        super().__init__(message)
+        self.committed = committed
 
 
 class StreamsBusy(Unavailable):

@@ -12,9 +12,11 @@ import pytest
 
 from tests.factories import make_engine, set_price
 from tests.snapshots.factories import allow_writes, refuse_writes, until
+from tradeloop.actors.account import Committed
 from tradeloop.actors.administration import rotate_account_keys, set_account_active, set_halted
 from tradeloop.actors.engine import Engine
 from tradeloop.core.accounts import AccountState
+from tradeloop.core.events import CashAdjusted
 from tradeloop.core.orders import OrderRequest, OrderSide, OrderStatus, OrderType, ReplaceRequest, TimeInForce
 from tradeloop.errors import JournalUnavailable
 from tradeloop.snapshots.journal import JournalWriter
@@ -102,6 +104,22 @@ async def test_while_the_journal_cannot_write_commands_are_refused_without_chang
     assert state.cash == 10_006 and set(state.orders) == {resting.id, placed.id}
     assert (await engine.journal.verify()).ok
     assert recover(writer_of(engine).path).accounts == {account_id: state}  # disk holds what memory holds
+
+
+async def test_a_write_kept_while_the_journal_cannot_write_is_told_to_listeners_once_committed(engine: Engine) -> None:
+    """Trade updates report what was committed: the kept write, once it is, and only then."""
+    account_id = (await engine.open_account(Decimal(10_000))).account_id
+    told: list[Committed] = []
+    engine.listeners.append(told.append)
+    pid = await break_the_disk(engine, account_id)
+    await engine.quiesce()
+    assert told == []
+
+    allow_writes(pid)
+    await until(lambda: engine.journal.trouble is None)
+    await until(lambda: len(told) == 1)
+    (deposit,) = told[0].events
+    assert isinstance(deposit, CashAdjusted) and deposit.description == "in the failing batch"
 
 
 async def test_markets_stop_matching_while_the_journal_cannot_write_and_trade_again_after(engine: Engine) -> None:

@@ -53,6 +53,7 @@ from tradeloop.errors import (
     TradingHalted,
     Unavailable,
     UnknownSymbol,
+    WriteKept,
 )
 
 if TYPE_CHECKING:
@@ -318,7 +319,8 @@ class AccountActor(Actor[AccountMessage]):
         `applied`, an acceptance applied earlier and not journaled yet, leads the record.
         With no events, `then` still waits for the last write: an answer must not
         get ahead of the events it reports.
-        If the journal fails, `reply` (the caller waiting on `then`) is told so.
+        If the journal fails, `reply` (the caller waiting on `then`) is told so; a write
+        it keeps to commit later (`WriteKept`) is told to listeners once committed.
         """
         touched: dict[UUID, Order] = {}
         if applied is not None:
@@ -343,6 +345,8 @@ class AccountActor(Actor[AccountMessage]):
             if failure is not None:
                 if reply is not None:
                     reject(reply, failure)
+                if events and isinstance(failure, WriteKept):  # committed later: listeners hear of it then
+                    failure.committed.add_done_callback(lambda _: self._tell(told))
                 return
             if then is not None:
                 then(records)
@@ -351,6 +355,10 @@ class AccountActor(Actor[AccountMessage]):
                     listener(told)
 
         committed.add_done_callback(on_commit)
+
+    def _tell(self, told: Committed) -> None:
+        for listener in self._listeners:
+            listener(told)
 
     def _positions(self, events: Sequence[AccountEvent]) -> dict[str, Decimal]:
         """The quantity now held of each symbol the events filled."""

@@ -20,6 +20,8 @@ class Batch:
     rows: dict[str, list[tuple[Any, ...]]] = field(default_factory=dict)
     waiters: list[asyncio.Future[None]] = field(default_factory=list)
     compact_for_accounts: int | None = None
+    committed: asyncio.Future[None] | None = None
+    """Set once a write in it is answered as kept (the journal in trouble): resolves when the batch is committed after all."""
     orders: dict[UUID, tuple[Order, UUID, int]] = field(default_factory=dict)
     """Order records changed by this batch's writes: the record, its account and the last write's position.
 
@@ -71,6 +73,8 @@ def settle(batch: Batch) -> None:
     for waiter in batch.waiters:
         if not waiter.done():
             waiter.set_result(None)
+    if batch.committed is not None and not batch.committed.done():
+        batch.committed.set_result(None)
 
 
 def fill_row(fill: OrderFilled, seq: int) -> tuple[str, str, str, str, str, str, str, str, str, int]:

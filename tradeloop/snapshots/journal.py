@@ -67,7 +67,7 @@ from tradeloop.config import Fsync
 from tradeloop.core.accounts import AccountState
 from tradeloop.core.events import AccountEvent, CashAdjusted, OrderFilled
 from tradeloop.core.orders import Order
-from tradeloop.errors import JournalUnavailable
+from tradeloop.errors import JournalUnavailable, WriteKept
 from tradeloop.snapshots.batches import Batch, fill_row, settle
 from tradeloop.snapshots.chain import GENESIS, chain_hash, verify_chain
 from tradeloop.snapshots.codec import encode
@@ -297,7 +297,9 @@ class JournalWriter:
         if statement is not None:
             batch.add(statement, row)
         if self._trouble is not None:
-            return self._refused("the outcome will be settled when it recovers")
+            refused: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+            refused.set_exception(self._kept(batch))
+            return refused
         done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         batch.waiters.append(done)
         if self._committing is None:
@@ -374,12 +376,13 @@ class JournalWriter:
         elif reason != self._trouble:
             log.warning("the journal still cannot write (%s)", reason)
         self._trouble = reason
-        refusal = self._refusal("the outcome will be settled when it recovers")
         for batch in (*self._queued, self._open):
-            for waiter in batch.waiters:
-                if not waiter.done():
-                    waiter.set_exception(refusal)
-            batch.waiters.clear()
+            if batch.waiters:
+                kept = self._kept(batch)
+                for waiter in batch.waiters:
+                    if not waiter.done():
+                        waiter.set_exception(kept)
+                batch.waiters.clear()
         if self._resumed is not None and not self._resumed.done():
             self._resumed.set_result(False)
         if self._retrying is None and not self._closing:
@@ -461,12 +464,16 @@ class JournalWriter:
         )
         return await self._process.start()
 
-    def _refusal(self, then: str) -> JournalUnavailable:
-        return JournalUnavailable(f"storage is failing ({self._trouble}): {then}")
+    def _kept(self, batch: Batch) -> WriteKept:
+        """The answer to a write kept in `batch`: its `committed` resolves once the batch is."""
+        if batch.committed is None:
+            batch.committed = asyncio.get_running_loop().create_future()
+        message = f"storage is failing ({self._trouble}): the outcome will be settled when it recovers"
+        return WriteKept(message, batch.committed)
 
     def _refused(self, then: str) -> asyncio.Future[None]:
         refused: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        refused.set_exception(self._refusal(then))
+        refused.set_exception(JournalUnavailable(f"storage is failing ({self._trouble}): {then}"))
         return refused
 
     async def _stop_process(self) -> None:
