@@ -24,8 +24,9 @@ why). The actors applied their events before handing them over, so dropping
 them would leave memory ahead of disk: instead the batch that failed and every
 batch after it are kept, in order, chained as they are, and so are the writes
 that still arrive (events no client asked for: expiries, session closes).
-Whoever waits on them is answered at once with `JournalUnavailable`: storage
-is failing, and the outcome is settled once it recovers. The engine refuses
+Whoever waits on them is answered at once with `WriteKept` (a
+`JournalUnavailable`: storage is failing, and the outcome is settled once it
+recovers), whose `committed` resolves if the write is committed after all. The engine refuses
 new commands while `trouble` is set, before applying anything, and the
 markets stop matching, so little arrives meanwhile; snapshots and compaction
 are refused, not kept.
