@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import copy
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from decimal import Decimal
 from pathlib import Path
 from uuid import UUID
@@ -77,20 +77,20 @@ async def test_while_the_journal_cannot_write_commands_are_refused_without_chang
     before: AccountState = copy.deepcopy(state)
     assert before.cash == 10_001  # the deposit in the failing batch is applied, and will be committed
 
-    refused = [
-        engine.place_order(account_id, limit_buy("80")),
-        engine.cancel_order(account_id, resting.id),
-        engine.replace_order(account_id, resting.id, ReplaceRequest(limit_price=Decimal("85"))),
-        engine.adjust_cash(account_id, Decimal(5), "refused"),
-        engine.open_account(Decimal(1)),
-        rotate_account_keys(engine, account_id),
-        set_account_active(engine, account_id, False),
-        set_halted(engine, "AAPL", True),
-        engine.snapshot_all(),
+    refused: list[Callable[[], Awaitable[object]]] = [
+        lambda: engine.place_order(account_id, limit_buy("80")),
+        lambda: engine.cancel_order(account_id, resting.id),
+        lambda: engine.replace_order(account_id, resting.id, ReplaceRequest(limit_price=Decimal("85"))),
+        lambda: engine.adjust_cash(account_id, Decimal(5), "refused"),
+        lambda: engine.open_account(Decimal(1)),
+        lambda: rotate_account_keys(engine, account_id),
+        lambda: set_account_active(engine, account_id, False),
+        lambda: set_halted(engine, "AAPL", True),
+        lambda: engine.snapshot_all(),
     ]
     for command in refused:
         with pytest.raises(JournalUnavailable, match=r"storage is failing \(I/O error.*nothing was changed"):
-            await command
+            await command()
     await engine.quiesce()
     assert state == before
     assert len(engine.accounts()) == 1 and not engine.halted
