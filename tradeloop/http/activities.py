@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import date as Day
-from datetime import datetime, time, timedelta, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Any, Final, Literal
 
 from aiohttp import web
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, Field
 
 from tradeloop.actors.journal import Activity, ActivityQuery, activity_kind
 from tradeloop.codec import rfc3339
@@ -17,6 +16,7 @@ from tradeloop.errors import InvalidParameter
 from tradeloop.http.auth import account_id
 from tradeloop.http.bodies import read_query
 from tradeloop.http.keys import ENGINE
+from tradeloop.http.times import QueryDay, QueryTime, day_span, shift
 from tradeloop.http.wire import json_response
 
 routes = web.RouteTableDef()
@@ -30,22 +30,12 @@ class ActivitiesQuery(BaseModel):
     """Query of GET /v2/account/activities."""
 
     activity_types: str | None = None
-    date: Day | None = None
-    after: datetime | None = None
-    until: datetime | None = None
+    date: QueryDay = None
+    after: QueryTime = None
+    until: QueryTime = None
     direction: Literal["asc", "desc"] = "desc"
     page_size: int = Field(default=100, ge=1, le=100)
     page_token: str | None = None
-
-    @field_validator("after", "until")
-    @classmethod
-    def _utc(cls, value: datetime | None) -> datetime | None:
-        """In UTC, as activities are stored; a time without an offset is taken as UTC."""
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            return value.replace(tzinfo=timezone.utc)
-        return value.astimezone(timezone.utc)
 
 
 def _kinds(raw: str | None) -> frozenset[str]:
@@ -74,16 +64,18 @@ async def list_activities_of_type(request: web.Request) -> web.Response:
 async def _answer(request: web.Request, query: ActivitiesQuery, kinds: frozenset[str]) -> web.Response:
     after, until = query.after, query.until
     if query.date is not None:
-        after = datetime.combine(query.date, time.min, tzinfo=timezone.utc) - timedelta(microseconds=1)
-        until = after + timedelta(days=1, microseconds=1)
+        start, end = day_span(query.date)
+        after, until = shift(start, -_MICROSECOND), end
     newest_first = query.direction == "desc"
     if query.page_token:
         # Start the search at the token's own time, so paging reaches any depth of history.
         at = _token_time(query.page_token)
         if newest_first:
-            until = min(until, at + _MILLISECOND) if until is not None else at + _MILLISECOND
+            edge = shift(at, _MILLISECOND)
+            until = min(until, edge) if until is not None else edge
         else:
-            after = max(after, at - _MICROSECOND) if after is not None else at - _MICROSECOND
+            edge = shift(at, -_MICROSECOND)
+            after = max(after, edge) if after is not None else edge
     found = await request.app[ENGINE].journal.activities(
         ActivityQuery(
             account_id=account_id(request),

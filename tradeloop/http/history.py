@@ -11,7 +11,6 @@ the recent ones the server keeps in memory (TRADELOOP_HISTORY_TICKS per symbol).
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
-from datetime import datetime, timezone
 from typing import Any, Final
 
 from aiohttp import web
@@ -39,6 +38,7 @@ from tradeloop.http.series import (
     read_span,
     read_timeframe,
 )
+from tradeloop.http.times import from_epoch_s
 from tradeloop.http.wire import json_response
 from tradeloop.market.history import EARLIEST, LATEST, Entry, MarketHistory
 
@@ -101,7 +101,7 @@ async def _bars(request: web.Request, query: BarsQuery, symbols: list[str]) -> t
             timeframe,
             start=span.start,
             end=span.end,
-            after=None if after is None else datetime.fromtimestamp(after, timezone.utc),
+            after=None if after is None else from_epoch_s(after),
             limit=limit,
             descending=span.descending,
             check_more=check_more,

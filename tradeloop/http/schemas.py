@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
 from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated, Literal
@@ -27,6 +26,7 @@ from tradeloop.core.orders import (
     TimeInForce,
 )
 from tradeloop.errors import InvalidField
+from tradeloop.http.times import QueryTime
 
 
 def _decimal(value: object) -> Decimal | None:
@@ -146,20 +146,12 @@ class OrdersQuery(_Query):
 
     status: Literal["open", "closed", "all"] = "open"
     limit: int = Field(default=50, ge=1, le=500)
-    after: datetime | None = None
-    until: datetime | None = None
+    after: QueryTime = None
+    until: QueryTime = None
     direction: Literal["asc", "desc"] = "desc"
     side: OrderSide | None = None
     symbols: frozenset[str] | None = None
     nested: bool | None = None
-
-    @field_validator("after", "until")
-    @classmethod
-    def _utc(cls, value: datetime | None) -> datetime | None:
-        """A timestamp without an offset is taken as UTC."""
-        if value is not None and value.tzinfo is None:
-            return value.replace(tzinfo=timezone.utc)
-        return value
 
     @field_validator("symbols", mode="before")
     @classmethod

@@ -11,10 +11,9 @@ same query always yields the same token.
 from __future__ import annotations
 
 import base64
-import re
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Final, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -23,14 +22,13 @@ from tradeloop.core.bars import TimeFrame, parse_timeframe
 from tradeloop.core.sessions import session_bounds
 from tradeloop.errors import InvalidParameter
 from tradeloop.http.marketdata import Feed
-from tradeloop.market.history import EARLIEST, LATEST
+from tradeloop.http.times import QueryTime
 
 DEFAULT_LIMIT: Final = 1_000
 MAX_LIMIT: Final = 10_000
 ADJUSTMENTS: Final = frozenset({"raw", "split", "dividend", "spin-off", "all"})
 """Accepted as Alpaca accepts them; the built-in universe has no corporate actions, so all are the same."""
 _TOKEN_SEPARATOR: Final = "\x1f"
-_OFFSET_AS_SPACE: Final = re.compile(r"(T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?) (\d{2}:?\d{2})$")
 T = TypeVar("T")
 Fetch = Callable[[str, int | None, int, bool], Awaitable[tuple[list[T], bool]]]
 """Loads one symbol's page: (symbol, cursor key or None, limit, check_more) -> (items, more follow)."""
@@ -41,8 +39,8 @@ class SeriesQuery(BaseModel):
 
     model_config = ConfigDict(extra="ignore", frozen=True)
 
-    start: str | None = None
-    end: str | None = None
+    start: QueryTime = None
+    end: QueryTime = None
     limit: int = Field(default=DEFAULT_LIMIT, ge=1, le=MAX_LIMIT)
     sort: Literal["asc", "desc"] = "asc"
     page_token: str | None = None
@@ -87,31 +85,15 @@ class Span:
     descending: bool
 
 
-def parse_time(name: str, raw: str) -> datetime:
-    """An RFC 3339 time or a YYYY-MM-DD date (midnight UTC) as an aware UTC datetime.
-
-    Raises:
-        InvalidParameter: naming `name`, for anything else.
-    """
-    text = _OFFSET_AS_SPACE.sub(r"\1+\2", raw.strip())  # a '+' left unescaped in a URL arrives as a space
-    try:
-        moment = datetime.fromisoformat(text)
-    except ValueError:
-        raise InvalidParameter(name, f"{raw!r} is not an RFC 3339 time or a YYYY-MM-DD date") from None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
-    return min(max(moment.astimezone(timezone.utc), EARLIEST), LATEST)
-
-
 def read_span(query: SeriesQuery, now: datetime) -> Span:
     """The query's range with Alpaca's defaults: from the start of today (UTC) until now.
 
     Raises:
-        InvalidParameter: a malformed time, or start after end.
+        InvalidParameter: start after end.
     """
-    start = parse_time("start", query.start) if query.start else session_bounds(now)[0]
-    end = parse_time("end", query.end) if query.end else now
-    if query.start and query.end and start > end:
+    start = query.start if query.start is not None else session_bounds(now)[0]
+    end = query.end if query.end is not None else now
+    if query.start is not None and query.end is not None and start > end:
         raise InvalidParameter("start", "must not be after end")
     return Span(start=start, end=end, limit=query.limit, descending=query.sort == "desc")
 

@@ -29,7 +29,8 @@ DEFAULT_RECENT_BARS: Final = 1_440
 ARCHIVED_RECENT_BARS: Final = 60
 """Completed minutes kept in memory beside an archive: enough to cover its commit delay."""
 EARLIEST: Final = datetime(1970, 1, 1, tzinfo=timezone.utc)
-LATEST: Final = datetime(9999, 1, 1, tzinfo=timezone.utc)
+LATEST: Final = datetime(9998, 1, 1, tzinfo=timezone.utc)
+"""The last moment a query reaches: a year short of the calendar's end, so the bucket after it (12Month) still exists."""
 
 TickT = TypeVar("TickT", Trade, Quote)
 Entry = tuple[int, TickT]
