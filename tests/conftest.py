@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-import os
+import faulthandler
 import sys
 import threading
+import time
 from collections.abc import Awaitable, Callable
 from decimal import Decimal
+from typing import Final
 
 import pytest
 from aiohttp import web
@@ -39,21 +41,38 @@ def headers(account: Credentials) -> dict[str, str]:
     return auth_headers(account)
 
 
-_exit_status: list[int] = []
+THREAD_JOIN_S: Final = 5.0
+"""How long the run waits in all for threads still finishing (executors a closed loop shut down) before failing."""
+EXIT_WATCHDOG_S: Final = 30.0
+"""How long Python may then wait for them at exit before every thread's stack is dumped and the process ends (status 1)."""
 
 
+@pytest.hookimpl(trylast=True)
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
-    _exit_status.append(int(exitstatus))
+    """Fail the run, naming them, when threads the tests started outlive the tests: Python would wait for them at exit."""
+    deadline = time.monotonic() + THREAD_JOIN_S
+    for thread in _stragglers():
+        thread.join(timeout=max(0.0, deadline - time.monotonic()))
+    alive = _stragglers()
+    if not alive:
+        return
+    names = ", ".join(thread.name for thread in alive)
+    message = (
+        f"threads still running {THREAD_JOIN_S:g} s after the tests (something opened was never closed): {names}; "
+        f"the run fails, and ends within {EXIT_WATCHDOG_S:g} s if they keep Python from exiting"
+    )
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    if reporter is not None:
+        reporter.write("\n")
+        reporter.write_sep("!", message, red=True)
+    else:
+        sys.stderr.write(f"\n{message}\n")
+    if session.exitstatus == pytest.ExitCode.OK:
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+    # Python joins every non-daemon thread before it exits, and one whose owner is still held (an open journal
+    # writer, held by its writing process's pipes) never ends: show where each thread waits rather than hang.
+    faulthandler.dump_traceback_later(EXIT_WATCHDOG_S, exit=True, file=sys.__stderr__ or sys.stderr)
 
 
-def pytest_unconfigure(config: pytest.Config) -> None:
-    """Never let a leaked non-daemon thread (an unclosed SQLite connection, say) hang the run after it ends."""
-    stragglers = [t for t in threading.enumerate() if t is not threading.main_thread() and not t.daemon]
-    for thread in stragglers:
-        thread.join(timeout=2.0)
-    alive = [t.name for t in stragglers if t.is_alive()]
-    if alive:
-        sys.stderr.write(f"\nthreads still running after the tests, exiting anyway: {', '.join(alive)}\n")
-        sys.stderr.flush()
-        sys.stdout.flush()
-        os._exit(_exit_status[0] if _exit_status else 1)
+def _stragglers() -> list[threading.Thread]:
+    return [t for t in threading.enumerate() if t is not threading.main_thread() and not t.daemon and t.is_alive()]

@@ -6,14 +6,16 @@ import asyncio
 import resource
 import sqlite3
 import time
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from datetime import datetime, timezone
 from decimal import Decimal
 from pathlib import Path
-from typing import Final
+from typing import Any, Final
 from uuid import UUID, uuid4
 
 from tradeloop.core.events import AccountOpened, CashAdjusted
+from tradeloop.snapshots.journal import JournalWriter
 
 NOW: Final = datetime(2026, 1, 5, 15, 0, tzinfo=timezone.utc)
 RECOVERY_TIMEOUT_S: Final = 15.0
@@ -35,6 +37,20 @@ def deposit(account_id: UUID, amount: str) -> CashAdjusted:
     return CashAdjusted(
         account_id=account_id, activity_id=uuid4(), amount=Decimal(amount), description="test", timestamp=NOW
     )
+
+
+@asynccontextmanager
+async def open_journal(path: Path, **options: Any) -> AsyncIterator[JournalWriter]:
+    """An open journal writer, closed on the way out even when the test fails (closing twice is harmless).
+
+    A writer left open keeps its writing process and its reading connection's thread alive, and the test run cannot exit.
+    """
+    writer = JournalWriter(path, **options)
+    await writer.open()
+    try:
+        yield writer
+    finally:
+        await writer.close()
 
 
 def journal_positions(path: Path) -> list[int]:

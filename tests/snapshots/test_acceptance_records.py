@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -12,6 +14,7 @@ from uuid import UUID
 import pytest
 
 from tests.factories import make_engine, set_price
+from tests.snapshots.factories import open_journal
 from tradeloop.actors.engine import Engine
 from tradeloop.core.events import OrderAccepted, OrderFilled
 from tradeloop.core.orders import (
@@ -24,7 +27,6 @@ from tradeloop.core.orders import (
     TimeInForce,
 )
 from tradeloop.snapshots.codec import decode
-from tradeloop.snapshots.journal import JournalWriter
 from tradeloop.snapshots.recovery import recover
 
 MARKETABLE = OrderRequest(
@@ -45,26 +47,21 @@ def _records(path: Path) -> list[list[Any]]:
         db.close()
 
 
-async def _engine(path: Path) -> tuple[Engine, JournalWriter]:
-    writer = JournalWriter(path)
-    await writer.open()
-    engine = make_engine(journal=writer, snapshot_every_events=10**9, snapshot_every_s=10**9)
-    await engine.start()
-    await set_price(engine, "AAPL", "100")
-    return engine, writer
-
-
-async def _crash(engine: Engine, writer: JournalWriter) -> None:
-    """Stop taking work without the final snapshot a clean stop writes: what `kill -9` leaves, less the torn tail."""
-    await engine.quiesce()
-    await writer.close()
+@asynccontextmanager
+async def _crashing(path: Path) -> AsyncIterator[Engine]:
+    """An engine on a journal at `path` that ends as `kill -9` would, less the torn tail: no final snapshot, journal closed."""
+    async with open_journal(path) as writer:
+        engine = make_engine(journal=writer, snapshot_every_events=10**9, snapshot_every_s=10**9)
+        await engine.start()
+        await set_price(engine, "AAPL", "100")
+        yield engine
+        await engine.quiesce()
 
 
 async def _place_one_and_crash(path: Path, request: OrderRequest) -> tuple[UUID, Order]:
-    engine, writer = await _engine(path)
-    account_id = (await engine.open_account(Decimal(10_000))).account_id
-    order = await engine.place_order(account_id, request)
-    await _crash(engine, writer)
+    async with _crashing(path) as engine:
+        account_id = (await engine.open_account(Decimal(10_000))).account_id
+        order = await engine.place_order(account_id, request)
     return account_id, order
 
 
@@ -91,17 +88,16 @@ async def test_a_resting_order_is_journaled_with_the_market_s_empty_answer(tmp_p
 
 async def test_a_snapshot_taken_before_the_market_answers_recovers_the_order_once(tmp_path: Path) -> None:
     path = tmp_path / "db.sqlite"
-    engine, writer = await _engine(path)
-    account_id = (await engine.open_account(Decimal(10_000))).account_id
-    resting = await engine.place_order(account_id, RESTING)
-    # The snapshot lands in the account's queue right behind the orders: the account holds both
-    # orders, neither acceptance journaled yet, when it is taken.
-    filled, placed, _ = await asyncio.gather(
-        engine.place_order(account_id, MARKETABLE), engine.place_order(account_id, RESTING), engine.snapshot_all()
-    )
-    assert filled.status is OrderStatus.FILLED and placed.status is OrderStatus.NEW
-    live = engine.account(account_id)
-    await _crash(engine, writer)
+    async with _crashing(path) as engine:
+        account_id = (await engine.open_account(Decimal(10_000))).account_id
+        resting = await engine.place_order(account_id, RESTING)
+        # The snapshot lands in the account's queue right behind the orders: the account holds both
+        # orders, neither acceptance journaled yet, when it is taken.
+        filled, placed, _ = await asyncio.gather(
+            engine.place_order(account_id, MARKETABLE), engine.place_order(account_id, RESTING), engine.snapshot_all()
+        )
+        assert filled.status is OrderStatus.FILLED and placed.status is OrderStatus.NEW
+        live = engine.account(account_id)
 
     recovered = recover(path).accounts[account_id]
     assert set(recovered.orders) == {resting.id, placed.id}  # the filled one closed: it left the account
@@ -129,15 +125,14 @@ async def test_a_snapshot_taken_while_a_replacement_is_on_its_way_recovers_the_s
     tmp_path: Path, change: ReplaceRequest, new_status: OrderStatus
 ) -> None:
     path = tmp_path / "db.sqlite"
-    engine, writer = await _engine(path)
-    account_id = (await engine.open_account(Decimal(10_000))).account_id
-    old = await engine.place_order(account_id, RESTING)
-    # The snapshot lands in the account's queue right behind the replacement: it is taken while the
-    # market has not answered yet, and must hold the old order and its reservation, not the hold for the new one.
-    new, _ = await asyncio.gather(engine.replace_order(account_id, old.id, change), engine.snapshot_all())
-    assert new.status is new_status and new.replaces == old.id
-    live = engine.account(account_id)
-    await _crash(engine, writer)
+    async with _crashing(path) as engine:
+        account_id = (await engine.open_account(Decimal(10_000))).account_id
+        old = await engine.place_order(account_id, RESTING)
+        # The snapshot lands in the account's queue right behind the replacement: it is taken while the
+        # market has not answered yet, and must hold the old order and its reservation, not the hold for the new one.
+        new, _ = await asyncio.gather(engine.replace_order(account_id, old.id, change), engine.snapshot_all())
+        assert new.status is new_status and new.replaces == old.id
+        live = engine.account(account_id)
 
     recovered = recover(path).accounts[account_id]
     assert recovered == live

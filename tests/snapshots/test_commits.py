@@ -16,7 +16,7 @@ import pytest
 from aiohttp import web
 
 from tests.factories import make_engine, make_settings
-from tests.snapshots.test_journal import opened
+from tests.snapshots.factories import open_journal, opened
 from tradeloop.snapshots import lock as lock_module
 from tradeloop.snapshots.commits import WAL_KEPT_BYTES, Checkpoints, Frames, commit, frame, journal_end, open_database
 from tradeloop.snapshots.journal import JournalWriter
@@ -135,11 +135,11 @@ async def test_a_second_writer_on_the_same_database_waits_then_gives_up(
 ) -> None:
     monkeypatch.setattr(lock_module, "WAIT_S", 0.1)
     path = tmp_path / "db.sqlite"
-    writer = JournalWriter(path)
-    await writer.open()
-    with pytest.raises(DatabaseBusy, match="in use by another tradeloop process"):
-        await JournalWriter(path).open()
-    await assert_held_until_closed(writer)
+    async with open_journal(path) as writer:
+        with pytest.raises(DatabaseBusy, match="in use by another tradeloop process"):
+            async with open_journal(path):
+                pass
+        await assert_held_until_closed(writer)
 
 
 async def test_the_lock_lasts_until_the_writing_process_exits(tmp_path: Path) -> None:

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
-from datetime import datetime, timezone
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from decimal import Decimal
 from pathlib import Path
-from uuid import UUID, uuid4
+from uuid import uuid4
 
 import pytest
 
+from tests.snapshots.factories import NOW, open_journal, opened
 from tradeloop.core.accounts import apply_event, open_account
-from tradeloop.core.events import AccountOpened, OrderFilled
+from tradeloop.core.events import OrderFilled
 from tradeloop.core.instruments import ASSETS_BY_SYMBOL
 from tradeloop.core.orders import OrderRequest, OrderSide, OrderType, TimeInForce
 from tradeloop.core.placement import accept_order
@@ -20,24 +22,15 @@ from tradeloop.snapshots.codec import encode
 from tradeloop.snapshots.journal import JournalWriter
 from tradeloop.snapshots.recovery import CorruptData, Recovered, recover
 
-NOW = datetime(2026, 1, 5, 15, 0, tzinfo=timezone.utc)
-
-
-def opened(account_id: UUID, cash: str = "1000") -> AccountOpened:
-    return AccountOpened(
-        account_id=account_id,
-        account_number="PA0000000001",
-        key_id="PKTEST",
-        secret_hash="sha256$x$y",
-        cash=Decimal(cash),
-        created_at=NOW,
-    )
-
 
 async def write_history(path: Path, accounts: int = 3, orders: int = 5) -> JournalWriter:
     """Open accounts, place and fill orders; return the (closed) writer."""
-    writer = JournalWriter(path)
-    await writer.open()
+    async with open_journal(path) as writer:
+        await _write_accounts(writer, accounts, orders)
+    return writer
+
+
+async def _write_accounts(writer: JournalWriter, accounts: int, orders: int) -> None:
     for _ in range(accounts):
         account_id = uuid4()
         event = opened(account_id)
@@ -76,17 +69,15 @@ async def write_history(path: Path, accounts: int = 3, orders: int = 5) -> Journ
             apply_event(state, fill)  # filled: it leaves the state, `order` is its final record
             writer.write(account_id, [accepted], [order])
             writer.write(account_id, [fill], [order])
-    await writer.close()
-    return writer
 
 
-async def reopen_and_snapshot(path: Path, recovered: Recovered) -> JournalWriter:
-    """Reopen the journal where recovery left it (a restart) and queue a snapshot of every recovered account."""
-    writer = JournalWriter(path, last_seq=recovered.last_seq, last_hash=recovered.last_hash)
-    await writer.open()
-    for account_id, state in recovered.accounts.items():
-        writer.snapshot(account_id, state, NOW)
-    return writer
+@asynccontextmanager
+async def reopened_with_snapshots(path: Path, recovered: Recovered) -> AsyncIterator[JournalWriter]:
+    """Reopen the journal where recovery left it (a restart), queue a snapshot of every recovered account; close after."""
+    async with open_journal(path, last_seq=recovered.last_seq, last_hash=recovered.last_hash) as writer:
+        for account_id, state in recovered.accounts.items():
+            writer.snapshot(account_id, state, NOW)
+        yield writer
 
 
 async def test_committed_history_replays_to_the_same_state(tmp_path: Path) -> None:
@@ -105,12 +96,10 @@ async def test_committed_history_replays_to_the_same_state(tmp_path: Path) -> No
 
 
 async def test_group_commit_resolves_every_writer(tmp_path: Path) -> None:
-    writer = JournalWriter(tmp_path / "db.sqlite")
-    await writer.open()
-    account_id = uuid4()
-    futures = [writer.write(account_id, [opened(account_id)]) for _ in range(200)]
-    await asyncio.gather(*futures)
-    await writer.close()
+    async with open_journal(tmp_path / "db.sqlite") as writer:
+        account_id = uuid4()
+        futures = [writer.write(account_id, [opened(account_id)]) for _ in range(200)]
+        await asyncio.gather(*futures)
     db = sqlite3.connect(tmp_path / "db.sqlite")
     assert db.execute("SELECT COUNT(*) FROM journal").fetchone() == (200,)
 
@@ -167,8 +156,8 @@ async def test_snapshot_plus_replay_equals_journal_only_replay(tmp_path: Path) -
     path = tmp_path / "db.sqlite"
     await write_history(path, accounts=2, orders=3)
     full = recover(path, use_snapshots=False)
-    writer = await reopen_and_snapshot(path, full)
-    await writer.close()
+    async with reopened_with_snapshots(path, full):
+        pass
     from_snapshot = recover(path)
     assert from_snapshot.replayed_records == 0
     assert from_snapshot.accounts == full.accounts
@@ -178,10 +167,8 @@ async def test_damaged_snapshot_is_corruption(tmp_path: Path) -> None:
     path = tmp_path / "db.sqlite"
     await write_history(path, accounts=1, orders=1)
     state = next(iter(recover(path).accounts.values()))
-    writer = JournalWriter(path)
-    await writer.open()
-    await writer.snapshot(state.id, state, NOW)
-    await writer.close()
+    async with open_journal(path) as writer:
+        await writer.snapshot(state.id, state, NOW)
     db = sqlite3.connect(path)
     db.execute("UPDATE snapshots SET crc = crc + 1")
     db.commit()
@@ -194,11 +181,10 @@ async def test_compaction_keeps_state_and_chain(tmp_path: Path) -> None:
     path = tmp_path / "db.sqlite"
     await write_history(path, accounts=2, orders=3)
     full = recover(path, use_snapshots=False)
-    writer = await reopen_and_snapshot(path, full)
-    await writer.compact(len(full.accounts))
     extra = uuid4()
-    await writer.write(extra, [opened(extra, "5")])
-    await writer.close()
+    async with reopened_with_snapshots(path, full) as writer:
+        await writer.compact(len(full.accounts))
+        await writer.write(extra, [opened(extra, "5")])
     db = sqlite3.connect(path)
     assert db.execute("SELECT COUNT(*) FROM journal").fetchone() == (1,)
     from tradeloop.snapshots.chain import verify_chain
@@ -212,15 +198,13 @@ async def test_compaction_keeps_state_and_chain(tmp_path: Path) -> None:
 
 async def test_a_snapshot_after_a_restart_does_not_replay_what_it_holds(tmp_path: Path) -> None:
     path = tmp_path / "db.sqlite"
-    writer = JournalWriter(path)
-    await writer.open()
     first, second = uuid4(), uuid4()
-    await writer.write(first, [opened(first)])
-    await writer.write(second, [opened(second)])
-    await writer.close()
+    async with open_journal(path) as writer:
+        await writer.write(first, [opened(first)])
+        await writer.write(second, [opened(second)])
     before = recover(path)
-    writer = await reopen_and_snapshot(path, before)  # a restart: neither account has written since
-    await writer.close()
+    async with reopened_with_snapshots(path, before):  # a restart: neither account has written since
+        pass
     after = recover(path)
     assert after.replayed_records == 0
     assert after.accounts == before.accounts
@@ -230,9 +214,8 @@ async def test_snapshots_leave_closed_orders_to_the_orders_table(tmp_path: Path)
     path = tmp_path / "db.sqlite"
     await write_history(path, accounts=1, orders=3)
     full = recover(path, use_snapshots=False)
-    writer = await reopen_and_snapshot(path, full)
-    await writer.compact(len(full.accounts))
-    await writer.close()
+    async with reopened_with_snapshots(path, full) as writer:
+        await writer.compact(len(full.accounts))
     db = sqlite3.connect(path)
     (payload,) = db.execute("SELECT payload FROM snapshots").fetchone()
     db.close()

@@ -16,6 +16,7 @@ from tests.snapshots.factories import (
     allow_writes,
     deposit,
     journal_positions,
+    open_journal,
     opened,
     refuse_writes,
     until,
@@ -97,10 +98,8 @@ async def test_a_batch_the_journal_holds_after_a_failure_is_settled_not_sent_aga
     path = tmp_path / "db.sqlite"
     account_id = uuid4()
     record = opened(account_id)
-    first = JournalWriter(path)
-    await first.open()
-    await first.write(account_id, [record])
-    await first.close()
+    async with open_journal(path) as first:
+        await first.write(account_id, [record])
 
     again = JournalWriter(path)  # believes the journal is empty: it writes the same record at position 1
     await again.open()
@@ -121,10 +120,8 @@ async def test_a_journal_that_ends_where_this_writer_put_nothing_stops_the_retri
 ) -> None:
     path = tmp_path / "db.sqlite"
     account_id = uuid4()
-    first = JournalWriter(path)
-    await first.open()
-    await first.write(account_id, [opened(account_id)])
-    await first.close()
+    async with open_journal(path) as first:
+        await first.write(account_id, [opened(account_id)])
 
     stale = JournalWriter(path)  # believes the journal is empty: its first record clashes with another one
     await stale.open()
@@ -153,21 +150,20 @@ async def test_closing_while_the_journal_cannot_write_says_in_one_line_what_was_
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     path = tmp_path / "db.sqlite"
-    writer = JournalWriter(path, checkpoint_every_s=NO_CHECKPOINTS_S)
-    await writer.open()
     account_id = uuid4()
-    await writer.write(account_id, [opened(account_id)])
-    assert writer.pid is not None
-    refuse_writes(path, writer.pid)
-    failed = [
-        writer.write(account_id, [deposit(account_id, "1")]),
-        writer.write(account_id, [deposit(account_id, "2")]),
-    ]
-    await asyncio.gather(*failed, return_exceptions=True)
-    caplog.clear()
-    with caplog.at_level(logging.ERROR):
-        assert await writer.close() == 2
-    errors = [record.getMessage() for record in caplog.records if record.levelno >= logging.ERROR]
+    async with open_journal(path, checkpoint_every_s=NO_CHECKPOINTS_S) as writer:
+        await writer.write(account_id, [opened(account_id)])
+        assert writer.pid is not None
+        refuse_writes(path, writer.pid)
+        failed = [
+            writer.write(account_id, [deposit(account_id, "1")]),
+            writer.write(account_id, [deposit(account_id, "2")]),
+        ]
+        await asyncio.gather(*failed, return_exceptions=True)
+        caplog.clear()
+        with caplog.at_level(logging.ERROR):
+            assert await writer.close() == 2
+        errors = [record.getMessage() for record in caplog.records if record.levelno >= logging.ERROR]
     assert len(errors) == 1
     assert "cannot write (I/O error" in errors[0]
     assert "2 records were not committed; none of them was acknowledged" in errors[0]
@@ -175,11 +171,10 @@ async def test_closing_while_the_journal_cannot_write_says_in_one_line_what_was_
 
 
 async def test_a_clean_close_reports_nothing_lost(tmp_path: Path) -> None:
-    writer = JournalWriter(tmp_path / "db.sqlite")
-    await writer.open()
-    account_id = uuid4()
-    writer.write(account_id, [opened(account_id)])
-    assert await writer.close() is None
+    async with open_journal(tmp_path / "db.sqlite") as writer:
+        account_id = uuid4()
+        writer.write(account_id, [opened(account_id)])
+        assert await writer.close() is None
 
 
 async def test_snapshots_and_compaction_are_refused_while_the_journal_cannot_write(tmp_path: Path) -> None:

@@ -21,6 +21,7 @@ from cryptography.fernet import Fernet
 
 from tests.e2e.server import http_json, running_server, server_env
 from tests.factories import ADMIN_KEY, TOTP_SECRET, HttpClient, admin_headers, limit_body, make_settings
+from tests.snapshots.factories import open_journal
 from tradeloop.config import Fsync, Settings
 from tradeloop.core.events import AccountOpened, CashAdjusted
 from tradeloop.http.keys import ENGINE
@@ -230,8 +231,6 @@ def test_wrong_master_key_for_an_existing_data_dir_stops_startup(tmp_path: Path)
 
 async def write_journal(path: Path, records: int) -> None:
     """One account opened, then `records - 1` deposits, each its own journal record."""
-    writer = JournalWriter(path)
-    await writer.open()
     account_id, now = uuid4(), datetime.now(timezone.utc)
     opened = AccountOpened(
         account_id=account_id,
@@ -241,13 +240,13 @@ async def write_journal(path: Path, records: int) -> None:
         cash=Decimal(100),
         created_at=now,
     )
-    await writer.write(account_id, [opened])
-    for _ in range(records - 1):
-        deposit = CashAdjusted(
-            account_id=account_id, activity_id=uuid4(), amount=Decimal(1), description="d", timestamp=now
-        )
-        await writer.write(account_id, [deposit])
-    await writer.close()
+    async with open_journal(path) as writer:
+        await writer.write(account_id, [opened])
+        for _ in range(records - 1):
+            deposit = CashAdjusted(
+                account_id=account_id, activity_id=uuid4(), amount=Decimal(1), description="d", timestamp=now
+            )
+            await writer.write(account_id, [deposit])
 
 
 @pytest.mark.e2e
