@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
@@ -10,7 +11,7 @@ from uuid import UUID, uuid4
 
 from tradeloop.core.accounts import AccountState, apply_event, open_account
 from tradeloop.core.book import OrderBook
-from tradeloop.core.events import AccountOpened, OrderEvent
+from tradeloop.core.events import AccountOpened, OrderEvent, OrderFilled
 from tradeloop.core.instruments import ASSETS_BY_SYMBOL, Asset
 from tradeloop.core.marketdata import Quote, Trade
 from tradeloop.core.orders import Order, OrderRequest, OrderSide, OrderType, TimeInForce
@@ -179,3 +180,24 @@ class Venue:
 
 def make_venue(cash: str | int | Decimal = "10000", symbol: str = SYMBOL) -> Venue:
     return Venue(state=make_account(cash), book=OrderBook(symbol))
+
+
+def book_with(*ticks: Any) -> OrderBook:
+    """An AAPL book that has seen these ticks."""
+    book = OrderBook("AAPL")
+    for tick in ticks:
+        book.on_tick(tick)
+    return book
+
+
+def fills(events: Sequence[OrderEvent], order_id: UUID | None = None) -> list[OrderFilled]:
+    """The fills among `events`, of one order when `order_id` is given."""
+    return [e for e in events if isinstance(e, OrderFilled) and (order_id is None or e.order_id == order_id)]
+
+
+def limit(side: OrderSide, price: str, qty: str = "1", **overrides: Any) -> WorkingOrder:
+    return make_working(side=side, type=OrderType.LIMIT, limit_price=price, qty=qty, **overrides)
+
+
+def trailing(side: OrderSide, **overrides: Any) -> WorkingOrder:
+    return make_working(side=side, type=OrderType.TRAILING_STOP, **overrides)

@@ -8,29 +8,16 @@ from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
-from tests.core.factories import T0, D, at, make_working, quote, trade
+from tests.core.factories import T0, D, at, book_with, fills, limit, make_working, quote, trade, trailing
 from tradeloop.core.book import OrderBook
 from tradeloop.core.events import (
     OrderCanceled,
     OrderEvent,
     OrderExpired,
-    OrderFilled,
     OrderHwmMoved,
     OrderTriggered,
 )
 from tradeloop.core.orders import OrderSide, OrderType, TimeInForce
-from tradeloop.core.working import WorkingOrder
-
-
-def book_with(*ticks: Any) -> OrderBook:
-    book = OrderBook("AAPL")
-    for tick in ticks:
-        book.on_tick(tick)
-    return book
-
-
-def fills(events: Sequence[OrderEvent], order_id: UUID | None = None) -> list[OrderFilled]:
-    return [e for e in events if isinstance(e, OrderFilled) and (order_id is None or e.order_id == order_id)]
 
 
 def only(events: Sequence[OrderEvent], kind: type[Any]) -> list[Any]:
@@ -43,10 +30,6 @@ def filled_qty(events: Sequence[OrderEvent], order_id: UUID) -> Decimal:
 
 def spent(events: Sequence[OrderEvent], order_id: UUID) -> Decimal:
     return sum((f.cash for f in fills(events, order_id)), D(0))
-
-
-def limit(side: OrderSide, price: str, qty: str = "1", **overrides: Any) -> WorkingOrder:
-    return make_working(side=side, type=OrderType.LIMIT, limit_price=price, qty=qty, **overrides)
 
 
 # -- market orders -----------------------------------------------------------------
@@ -286,10 +269,6 @@ def test_stop_already_crossed_when_added_triggers_at_once() -> None:
 
 
 # -- trailing stops ----------------------------------------------------------------------
-
-
-def trailing(side: OrderSide, **overrides: Any) -> WorkingOrder:
-    return make_working(side=side, type=OrderType.TRAILING_STOP, **overrides)
 
 
 def test_sell_trail_price_tracks_the_high_water_mark_and_triggers_on_the_fall_back() -> None:

@@ -6,8 +6,7 @@ from datetime import timedelta
 from typing import Any
 from uuid import UUID, uuid4
 
-from tests.core.factories import T0, at, make_working, quote, trade
-from tests.core.test_book import book_with, fills, limit, trailing
+from tests.core.factories import T0, at, book_with, fills, limit, make_working, quote, trade, trailing
 from tradeloop.core.book import OrderBook
 from tradeloop.core.orders import OrderSide, OrderType
 from tradeloop.core.working import Stage, WorkingOrder

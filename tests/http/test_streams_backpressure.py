@@ -17,7 +17,7 @@ import orjson
 from aiohttp import ClientWebSocketResponse, WSMsgType
 
 from tests.conftest import ClientFactory
-from tests.http.test_streams import (
+from tests.http.streams_client import (
     TIMEOUT_S,
     authenticated,
     closed_after,

@@ -10,7 +10,7 @@ from typing import Final
 
 from tests.conftest import ClientFactory
 from tests.factories import flat_bar, make_app, make_engine
-from tests.http.test_streams import authenticated, one, send
+from tests.http.streams_client import authenticated, one, send
 from tradeloop.core.bars import Bar
 from tradeloop.core.marketdata import Trade
 from tradeloop.http.streams.market_messages import StreamBar

@@ -28,7 +28,7 @@ from tests.factories import (
     make_engine,
     make_settings,
 )
-from tests.http.test_streams import TIMEOUT_S, authenticated, hub_of, one, send
+from tests.http.streams_client import TIMEOUT_S, authenticated, hub_of, one, send
 from tradeloop.actors.engine import Credentials
 from tradeloop.core.bars import MINUTE, Bar, TimeFrame
 from tradeloop.core.instruments import ASSETS_BY_SYMBOL

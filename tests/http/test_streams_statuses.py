@@ -11,7 +11,7 @@ import pytest
 from aiohttp import ClientWebSocketResponse
 
 from tests.factories import HttpClient, admin_headers, make_engine, set_price
-from tests.http.test_streams import Json, authenticated, one, send, subscription
+from tests.http.streams_client import Json, authenticated, one, send, subscription
 from tradeloop.actors.engine import Credentials, Engine
 from tradeloop.core.marketdata import HaltChanged, Quote
 from tradeloop.http.streams.frames import Message

@@ -13,7 +13,7 @@ from aiohttp import ClientWebSocketResponse, WSMsgType
 
 from tests.conftest import ClientFactory
 from tests.factories import HttpClient, auth_headers, limit_body, order_body, place, set_price
-from tests.http.test_streams import TIMEOUT_S, closed_after, connect, send, streaming_client
+from tests.http.streams_client import TIMEOUT_S, closed_after, connect, send, streaming_client
 from tradeloop.actors.engine import Credentials, Engine
 
 Json = dict[str, Any]

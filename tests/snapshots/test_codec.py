@@ -13,6 +13,7 @@ from uuid import UUID, SafeUUID, uuid4
 import msgpack
 import pytest
 
+from tests.snapshots.codec_reference import general, outcome
 from tradeloop.core.accounts import apply_event, open_account
 from tradeloop.core.events import AccountOpened, OrderFilled
 from tradeloop.core.instruments import ASSETS_BY_SYMBOL
@@ -27,23 +28,6 @@ from tradeloop.core.placement import accept_order
 from tradeloop.snapshots import codec
 
 NOW = datetime(2026, 1, 5, 15, 0, tzinfo=UTC)
-
-
-def general(value: Any) -> bytes:
-    """What the packer writes with only the general hook: the bytes the fast path must match."""
-    packed: bytes = msgpack.packb(
-        value, default=codec._encode_other, use_bin_type=True, strict_types=True
-    )
-    return packed
-
-
-def outcome(encoder: Any, value: Any) -> bytes | type[BaseException]:
-    """The bytes, or the kind of error the packer reports for what it cannot pack."""
-    try:
-        packed: bytes = encoder(value)
-    except (TypeError, ValueError) as exc:
-        return type(exc)
-    return packed
 
 
 def _filled(account_id: UUID, order_id: UUID) -> OrderFilled:

@@ -19,7 +19,7 @@ from uuid import UUID
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tests.snapshots.test_codec import general, outcome
+from tests.snapshots.codec_reference import general, outcome
 from tradeloop.core.accounts import AccountState
 from tradeloop.snapshots import codec
 
