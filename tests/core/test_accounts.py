@@ -424,7 +424,7 @@ def test_replace_of_a_sell_may_reuse_its_own_shares() -> None:
         ({"type": OrderType.LIMIT, "limit_price": "10"}, {"trail": "1"}, InvalidField, "trail"),
         ({"type": OrderType.LIMIT, "limit_price": "10"}, {"stop_price": "9"}, InvalidField, "stop_price"),
         ({"type": OrderType.TRAILING_STOP, "trail_price": "1"}, {"stop_price": "9"}, InvalidField, "stop_price"),
-        ({"type": OrderType.TRAILING_STOP, "trail_percent": "1"}, {"trail": "100"}, InvalidField, "trail_percent"),
+        ({"type": OrderType.TRAILING_STOP, "trail_percent": "1"}, {"trail": "100"}, InvalidField, "trail"),
         ({"type": OrderType.LIMIT, "limit_price": "10"}, {"limit_price": "10.001"}, InvalidField, "limit_price"),
     ],
 )

@@ -5,9 +5,18 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from tradeloop.core.money import (
+    MAX_AMOUNT,
+    MONEY,
+    PERCENT,
+    PRICE,
+    QUANTITY,
+    Bounds,
     NotADecimal,
+    OutOfBounds,
     cents,
     fmt,
     fmt_qty,
@@ -60,3 +69,21 @@ def test_fmt_renders_without_exponent_or_negative_zero(value: Decimal, text: str
 @pytest.mark.parametrize(("value", "text"), [(Decimal("10.000"), "10"), (Decimal("0.500"), "0.5"), (Decimal("1E+1"), "10")])
 def test_fmt_qty_drops_needless_zeros(value: Decimal, text: str) -> None:
     assert fmt_qty(value) == text
+
+
+any_decimal = st.decimals(allow_nan=True, allow_infinity=True) | st.builds(
+    lambda digits, exponent: Decimal(f"{digits}e{exponent}"), st.integers(-(10**30), 10**30), st.integers(-999999999, 999999999)
+)
+
+
+@pytest.mark.parametrize("bounds", [MONEY, PRICE, QUANTITY, PERCENT], ids=["money", "price", "quantity", "percent"])
+@given(value=any_decimal)
+def test_bounds_keep_the_value_or_say_why_not(bounds: Bounds, value: Decimal) -> None:
+    """Any Decimal at all, exponents near the context's limits included: the same number back, or OutOfBounds."""
+    try:
+        kept = bounds.check(value)
+    except OutOfBounds:
+        assert not value.is_finite() or value.copy_abs() >= MAX_AMOUNT or value != value.quantize(bounds.step)
+        return
+    assert kept == value and -MAX_AMOUNT < kept < MAX_AMOUNT and not (kept.is_zero() and kept.is_signed())
+    assert -int(kept.as_tuple().exponent) <= bounds.places

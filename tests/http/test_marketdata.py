@@ -17,7 +17,7 @@ from tests.factories import HttpClient, admin_headers, set_price
 from tradeloop.actors.engine import Credentials, Engine
 
 T = TypeVar("T")
-EXACT = "123.456789012345678"  # more digits than a float holds
+EXACT = "785413857210.0987"  # four decimals, as a price carries, yet a float reads it as ...0988
 
 
 async def call(function: Callable[..., T], *args: Any) -> T:

@@ -8,7 +8,7 @@ from uuid import UUID
 
 from tradeloop.core.accounts import AccountState
 from tradeloop.core.events import AccountStatusChanged, CashAdjusted, KeysRotated
-from tradeloop.core.money import CENT, ZERO
+from tradeloop.core.money import MAX_AMOUNT, MONEY, ZERO, OutOfBounds
 from tradeloop.errors import InsufficientBuyingPower, InvalidField
 
 
@@ -18,10 +18,17 @@ def adjust_cash(
     """Decide a deposit (amount > 0) or withdrawal (amount < 0).
 
     Raises:
-        InvalidField: zero, or not whole cents. InsufficientBuyingPower: a withdrawal above what is free.
+        InvalidField: zero, outside the bounds of money, or a deposit that would take the cash to them.
+        InsufficientBuyingPower: a withdrawal above what is free.
     """
-    if amount == ZERO or amount != amount.quantize(CENT):
+    if amount == ZERO:
         raise InvalidField("amount", "must be a non-zero amount in whole cents")
+    try:
+        MONEY.check(amount)
+    except OutOfBounds as exc:
+        raise InvalidField("amount", str(exc)) from None
+    if amount > ZERO and state.cash + amount >= MAX_AMOUNT:
+        raise InvalidField("amount", f"would take the cash to {state.cash + amount}; cash stays below {MAX_AMOUNT:f}")
     if amount < ZERO and -amount > state.buying_power:
         raise InsufficientBuyingPower(
             f"cannot withdraw {-amount}: only {state.buying_power} is free of open orders",

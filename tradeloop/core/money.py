@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Final
 
@@ -13,10 +14,55 @@ SUB_PENNY: Final = Decimal("0.0001")
 QTY_STEP: Final = Decimal("0.000000001")
 """Quantities carry at most nine decimal places, as Alpaca accepts."""
 PCT_STEP: Final = Decimal("0.0001")
+MAX_AMOUNT: Final = Decimal("1e12")
+"""Every amount of money, price, quantity and percentage is below this in magnitude; keeps every Decimal step exact."""
 
 
 class NotADecimal(ValueError):
     """Raised when text is not a finite decimal number."""
+
+
+class OutOfBounds(ValueError):
+    """Raised when a number is too large or has more decimal places than its kind allows."""
+
+
+@dataclass(frozen=True, slots=True)
+class Bounds:
+    """What one kind of number may be: below MAX_AMOUNT in magnitude and a whole number of `step`."""
+
+    step: Decimal
+
+    @property
+    def places(self) -> int:
+        """The most decimal places a number of this kind carries."""
+        return -int(self.step.as_tuple().exponent)
+
+    def check(self, value: Decimal) -> Decimal:
+        """The value when within bounds, without zeros past the last place and a negative zero made plain zero.
+
+        Raises:
+            OutOfBounds: too large, or too many decimal places.
+        """
+        if not value.is_finite():
+            raise OutOfBounds("must be a finite number")
+        if value.copy_abs() >= MAX_AMOUNT:  # copy_abs: quiet, where abs() would overflow the context at 1e999999999
+            raise OutOfBounds(f"must be below {MAX_AMOUNT:f} in magnitude")
+        exact = value.quantize(self.step)
+        if value != exact:
+            raise OutOfBounds(f"at most {self.places} decimal places")
+        if int(value.as_tuple().exponent) < -self.places:  # trailing zeros past the step, as in 1.000000000000
+            value = exact
+        return value.copy_abs() if value.is_zero() else value
+
+
+MONEY: Final = Bounds(CENT)
+"""Cash, deposits, withdrawals and notional amounts: whole cents."""
+PRICE: Final = Bounds(SUB_PENNY)
+"""Prices and trail amounts: to 1/100 cent (an order's price must also be on its tick)."""
+QUANTITY: Final = Bounds(QTY_STEP)
+"""Quantities of shares: nine decimal places, as Alpaca accepts."""
+PERCENT: Final = Bounds(PCT_STEP)
+"""Percentages (a trail, a share of a position to close): four decimal places."""
 
 
 def parse_decimal(value: object) -> Decimal:

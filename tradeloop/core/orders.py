@@ -10,7 +10,7 @@ from typing import Final
 from uuid import UUID
 
 from tradeloop.core.instruments import Asset
-from tradeloop.core.money import CENT, HUNDRED, QTY_STEP, ZERO, is_on_tick
+from tradeloop.core.money import HUNDRED, MONEY, PERCENT, PRICE, QUANTITY, ZERO, Bounds, OutOfBounds, is_on_tick
 from tradeloop.errors import InvalidField
 
 
@@ -48,8 +48,6 @@ TERMINAL: Final = frozenset(
     {OrderStatus.FILLED, OrderStatus.CANCELED, OrderStatus.EXPIRED, OrderStatus.REPLACED, OrderStatus.REJECTED}
 )
 MAX_CLIENT_ORDER_ID: Final = 128
-MAX_AMOUNT: Final = Decimal("1e12")
-"""Upper bound of any quantity, amount or price; keeps every Decimal step check exact."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -195,9 +193,7 @@ def _validate_amount(request: OrderRequest, asset: Asset) -> None:
     if (request.qty is None) == (request.notional is None):
         raise InvalidField("qty", "exactly one of qty or notional is required")
     if request.qty is not None:
-        _require_positive("qty", request.qty)
-        if request.qty != request.qty.quantize(QTY_STEP):
-            raise InvalidField("qty", "at most 9 decimal places")
+        _require_positive("qty", request.qty, QUANTITY)
         fractional = request.qty != request.qty.to_integral_value()
         if fractional and not asset.fractionable:
             raise InvalidField("qty", f"{asset.symbol} is not fractionable")
@@ -206,9 +202,7 @@ def _validate_amount(request: OrderRequest, asset: Asset) -> None:
         ):
             raise InvalidField("qty", "fractional orders must be market or limit orders with time_in_force day")
     if request.notional is not None:
-        _require_positive("notional", request.notional)
-        if request.notional != request.notional.quantize(CENT):
-            raise InvalidField("notional", "at most 2 decimal places")
+        _require_positive("notional", request.notional, MONEY)
         if request.type is not OrderType.MARKET:
             raise InvalidField("notional", "notional orders must be market orders")
         if request.time_in_force is not TimeInForce.DAY:
@@ -226,7 +220,7 @@ def _validate_prices(request: OrderRequest) -> None:
         if request.trail_price is not None:
             _check_price("trail_price", request.trail_price, required=True)
         if request.trail_percent is not None:
-            _require_positive("trail_percent", request.trail_percent)
+            _require_positive("trail_percent", request.trail_percent, PERCENT)
             if request.trail_percent >= HUNDRED:
                 raise InvalidField("trail_percent", "must be below 100")
         if request.time_in_force not in (TimeInForce.DAY, TimeInForce.GTC):
@@ -250,13 +244,16 @@ def _check_price(field: str, value: Decimal | None, *, required: bool) -> None:
         return
     if not required:
         raise InvalidField(field, "not allowed for this order type")
-    _require_positive(field, value)
+    _require_positive(field, value, PRICE)
     if not is_on_tick(value):
         raise InvalidField(field, "must be a multiple of 0.01 (0.0001 below $1.00)")
 
 
-def _require_positive(field: str, value: Decimal) -> None:
+def _require_positive(field: str, value: Decimal, bounds: Bounds) -> None:
+    """A positive number within the bounds of its kind (`tradeloop.core.money`), or InvalidField naming it."""
     if not value.is_finite() or value <= ZERO:
         raise InvalidField(field, "must be a positive number")
-    if value >= MAX_AMOUNT:
-        raise InvalidField(field, f"must be below {MAX_AMOUNT:f}")
+    try:
+        bounds.check(value)
+    except OutOfBounds as exc:
+        raise InvalidField(field, str(exc)) from None

@@ -103,7 +103,13 @@ def replacement_terms(
         client_order_id=change.client_order_id,
         extended_hours=old.extended_hours,
     )
-    validate_request(request, asset)
+    try:
+        validate_request(request, asset)
+    except InvalidField as exc:
+        if change.trail is None or exc.field not in ("trail_price", "trail_percent"):
+            raise
+        # The caller sent `trail`: name it, not the field it became.
+        raise InvalidField("trail", exc.message.removeprefix(f"invalid {exc.field}: ")) from None
     assert asset is not None
     client_order_id = change.client_order_id or str(new_id)
     _check_client_order_id(state, client_order_id)

@@ -12,16 +12,16 @@ from decimal import Decimal
 from typing import Annotated, Final, TypeVar
 
 from aiohttp import web
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict
-from pydantic_core import PydanticCustomError
+from pydantic import AfterValidator, BaseModel, ConfigDict
 
 from tradeloop.actors.administration import audit
 from tradeloop.codec import rfc3339
-from tradeloop.core.money import NotADecimal, parse_decimal
+from tradeloop.core.money import PRICE
 from tradeloop.errors import InvalidField, Unauthorized, UnknownSymbol
 from tradeloop.http.bodies import read_model
 from tradeloop.http.keys import ADMIN, ENGINE, SETTINGS
 from tradeloop.http.marketdata import latest_json
+from tradeloop.http.numbers import Money, Price, Quantity, bounded
 from tradeloop.http.throttle import client_address
 from tradeloop.http.wire import json_response
 from tradeloop.market.manual import InvalidAdminTick, admin_ticks
@@ -32,20 +32,10 @@ TOTP_HEADER: Final = "X-TOTP-Code"
 R = TypeVar("R", bound=web.StreamResponse)
 
 
-def _decimal(value: object) -> Decimal:
-    try:
-        return parse_decimal(value)
-    except NotADecimal:
-        raise PydanticCustomError("decimal", "must be a decimal number, as a string or a JSON number") from None
-
-
-def _not_negative(value: Decimal) -> Decimal:
-    if value < 0:
-        raise PydanticCustomError("not_negative", "must be zero or more")
+def _not_negative(value: Decimal | None) -> Decimal | None:
+    if value is not None and value < 0:
+        raise ValueError("must be zero or more")
     return value
-
-
-AdminDecimal = Annotated[Decimal, BeforeValidator(_decimal)]
 
 
 class NewAccount(BaseModel):
@@ -53,7 +43,7 @@ class NewAccount(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    cash: Annotated[AdminDecimal, AfterValidator(_not_negative)] | None = None
+    cash: Annotated[Money, AfterValidator(_not_negative)] = None
 
 
 class PriceUpdate(BaseModel):
@@ -62,10 +52,10 @@ class PriceUpdate(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     symbol: str
-    price: AdminDecimal
-    bid: AdminDecimal | None = None
-    ask: AdminDecimal | None = None
-    size: AdminDecimal | None = None
+    price: Annotated[Decimal, bounded(PRICE)]
+    bid: Price = None
+    ask: Price = None
+    size: Quantity = None
 
 
 def _bearer(request: web.Request, what: str) -> str:

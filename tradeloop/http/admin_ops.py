@@ -13,10 +13,12 @@ from tradeloop.actors import administration
 from tradeloop.actors.journal import AuditEntry, ChainReport
 from tradeloop.codec import rfc3339
 from tradeloop.core.accounts import AccountState
+from tradeloop.core.money import MONEY
 from tradeloop.errors import NotFound
-from tradeloop.http.admin import AdminDecimal, admin_only
+from tradeloop.http.admin import admin_only
 from tradeloop.http.bodies import read_model, read_query
 from tradeloop.http.keys import ENGINE
+from tradeloop.http.numbers import bounded
 from tradeloop.http.wire import json_response
 
 routes = web.RouteTableDef()
@@ -33,7 +35,7 @@ class CashMovement(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    amount: Annotated[AdminDecimal, AfterValidator(_positive)]
+    amount: Annotated[Decimal, bounded(MONEY), AfterValidator(_positive)]
     description: str = Field(default="", max_length=200)
 
 

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
 from enum import StrEnum
-from typing import Annotated, Literal
+from typing import Literal
 from uuid import UUID
 
 from pydantic import (
     BaseModel,
-    BeforeValidator,
     ConfigDict,
     Field,
     field_validator,
@@ -17,7 +15,6 @@ from pydantic import (
 )
 
 from tradeloop.actors.journal import OrderQuery
-from tradeloop.core.money import NotADecimal, parse_decimal
 from tradeloop.core.orders import (
     OrderRequest,
     OrderSide,
@@ -26,20 +23,8 @@ from tradeloop.core.orders import (
     TimeInForce,
 )
 from tradeloop.errors import InvalidField
+from tradeloop.http.numbers import Money, Percent, Price, Quantity
 from tradeloop.http.times import QueryTime
-
-
-def _decimal(value: object) -> Decimal | None:
-    """Accept a JSON string or number; floats are read from their repr, never by float arithmetic."""
-    if value is None:
-        return None
-    try:
-        return parse_decimal(value)
-    except NotADecimal:
-        raise ValueError("must be a finite number") from None
-
-
-Number = Annotated[Decimal | None, BeforeValidator(_decimal)]
 
 
 class PositionIntent(StrEnum):
@@ -61,15 +46,15 @@ class PlaceOrderBody(_Body):
     """POST /v2/orders, as Alpaca documents it; only simple orders."""
 
     symbol: str = Field(min_length=1, max_length=32)
-    qty: Number = None
-    notional: Number = None
+    qty: Quantity = None
+    notional: Money = None
     side: OrderSide | None = None
     type: OrderType
     time_in_force: TimeInForce
-    limit_price: Number = None
-    stop_price: Number = None
-    trail_price: Number = None
-    trail_percent: Number = None
+    limit_price: Price = None
+    stop_price: Price = None
+    trail_price: Price = None
+    trail_percent: Percent = None
     client_order_id: str | None = None
     extended_hours: bool | None = None
     order_class: str | None = None
@@ -117,11 +102,12 @@ class PlaceOrderBody(_Body):
 class ReplaceOrderBody(_Body):
     """PATCH /v2/orders/{order_id}: fields left out keep their old values."""
 
-    qty: Number = None
+    qty: Quantity = None
     time_in_force: TimeInForce | None = None
-    limit_price: Number = None
-    stop_price: Number = None
-    trail: Number = None
+    limit_price: Price = None
+    stop_price: Price = None
+    trail: Price = None
+    """A trail price or a trail percent, as the order has; both carry four decimal places."""
     client_order_id: str | None = None
 
     def to_request(self) -> ReplaceRequest:
@@ -183,8 +169,8 @@ class ByClientOrderIdQuery(_Query):
 class ClosePositionQuery(_Query):
     """DELETE /v2/positions/{symbol_or_asset_id}: all of it, or a qty or a percentage."""
 
-    qty: Number = None
-    percentage: Number = None
+    qty: Quantity = None
+    percentage: Percent = None
 
 
 class CloseAllQuery(_Query):
