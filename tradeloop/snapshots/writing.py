@@ -88,7 +88,7 @@ class WritingProcess:
         on_answer: Callable[[Any], None],
         on_exit: Callable[[int | None], None],
     ) -> None:
-        """`on_answer` hears every answer after the first; `on_exit` hears an exit that `stop` did not ask for."""
+        """`on_answer` hears every answer after the first; `on_exit` hears an exit, after a good start, that `stop` did not ask for."""
         self._path = path
         self._synchronous = synchronous
         self._checkpoint_every_s = checkpoint_every_s
@@ -174,7 +174,8 @@ class WritingProcess:
             self._gone.set_result(None)
         if not self._ready.done():
             self._ready.set_exception(JournalUnavailable(f"writing process exited (status {code})"))
-        elif not self._stopping:
+        elif not self._stopping and not self._ready.cancelled() and self._ready.exception() is None:
+            # An exit after a failed start was reported by the start: the writer never took this process on.
             self._on_exit(code)
 
 
