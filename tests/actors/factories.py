@@ -1,0 +1,52 @@
+"""Builders for actor tests: a clock and its timers that move only when the test moves them."""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+
+@dataclass(slots=True)
+class ManualTimer:
+    """One timer of `ManualTimers`: its moment, its callback, and whether it was cancelled."""
+
+    when: float
+    callback: Callable[[], object]
+    cancelled: bool = False
+
+    def cancel(self) -> None:
+        self.cancelled = True
+
+
+@dataclass(slots=True)
+class ManualTimers:
+    """An event loop's `time` and `call_at`, with time moving only by `advance`, which runs due timers in order."""
+
+    now: float = 1_000.0
+    _due: list[tuple[float, int, ManualTimer]] = field(default_factory=list)
+    _order: itertools.count[int] = field(default_factory=itertools.count)
+
+    def time(self) -> float:
+        return self.now
+
+    def call_at(self, when: float, callback: Callable[[], object], /) -> ManualTimer:
+        timer = ManualTimer(when, callback)
+        heapq.heappush(self._due, (when, next(self._order), timer))
+        return timer
+
+    @property
+    def pending(self) -> int:
+        """Timers set and neither run nor cancelled."""
+        return sum(1 for _, _, timer in self._due if not timer.cancelled)
+
+    def advance(self, seconds: float) -> None:
+        """Move time on by `seconds`, running each timer due by then at its own moment, as a loop would."""
+        until = self.now + seconds
+        while self._due and self._due[0][0] <= until:
+            when, _, timer = heapq.heappop(self._due)
+            self.now = when
+            if not timer.cancelled:
+                timer.callback()
+        self.now = until
