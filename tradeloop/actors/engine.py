@@ -95,7 +95,7 @@ class Engine:
         self._feed = feed
         self._queue_size = queue_size
         self.halted: set[str] = set()
-        """Symbols in which trading is halted; read by every actor, changed only by the engine."""
+        """Halted symbols; read by every actor, changed only by administration.set_halted and restore_halts."""
         self._accounts: dict[UUID, AccountActor] = {}
         self._keys: dict[str, UUID] = {}
         self._markets: dict[str, MarketActor] = {

@@ -19,7 +19,7 @@ class Top:
 
 
 class PriceBoard:
-    """Read by anyone, written only by the market actor of each symbol."""
+    """Read by anyone; written by each symbol's market actor (quote, trade) and the engine's session close."""
 
     def __init__(self, *, stale_after_s: float | None = None) -> None:
         self._tops: dict[str, Top] = {}

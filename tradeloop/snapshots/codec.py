@@ -1,7 +1,9 @@
-"""msgpack encoding of events and account state: exact Decimals, UUIDs, datetimes, enums.
+"""msgpack for what the database stores: journal events, account snapshots, order records and audit details.
 
-Dataclasses travel as maps tagged with their class name; only registered classes
-decode, so a record can never instantiate anything else.
+Decimals, UUIDs, datetimes and enum members travel as msgpack extension types
+and come back equal. Dataclasses travel as maps tagged with their class name;
+only registered classes decode, so a record can never instantiate anything
+else. Tuples and sets come back as lists.
 
 Encoding has a general path and a fast one that write the same bytes. The
 general one is msgpack's `default` hook, which the packer calls for each value
