@@ -1,4 +1,4 @@
-"""Administrative decisions on an account: cash movements, key rotation, enabling trading."""
+"""Administrative decisions on an account: deposits and withdrawals, key rotation, enabling and disabling it."""
 
 from __future__ import annotations
 

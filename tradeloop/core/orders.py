@@ -174,8 +174,7 @@ def validate_request(request: OrderRequest, asset: Asset | None) -> None:
     """Check an order request's fields and their combination.
 
     Raises:
-        InvalidField: naming the first offending field.
-        UnknownSymbol: when the asset does not exist (raised by the caller's lookup).
+        InvalidField: naming the first offending field; `symbol` when the asset is missing (None) or not tradable.
     """
     if asset is None:
         raise InvalidField("symbol", f"unknown symbol {request.symbol!r}")
