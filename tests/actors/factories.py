@@ -1,4 +1,4 @@
-"""Builders for actor tests: a clock and its timers that move only when the test moves them."""
+"""Builders for actor tests: orders, and a clock and its timers that move only when the test moves them."""
 
 from __future__ import annotations
 
@@ -6,6 +6,9 @@ import heapq
 import itertools
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from decimal import Decimal
+
+from tradeloop.core.orders import OrderRequest, OrderSide, OrderType, TimeInForce
 
 
 @dataclass(slots=True)
@@ -50,3 +53,15 @@ class ManualTimers:
             if not timer.cancelled:
                 timer.callback()
         self.now = until
+
+
+def limit_buy(price: str, qty: str = "1") -> OrderRequest:
+    """A good-till-canceled limit buy of AAPL."""
+    return OrderRequest(
+        symbol="AAPL",
+        side=OrderSide.BUY,
+        type=OrderType.LIMIT,
+        time_in_force=TimeInForce.GTC,
+        qty=Decimal(qty),
+        limit_price=Decimal(price),
+    )

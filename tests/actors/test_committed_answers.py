@@ -4,15 +4,20 @@ from __future__ import annotations
 
 import asyncio
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass
 from decimal import Decimal
 from uuid import UUID
 
+import pytest
+
+from tests.actors.factories import limit_buy
 from tests.factories import make_engine, set_price
 from tradeloop.actors.account import Committed
+from tradeloop.actors.engine import Engine
 from tradeloop.actors.journal import MemoryJournal
 from tradeloop.core.events import AccountEvent, OrderAccepted, OrderFilled
-from tradeloop.core.orders import Order, OrderRequest, OrderSide, OrderStatus, OrderType, TimeInForce
+from tradeloop.core.orders import Order, OrderStatus
 
 
 class InOrderJournal(MemoryJournal):
@@ -37,17 +42,6 @@ class InOrderJournal(MemoryJournal):
         self.waiting.popleft().set_result(None)
 
 
-def limit_buy(price: str, qty: str = "10") -> OrderRequest:
-    return OrderRequest(
-        symbol="AAPL",
-        side=OrderSide.BUY,
-        type=OrderType.LIMIT,
-        time_in_force=TimeInForce.GTC,
-        qty=Decimal(qty),
-        limit_price=Decimal(price),
-    )
-
-
 async def until_writes(journal: InOrderJournal, count: int) -> None:
     for _ in range(200):
         if len(journal.waiting) >= count:
@@ -56,7 +50,18 @@ async def until_writes(journal: InOrderJournal, count: int) -> None:
     raise AssertionError(f"expected {count} writes waiting, saw {len(journal.waiting)}")
 
 
-async def test_a_placed_order_is_answered_as_its_own_write_left_it_not_as_a_cancel_still_uncommitted() -> None:
+@dataclass
+class Held:
+    """A running engine on a journal that holds every write until the test commits it, and what listeners were told."""
+
+    engine: Engine
+    journal: InOrderJournal
+    account_id: UUID
+    told: list[Committed]
+
+
+@pytest.fixture
+async def held() -> AsyncIterator[Held]:
     journal = InOrderJournal()
     engine = make_engine(journal=journal)
     told: list[Committed] = []
@@ -66,22 +71,7 @@ async def test_a_placed_order_is_answered_as_its_own_write_left_it_not_as_a_canc
         account_id = (await engine.open_account(Decimal(100_000))).account_id
         await set_price(engine, "AAPL", "100")
         journal.holding = True
-        placing = asyncio.create_task(engine.place_order(account_id, limit_buy("90")))
-        await until_writes(journal, 1)
-        order_id = next(iter(engine.account(account_id).orders))
-        canceling = asyncio.create_task(engine.cancel_order(account_id, order_id))
-        await until_writes(journal, 2)
-
-        journal.commit_next()  # the acceptance commits; the cancel is still on its way to the disk
-        answer = await placing
-        assert answer.status is OrderStatus.NEW and answer.canceled_at is None
-        assert not canceling.done()
-        assert [type(event) for event in told[-1].events] == [OrderAccepted]
-        assert told[-1].orders[order_id].status is OrderStatus.NEW
-
-        journal.commit_next()
-        assert (await canceling).status is OrderStatus.CANCELED
-        assert told[-1].orders[order_id].status is OrderStatus.CANCELED
+        yield Held(engine=engine, journal=journal, account_id=account_id, told=told)
     finally:
         journal.holding = False
         while journal.waiting:
@@ -89,34 +79,42 @@ async def test_a_placed_order_is_answered_as_its_own_write_left_it_not_as_a_canc
         await engine.stop()
 
 
-async def test_a_fill_is_told_with_the_position_its_write_left_not_a_later_one() -> None:
-    journal = InOrderJournal()
-    engine = make_engine(journal=journal)
-    told: list[Committed] = []
-    engine.listeners.append(told.append)
-    await engine.start()
-    try:
-        account_id = (await engine.open_account(Decimal(100_000))).account_id
-        await set_price(engine, "AAPL", "100")
-        journal.holding = True
-        first = asyncio.create_task(engine.place_order(account_id, limit_buy("101", qty="3")))
-        await until_writes(journal, 1)
-        second = asyncio.create_task(engine.place_order(account_id, limit_buy("101", qty="4")))
-        await until_writes(journal, 2)
+async def test_a_placed_order_is_answered_as_its_own_write_left_it_not_as_a_cancel_still_uncommitted(
+    held: Held,
+) -> None:
+    engine, journal, account_id, told = held.engine, held.journal, held.account_id, held.told
+    placing = asyncio.create_task(engine.place_order(account_id, limit_buy("90")))
+    await until_writes(journal, 1)
+    order_id = next(iter(engine.account(account_id).orders))
+    canceling = asyncio.create_task(engine.cancel_order(account_id, order_id))
+    await until_writes(journal, 2)
 
-        journal.commit_next()
-        answer = await first
-        assert answer.status is OrderStatus.FILLED and answer.filled_qty == 3
-        fills = [event for event in told[-1].events if isinstance(event, OrderFilled)]
-        assert len(fills) == 1 and told[-1].positions == {"AAPL": Decimal(3)}
-        assert not second.done()
+    journal.commit_next()  # the acceptance commits; the cancel is still on its way to the disk
+    answer = await placing
+    assert answer.status is OrderStatus.NEW and answer.canceled_at is None
+    assert not canceling.done()
+    assert [type(event) for event in told[-1].events] == [OrderAccepted]
+    assert told[-1].orders[order_id].status is OrderStatus.NEW
 
-        journal.commit_next()
-        assert (await second).filled_qty == 4
-        assert told[-1].positions == {"AAPL": Decimal(7)}
-    finally:
-        journal.holding = False
-        while journal.waiting:
-            journal.commit_next()
-        await engine.stop()
+    journal.commit_next()
+    assert (await canceling).status is OrderStatus.CANCELED
+    assert told[-1].orders[order_id].status is OrderStatus.CANCELED
 
+
+async def test_a_fill_is_told_with_the_position_its_write_left_not_a_later_one(held: Held) -> None:
+    engine, journal, account_id, told = held.engine, held.journal, held.account_id, held.told
+    first = asyncio.create_task(engine.place_order(account_id, limit_buy("101", qty="3")))
+    await until_writes(journal, 1)
+    second = asyncio.create_task(engine.place_order(account_id, limit_buy("101", qty="4")))
+    await until_writes(journal, 2)
+
+    journal.commit_next()
+    answer = await first
+    assert answer.status is OrderStatus.FILLED and answer.filled_qty == 3
+    fills = [event for event in told[-1].events if isinstance(event, OrderFilled)]
+    assert len(fills) == 1 and told[-1].positions == {"AAPL": Decimal(3)}
+    assert not second.done()
+
+    journal.commit_next()
+    assert (await second).filled_qty == 4
+    assert told[-1].positions == {"AAPL": Decimal(7)}

@@ -10,6 +10,7 @@ from uuid import UUID
 
 import pytest
 
+from tests.actors.factories import limit_buy
 from tests.factories import make_engine, set_price
 from tests.snapshots.factories import allow_writes, refuse_writes, until
 from tradeloop.actors.account import Committed
@@ -17,24 +18,13 @@ from tradeloop.actors.administration import rotate_account_keys, set_account_act
 from tradeloop.actors.engine import Engine
 from tradeloop.core.accounts import AccountState
 from tradeloop.core.events import CashAdjusted
-from tradeloop.core.orders import OrderRequest, OrderSide, OrderStatus, OrderType, ReplaceRequest, TimeInForce
+from tradeloop.core.orders import OrderStatus, ReplaceRequest
 from tradeloop.errors import JournalUnavailable
 from tradeloop.snapshots.journal import JournalWriter
 from tradeloop.snapshots.recovery import recover
 
 NO_CHECKPOINTS_S = 3600.0
 """A checkpoint would start the WAL over, under the size limit that makes commits fail."""
-
-
-def limit_buy(price: str, qty: str = "1") -> OrderRequest:
-    return OrderRequest(
-        symbol="AAPL",
-        side=OrderSide.BUY,
-        type=OrderType.LIMIT,
-        time_in_force=TimeInForce.GTC,
-        qty=Decimal(qty),
-        limit_price=Decimal(price),
-    )
 
 
 @pytest.fixture

@@ -18,7 +18,7 @@ import random
 import signal
 import sqlite3
 from pathlib import Path
-from typing import Any, Final
+from typing import Final
 
 import aiohttp
 import pytest

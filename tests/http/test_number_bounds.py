@@ -9,9 +9,9 @@ journal, the accounts and the prices are as they were.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
-import dataclasses
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal, localcontext

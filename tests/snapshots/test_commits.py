@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-import sqlite3
 import struct
 import subprocess
 import sys
@@ -16,21 +15,13 @@ import pytest
 from aiohttp import web
 
 from tests.factories import make_engine, make_settings
-from tests.snapshots.factories import open_journal, opened
+from tests.snapshots.factories import journal_positions, open_journal, opened
 from tradeloop.snapshots import lock as lock_module
 from tradeloop.snapshots.commits import WAL_KEPT_BYTES, Checkpoints, Frames, commit, frame, journal_end, open_database
 from tradeloop.snapshots.journal import JournalWriter
 from tradeloop.snapshots.lock import DatabaseBusy, DatabaseLock
 from tradeloop.snapshots.recovery import recover
 from tradeloop.storage import Storage
-
-
-def journal_positions(path: Path) -> list[int]:
-    db = sqlite3.connect(path)
-    try:
-        return [seq for (seq,) in db.execute("SELECT seq FROM journal ORDER BY seq")]
-    finally:
-        db.close()
 
 
 async def assert_held_until_closed(writer: JournalWriter) -> None:
