@@ -11,6 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tests.core.factories import at, make_working, quote, trade
+from tradeloop.core.marketdata import Tick
 from tradeloop.core.book import OrderBook, _QuietBand
 from tradeloop.core.events import OrderEvent
 from tradeloop.core.orders import OrderSide, OrderType
@@ -69,7 +70,7 @@ def test_the_shortcut_never_changes_what_the_book_decides(steps: list[tuple[str,
             got, want = fast.add(order, when), full.add(twin, when)
         elif kind == "quote":
             bid, spread, size = arg
-            tick = quote(bid, bid + spread, size=Decimal(size), when=when)
+            tick: Tick = quote(bid, bid + spread, size=Decimal(size), when=when)
             got, want = fast.on_tick(tick), full.on_tick(tick)
         elif kind == "trade":
             tick = trade(arg, when=when)

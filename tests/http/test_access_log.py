@@ -93,7 +93,7 @@ async def test_every_request_is_logged_by_a_server_using_it(aiohttp_client: Clie
     app.router.add_get("/hello", hello)
     server = TestServer(app)
     await server.start_server(access_log_class=AccessLogger, access_log=logger)  # as run_app passes them on
-    client = await aiohttp_client(server)
+    client = await aiohttp_client(server)  # type: ignore[arg-type]  # pytest-aiohttp takes a server too
     for _ in range(3):
         assert (await client.get("/hello", headers={"User-Agent": "ua"})).status == 200
     for _ in range(100):  # the server logs a request after it has answered it

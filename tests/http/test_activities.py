@@ -193,12 +193,12 @@ async def test_after_and_until_are_exclusive_bounds_in_any_offset(
     times = [START + timedelta(hours=hours) for hours in range(4)]
     for when, amount in zip(times, ["1", "2", "3", "4"]):
         await move_cash_at(engine, clock, account, when, amount)
-    utc = {"after": times[0].isoformat(), "until": times[3].isoformat()}
+    utc: dict[str, Any] = {"after": times[0].isoformat(), "until": times[3].isoformat()}
     assert amounts(await listing(client, headers, **utc)) == ["3", "2"]
     eastern = timezone(timedelta(hours=-5))
-    shifted = {"after": times[0].astimezone(eastern).isoformat(), "until": times[3].astimezone(eastern).isoformat()}
+    shifted: dict[str, Any] = {"after": times[0].astimezone(eastern).isoformat(), "until": times[3].astimezone(eastern).isoformat()}
     assert amounts(await listing(client, headers, **shifted)) == ["3", "2"]
-    naive = {"after": times[1].replace(tzinfo=None).isoformat()}
+    naive: dict[str, Any] = {"after": times[1].replace(tzinfo=None).isoformat()}
     assert amounts(await listing(client, headers, direction="asc", **naive)) == ["3", "4"]
     assert amounts(await listing(client, headers, until="2026-01-05T17:00:00Z")) == ["2", "1"]
     await listing(client, headers, status=400, after="not-a-time")
@@ -210,7 +210,7 @@ async def test_after_and_until_are_exclusive_bounds_in_any_offset(
 async def walk(client: HttpClient, headers: Headers, page_size: int, **params: Any) -> list[list[dict[str, Any]]]:
     """Every page, following page tokens until an empty page."""
     pages: list[list[dict[str, Any]]] = []
-    token: dict[str, str] = {}
+    token: dict[str, Any] = {}
     while page := await listing(client, headers, page_size=page_size, **params, **token):
         assert len(page) <= page_size
         pages.append(page)

@@ -21,7 +21,7 @@ from tradeloop.core.orders import OrderRequest, OrderSide, OrderType, TimeInForc
 Headers = dict[str, str]
 SWEEP: Final = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
-printable = st.characters(blacklist_categories=("Cs",))
+printable = st.characters(exclude_categories=["Cs"])
 words = st.text(printable, max_size=24)
 offsets = st.integers(-(24 * 60 - 1), 24 * 60 - 1).map(lambda minutes: timezone(timedelta(minutes=minutes)))
 times = (

@@ -192,7 +192,7 @@ async def prepare(engine: Engine, route: Route) -> tuple[Setup, str]:
 
 
 def _request(fields: dict[str, str]) -> OrderRequest:
-    numbers = {name: Decimal(fields[name]) for name in ("qty", "limit_price", "stop_price", "trail_price") if name in fields}
+    numbers: dict[str, Any] = {name: Decimal(fields[name]) for name in ("qty", "limit_price", "stop_price", "trail_price") if name in fields}
     return OrderRequest(
         symbol=fields["symbol"], side=OrderSide(fields["side"]), type=OrderType(fields["type"]),
         time_in_force=TimeInForce(fields["time_in_force"]), **numbers,

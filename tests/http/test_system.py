@@ -36,7 +36,8 @@ async def test_readyz_is_503_until_the_app_starts_the_engine_and_again_once_it_s
         return response
 
     before = await readyz()
-    assert before.status == 503 and b'"starting"' in before.body and not engine.started
+    assert before.status == 503 and isinstance(before.body, bytes) and b'"starting"' in before.body
+    assert not engine.started
     async with TestClient(TestServer(app)) as client:
         response = await client.get("/readyz")
         assert response.status == 200 and await response.json() == {"status": "ready"}

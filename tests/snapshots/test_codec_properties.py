@@ -13,6 +13,7 @@ import typing
 from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal
 from enum import Enum, IntEnum
+from functools import partial
 from typing import Any
 from uuid import UUID
 
@@ -23,7 +24,7 @@ from tests.snapshots.codec_reference import general, outcome
 from tradeloop.core.accounts import AccountState
 from tradeloop.snapshots import codec
 
-zones = st.one_of(
+zones: st.SearchStrategy[Any] = st.one_of(
     st.none(),
     st.just(UTC),
     st.integers(-14 * 60, 14 * 60).map(
@@ -69,7 +70,7 @@ def records(cls: type) -> st.SearchStrategy[Any]:
     """Instances of a registered dataclass with every field drawn from its annotation."""
     hints = typing.get_type_hints(cls)
     fields = {
-        field.name: st.deferred(lambda hint=hints[field.name]: for_annotation(hint))
+        field.name: st.deferred(partial(for_annotation, hints[field.name]))
         for field in dataclasses.fields(cls)
     }
     return st.builds(cls, **fields)
@@ -124,14 +125,14 @@ def ill_formed(draw: st.DrawFn, cls: type) -> Any:
     return dataclasses.replace(record, **{name: draw(anything) for name in replaced})
 
 
-record_classes = st.sampled_from(list(codec.DATACLASSES.values()))
+record_classes: st.SearchStrategy[type] = st.sampled_from(list(codec.DATACLASSES.values()))
 well_formed = record_classes.flatmap(records)
 
 
 def comparable(record: Any) -> Any:
     """The record as it decodes: a state's set of pending ids comes back a list."""
     if isinstance(record, AccountState):
-        pending = sorted(record.pending_client_order_ids)
+        pending: Any = sorted(record.pending_client_order_ids)
         return dataclasses.replace(record, pending_client_order_ids=pending)
     return record
 

@@ -8,7 +8,9 @@ import signal
 import struct
 import subprocess
 import sys
+from functools import partial
 from pathlib import Path
+from typing import Any
 from uuid import uuid4
 
 import pytest
@@ -36,6 +38,9 @@ async def assert_held_until_closed(writer: JournalWriter) -> None:
     lock.release()
 
 
+def _record_index(resolved: list[int], index: int, _: object) -> None:
+    resolved.append(index)
+
 def test_frames_split_a_stream_cut_anywhere() -> None:
     bodies = [None, ["IntegrityError", "UNIQUE constraint failed"], [[["journal", [[1, b"\x00" * 300]]]], None]]
     stream = b"".join(frame(body) for body in bodies)
@@ -55,7 +60,7 @@ async def test_a_burst_of_writes_commits_in_several_batches_in_order(tmp_path: P
             for index in range(64):
                 account_id = uuid4()
                 future = writer.write(account_id, [opened(account_id)])
-                future.add_done_callback(lambda _, index=index: resolved.append(index))
+                future.add_done_callback(partial(_record_index, resolved, index))
                 futures.append(future)
             commits_before = writer.commits
             await asyncio.gather(*futures)
@@ -91,7 +96,7 @@ def test_a_batch_sent_again_stores_its_audit_entries_snapshots_and_meta_values_o
     """What a retry relies on when it cannot tell whether a batch without journal records was committed."""
     db = open_database(tmp_path / "db.sqlite", "NORMAL")
     try:
-        rows = [
+        rows: list[Any] = [
             ["audit", [[1, "2026-01-05T15:00:00Z", "admin", "halt", "AAPL", b"\x80"]]],
             ["meta", [["halted_symbols", b"\x91\xa4AAPL"]]],
             ["snapshot", [[uuid4().bytes, 0, b"\x90", 0, "2026-01-05T15:00:00+00:00"]]],

@@ -133,7 +133,9 @@ async def test_the_journal_commits_to_disk_unless_normal_is_chosen(
     """By default an acknowledged order is on disk (`synchronous=FULL`); `normal` is an opt-in."""
     settings = settings_for(tmp_path) if fsync is None else settings_for(tmp_path, fsync=fsync)
     async with serving(settings) as client:
-        journal = client.server.app[ENGINE].journal
+        app = client.app
+        assert app is not None
+        journal = app[ENGINE].journal
         assert isinstance(journal, JournalWriter) and journal.pid is not None
         arguments = Path(f"/proc/{journal.pid}/cmdline").read_bytes().split(b"\0")
         assert arguments[arguments.index(b"tradeloop.snapshots.commits") + 2] == synchronous
