@@ -10,10 +10,10 @@ from __future__ import annotations
 import dataclasses
 import types
 import typing
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal
 from enum import Enum, IntEnum
-from functools import partial
 from typing import Any
 from uuid import UUID
 
@@ -66,11 +66,16 @@ def for_annotation(hint: Any) -> st.SearchStrategy[Any]:
     return records(hint)
 
 
+def _drawing(hint: Any) -> Callable[[], st.SearchStrategy[Any]]:
+    """A strategy's definition for `st.deferred`, which takes a plain function."""
+    return lambda: for_annotation(hint)
+
+
 def records(cls: type) -> st.SearchStrategy[Any]:
     """Instances of a registered dataclass with every field drawn from its annotation."""
     hints = typing.get_type_hints(cls)
     fields = {
-        field.name: st.deferred(partial(for_annotation, hints[field.name]))
+        field.name: st.deferred(_drawing(hints[field.name]))
         for field in dataclasses.fields(cls)
     }
     return st.builds(cls, **fields)
