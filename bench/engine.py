@@ -29,11 +29,12 @@ from bench.fsync import DEFAULT_FSYNC, FSYNC_MODES, OPT_IN_FSYNC, fsync_label
 from bench.report import Row, Verdict, goal, percent, progress, rate
 from bench.serving import process_cpu_s
 from tradeloop.actors.engine import Engine
-from tradeloop.actors.journal import Journal, MemoryJournal
+from tradeloop.actors.memory_journal import MemoryJournal
 from tradeloop.config import Fsync
 from tradeloop.core.instruments import UNIVERSE
 from tradeloop.core.marketdata import Quote, Trade
 from tradeloop.core.orders import OrderRequest, OrderSide, OrderStatus, OrderType, TimeInForce
+from tradeloop.journal import Journal
 from tradeloop.snapshots.journal import JournalWriter
 
 NAME: Final = "engine"

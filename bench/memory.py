@@ -73,7 +73,7 @@ def _opened(index: int) -> Any:
 
 async def _probe_accounts(count: int) -> dict[str, int]:
     from tradeloop.actors.engine import Engine
-    from tradeloop.actors.journal import MemoryJournal
+    from tradeloop.actors.memory_journal import MemoryJournal
     from tradeloop.core.accounts import open_account
     from tradeloop.core.instruments import UNIVERSE
 

@@ -1,4 +1,4 @@
-"""What the engine needs from storage, and an in-memory implementation for tests and demos."""
+"""The journal's interface and its query and record types: what the actors need from storage and the store provides."""
 
 from __future__ import annotations
 
@@ -174,76 +174,3 @@ class Journal(Protocol):
 def refusal(trouble: str) -> JournalUnavailable:
     """The answer to a command refused, before anything was applied, because the journal cannot write."""
     return JournalUnavailable(f"storage is failing ({trouble}): nothing was changed; try again once it recovers")
-
-
-class MemoryJournal:
-    """Keeps everything in lists; commits at once. For tests and the in-memory engine."""
-
-    trouble: str | None = None
-    """Never set: memory does not fail."""
-
-    def __init__(self) -> None:
-        self.records: list[tuple[UUID, AccountEvent]] = []
-        self.snapshots: dict[UUID, int] = {}
-        """Per account, how many records the last snapshot covered."""
-        self.meta: dict[str, bytes] = {}
-        self.audit_entries: list[AuditEntry] = []
-        self._activities: list[Activity] = []
-        self._orders: dict[UUID, dict[UUID, Order]] = {}
-        """Per account, each order's record as last handed over (a copy: the account goes on changing its own)."""
-
-    def write(
-        self, account_id: UUID, events: Sequence[AccountEvent], orders: Sequence[Order] = ()
-    ) -> asyncio.Future[None]:
-        self.records.extend((account_id, event) for event in events)
-        self._activities.extend(e for e in events if isinstance(e, (OrderFilled, CashAdjusted)))
-        if orders:
-            history = self._orders.setdefault(account_id, {})
-            for order in orders:
-                history[order.id] = order.copy()
-        return _done()
-
-    def snapshot(self, account_id: UUID, state: AccountState, taken_at: datetime) -> asyncio.Future[None]:
-        self.snapshots[account_id] = len(self.records)
-        return _done()
-
-    def compact(self, account_count: int) -> asyncio.Future[None]:
-        return _done()
-
-    def put_meta(self, key: str, value: bytes) -> asyncio.Future[None]:
-        self.meta[key] = value
-        return _done()
-
-    def audit(self, entry: AuditEntry) -> asyncio.Future[None]:
-        self.audit_entries.append(entry)
-        return _done()
-
-    @property
-    def events_written(self) -> int:
-        return len(self.records)
-
-    @property
-    def position(self) -> int:
-        return len(self.records)
-
-    async def activities(self, query: ActivityQuery) -> list[Activity]:
-        return select_activities(self._activities, query)
-
-    async def order(self, account_id: UUID, order_id: UUID) -> Order | None:
-        found = self._orders.get(account_id, {}).get(order_id)
-        return None if found is None else found.copy()
-
-    async def orders(self, query: OrderQuery) -> list[Order]:
-        return [order.copy() for order in select_orders(self._orders.get(query.account_id, {}).values(), query)]
-
-    async def audit_log(self, limit: int) -> list[AuditEntry]:
-        return list(reversed(self.audit_entries))[:limit]
-
-    async def verify(self) -> ChainReport:
-        return ChainReport(ok=True, records=len(self.records), first_seq=1, last_seq=len(self.records))
-
-
-def _done() -> asyncio.Future[None]:
-    done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-    done.set_result(None)
-    return done

@@ -15,7 +15,7 @@ from tests.actors.factories import limit_buy
 from tests.factories import make_engine, set_price
 from tradeloop.actors.account import Committed
 from tradeloop.actors.engine import Engine
-from tradeloop.actors.journal import MemoryJournal
+from tradeloop.actors.memory_journal import MemoryJournal
 from tradeloop.core.events import AccountEvent, OrderAccepted, OrderFilled
 from tradeloop.core.orders import Order, OrderStatus
 

@@ -13,7 +13,7 @@ import pytest
 
 from tests.factories import make_engine, set_price
 from tradeloop.actors.engine import Engine
-from tradeloop.actors.journal import MemoryJournal
+from tradeloop.actors.memory_journal import MemoryJournal
 from tradeloop.actors.messages import ApplyTick
 from tradeloop.core.accounts import AccountState, valuation
 from tradeloop.core.events import (

@@ -28,7 +28,7 @@ from tests.factories import (
     totp_code,
 )
 from tradeloop.actors.engine import Credentials, Engine
-from tradeloop.actors.journal import MemoryJournal
+from tradeloop.actors.memory_journal import MemoryJournal
 from tradeloop.errors import JournalUnavailable
 from tradeloop.http.admin_sessions import (
     ADDRESS_WINDOW_S,

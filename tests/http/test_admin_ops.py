@@ -20,7 +20,7 @@ from tests.factories import (
     set_price,
 )
 from tradeloop.actors.engine import Credentials, Engine
-from tradeloop.actors.journal import MemoryJournal
+from tradeloop.actors.memory_journal import MemoryJournal
 
 Headers = dict[str, str]
 

@@ -17,12 +17,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tests.factories import make_engine, set_price
-from tradeloop.actors.journal import Journal, MemoryJournal, OrderQuery, select_orders
+from tradeloop.actors.memory_journal import MemoryJournal
 from tradeloop.core.accounts import AccountState, apply_events, open_account
 from tradeloop.core.events import AccountEvent, AccountOpened, OrderCanceled, OrderFilled, OrderReplaced
 from tradeloop.core.instruments import ASSETS_BY_SYMBOL
 from tradeloop.core.orders import Order, OrderRequest, OrderSide, OrderType, ReplaceRequest, TimeInForce
 from tradeloop.core.placement import accept_order, replacement_terms
+from tradeloop.journal import Journal, OrderQuery, select_orders
 from tradeloop.snapshots.journal import JournalWriter
 from tradeloop.snapshots.recovery import recover
 

@@ -7,8 +7,8 @@ from decimal import Decimal
 from pathlib import Path
 
 from tests.factories import make_engine, set_price
-from tradeloop.actors.journal import OrderQuery
 from tradeloop.core.orders import OrderRequest, OrderSide, OrderType, TimeInForce
+from tradeloop.journal import OrderQuery
 from tradeloop.snapshots.journal import JournalWriter
 
 ROUNDS = 150

@@ -13,7 +13,6 @@ from uuid import UUID
 
 from tradeloop.actors.base import Actor
 from tradeloop.actors.ids import ordered_id, random_id
-from tradeloop.actors.journal import Journal, refusal
 from tradeloop.actors.messages import (
     AccountMessage,
     AdjustCash,
@@ -55,6 +54,7 @@ from tradeloop.errors import (
     UnknownSymbol,
     WriteKept,
 )
+from tradeloop.journal import Journal, refusal
 
 if TYPE_CHECKING:
     from tradeloop.actors.market import MarketActor

@@ -9,11 +9,11 @@ from uuid import UUID
 import msgpack
 
 from tradeloop.actors.engine import Credentials, Engine
-from tradeloop.actors.journal import AuditEntry
 from tradeloop.core.events import CashAdjusted
 from tradeloop.core.funding import rotate_keys, set_active
 from tradeloop.core.marketdata import HaltChanged
 from tradeloop.errors import NotFound
+from tradeloop.journal import AuditEntry
 from tradeloop.security import hash_secret, new_key_id, new_secret
 
 HALTED_META: Final = "halted_symbols"

@@ -15,8 +15,8 @@ from uuid import UUID, uuid4
 
 from tradeloop.actors.account import AccountActor, EventListener
 from tradeloop.actors.deadlines import Deadlines
-from tradeloop.actors.journal import Journal, MemoryJournal, OrderQuery, refusal, select_orders
 from tradeloop.actors.market import MarketActor
+from tradeloop.actors.memory_journal import MemoryJournal
 from tradeloop.actors.messages import (
     AdjustCash,
     ApplyTick,
@@ -47,6 +47,7 @@ from tradeloop.errors import (
     TradeloopError,
     Unauthorized,
 )
+from tradeloop.journal import Journal, OrderQuery, refusal, select_orders
 from tradeloop.market.feed import Feed
 from tradeloop.security import hash_secret, new_key_id, new_secret, verify_secret
 

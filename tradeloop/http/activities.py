@@ -8,7 +8,6 @@ from typing import Any, Final, Literal
 from aiohttp import web
 from pydantic import BaseModel, Field
 
-from tradeloop.actors.journal import Activity, ActivityQuery, activity_kind
 from tradeloop.codec import rfc3339
 from tradeloop.core.events import OrderFilled
 from tradeloop.core.money import fmt, fmt_qty
@@ -18,6 +17,7 @@ from tradeloop.http.bodies import read_query
 from tradeloop.http.keys import ENGINE
 from tradeloop.http.times import QueryDay, QueryTime, day_span, shift
 from tradeloop.http.wire import json_response
+from tradeloop.journal import Activity, ActivityQuery, activity_kind
 
 routes = web.RouteTableDef()
 

@@ -10,7 +10,6 @@ from aiohttp import web
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from tradeloop.actors import administration
-from tradeloop.actors.journal import AuditEntry, ChainReport
 from tradeloop.codec import rfc3339
 from tradeloop.core.accounts import AccountState
 from tradeloop.core.money import MONEY
@@ -20,6 +19,7 @@ from tradeloop.http.bodies import read_model, read_query
 from tradeloop.http.keys import ENGINE
 from tradeloop.http.numbers import bounded
 from tradeloop.http.wire import json_response
+from tradeloop.journal import AuditEntry, ChainReport
 
 routes = web.RouteTableDef()
 

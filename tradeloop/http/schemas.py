@@ -14,7 +14,6 @@ from pydantic import (
     model_validator,
 )
 
-from tradeloop.actors.journal import OrderQuery
 from tradeloop.core.orders import (
     OrderRequest,
     OrderSide,
@@ -25,6 +24,7 @@ from tradeloop.core.orders import (
 from tradeloop.errors import InvalidField
 from tradeloop.http.numbers import Money, Percent, Price, Quantity
 from tradeloop.http.times import QueryTime
+from tradeloop.journal import OrderQuery
 
 
 class PositionIntent(StrEnum):

@@ -7,7 +7,7 @@ import sqlite3
 import zlib
 from typing import Final
 
-from tradeloop.actors.journal import ChainReport
+from tradeloop.journal import ChainReport
 from tradeloop.snapshots.schema import ANCHOR_KEY
 from tradeloop.snapshots.schema import GENESIS as GENESIS
 

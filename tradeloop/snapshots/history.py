@@ -13,9 +13,9 @@ from uuid import UUID
 
 import aiosqlite
 
-from tradeloop.actors.journal import Activity, ActivityQuery, AuditEntry, OrderQuery
 from tradeloop.codec import parse_rfc3339, rfc3339
 from tradeloop.core.orders import TERMINAL, Order
+from tradeloop.journal import Activity, ActivityQuery, AuditEntry, OrderQuery
 from tradeloop.snapshots.codec import DecodeError, decode
 
 _CLOSED: Final = sorted(status.value for status in TERMINAL)

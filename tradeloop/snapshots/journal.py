@@ -62,13 +62,13 @@ from uuid import UUID
 
 import msgpack
 
-from tradeloop.actors.journal import Activity, ActivityQuery, AuditEntry, ChainReport, OrderQuery, activity_kind
 from tradeloop.codec import rfc3339
 from tradeloop.config import Fsync
 from tradeloop.core.accounts import AccountState
 from tradeloop.core.events import AccountEvent, CashAdjusted, OrderFilled
 from tradeloop.core.orders import Order
 from tradeloop.errors import JournalUnavailable, WriteKept
+from tradeloop.journal import Activity, ActivityQuery, AuditEntry, ChainReport, OrderQuery, activity_kind
 from tradeloop.snapshots.batches import Batch, fill_row, settle
 from tradeloop.snapshots.chain import GENESIS, chain_hash, verify_chain
 from tradeloop.snapshots.codec import encode

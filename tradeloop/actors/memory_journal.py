@@ -1,0 +1,94 @@
+"""An in-memory journal for tests, demos and the engine without a data directory."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from datetime import datetime
+from uuid import UUID
+
+from tradeloop.core.accounts import AccountState
+from tradeloop.core.events import AccountEvent, CashAdjusted, OrderFilled
+from tradeloop.core.orders import Order
+from tradeloop.journal import (
+    Activity,
+    ActivityQuery,
+    AuditEntry,
+    ChainReport,
+    OrderQuery,
+    select_activities,
+    select_orders,
+)
+
+
+class MemoryJournal:
+    """Keeps everything in lists; commits at once. For tests and the in-memory engine."""
+
+    trouble: str | None = None
+    """Never set: memory does not fail."""
+
+    def __init__(self) -> None:
+        self.records: list[tuple[UUID, AccountEvent]] = []
+        self.snapshots: dict[UUID, int] = {}
+        """Per account, how many records the last snapshot covered."""
+        self.meta: dict[str, bytes] = {}
+        self.audit_entries: list[AuditEntry] = []
+        self._activities: list[Activity] = []
+        self._orders: dict[UUID, dict[UUID, Order]] = {}
+        """Per account, each order's record as last handed over (a copy: the account goes on changing its own)."""
+
+    def write(
+        self, account_id: UUID, events: Sequence[AccountEvent], orders: Sequence[Order] = ()
+    ) -> asyncio.Future[None]:
+        self.records.extend((account_id, event) for event in events)
+        self._activities.extend(e for e in events if isinstance(e, (OrderFilled, CashAdjusted)))
+        if orders:
+            history = self._orders.setdefault(account_id, {})
+            for order in orders:
+                history[order.id] = order.copy()
+        return _done()
+
+    def snapshot(self, account_id: UUID, state: AccountState, taken_at: datetime) -> asyncio.Future[None]:
+        self.snapshots[account_id] = len(self.records)
+        return _done()
+
+    def compact(self, account_count: int) -> asyncio.Future[None]:
+        return _done()
+
+    def put_meta(self, key: str, value: bytes) -> asyncio.Future[None]:
+        self.meta[key] = value
+        return _done()
+
+    def audit(self, entry: AuditEntry) -> asyncio.Future[None]:
+        self.audit_entries.append(entry)
+        return _done()
+
+    @property
+    def events_written(self) -> int:
+        return len(self.records)
+
+    @property
+    def position(self) -> int:
+        return len(self.records)
+
+    async def activities(self, query: ActivityQuery) -> list[Activity]:
+        return select_activities(self._activities, query)
+
+    async def order(self, account_id: UUID, order_id: UUID) -> Order | None:
+        found = self._orders.get(account_id, {}).get(order_id)
+        return None if found is None else found.copy()
+
+    async def orders(self, query: OrderQuery) -> list[Order]:
+        return [order.copy() for order in select_orders(self._orders.get(query.account_id, {}).values(), query)]
+
+    async def audit_log(self, limit: int) -> list[AuditEntry]:
+        return list(reversed(self.audit_entries))[:limit]
+
+    async def verify(self) -> ChainReport:
+        return ChainReport(ok=True, records=len(self.records), first_seq=1, last_seq=len(self.records))
+
+
+def _done() -> asyncio.Future[None]:
+    done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+    done.set_result(None)
+    return done
