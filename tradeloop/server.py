@@ -16,7 +16,8 @@ from typing import Final, NoReturn
 import pyotp
 from aiohttp import web
 
-from tradeloop.actors.engine import Credentials, Engine, utc_now
+from tradeloop.actors.engine import Credentials, Engine
+from tradeloop.clock import utc_now
 from tradeloop.config import MarketMode, Settings
 from tradeloop.core.instruments import ASSETS_BY_SYMBOL, UNIVERSE, Asset
 from tradeloop.http.access_log import AccessLogger

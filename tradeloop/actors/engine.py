@@ -8,7 +8,7 @@ import logging
 import secrets
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from datetime import datetime
 from decimal import Decimal
 from typing import Final
 from uuid import UUID, uuid4
@@ -30,6 +30,7 @@ from tradeloop.actors.messages import (
     TakeSnapshot,
 )
 from tradeloop.actors.prices import PriceBoard
+from tradeloop.clock import utc_now
 from tradeloop.core.accounts import AccountState, Valuation, open_account, valuation
 from tradeloop.core.events import AccountEvent, AccountOpened, CashAdjusted
 from tradeloop.core.instruments import Asset
@@ -54,10 +55,6 @@ from tradeloop.security import hash_secret, new_key_id, new_secret, verify_secre
 log = logging.getLogger(__name__)
 
 REPLY_TIMEOUT_S: Final = 10.0
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
