@@ -8,10 +8,10 @@ from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from typing import TYPE_CHECKING, TypeVar, assert_never
+from typing import TypeVar, assert_never
 from uuid import UUID
 
-from tradeloop.actors.base import Actor
+from tradeloop.actors.base import Actor, Mailbox
 from tradeloop.actors.ids import ordered_id, random_id
 from tradeloop.actors.messages import (
     AccountMessage,
@@ -20,6 +20,7 @@ from tradeloop.actors.messages import (
     CancelOrder,
     CloseSession,
     Intent,
+    MarketMessage,
     Pending,
     PlaceOrder,
     RecordEvents,
@@ -55,9 +56,6 @@ from tradeloop.errors import (
     WriteKept,
 )
 from tradeloop.journal import Journal, refusal
-
-if TYPE_CHECKING:
-    from tradeloop.actors.market import MarketActor
 
 T = TypeVar("T")
 
@@ -109,7 +107,7 @@ class AccountActor(Actor[AccountMessage]):
         self,
         state: AccountState,
         *,
-        markets: Mapping[str, MarketActor],
+        markets: Mapping[str, Mailbox[MarketMessage]],
         assets: Mapping[str, Asset],
         board: PriceBoard,
         journal: Journal,
@@ -187,7 +185,7 @@ class AccountActor(Actor[AccountMessage]):
         if trouble is not None:
             raise refusal(trouble)
 
-    def _market(self, symbol: str) -> MarketActor:
+    def _market(self, symbol: str) -> Mailbox[MarketMessage]:
         market = self._markets.get(symbol)
         if market is None:
             raise UnknownSymbol(f"unknown symbol {symbol!r}")

@@ -4,12 +4,23 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Generic, TypeVar
+from typing import Generic, Protocol, TypeVar
 
 from tradeloop.errors import TradeloopError, Unavailable
 
 M = TypeVar("M")
+M_contra = TypeVar("M_contra", contravariant=True)
 log = logging.getLogger(__name__)
+
+
+class Mailbox(Protocol[M_contra]):
+    """How one actor reaches another: by its messages alone, without knowing the other's class."""
+
+    def tell(self, message: M_contra) -> None: ...
+
+    async def send(self, message: M_contra) -> None: ...
+
+    def has_room(self) -> bool: ...
 
 
 class Actor(Generic[M]):

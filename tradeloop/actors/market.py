@@ -5,11 +5,12 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from datetime import datetime
-from typing import TYPE_CHECKING, assert_never
+from typing import assert_never
 from uuid import UUID
 
-from tradeloop.actors.base import Actor
+from tradeloop.actors.base import Actor, Mailbox
 from tradeloop.actors.messages import (
+    AccountMessage,
     ApplyTick,
     BookEvents,
     ExpireOrders,
@@ -26,9 +27,6 @@ from tradeloop.core.events import OrderCanceled, OrderEvent, OrderReplaced
 from tradeloop.core.marketdata import Quote
 from tradeloop.core.working import WorkingOrder
 
-if TYPE_CHECKING:
-    from tradeloop.actors.account import AccountActor
-
 
 class MarketActor(Actor[MarketMessage]):
     """Owns one symbol's order book; the only one to decide its fills."""
@@ -37,7 +35,7 @@ class MarketActor(Actor[MarketMessage]):
         self,
         symbol: str,
         *,
-        accounts: Mapping[UUID, AccountActor],
+        accounts: Mapping[UUID, Mailbox[AccountMessage]],
         board: PriceBoard,
         clock: Callable[[], datetime],
         halted: AbstractSet[str],
