@@ -17,6 +17,7 @@ import pyotp
 from aiohttp import web
 
 from tradeloop.actors.engine import Credentials, Engine
+from tradeloop.bar_history import history_lifetime
 from tradeloop.clock import utc_now
 from tradeloop.config import MarketMode, Settings
 from tradeloop.core.instruments import ASSETS_BY_SYMBOL, UNIVERSE, Asset
@@ -27,7 +28,7 @@ from tradeloop.http.edge import EdgeAppRunner
 from tradeloop.http.keys import ENGINE
 from tradeloop.http.system import FEED_HEALTH
 from tradeloop.market import finnhub
-from tradeloop.market.backfill import Backfill, history_lifetime
+from tradeloop.market.backfill import Backfill
 from tradeloop.market.feed import Feed
 from tradeloop.market.finnhub_rest import FinnhubError
 from tradeloop.market.history import MarketHistory

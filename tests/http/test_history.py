@@ -14,11 +14,12 @@ from tests.conftest import ClientFactory
 from tests.factories import ADMIN_KEY, TOTP_SECRET, HttpClient, auth_headers, make_engine, make_settings, set_price
 from tests.factories import utc_now as clock
 from tradeloop.actors.engine import Engine
+from tradeloop.bar_history import history_lifetime
 from tradeloop.core.instruments import ASSETS_BY_SYMBOL
 from tradeloop.http.admin_sessions import AdminGate
 from tradeloop.http.app import create_app
 from tradeloop.http.series import encode_token
-from tradeloop.market.backfill import Backfill, history_lifetime
+from tradeloop.market.backfill import Backfill
 from tradeloop.market.history import MarketHistory
 from tradeloop.snapshots.bars import BarStore
 

@@ -30,13 +30,14 @@ from tests.factories import (
 )
 from tests.http.streams_client import TIMEOUT_S, authenticated, hub_of, one, send
 from tradeloop.actors.engine import Credentials
+from tradeloop.bar_history import history_lifetime
 from tradeloop.core.bars import MINUTE, Bar, TimeFrame
 from tradeloop.core.instruments import ASSETS_BY_SYMBOL
 from tradeloop.core.marketdata import Trade
 from tradeloop.http.admin_sessions import AdminGate
 from tradeloop.http.app import create_app
 from tradeloop.http.streams.daily_bars import DailyBars
-from tradeloop.market.backfill import Backfill, history_lifetime
+from tradeloop.market.backfill import Backfill
 from tradeloop.market.history import MarketHistory
 from tradeloop.snapshots.bars import BarStore
 

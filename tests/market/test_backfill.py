@@ -12,12 +12,13 @@ from pathlib import Path
 
 import pytest
 
-from tradeloop.core.bars import parse_timeframe
+from tradeloop.bar_history import backfill, history_lifetime
+from tradeloop.core.bars import epoch_seconds, parse_timeframe
 from tradeloop.core.instruments import ASSETS_BY_SYMBOL, UNIVERSE
 from tradeloop.core.money import price_tick
-from tradeloop.market.backfill import MINUTES_PER_DAY, Backfill, backfill, history_lifetime, minute_rows
+from tradeloop.market.backfill import MINUTES_PER_DAY, Backfill, minute_rows
 from tradeloop.market.history import EARLIEST, LATEST, MarketHistory
-from tradeloop.snapshots.bars import BarStore, epoch_seconds, row_bar
+from tradeloop.snapshots.bars import BarStore, row_bar
 from tradeloop.snapshots.recovery import CorruptData
 
 END = datetime(2024, 3, 4, 15, 0, 42, tzinfo=timezone.utc)

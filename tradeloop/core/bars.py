@@ -53,6 +53,16 @@ class Bar:
         return min(max(average, self.low), self.high).normalize()
 
 
+BarRow = tuple[str, int, str, str, str, str, str, int, str]
+"""A bar as plain fields, the form it is generated and stored in: symbol, start in epoch seconds,
+open, high, low, close, volume, trade count, notional."""
+
+
+def epoch_seconds(moment: datetime) -> int:
+    """Whole seconds since the epoch (floored), the stored form of a bar's start."""
+    return (moment - _EPOCH) // timedelta(seconds=1)
+
+
 def minute_start(moment: datetime) -> datetime:
     """The start of the UTC minute holding `moment`."""
     return moment.astimezone(timezone.utc).replace(second=0, microsecond=0)

@@ -9,27 +9,17 @@ filled; the live walk then continues from each symbol's last stored close.
 
 from __future__ import annotations
 
-import asyncio
-import logging
 import math
 import random
-import sqlite3
-import time
-from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
-from pathlib import Path
 from typing import Final
 
-from tradeloop.core.bars import minute_start
+from tradeloop.core.bars import BarRow, epoch_seconds, minute_start
 from tradeloop.core.instruments import Asset
-from tradeloop.market.history import MarketHistory
 from tradeloop.market.randomwalk import ANNUAL_VOLATILITY, PRICE_CEILING, PRICE_FLOOR, symbol_seed
-from tradeloop.snapshots.bars import BarRow, BarStore, epoch_seconds, insert_rows, is_empty
-from tradeloop.snapshots.recovery import CorruptData
-
-log = logging.getLogger(__name__)
 
 MINUTES_PER_DAY: Final = 1_440
 _SALT: Final = 0x6261_7273  # keeps the backfill's random stream apart from the live walk's
@@ -117,52 +107,3 @@ def minute_rows(symbol: str, start_price: Decimal, seed: int, first_s: int, minu
         notional_text = f"{notional // _UNITS}.{notional % _UNITS:04d}"
         yield (symbol, start_s, open_text, high_text, low_text, close_text, str(volume), trades, notional_text)
         start_s += 60
-
-
-def backfill(store_path: Path, plan: Backfill) -> int:
-    """Fill an empty store from the plan (blocking); a store holding any bar is left alone.
-
-    Returns the number of bars written.
-    """
-    if plan.days <= 0 or not plan.assets or not is_empty(store_path):
-        return 0
-    return insert_rows(store_path, plan.batches())
-
-
-def history_lifetime(
-    store: BarStore,
-    history: MarketHistory,
-    *,
-    symbols: Sequence[str],
-    plan: Backfill | None = None,
-    resume: Callable[[Mapping[str, Decimal]], None] | None = None,
-) -> Callable[[object], AsyncIterator[None]]:
-    """A cleanup context: backfill (in a worker thread) and open the store, continue from its last bars.
-
-    On the way out, the minutes in progress are stored before the store closes;
-    so it must run before the engine starts and close after the engine stops.
-    """
-
-    async def market_history(_: object) -> AsyncIterator[None]:
-        try:
-            if plan is not None:
-                started = time.perf_counter()
-                written = await asyncio.get_running_loop().run_in_executor(None, backfill, store.path, plan)
-                if written:
-                    elapsed_s = time.perf_counter() - started
-                    log.info("backfilled %d one-minute bars (%d days) in %.1f s", written, plan.days, elapsed_s)
-            await store.open()
-        except sqlite3.DatabaseError as exc:
-            reason = f"{exc} (it holds only market data bars: moving it aside starts a new one)"
-            raise CorruptData(store.path, "bar database", "open", reason) from None
-        try:
-            last = await store.last_bars(symbols)
-            history.resume(last.values())
-            if resume is not None:
-                resume({symbol: bar.close for symbol, bar in last.items()})
-            yield
-        finally:
-            history.close()
-            await store.close()
-
-    return market_history

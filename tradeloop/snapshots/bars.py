@@ -15,14 +15,14 @@ import contextlib
 import logging
 import sqlite3
 from collections.abc import Generator, Iterable
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from decimal import Decimal
 from pathlib import Path
 from typing import Final, cast
 
 import aiosqlite
 
-from tradeloop.core.bars import Bar
+from tradeloop.core.bars import Bar, BarRow, epoch_seconds
 from tradeloop.core.money import fmt
 
 log = logging.getLogger(__name__)
@@ -49,19 +49,9 @@ BULK_CACHE_KIB: Final = 65_536
 _COLUMNS: Final = "symbol, start_s, open, high, low, close, volume, trade_count, notional"
 _INSERT: Final = f"INSERT INTO bars ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
 _UPSERT: Final = f"INSERT OR REPLACE INTO bars ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
-_EPOCH: Final = datetime(1970, 1, 1, tzinfo=timezone.utc)
-
-BarRow = tuple[str, int, str, str, str, str, str, int, str]
-"""One stored bar: symbol, start in epoch seconds, open, high, low, close, volume, trade count, notional."""
-
 
 def database_path(data_dir: Path) -> Path:
     return data_dir / DATABASE_FILE
-
-
-def epoch_seconds(moment: datetime) -> int:
-    """Whole seconds since the epoch (floored), the stored form of a bar's start."""
-    return (moment - _EPOCH) // timedelta(seconds=1)
 
 
 def bar_row(bar: Bar) -> BarRow:
