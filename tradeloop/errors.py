@@ -3,7 +3,8 @@
     TradeloopError                      500 50010000 internal error
     ├── BadRequest                      400 40010000 malformed request
     │   ├── MalformedJSON               400 40010000
-    │   └── InvalidParameter            400 40010001 (query parameter)
+    │   ├── InvalidParameter            400 40010001 (query parameter)
+    │   └── InvalidFrame                400 40010000 (a stream frame neither JSON nor msgpack; a ValueError too)
     ├── Unauthorized                    401 40110000
     ├── Forbidden                       403 40310000
     │   ├── InsufficientBuyingPower     403 40310000
@@ -15,16 +16,33 @@
     ├── PayloadTooLarge                 413 41310000
     ├── Unprocessable                   422 40010001
     │   ├── InvalidField                422 40010001 (names the field)
+    │   ├── InvalidValue                422 40010001 (a value a pure function refuses; a ValueError too)
+    │   │   ├── NotADecimal             422 40010001 (core.money: callers name the field)
+    │   │   ├── OutOfBounds             422 40010001 (core.money: callers name the field)
+    │   │   └── InvalidAdminTick        422 40010001 (market.manual: names the field)
     │   ├── DuplicateClientOrderId      422 40010001
     │   ├── UnknownSymbol               422 42210000
     │   ├── NotCancelable               422 42210000
     │   └── NotReplaceable              422 42210000
     ├── RateLimited                     429 42910000 (Retry-After)
-    └── Unavailable                     503 50310000 (queue full, feed lost)
-        ├── StaleMarketData             503 50310001 (names the symbol and the price's age)
-        ├── JournalUnavailable          503 50310002 (storage is failing: no new command until it recovers)
-        │   └── WriteKept               503 50310002 (a write kept until storage recovers; `committed` says when)
-        └── StreamsBusy                 503 50310003 (every stream slot waiting to authenticate is taken; Retry-After)
+    ├── Unavailable                     503 50310000 (queue full, feed lost)
+    │   ├── StaleMarketData             503 50310001 (names the symbol and the price's age)
+    │   ├── JournalUnavailable          503 50310002 (storage is failing: no new command until it recovers)
+    │   │   ├── WriteKept               503 50310002 (a write kept until storage recovers; `committed` says when)
+    │   │   └── JournalFailed           503 50310002 (storage.py: still failing when the server stopped; exit 1)
+    │   ├── StreamsBusy                 503 50310003 (every stream slot waiting to authenticate is taken; Retry-After)
+    │   └── FinnhubError                503 50310000 (market.finnhub_rest: Finnhub did not answer as hoped)
+    │       ├── KeyRejected             503 50310000 (Finnhub refused the API key)
+    │       └── FinnhubUnavailable      503 50310000 (Finnhub kept failing after every retry)
+    └── StartupFailure                  500 50010000 (the server cannot start or keep its data; exit 2)
+        ├── StartupError                500 50010000 (server.py: the configuration cannot be served)
+        ├── VaultError                  500 50010000 (vault.py: the master key is missing or wrong)
+        ├── DatabaseBusy                500 50010000 (snapshots.lock: another process holds the data directory)
+        ├── CorruptData                 500 50010000 (snapshots.recovery: names the file and position)
+        └── DecodeError                 500 50010000 (snapshots.codec: a stored record of no known shape; a ValueError too)
+
+Classes outside this module are defined beside the code that raises them.
+A StartupFailure renders as a bare internal error: its message may name files.
 """
 
 from __future__ import annotations
@@ -146,6 +164,12 @@ class InvalidField(Unprocessable):
         self.field = field
 
 
+class InvalidValue(Unprocessable, ValueError):
+    """A value a pure function refuses; callers that know the field turn it into InvalidField or InvalidParameter."""
+
+    slug = "invalid-value"
+
+
 class DuplicateClientOrderId(Unprocessable):
     slug = "duplicate-client-order-id"
 
@@ -233,3 +257,16 @@ class StreamsBusy(Unavailable):
     @property
     def headers(self) -> dict[str, str]:
         return {"Retry-After": str(self.retry_after_s)}
+
+
+class StartupFailure(TradeloopError):
+    """The server cannot start as configured or cannot keep its data; `str()` says why, for the operator.
+
+    The server's entry point stops on any of these with the message and exit
+    status 2. Met inside a request, one renders as a bare internal error, since
+    its message may name files of the data directory.
+    """
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = "internal server error"

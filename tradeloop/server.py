@@ -21,6 +21,7 @@ from tradeloop.bar_history import history_lifetime
 from tradeloop.clock import utc_now
 from tradeloop.config import MarketMode, Settings
 from tradeloop.core.instruments import ASSETS_BY_SYMBOL, UNIVERSE, Asset
+from tradeloop.errors import StartupFailure
 from tradeloop.http.access_log import AccessLogger
 from tradeloop.http.admin_sessions import AdminGate
 from tradeloop.http.app import create_app
@@ -36,10 +37,8 @@ from tradeloop.market.manual import ManualFeed
 from tradeloop.market.simulated import SimulatedFeed
 from tradeloop.snapshots.bars import BarStore
 from tradeloop.snapshots.bars import database_path as bars_database_path
-from tradeloop.snapshots.lock import DatabaseBusy
 from tradeloop.snapshots.recovery import CorruptData
 from tradeloop.storage import AdminSecrets, JournalFailed, Storage
-from tradeloop.vault import VaultError
 
 log = logging.getLogger(__name__)
 
@@ -50,7 +49,7 @@ STOP_SIGNALS: Final = (signal.SIGINT, signal.SIGTERM)
 _RULE: Final = "=" * 72
 
 
-class StartupError(Exception):
+class StartupError(StartupFailure):
     """The server cannot start as configured; the message says why, without a traceback."""
 
 
@@ -96,7 +95,8 @@ def build_app(settings: Settings) -> web.Application:
     """Build the whole server: feed, engine, admin gate and routes, plus the demo account at start-up.
 
     Raises:
-        StartupError: the settings name something that cannot be served.
+        StartupFailure: the settings name something that cannot be served (a StartupError),
+            or the master key is missing or wrong (a VaultError).
     """
     data_dir = settings.data_dir.expanduser().resolve()
     try:
@@ -115,11 +115,8 @@ def build_app(settings: Settings) -> web.Application:
     )
     if isinstance(feed, finnhub.FinnhubFeed):  # real prices age; simulated and manual ones never do
         engine.board.stale_after_s = float(settings.stale_after_s)
-    try:
-        storage = Storage(settings)
-        admin = storage.admin_secrets()
-    except VaultError as exc:
-        raise StartupError(str(exc)) from None
+    storage = Storage(settings)  # a VaultError, if the master key is missing or wrong, stops start-up
+    admin = storage.admin_secrets()
     gate = AdminGate(admin_key_hash=admin.key_digest, totp=pyotp.TOTP(admin.totp_secret), clock=utc_now)
     history, history_context = _market_history(settings, assets, feed)
     app = create_app(
@@ -319,7 +316,7 @@ def run(settings: Settings) -> None:
         except BaseException:
             sock.close()
             raise
-    except (StartupError, CorruptData, DatabaseBusy) as exc:
+    except StartupFailure as exc:
         _refuse(exc)
     url = _url(settings.host, port, tls=ssl_context is not None)
     line = f"tradeloop serving on {url} (market: {settings.market.value})"
@@ -330,7 +327,7 @@ def run(settings: Settings) -> None:
     tune_collector()
     try:
         asyncio.run(serve(app, sock, ssl_context, announce))
-    except (CorruptData, DatabaseBusy) as exc:  # raised by the storage's start-up: its lock, then recovery
+    except StartupFailure as exc:  # raised by the storage's start-up: its lock, then recovery
         _refuse(exc)
     except JournalFailed:  # the journal's closing said what was lost, in one line
         raise SystemExit(1) from None
@@ -366,7 +363,7 @@ async def serve(
             loop.remove_signal_handler(sig)
 
 
-def _refuse(exc: StartupError | CorruptData | DatabaseBusy) -> NoReturn:
+def _refuse(exc: StartupFailure) -> NoReturn:
     """Say why the server cannot start, without a traceback, and exit with status 2."""
     hint = "; restore the data directory from a backup" if isinstance(exc, CorruptData) else ""
     print(f"tradeloop: error: {exc}{hint}", file=sys.stderr, flush=True)

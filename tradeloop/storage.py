@@ -16,6 +16,7 @@ from aiohttp import web
 from tradeloop.actors.administration import HALTED_META, restore_halts
 from tradeloop.actors.engine import Engine
 from tradeloop.config import Settings
+from tradeloop.errors import JournalUnavailable
 from tradeloop.http.admin_sessions import TOTP_STEP_META, AdminGate, admin_key_digest
 from tradeloop.snapshots.journal import JournalWriter
 from tradeloop.snapshots.lock import DatabaseLock
@@ -29,7 +30,7 @@ DATABASE_FILE: Final = "tradeloop.db"
 _ADMIN_META: Final = "admin"
 
 
-class JournalFailed(RuntimeError):
+class JournalFailed(JournalUnavailable):
     """The journal could not write when the server stopped; its closing logged what was not committed."""
 
 

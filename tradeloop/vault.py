@@ -8,6 +8,7 @@ from typing import Final
 
 from cryptography.fernet import Fernet, InvalidToken
 
+from tradeloop.errors import StartupFailure
 from tradeloop.snapshots.files import write_durably
 
 MASTER_KEY_FILE: Final = "master.key"
@@ -16,7 +17,7 @@ _KEY_LENGTH: Final = 44
 _KEY_ALPHABET: Final = frozenset((string.ascii_letters + string.digits + "-_=").encode())
 
 
-class VaultError(RuntimeError):
+class VaultError(StartupFailure):
     """The master key is missing, unreadable, or does not open the stored secrets."""
 
 

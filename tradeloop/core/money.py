@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Final
 
+from tradeloop.errors import InvalidValue
+
 ZERO: Final = Decimal(0)
 ONE: Final = Decimal(1)
 HUNDRED: Final = Decimal(100)
@@ -18,11 +20,11 @@ MAX_AMOUNT: Final = Decimal("1e12")
 """Every amount of money, price, quantity and percentage is below this in magnitude; keeps every Decimal step exact."""
 
 
-class NotADecimal(ValueError):
+class NotADecimal(InvalidValue):
     """Raised when text is not a finite decimal number."""
 
 
-class OutOfBounds(ValueError):
+class OutOfBounds(InvalidValue):
     """Raised when a number is too large or has more decimal places than its kind allows."""
 
 

@@ -16,6 +16,7 @@ from tradeloop.errors import (
     MethodNotAllowed,
     NotFound,
     PayloadTooLarge,
+    StartupFailure,
     TradeloopError,
 )
 
@@ -74,6 +75,8 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
     try:
         return await handler(request)
     except TradeloopError as exc:
+        if isinstance(exc, StartupFailure):  # damaged data met by a request: rendered bare, logged in full
+            log.exception("unhandled error on %s %s", request.method, request.path)
         return render(exc, request)
     except ValidationError as exc:
         return render(from_validation(exc), request)

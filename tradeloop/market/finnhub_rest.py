@@ -19,6 +19,7 @@ from typing import Any, Final, TypeVar
 import finnhub
 
 from tradeloop.core.money import NotADecimal, parse_decimal, quantize_price
+from tradeloop.errors import Unavailable
 from tradeloop.market.throttle import AsyncSleep, Backoff, SlidingWindowLimiter, Window
 
 log = logging.getLogger(__name__)
@@ -35,7 +36,7 @@ TIMEOUT_S: Final = 10.0
 _budgets: dict[tuple[str, str], SlidingWindowLimiter] = {}
 
 
-class FinnhubError(Exception):
+class FinnhubError(Unavailable):
     """Finnhub did not answer as hoped; the message never contains the API key."""
 
 

@@ -7,10 +7,11 @@ from datetime import datetime
 from decimal import Decimal
 
 from tradeloop.core.marketdata import Quote, Trade
+from tradeloop.errors import InvalidValue
 from tradeloop.market.feed import TickSink
 
 
-class InvalidAdminTick(ValueError):
+class InvalidAdminTick(InvalidValue):
     """An administrator's price update is malformed; field names the culprit."""
 
     def __init__(self, field: str, message: str) -> None:

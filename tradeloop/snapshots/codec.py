@@ -29,6 +29,7 @@ from uuid import UUID, SafeUUID
 import msgpack
 
 from tradeloop.core import accounts, events, orders, positions
+from tradeloop.errors import StartupFailure
 
 _DECIMAL: Final = 1
 _UUID: Final = 2
@@ -66,7 +67,7 @@ ENUMS: Final = _registry(
 )
 
 
-class DecodeError(ValueError):
+class DecodeError(StartupFailure, ValueError):
     """A record that does not decode to a known shape."""
 
 

@@ -16,12 +16,14 @@ import time
 from pathlib import Path
 from typing import Final
 
+from tradeloop.errors import StartupFailure
+
 WAIT_S: Final = 10.0
 """How long to wait for a previous writer to exit: it finishes the one transaction in hand."""
 _POLL_S: Final = 0.02
 
 
-class DatabaseBusy(RuntimeError):
+class DatabaseBusy(StartupFailure):
     """Another process holds the database's lock; start-up stops."""
 
 

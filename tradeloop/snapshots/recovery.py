@@ -11,6 +11,7 @@ from uuid import UUID
 
 from tradeloop.core.accounts import AccountState, apply_event, open_account
 from tradeloop.core.events import AccountEvent, AccountOpened, OrderAccepted
+from tradeloop.errors import StartupFailure
 from tradeloop.snapshots.chain import FETCH_ROWS, GENESIS, check_record, read_anchor
 from tradeloop.snapshots.codec import DecodeError, decode
 
@@ -18,7 +19,7 @@ log = logging.getLogger(__name__)
 
 
 
-class CorruptData(RuntimeError):
+class CorruptData(StartupFailure):
     """The data directory is damaged somewhere a crash cannot explain; start-up stops."""
 
     def __init__(self, path: Path, what: str, position: int | str | None, reason: str) -> None:

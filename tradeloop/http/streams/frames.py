@@ -23,6 +23,7 @@ import orjson
 from aiohttp import WSMessage, WSMsgType, web
 
 from tradeloop.codec import json_number, rfc3339
+from tradeloop.errors import BadRequest
 
 MSGPACK_CONTENT_TYPE: Final = "application/msgpack"
 _MSGPACK_FIXARRAY_MAX: Final = 15
@@ -42,7 +43,7 @@ class Codec(StrEnum):
         return WSMsgType.TEXT if self is Codec.JSON else WSMsgType.BINARY
 
 
-class InvalidFrame(ValueError):
+class InvalidFrame(BadRequest, ValueError):
     """A client frame that is not a JSON or msgpack document."""
 
 
