@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# Check types (mypy --strict on the package and the tests), then run the test suite, installing
+# Check types (mypy --strict on the package and the tests) and the import contracts, then run the test suite, installing
 # tradeloop[test] into ./.venv first if needed; arguments go to pytest.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")"
 source scripts/bootstrap.sh
 tradeloop_bootstrap test
 python -m mypy
+lint-imports --no-cache  # the package's layers: the [importlinter] contracts in setup.cfg
 exec python -m pytest "$@"

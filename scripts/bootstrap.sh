@@ -13,7 +13,7 @@ tradeloop_bootstrap() {
         spec=".[$extra]"
     fi
     if [[ "$extra" == test ]]; then
-        modules="tradeloop, pytest, pytest_asyncio, pytest_aiohttp, hypothesis, alpaca, mypy"
+        modules="tradeloop, pytest, pytest_asyncio, pytest_aiohttp, hypothesis, alpaca, mypy, importlinter"
     fi
 
     if [[ -n "${CONDA_PREFIX:-}" ]] && python -c "
