@@ -59,6 +59,8 @@ class FakeFinnhub:
         """The Retry-After header of those 429s."""
         self.server_errors: int = 0
         """The next this many REST calls answer 502."""
+        self.rest_refuses_key = False
+        """When set, REST answers 401 to every token while the stream still takes the key."""
         self.forbidden: set[str] = {"/stock/candle"}
         """Paths that answer 403, as Finnhub answers for endpoints of paid plans."""
         self.connections: list[Connection] = []
@@ -156,7 +158,7 @@ class FakeFinnhub:
     async def _rest(self, request: web.Request) -> web.Response:
         path = "/" + request.match_info["tail"].strip("/")
         self.calls.append(Call(time.monotonic(), path, dict(request.query)))
-        if request.query.get("token") != self.api_key:
+        if request.query.get("token") != self.api_key or self.rest_refuses_key:
             return web.json_response({"error": "Invalid API key"}, status=401)
         if self.rate_limited > 0:
             self.rate_limited -= 1

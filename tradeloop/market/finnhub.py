@@ -8,7 +8,9 @@ not know the symbol, which is then logged and no longer polled. The stream
 reconnects with exponential backoff and jitter, resubscribes every symbol,
 and counts a connection that says nothing (not even a ping) for
 `silence_s` as dead. A rejected API key is shown through `health` and
-retried slowly rather than in a loop.
+retried slowly rather than in a loop; a key refused on either channel (the
+stream's handshake or a REST call) stays shown until that channel accepts it
+again, whatever the other one does.
 """
 
 from __future__ import annotations
@@ -103,6 +105,8 @@ class FinnhubFeed:
         self._polling = {symbol: _Polling(interval_s=timing.poll_s) for symbol in self.symbols}
         self.connections = 0
         """Connections opened so far (for tests and logs)."""
+        self._refused: set[str] = set()
+        """The channels ("stream", "REST") whose last answer refused the key."""
 
     async def run(self, sink: TickSink) -> None:
         """Stream and poll until cancelled."""
@@ -127,15 +131,19 @@ class FinnhubFeed:
 
     # -- health -----------------------------------------------------------------
 
-    def _key_rejected(self) -> None:
-        if self.health.problem is None:
-            log.error("finnhub rejected the API key; retrying every %.0f s", self._timing.key_retry_s)
+    def _key_rejected(self, channel: str) -> None:
+        if channel not in self._refused:
+            log.error("finnhub %s rejected the API key; retrying every %.0f s", channel, self._timing.key_retry_s)
+        self._refused.add(channel)
         self.health.problem = "finnhub rejected the API key"
 
-    def _key_works(self) -> None:
-        if self.health.problem is not None:
-            log.info("finnhub accepts the API key again")
-        self.health.problem = None
+    def _key_works(self, channel: str) -> None:
+        """One channel accepted the key; the feed is healthy once no channel refuses it."""
+        if channel in self._refused:
+            log.info("finnhub %s accepts the API key again", channel)
+            self._refused.discard(channel)
+        if not self._refused:
+            self.health.problem = None
 
     # -- the stream ---------------------------------------------------------------
 
@@ -146,7 +154,7 @@ class FinnhubFeed:
                 await self._connect_once(session, sink, backoff)
                 problem = "closed"
             except KeyRejected:
-                self._key_rejected()
+                self._key_rejected("stream")
                 await asyncio.sleep(self._timing.key_retry_s)
                 continue
             except _Dropped as exc:
@@ -191,13 +199,13 @@ class FinnhubFeed:
         match parse_message(raw, self._trade_ids):
             case TradeBatch(trades=trades):
                 backoff.reset()  # only real traffic proves the connection; errors alone do not
-                self._key_works()
+                self._key_works("stream")
                 for trade in trades:
                     if trade.symbol in self._polling:
                         await self._emit_trade(trade, sink)
             case Ping():
                 backoff.reset()
-                self._key_works()
+                self._key_works("stream")
             case ServerError(message=text):
                 log.warning("finnhub stream error: %s", text.replace(self._api_key, "***"))
             case Unrecognized(kind=kind):
@@ -227,7 +235,8 @@ class FinnhubFeed:
                 if symbol in self.skipped or now_s < polling.due_s:
                     continue
                 quiet_since_s = self._last_trade_s.get(symbol)
-                if quiet_since_s is not None and now_s - quiet_since_s < self._timing.poll_s:
+                rechecking = "REST" in self._refused  # only a REST call can show that REST takes the key again
+                if quiet_since_s is not None and now_s - quiet_since_s < self._timing.poll_s and not rechecking:
                     polling.due_s = quiet_since_s + self._timing.poll_s
                     continue
                 await self._poll_one(symbol, polling, sink)
@@ -239,14 +248,14 @@ class FinnhubFeed:
         try:
             answer = await self._rest.quote(symbol)
         except KeyRejected:
-            self._key_rejected()
+            self._key_rejected("REST")
             polling.due_s = loop.time() + self._timing.key_retry_s
             return
         except FinnhubError as exc:
             log.warning("finnhub quote for %s failed: %s", symbol, exc)
             polling.due_s = loop.time() + self._timing.poll_s
             return
-        self._key_works()
+        self._key_works("REST")
         if answer is None:
             log.warning("finnhub has no price for %s (it answered zeros); skipping the symbol", symbol)
             self.skipped.add(symbol)
