@@ -68,8 +68,9 @@ class TradeloopError(Exception):
 
     @property
     def headers(self) -> dict[str, str]:
-        """HTTP headers the rendered answer carries besides its body."""
-        return {}
+        """HTTP headers the rendered answer carries besides its body: `Retry-After` when the error says when to retry."""
+        retry_after = self.extra.get("retry_after")
+        return {} if retry_after is None else {"Retry-After": str(retry_after)}
 
 
 class BadRequest(TradeloopError):
@@ -201,10 +202,6 @@ class RateLimited(TradeloopError):
         super().__init__(message, retry_after=retry_after_s)
         self.retry_after_s = retry_after_s
 
-    @property
-    def headers(self) -> dict[str, str]:
-        return {"Retry-After": str(self.retry_after_s)}
-
 
 class Unavailable(TradeloopError):
     code = 50310000
@@ -253,10 +250,6 @@ class StreamsBusy(Unavailable):
     def __init__(self, message: str, *, retry_after_s: int) -> None:
         super().__init__(message, retry_after=retry_after_s)
         self.retry_after_s = retry_after_s
-
-    @property
-    def headers(self) -> dict[str, str]:
-        return {"Retry-After": str(self.retry_after_s)}
 
 
 class StartupFailure(TradeloopError):
