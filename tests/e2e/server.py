@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any, Final
 
 from bench.serving import stop_child
+from tests.factories import ADMIN_KEY, TOTP_SECRET
 
 READY: Final = re.compile(r"^tradeloop serving on (https?://\S+) \(market: \w+\)$")
 STARTUP_TIMEOUT_S: Final = 30.0
@@ -57,6 +58,18 @@ class RunningServer:
 
     def stderr(self) -> str:
         return self.stderr_path.read_text(errors="replace")
+
+
+def demo_env(key_id: str, secret: str, **settings: str) -> dict[str, str]:
+    """A server's settings: the tests' admin credentials, a demo account with this key, and `settings` (TRADELOOP_<NAME>)."""
+    env = {
+        "TRADELOOP_ADMIN_KEY": ADMIN_KEY,
+        "TRADELOOP_ADMIN_TOTP_SECRET": TOTP_SECRET,
+        "TRADELOOP_DEMO_KEY_ID": key_id,
+        "TRADELOOP_DEMO_SECRET_KEY": secret,
+    }
+    env.update({f"TRADELOOP_{name.upper()}": value for name, value in settings.items()})
+    return env
 
 
 def server_env(extra: Mapping[str, str] | None = None) -> dict[str, str]:

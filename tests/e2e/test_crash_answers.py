@@ -23,25 +23,22 @@ from typing import Final
 import aiohttp
 import pytest
 
-from tests.e2e.server import RunningServer, http_json, running_server
-from tests.factories import ADMIN_KEY, TOTP_SECRET
+from tests.e2e.server import RunningServer, demo_env, http_json, running_server
 
 pytestmark = pytest.mark.e2e
 
 KEY_ID: Final = "PKCRASHANSWERS0000001"
 SECRET: Final = "crash-answers-secret-0123456789abcdefghi"
-ENV: Final = {
-    "TRADELOOP_ADMIN_KEY": ADMIN_KEY,
-    "TRADELOOP_ADMIN_TOTP_SECRET": TOTP_SECRET,
-    "TRADELOOP_DEMO_KEY_ID": KEY_ID,
-    "TRADELOOP_DEMO_SECRET_KEY": SECRET,
-    "TRADELOOP_DEMO_CASH": "10000000",
-    "TRADELOOP_SIM_TICKS_PER_SEC": "20",
-    "TRADELOOP_SNAPSHOT_EVERY": "200",
-    "TRADELOOP_SYMBOLS": "AAPL",
-    "TRADELOOP_BACKFILL_DAYS": "0",
-    "TRADELOOP_LOG_LEVEL": "WARNING",
-}
+ENV: Final = demo_env(
+    KEY_ID,
+    SECRET,
+    demo_cash="10000000",
+    sim_ticks_per_sec="20",
+    snapshot_every="200",
+    symbols="AAPL",
+    backfill_days="0",
+    log_level="WARNING",
+)
 HEADERS: Final = {"APCA-API-KEY-ID": KEY_ID, "APCA-API-SECRET-KEY": SECRET}
 PLACERS: Final = 8
 CANCELERS: Final = 4

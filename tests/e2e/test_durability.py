@@ -14,25 +14,23 @@ from typing import Any, Final
 import aiohttp
 import pytest
 
-from tests.e2e.server import RunningServer, http_json, running_server
-from tests.factories import ADMIN_KEY, TOTP_SECRET, totp_code
+from tests.e2e.server import RunningServer, demo_env, http_json, running_server
+from tests.factories import ADMIN_KEY, totp_code
 
 pytestmark = pytest.mark.e2e
 
 KEY_ID: Final = "PKDURABILITY000000001"
 SECRET: Final = "durability-secret-0123456789abcdefghijkl"
 CASH: Final = Decimal(1_000_000)
-ENV: Final = {
-    "TRADELOOP_ADMIN_KEY": ADMIN_KEY,
-    "TRADELOOP_ADMIN_TOTP_SECRET": TOTP_SECRET,
-    "TRADELOOP_DEMO_KEY_ID": KEY_ID,
-    "TRADELOOP_DEMO_SECRET_KEY": SECRET,
-    "TRADELOOP_DEMO_CASH": str(CASH),
-    "TRADELOOP_SIM_TICKS_PER_SEC": "20",
-    "TRADELOOP_SNAPSHOT_EVERY": "150",
-    "TRADELOOP_SYMBOLS": "AAPL,MSFT,KO",
-    "TRADELOOP_LOG_LEVEL": "WARNING",
-}
+ENV: Final = demo_env(
+    KEY_ID,
+    SECRET,
+    demo_cash=str(CASH),
+    sim_ticks_per_sec="20",
+    snapshot_every="150",
+    symbols="AAPL,MSFT,KO",
+    log_level="WARNING",
+)
 HEADERS: Final = {"APCA-API-KEY-ID": KEY_ID, "APCA-API-SECRET-KEY": SECRET}
 SYMBOLS: Final = ("AAPL", "MSFT", "KO")
 

@@ -11,22 +11,20 @@ from typing import Any, Final
 
 import pytest
 
-from tests.e2e.server import RunningServer, http_json, running_server
-from tests.factories import ADMIN_KEY, TOTP_SECRET, totp_code
+from tests.e2e.server import RunningServer, demo_env, http_json, running_server
+from tests.factories import ADMIN_KEY, totp_code
 
 pytestmark = pytest.mark.e2e
 
 KEY_ID: Final = "PKJOURNALTROUBLE00001"
 SECRET: Final = "journal-trouble-secret-0123456789abcdefgh"
-ENV: Final = {
-    "TRADELOOP_ADMIN_KEY": ADMIN_KEY,
-    "TRADELOOP_ADMIN_TOTP_SECRET": TOTP_SECRET,
-    "TRADELOOP_DEMO_KEY_ID": KEY_ID,
-    "TRADELOOP_DEMO_SECRET_KEY": SECRET,
-    "TRADELOOP_DEMO_CASH": "100000",
-    "TRADELOOP_SYMBOLS": "AAPL",
-    "TRADELOOP_LOG_LEVEL": "WARNING",
-}
+ENV: Final = demo_env(
+    KEY_ID,
+    SECRET,
+    demo_cash="100000",
+    symbols="AAPL",
+    log_level="WARNING",
+)
 HEADERS: Final = {"APCA-API-KEY-ID": KEY_ID, "APCA-API-SECRET-KEY": SECRET}
 RECOVERY_TIMEOUT_S: Final = 20.0
 
