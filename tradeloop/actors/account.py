@@ -349,12 +349,12 @@ class AccountActor(Actor[AccountMessage]):
             if then is not None:
                 then(records)
             if events:
-                for listener in self._listeners:
-                    listener(told)
+                self._tell(told)
 
         committed.add_done_callback(on_commit)
 
     def _tell(self, told: Committed) -> None:
+        """Tell every listener of a committed write."""
         for listener in self._listeners:
             listener(told)
 
