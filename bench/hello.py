@@ -3,7 +3,8 @@
 Run as `python -m bench.hello --port 0`; it prints 'hello serving on URL' once listening.
 It answers POST /v2/orders (reading the body) and GET /v2/hello with a small JSON object,
 logs like `tradeloop serve` (INFO to stderr, with the same access logger), collects
-garbage with the same thresholds, and runs under `web.run_app` with the same options.
+garbage with the same thresholds, and runs under `web.run_app` with the options tradeloop's own
+serve loop uses (which differs from run_app only in the protocol that answers malformed requests).
 """
 
 from __future__ import annotations

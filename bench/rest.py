@@ -1,7 +1,7 @@
 """HTTP: POST /v2/orders throughput and latency on the real server, against a hello-world aiohttp server.
 
-Both servers run the same way (a child process under `web.run_app`, logging at
-INFO), and both are driven by the same load generator (`bench.loadgen`, aiohttp,
+Both servers run the same way (a child process with aiohttp's runner, logging at
+INFO; tradeloop's differs only in the protocol that answers malformed requests), and both are driven by the same load generator (`bench.loadgen`, aiohttp,
 in a process of its own) at 1, 16 and 64 concurrent keep-alive connections.
 The real server is `python -m tradeloop serve --market manual` with a price set
 through the admin API; every order is a marketable limit buy, so each call
