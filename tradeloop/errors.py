@@ -74,6 +74,8 @@ class TradeloopError(Exception):
 
 
 class BadRequest(TradeloopError):
+    """The request cannot be read: not valid HTTP, a body cut short, or plain HTTP sent to a WebSocket endpoint."""
+
     code = 40010000
     status = 400
     title = "Bad Request"
@@ -81,6 +83,8 @@ class BadRequest(TradeloopError):
 
 
 class MalformedJSON(BadRequest):
+    """The request body is empty, not JSON, or not a JSON object."""
+
     slug = "malformed-json"
 
 
@@ -96,6 +100,8 @@ class InvalidParameter(BadRequest):
 
 
 class Unauthorized(TradeloopError):
+    """Credentials are missing or wrong: API key and secret, admin key, TOTP code or admin session."""
+
     code = 40110000
     status = 401
     title = "Unauthorized"
@@ -103,6 +109,8 @@ class Unauthorized(TradeloopError):
 
 
 class Forbidden(TradeloopError):
+    """The caller is known but may not do this; a subclass says why."""
+
     code = 40310000
     status = 403
     title = "Forbidden"
@@ -110,24 +118,34 @@ class Forbidden(TradeloopError):
 
 
 class InsufficientBuyingPower(Forbidden):
+    """A buy or withdrawal needs more cash than is free of open orders; `buying_power` says what is."""
+
     slug = "insufficient-buying-power"
 
 
 class InsufficientQty(Forbidden):
+    """A sell needs more shares than the position has free of open orders; `available` says how many."""
+
     slug = "insufficient-qty"
 
 
 class AccountDisabled(Forbidden):
+    """An administrator disabled the account: it may cancel orders, not place or replace them."""
+
     code = 40310001
     slug = "account-disabled"
 
 
 class TradingHalted(Forbidden):
+    """An administrator halted trading in the symbol: its orders are refused until it resumes."""
+
     code = 40310003
     slug = "trading-halted"
 
 
 class NotFound(TradeloopError):
+    """No such order, position, asset, account or endpoint (another account's order id included)."""
+
     code = 40410000
     status = 404
     title = "Not Found"
@@ -135,6 +153,8 @@ class NotFound(TradeloopError):
 
 
 class MethodNotAllowed(TradeloopError):
+    """The path exists but not with this method; the `Allow` header lists those it takes."""
+
     code = 40510000
     status = 405
     title = "Method Not Allowed"
@@ -142,6 +162,8 @@ class MethodNotAllowed(TradeloopError):
 
 
 class PayloadTooLarge(TradeloopError):
+    """The request body is over the configured limit (`--max-body-bytes`)."""
+
     code = 41310000
     status = 413
     title = "Payload Too Large"
@@ -149,6 +171,8 @@ class PayloadTooLarge(TradeloopError):
 
 
 class Unprocessable(TradeloopError):
+    """The request reads well but a value in it is refused; nothing was changed."""
+
     code = 40010001
     status = 422
     title = "Unprocessable Entity"
@@ -172,20 +196,28 @@ class InvalidValue(Unprocessable, ValueError):
 
 
 class DuplicateClientOrderId(Unprocessable):
+    """Another order of the account already has this `client_order_id`."""
+
     slug = "duplicate-client-order-id"
 
 
 class UnknownSymbol(Unprocessable):
+    """A market data or admin route names a symbol this server does not list; `field` names the parameter."""
+
     code = 42210000
     slug = "unknown-symbol"
 
 
 class NotCancelable(Unprocessable):
+    """The order is no longer open (filled, canceled, expired or replaced), so it cannot be canceled."""
+
     code = 42210000
     slug = "not-cancelable"
 
 
 class NotReplaceable(Unprocessable):
+    """The order cannot be replaced: it is no longer open, it is a notional order, or it filled meanwhile."""
+
     code = 42210000
     slug = "not-replaceable"
 
@@ -204,6 +236,8 @@ class RateLimited(TradeloopError):
 
 
 class Unavailable(TradeloopError):
+    """The server cannot take the request now (a full queue, no answer in time); try again shortly."""
+
     code = 50310000
     status = 503
     title = "Service Unavailable"
