@@ -223,7 +223,7 @@ class NotReplaceable(Unprocessable):
 
 
 class RateLimited(TradeloopError):
-    """The caller spent its request budget; `retry_after_s` says when to try again."""
+    """The caller spent a request or failure budget; `retry_after_s` (the `Retry-After` header) says when to try again."""
 
     code = 42910000
     status = 429
@@ -245,7 +245,7 @@ class Unavailable(TradeloopError):
 
 
 class StaleMarketData(Unavailable):
-    """The last price of `symbol` is too old to fill an order at; `age_s` is None when there is none yet."""
+    """The last price of `symbol` is too old to fill a market order at; `age_s` (`age_seconds`) is None when there is none yet."""
 
     code = 50310001
     slug = "stale-market-data"
@@ -276,7 +276,7 @@ class WriteKept(JournalUnavailable):
 
 
 class StreamsBusy(Unavailable):
-    """Every slot for stream connections waiting to authenticate is taken; `retry_after_s` says when to try again."""
+    """Every slot for stream connections waiting to authenticate is taken; `retry_after_s` (`Retry-After`) says when to retry."""
 
     code = 50310003
     slug = "streams-busy"
