@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, overload
 from uuid import UUID
 
 import orjson
@@ -30,6 +30,12 @@ def dumps(value: Any) -> bytes:
     return orjson.dumps(value, default=json_default, option=orjson.OPT_NAIVE_UTC | orjson.OPT_UTC_Z)
 
 
+@overload
+def rfc3339(value: datetime) -> str: ...
+@overload
+def rfc3339(value: None) -> None: ...
+@overload
+def rfc3339(value: datetime | None) -> str | None: ...
 def rfc3339(value: datetime | None) -> str | None:
     """RFC 3339 UTC with microseconds and a Z, as Alpaca sends timestamps."""
     if value is None:
@@ -49,5 +55,11 @@ def parse_rfc3339(text: str) -> datetime:
     return datetime.fromisoformat(text)
 
 
+@overload
+def uuid_str(value: UUID) -> str: ...
+@overload
+def uuid_str(value: None) -> None: ...
+@overload
+def uuid_str(value: UUID | None) -> str | None: ...
 def uuid_str(value: UUID | None) -> str | None:
     return None if value is None else str(value)

@@ -6,6 +6,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from jsonschema import Draft202012Validator, FormatChecker
+from pydantic import TypeAdapter
 
 
 def _validator(schema: Mapping[str, Any], document: Mapping[str, Any]) -> Draft202012Validator:
@@ -43,3 +44,10 @@ def _as_parameter(value: Any, schema: Mapping[str, Any]) -> Any:
     if isinstance(value, str) and schema.get("type") == "array":
         return value.split(",")
     return value
+
+
+def shape_failures(shape: Any, value: Any) -> list[str]:
+    """What the JSON Schema the reference renders for `shape` finds wrong in a decoded JSON answer; empty when nothing."""
+    schema = TypeAdapter(shape).json_schema(mode="serialization")
+    validator = Draft202012Validator(schema, format_checker=FormatChecker())
+    return [f"{'/'.join(map(str, error.absolute_path))}: {error.message}" for error in validator.iter_errors(value)]

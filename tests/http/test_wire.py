@@ -52,7 +52,7 @@ def test_order_json_has_every_field_alpaca_py_reads() -> None:
     assert body["created_at"] == body["submitted_at"] == "2024-05-06T14:30:00.123456Z"
     assert body["limit_price"] == "150.00" and body["qty"] == "3" and body["filled_qty"] == "0"
     assert body["asset_id"] == str(ASSETS_BY_SYMBOL["AAPL"].id)
-    AlpacaOrder(**body)
+    AlpacaOrder.model_validate(body)
 
 
 def test_filled_avg_price_is_short_and_exact_to_the_cent_when_it_can_be() -> None:
@@ -85,7 +85,7 @@ def test_account_json_has_every_field_alpaca_py_reads() -> None:
     assert set(TradeAccount.model_fields) - {"id"} <= set(body)
     assert body["cash"] == "98500.00" and body["long_market_value"] == "1512.50" and body["equity"] == "100012.50"
     assert body["buying_power"] == "98299.50" and body["unrealized_pl"] == "12.50"
-    TradeAccount(**body)
+    TradeAccount.model_validate(body)
 
 
 def test_position_json_without_a_price_is_valued_at_cost() -> None:
@@ -95,7 +95,7 @@ def test_position_json_without_a_price_is_valued_at_cost() -> None:
     assert body["market_value"] == body["cost_basis"] == "450.01"
     assert body["current_price"] == body["avg_entry_price"] == "150.0033"
     assert body["unrealized_pl"] == "0.00" and body["unrealized_plpc"] == "0.0000"
-    AlpacaPosition(**body)
+    AlpacaPosition.model_validate(body)
 
 
 @pytest.mark.parametrize(("raw", "expected"), [(1.0, "1.0"), (0.1, "0.1"), (3, "3"), ("2.5", "2.5"), (1e-7, "1E-7")])

@@ -19,6 +19,7 @@ from tradeloop.http.schemas import (
     PlaceOrderBody,
     ReplaceOrderBody,
 )
+from tradeloop.http.shapes.trading import OrderJson
 from tradeloop.http.wire import JsonDict, json_response, order_json
 
 routes = web.RouteTableDef()
@@ -34,7 +35,7 @@ def _order_id(request: web.Request) -> UUID:
 
 def bulk_line(result: BulkResult, instance: str) -> JsonDict:
     """One line of a 207 answer: the order made, or the error met, under `body`."""
-    body = order_json(result.order) if result.order is not None else None
+    body: OrderJson | JsonDict | None = order_json(result.order) if result.order is not None else None
     if result.error is not None:
         body = problem_body(result.error, instance)
     return {"id": str(result.id), "status": result.status, "body": body}

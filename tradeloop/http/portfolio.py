@@ -17,6 +17,7 @@ from tradeloop.http.bodies import read_query
 from tradeloop.http.keys import ENGINE
 from tradeloop.http.problems import problem_body
 from tradeloop.http.schemas import CloseAllQuery, ClosePositionQuery
+from tradeloop.http.shapes.trading import PositionJson
 from tradeloop.http.wire import (
     JsonDict,
     account_json,
@@ -43,7 +44,7 @@ def _asset(engine: Engine, symbol_or_asset_id: str) -> Asset:
     raise NotFound("position does not exist")
 
 
-def _position_json(engine: Engine, position: Position) -> JsonDict:
+def _position_json(engine: Engine, position: Position) -> PositionJson:
     asset = engine.assets[position.symbol]
     return position_json(
         position, asset, engine.board.last_price(position.symbol), engine.board.top(position.symbol).previous_close

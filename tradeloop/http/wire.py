@@ -15,6 +15,7 @@ from tradeloop.core.instruments import Asset, asset_id
 from tradeloop.core.money import CENT, PCT_STEP, SUB_PENNY, ZERO, cents, fmt, fmt_qty
 from tradeloop.core.orders import Order, OrderSide
 from tradeloop.core.positions import Position
+from tradeloop.http.shapes.trading import AccountJson, OrderJson, PositionJson
 
 ASSET_CLASS: Final = "us_equity"
 ZERO_TEXT: Final = "0"
@@ -60,7 +61,7 @@ def _asset_id_text(symbol: str) -> str:
     return str(asset_id(symbol))
 
 
-def order_json(order: Order, asset: UUID | None = None) -> JsonDict:
+def order_json(order: Order, asset: UUID | None = None) -> OrderJson:
     """Every field alpaca-py's `Order` reads; `asset` defaults to the symbol's stable id."""
     created_at = rfc3339(order.created_at)
     order_type = str(order.type)
@@ -103,7 +104,7 @@ def order_json(order: Order, asset: UUID | None = None) -> JsonDict:
     }
 
 
-def account_json(state: AccountState, valuation: Valuation, *, blocked: bool = False) -> JsonDict:
+def account_json(state: AccountState, valuation: Valuation, *, blocked: bool = False) -> AccountJson:
     """Every field alpaca-py's `TradeAccount` reads, for a cash account (multiplier 1, no shorts).
 
     Equity is cash plus the long market value; buying power is cash less what
@@ -156,7 +157,7 @@ def account_json(state: AccountState, valuation: Valuation, *, blocked: bool = F
     }
 
 
-def position_json(position: Position, asset: Asset, price: Decimal | None, previous_close: Decimal | None) -> JsonDict:
+def position_json(position: Position, asset: Asset, price: Decimal | None, previous_close: Decimal | None) -> PositionJson:
     """Every field alpaca-py's `Position` reads; P&L percentages are fractions ('0.0123').
 
     Without a price the position is valued at cost. The intraday P&L runs from

@@ -1,0 +1,21 @@
+"""Text fields drawn from a fixed set: plain `str` to the code that fills them, an enum to the reference."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from enum import Enum
+from typing import Annotated
+
+from pydantic import Field
+
+from tradeloop.core.orders import OrderSide, OrderStatus, OrderType, TimeInForce
+
+
+def _values(members: Iterable[Enum]) -> list[str]:
+    return [str(member.value) for member in members]
+
+
+OrderSideText = Annotated[str, Field(json_schema_extra={"enum": _values(OrderSide)})]
+OrderTypeText = Annotated[str, Field(json_schema_extra={"enum": _values(OrderType)})]
+OrderStatusText = Annotated[str, Field(json_schema_extra={"enum": _values(OrderStatus)})]
+TimeInForceText = Annotated[str, Field(json_schema_extra={"enum": _values(TimeInForce)})]
