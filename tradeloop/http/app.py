@@ -27,6 +27,7 @@ from tradeloop.http.headers import security_headers
 from tradeloop.http.keys import ADMIN, ENGINE, LIMITER, SETTINGS
 from tradeloop.http.problems import error_middleware
 from tradeloop.http.ratelimit import RateLimiter
+from tradeloop.http.reference import mount as mount_reference
 from tradeloop.http.streams.mount import mount as mount_streams
 from tradeloop.http.throttle import rate_limit_headers, rate_limit_middleware
 from tradeloop.market.history import MarketHistory
@@ -70,6 +71,7 @@ def create_app(
     history.mount(app, engine, market_history or MarketHistory(max_ticks=settings.history_ticks), history_lifetime)
     mount_streams(app, engine, settings)  # its hub starts before the engine and stops after it
     app.cleanup_ctx.append(_engine_lifetime)
+    mount_reference(app)  # /openapi.json and /docs; the documents are built at start-up from every route
     return app
 
 
