@@ -39,7 +39,8 @@
         ├── VaultError                  500 50010000 (vault.py: the master key is missing or wrong)
         ├── DatabaseBusy                500 50010000 (snapshots.lock: another process holds the data directory)
         ├── CorruptData                 500 50010000 (snapshots.recovery: names the file and position)
-        └── DecodeError                 500 50010000 (snapshots.codec: a stored record of no known shape; a ValueError too)
+        ├── DecodeError                 500 50010000 (snapshots.codec: a stored record of no known shape; a ValueError too)
+        └── DocumentError               500 50010000 (http.openapi.document: the routes' descriptions contradict each other)
 
 Classes outside this module are defined beside the code that raises them.
 A StartupFailure renders as a bare internal error: its message may name files.
