@@ -5,6 +5,7 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")"
 source scripts/bootstrap.sh
 tradeloop_bootstrap test
+tradeloop_system_tools curl=curl jq=jq  # the documented examples run them
 python -m mypy
 lint-imports --no-cache  # the package's layers: the [importlinter] contracts in setup.cfg
 exec python -m pytest "$@"

@@ -7,6 +7,26 @@
 # otherwise ./.venv is created if missing and `pip install -e .[EXTRA]` runs when setup.cfg or
 # pyproject.toml is newer than the stamp left by the last install, or the checkout moved.
 
+# Install Debian packages whose commands are missing (the documented examples run curl and jq): as root with apt-get
+# only; elsewhere, name what is missing and go on, so the tests that need it fail saying what they lack.
+# Usage: tradeloop_system_tools COMMAND=PACKAGE...
+tradeloop_system_tools() {
+    local pair missing=()
+    for pair in "$@"; do
+        command -v "${pair%%=*}" >/dev/null 2>&1 || missing+=("${pair#*=}")
+    done
+    [[ ${#missing[@]} -eq 0 ]] && return 0
+    if [[ "$(id -u)" -eq 0 ]] && command -v apt-get >/dev/null 2>&1; then
+        echo "bootstrap: installing ${missing[*]} with apt-get" >&2
+        if (DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null 2>&1 \
+            || { apt-get update -qq >/dev/null 2>&1 \
+                 && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null 2>&1; }); then
+            return 0
+        fi
+    fi
+    echo "bootstrap: missing ${missing[*]}; install them to run every test" >&2
+}
+
 tradeloop_bootstrap() {
     local extra="${1:-}" spec="." modules="tradeloop"
     if [[ -n "$extra" ]]; then
