@@ -23,7 +23,7 @@ from tradeloop.actors.market import MarketActor
 from tradeloop.actors.messages import ApplyTick
 from tradeloop.actors.prices import PriceBoard
 from tradeloop.core.marketdata import Quote, Tick, Trade
-from tradeloop.core.orders import OrderSide, OrderType, TimeInForce
+from tradeloop.core.orders import OrderSide, OrderTerms, OrderType, TimeInForce
 from tradeloop.core.working import Stage, WorkingOrder
 
 NAME: Final = "ticks"
@@ -57,11 +57,15 @@ def _working(
     stop: Decimal | None = None,
     trail: Decimal | None = None,
     expires_at: datetime | None = None,
+    now: datetime,
 ) -> WorkingOrder:
     stage = Stage.LIMIT if type_ is OrderType.LIMIT else Stage.TRIGGER
-    return WorkingOrder(
-        id=uuid4(),
+    order_id = uuid4()
+    terms = OrderTerms(
+        id=order_id,
+        client_order_id=str(order_id),
         account_id=account_id,
+        symbol=SYMBOL,
         side=side,
         type=type_,
         time_in_force=TimeInForce.GTC if expires_at is None else TimeInForce.DAY,
@@ -71,13 +75,19 @@ def _working(
         stop_price=stop,
         trail_price=trail,
         trail_percent=None,
+        extended_hours=False,
+        created_at=now,
+        expires_at=expires_at,
+        replaces=None,
+    )
+    return WorkingOrder(
+        terms=terms,
         hwm=None,
         whole_shares=True,
         budget=Decimal(1_000) if side is OrderSide.BUY else Decimal(1),
         filled_qty=Decimal(0),
         filled_value=Decimal(0),
         fill_count=0,
-        expires_at=expires_at,
         stage=stage,
     )
 
@@ -96,23 +106,23 @@ def seed(actor: MarketActor, count: int, now: datetime) -> None:
     # Trailing stops first, each marked where the ticks will never pass.
     book.observe(_quote(TOP, now, spread=Decimal(0)))
     for i in range(per_kind[0]):
-        book.add(_working(OrderSide.SELL, OrderType.TRAILING_STOP, account_id=account_id, trail=Decimal(40)), now)
+        book.add(_working(OrderSide.SELL, OrderType.TRAILING_STOP, account_id=account_id, now=now, trail=Decimal(40)), now)
     book.observe(_quote(BOTTOM, now, spread=Decimal(0)))
     for i in range(per_kind[1]):
-        book.add(_working(OrderSide.BUY, OrderType.TRAILING_STOP, account_id=account_id, trail=Decimal(40)), now)
+        book.add(_working(OrderSide.BUY, OrderType.TRAILING_STOP, account_id=account_id, now=now, trail=Decimal(40)), now)
     book.observe(_quote(MID, now))
     for kind in range(2, kinds):
         for i in range(per_kind[kind]):
             offset = Decimal(i % 500) * CENT  # many distinct price levels
             expires = later if i % 2 else None
             if kind == 2:
-                order = _working(OrderSide.BUY, OrderType.LIMIT, account_id=account_id, limit=Decimal(50) - offset, expires_at=expires)
+                order = _working(OrderSide.BUY, OrderType.LIMIT, account_id=account_id, now=now, limit=Decimal(50) - offset, expires_at=expires)
             elif kind == 3:
-                order = _working(OrderSide.SELL, OrderType.LIMIT, account_id=account_id, limit=Decimal(150) + offset, expires_at=expires)
+                order = _working(OrderSide.SELL, OrderType.LIMIT, account_id=account_id, now=now, limit=Decimal(150) + offset, expires_at=expires)
             elif kind == 4:
-                order = _working(OrderSide.BUY, OrderType.STOP, account_id=account_id, stop=Decimal(150) + offset, expires_at=expires)
+                order = _working(OrderSide.BUY, OrderType.STOP, account_id=account_id, now=now, stop=Decimal(150) + offset, expires_at=expires)
             else:
-                order = _working(OrderSide.SELL, OrderType.STOP, account_id=account_id, stop=Decimal(50) - offset, expires_at=expires)
+                order = _working(OrderSide.SELL, OrderType.STOP, account_id=account_id, now=now, stop=Decimal(50) - offset, expires_at=expires)
             book.add(order, now)
     if len(book) != count:
         raise RuntimeError(f"expected {count} resting orders, the book holds {len(book)}")

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import faulthandler
+import logging
 import sys
 import threading
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from decimal import Decimal
 from typing import Final
 
@@ -16,8 +17,35 @@ from aiohttp.test_utils import TestClient
 
 from tests.factories import auth_headers, make_app, make_engine
 from tradeloop.actors.engine import Credentials, Engine
+from tradeloop.http.openapi import contract
 
 ClientFactory = Callable[[web.Application], Awaitable[TestClient[web.Request, web.Application]]]
+
+
+class _Records(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.ERROR)
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
+
+
+@pytest.fixture(autouse=True)
+def contract_violations() -> Iterator[list[logging.LogRecord]]:
+    """Fail a test when a server it ran answered against the API reference (the contract check logs each mismatch).
+
+    A test that provokes a mismatch on purpose takes this list and empties it.
+    """
+    handler = _Records()
+    logger = logging.getLogger(contract.__name__)
+    logger.addHandler(handler)
+    try:
+        yield handler.records
+    finally:
+        logger.removeHandler(handler)
+    if handler.records:
+        pytest.fail("\n".join(record.getMessage() for record in handler.records), pytrace=False)
 
 
 @pytest.fixture

@@ -52,6 +52,7 @@ def make_settings(**overrides: Any) -> Settings:
         "admin_key": ADMIN_KEY,
         "admin_totp_secret": TOTP_SECRET,
         "rate_limit_per_min": TEST_RATE_LIMIT_PER_MIN,
+        "contract_check": True,  # every answer a test meets is held to the API reference
     }
     values.update(overrides)
     return Settings(**values)

@@ -93,7 +93,7 @@ class OrderQuery:
 
 def order_sort_key(order: Order) -> tuple[datetime, UUID]:
     """Orders list by submission time; orders submitted at the same moment, by id (as every store sorts them)."""
-    return order.created_at, order.id
+    return order.terms.created_at, order.terms.id
 
 
 def select_orders(orders: Iterable[Order], query: OrderQuery) -> list[Order]:
@@ -101,12 +101,12 @@ def select_orders(orders: Iterable[Order], query: OrderQuery) -> list[Order]:
     chosen = [
         order
         for order in orders
-        if order.account_id == query.account_id
+        if (terms := order.terms).account_id == query.account_id
         and (query.status == "all" or order.is_open is (query.status == "open"))
-        and (query.after is None or order.created_at > query.after)
-        and (query.until is None or order.created_at <= query.until)
-        and (query.side is None or order.side is query.side)
-        and (query.symbols is None or order.symbol in query.symbols)
+        and (query.after is None or terms.created_at > query.after)
+        and (query.until is None or terms.created_at <= query.until)
+        and (query.side is None or terms.side is query.side)
+        and (query.symbols is None or terms.symbol in query.symbols)
     ]
     chosen.sort(key=order_sort_key, reverse=query.newest_first)
     return chosen[: query.limit]

@@ -92,7 +92,7 @@ def assert_books_balance(engine: Engine, state: AccountState, opening_cash: Deci
     assert state.reserved_cash == sum((o.reserved_cash for o in open_orders), D(0))
     assert state.pending_cash == 0 and state.buying_power >= 0 and state.cash >= 0
     for position in state.positions.values():
-        assert position.reserved_qty == sum((o.reserved_qty for o in open_orders if o.symbol == position.symbol), D(0))
+        assert position.reserved_qty == sum((o.reserved_qty for o in open_orders if o.terms.symbol == position.symbol), D(0))
     value = valuation(state, engine.board.last_price)
     assert value.equity == state.contributions + state.realized_pl + value.unrealized_pl
 
@@ -151,7 +151,7 @@ async def test_reply_is_a_detached_copy(running: Engine) -> None:
     await set_price(running, "AAPL", "150")
     order = await running.place_order(state.id, limit(OrderSide.BUY, "100"))
     order.status = OrderStatus.FILLED
-    assert state.orders[order.id].status is OrderStatus.NEW
+    assert state.orders[order.terms.id].status is OrderStatus.NEW
 
 
 async def test_limit_order_rests_then_fills_at_the_ask_once_it_reaches_the_limit(running: Engine) -> None:
@@ -160,7 +160,7 @@ async def test_limit_order_rests_then_fills_at_the_ask_once_it_reaches_the_limit
     order = await running.place_order(state.id, limit(OrderSide.BUY, "149.00"))
     assert order.status is OrderStatus.NEW and state.buying_power == CASH - D(1490)
     await set_price(running, "AAPL", "148.55", bid="148.50", ask="148.60")
-    filled = await closed_order(running, state, order.id)
+    filled = await closed_order(running, state, order.terms.id)
     assert filled.status is OrderStatus.FILLED and filled.filled_avg_price == D("148.60")
     assert state.buying_power == state.cash == CASH - D(1486)
     assert_books_balance(running, state)
@@ -171,7 +171,7 @@ async def test_market_order_placed_before_any_price_fills_at_the_first_tick(runn
     order = await running.place_order(state.id, request(qty="2"))
     assert order.status is OrderStatus.NEW
     await set_price(running, "AAPL", "180", bid="179.95", ask="180.05")
-    filled = await closed_order(running, state, order.id)
+    filled = await closed_order(running, state, order.terms.id)
     assert filled.status is OrderStatus.FILLED and filled.filled_avg_price == D("180.05")
     assert_books_balance(running, state)
 
@@ -180,10 +180,10 @@ async def test_cancel_releases_the_reservation_and_cannot_be_repeated(running: E
     state = await open_funded(running)
     await set_price(running, "AAPL", "150")
     order = await running.place_order(state.id, limit(OrderSide.BUY, "140"))
-    canceled = await running.cancel_order(state.id, order.id)
+    canceled = await running.cancel_order(state.id, order.terms.id)
     assert canceled.status is OrderStatus.CANCELED and state.buying_power == CASH
     with pytest.raises(NotCancelable, match="order is canceled and can no longer be canceled"):
-        await running.cancel_order(state.id, order.id)
+        await running.cancel_order(state.id, order.terms.id)
     assert_books_balance(running, state)
 
 
@@ -191,14 +191,14 @@ async def test_replace_swaps_the_order_and_its_reservation(running: Engine) -> N
     state = await open_funded(running)
     await set_price(running, "AAPL", "150")
     old = await running.place_order(state.id, limit(OrderSide.BUY, "140"))
-    new = await running.replace_order(state.id, old.id, ReplaceRequest(limit_price=D("139"), qty=D("5")))
-    assert new.replaces == old.id and new.status is OrderStatus.NEW and new.limit_price == D(139)
-    replaced = await closed_order(running, state, old.id)
-    assert replaced.status is OrderStatus.REPLACED and replaced.replaced_by == new.id
-    assert list(state.orders) == [new.id]
+    new = await running.replace_order(state.id, old.terms.id, ReplaceRequest(limit_price=D("139"), qty=D("5")))
+    assert new.terms.replaces == old.terms.id and new.status is OrderStatus.NEW and new.terms.limit_price == D(139)
+    replaced = await closed_order(running, state, old.terms.id)
+    assert replaced.status is OrderStatus.REPLACED and replaced.replaced_by == new.terms.id
+    assert list(state.orders) == [new.terms.id]
     assert state.buying_power == CASH - D(695)
     await set_price(running, "AAPL", "138.5", bid="138.40", ask="138.60")
-    filled = await closed_order(running, state, new.id)
+    filled = await closed_order(running, state, new.terms.id)
     assert filled.status is OrderStatus.FILLED and filled.filled_qty == 5
     assert_books_balance(running, state)
 
@@ -208,7 +208,7 @@ async def test_replace_of_a_filled_order_is_refused_and_holds_nothing(running: E
     await set_price(running, "AAPL", "150")
     order = await running.place_order(state.id, request(qty="1"))
     with pytest.raises(NotReplaceable, match="order is filled and can no longer be replaced"):
-        await running.replace_order(state.id, order.id, ReplaceRequest(qty=D("2")))
+        await running.replace_order(state.id, order.terms.id, ReplaceRequest(qty=D("2")))
     assert state.pending_cash == 0 and not state.pending_client_order_ids
     assert_books_balance(running, state)
 
@@ -226,7 +226,7 @@ async def test_concurrent_orders_from_several_accounts_share_the_quote(running: 
     await set_price(running, "AAPL", "100", size="10")
     assert sum(s.positions["AAPL"].qty for s in states) == 20
     for state, order in zip(states, orders):
-        assert (await closed_order(running, state, order.id)).status is OrderStatus.FILLED
+        assert (await closed_order(running, state, order.terms.id)).status is OrderStatus.FILLED
         assert state.orders == {}
         assert_books_balance(running, state)
 
@@ -238,9 +238,9 @@ async def test_limits_from_several_accounts_fill_best_price_then_earliest(runnin
     second = await running.place_order(states[1].id, limit(OrderSide.BUY, "95", qty="3"))
     better = await running.place_order(states[2].id, limit(OrderSide.BUY, "96", qty="3"))
     await set_price(running, "AAPL", "94.9", bid="94.80", ask="94.90", size="5")
-    assert (await closed_order(running, states[2], better.id)).filled_qty == 3
-    assert states[0].orders[first.id].filled_qty == 2
-    assert states[1].orders[second.id].filled_qty == 0
+    assert (await closed_order(running, states[2], better.terms.id)).filled_qty == 3
+    assert states[0].orders[first.terms.id].filled_qty == 2
+    assert states[1].orders[second.terms.id].filled_qty == 0
     for state in states:
         assert_books_balance(running, state)
 
@@ -289,18 +289,18 @@ async def test_full_market_queue_refuses_cancel_and_replace_and_changes_nothing(
     await set_price(engine, "AAPL", "100")
     order = await engine.place_order(state.id, limit(OrderSide.BUY, "90"))
     await engine.stop()
-    before = (state.orders[order.id].copy(), state.buying_power, len(events_of(engine, state.id)))
+    before = (state.orders[order.terms.id].copy(), state.buying_power, len(events_of(engine, state.id)))
     engine.market("AAPL").tell(ApplyTick(tick=tick_quote("100")))
     account = engine._actor(state.id)
     account.start()
     try:
         with pytest.raises(Unavailable):
-            await engine.cancel_order(state.id, order.id)
+            await engine.cancel_order(state.id, order.terms.id)
         with pytest.raises(Unavailable):
-            await engine.replace_order(state.id, order.id, ReplaceRequest(limit_price=D("91")))
+            await engine.replace_order(state.id, order.terms.id, ReplaceRequest(limit_price=D("91")))
     finally:
         await account.stop()
-    assert (state.orders[order.id], state.buying_power, len(events_of(engine, state.id))) == before
+    assert (state.orders[order.terms.id], state.buying_power, len(events_of(engine, state.id))) == before
     assert state.pending_cash == 0 and not state.pending_client_order_ids
 
 
@@ -340,12 +340,12 @@ async def test_cancel_after_the_fill_is_refused_and_the_fill_counts_once(running
     order = await running.place_order(state.id, limit(OrderSide.BUY, "99"))
     await running.stop()
     await running.ingest(tick_quote("98.50"))  # the market will fill it first
-    cancel = asyncio.create_task(running.cancel_order(state.id, order.id))
+    cancel = asyncio.create_task(running.cancel_order(state.id, order.terms.id))
     await asyncio.sleep(0)
     await running.start()
     with pytest.raises(NotCancelable, match="order is filled"):
         await cancel
-    assert (await closed_order(running, state, order.id)).status is OrderStatus.FILLED
+    assert (await closed_order(running, state, order.terms.id)).status is OrderStatus.FILLED
     assert len(fills_of(running, state.id)) == 1
     assert_books_balance(running, state)
 
@@ -355,7 +355,7 @@ async def test_cancel_before_the_fill_wins_and_nothing_fills(running: Engine) ->
     await set_price(running, "AAPL", "100")
     order = await running.place_order(state.id, limit(OrderSide.BUY, "99"))
     await running.stop()
-    cancel = asyncio.create_task(running.cancel_order(state.id, order.id))
+    cancel = asyncio.create_task(running.cancel_order(state.id, order.terms.id))
     await asyncio.sleep(0)
     await step(running, running._actor(state.id))  # the withdrawal reaches the market first
     await running.ingest(tick_quote("98.50"))
@@ -372,12 +372,12 @@ async def test_cancel_racing_a_partial_fill_counts_the_fill_once_and_cancels_the
     order = await running.place_order(state.id, limit(OrderSide.BUY, "99"))
     await running.stop()
     await running.ingest(tick_quote("98.50", size="4"))
-    cancel = asyncio.create_task(running.cancel_order(state.id, order.id))
+    cancel = asyncio.create_task(running.cancel_order(state.id, order.terms.id))
     await asyncio.sleep(0)
     await running.start()
     canceled = await cancel
     assert canceled.status is OrderStatus.CANCELED and canceled.filled_qty == 4
-    events = [e for e in events_of(running, state.id) if getattr(e, "order_id", None) == order.id]
+    events = [e for e in events_of(running, state.id) if getattr(e, "order_id", None) == order.terms.id]
     assert [type(e) for e in events] == [OrderFilled, OrderCanceled]
     assert state.positions["AAPL"].qty == 4
     assert_books_balance(running, state)
@@ -402,14 +402,14 @@ async def test_many_cancels_racing_many_ticks_never_double_count(running: Engine
             await running.ingest(tick_quote(price, size="3"))
             await asyncio.sleep(0)
 
-    await asyncio.gather(ticks(), *(cancel(state, order.id) for state, order in orders))
+    await asyncio.gather(ticks(), *(cancel(state, order.terms.id) for state, order in orders))
     await running.quiesce()
     for state in states:
         assert state.orders == {}
-        for order in [await closed_order(running, state, o.id) for owner, o in orders if owner is state]:
-            ends = [e for e in events_of(running, state.id) if isinstance(e, OrderCanceled) and e.order_id == order.id]
+        for order in [await closed_order(running, state, o.terms.id) for owner, o in orders if owner is state]:
+            ends = [e for e in events_of(running, state.id) if isinstance(e, OrderCanceled) and e.order_id == order.terms.id]
             assert len(ends) == (0 if order.status is OrderStatus.FILLED else 1)
-            assert order.filled_qty == sum((f.qty for f in fills_of(running, state.id) if f.order_id == order.id), D(0))
+            assert order.filled_qty == sum((f.qty for f in fills_of(running, state.id) if f.order_id == order.terms.id), D(0))
         assert_books_balance(running, state)
 
 
@@ -420,14 +420,14 @@ async def test_replace_racing_a_fill_of_the_old_order_is_refused_and_keeps_holds
     old = await running.place_order(state.id, limit(OrderSide.SELL, "101", qty="10"))
     await running.stop()
     await running.ingest(tick_quote("101.50", size="4"))  # fills 4 of the old order first
-    replace = asyncio.create_task(running.replace_order(state.id, old.id, ReplaceRequest(limit_price=D("102"))))
+    replace = asyncio.create_task(running.replace_order(state.id, old.terms.id, ReplaceRequest(limit_price=D("102"))))
     await asyncio.sleep(0)
     await running.start()
     with pytest.raises(NotReplaceable):
         await replace
     position = state.positions["AAPL"]
     assert (position.qty, position.reserved_qty) == (D(6), D(6))  # never more held for sale than owned
-    assert state.orders[old.id].status is OrderStatus.PARTIALLY_FILLED
+    assert state.orders[old.terms.id].status is OrderStatus.PARTIALLY_FILLED
     assert_books_balance(running, state)
 
 
@@ -439,7 +439,7 @@ async def test_buying_power_never_goes_negative_while_a_replace_is_pending() -> 
     old = await engine.place_order(state.id, limit(OrderSide.BUY, "100", qty="10"))
     assert state.buying_power == 0
     await engine.stop()
-    replace = asyncio.create_task(engine.replace_order(state.id, old.id, ReplaceRequest(limit_price=D("99"))))
+    replace = asyncio.create_task(engine.replace_order(state.id, old.terms.id, ReplaceRequest(limit_price=D("99"))))
     await asyncio.sleep(0)
     await step(engine, engine._actor(state.id))  # decided, the market has not answered yet
     assert state.buying_power >= 0
@@ -462,9 +462,9 @@ async def test_session_close_expires_day_orders_and_records_last_equity(running:
     end = session_end(datetime.now(UTC))
     await running.close_session(end)
     await running.quiesce()
-    expired = await closed_order(running, state, day.id)
+    expired = await closed_order(running, state, day.terms.id)
     assert expired.status is OrderStatus.EXPIRED and expired.expired_at == end
-    assert state.orders[gtc.id].status is OrderStatus.NEW
+    assert state.orders[gtc.terms.id].status is OrderStatus.NEW
     assert state.last_equity == cents(CASH - D("1000.10") + D(1050)) == D("100049.90")
     assert running.board.top("AAPL").previous_close == D(105)
     assert_books_balance(running, state)
@@ -543,7 +543,7 @@ async def test_an_order_on_its_way_to_the_market_when_a_halt_lands_is_canceled_n
     assert fills_of(running, state.id) == []
     assert "AAPL" not in state.positions or state.positions["AAPL"].qty == 0
     assert state.cash == CASH and state.reserved_cash == 0
-    assert (await closed_order(running, state, order.id)).status is OrderStatus.CANCELED
+    assert (await closed_order(running, state, order.terms.id)).status is OrderStatus.CANCELED
     assert_books_balance(running, state)
 
 
@@ -554,15 +554,15 @@ async def test_a_replacement_on_its_way_when_a_halt_lands_is_refused_as_halted_a
     await set_price(running, "AAPL", "100")
     old = await running.place_order(state.id, limit(OrderSide.BUY, "90", qty="10"))
     await running.stop()
-    replacing = asyncio.create_task(running.replace_order(state.id, old.id, ReplaceRequest(limit_price=D("101"))))
+    replacing = asyncio.create_task(running.replace_order(state.id, old.terms.id, ReplaceRequest(limit_price=D("101"))))
     await asyncio.sleep(0)
     await step(running, running._actor(state.id))  # decided; the market has not swapped yet
     running.halted.add("AAPL")
     await running.start()
     with pytest.raises(TradingHalted):
         await replacing
-    kept = state.orders[old.id]
-    assert (kept.status, kept.limit_price) == (OrderStatus.NEW, D(90))
+    kept = state.orders[old.terms.id]
+    assert (kept.status, kept.terms.limit_price) == (OrderStatus.NEW, D(90))
     assert state.reserved_cash == kept.reserved_cash and state.pending_cash == 0
     assert fills_of(running, state.id) == []
     assert_books_balance(running, state)

@@ -69,8 +69,8 @@ async def test_while_the_journal_cannot_write_commands_are_refused_without_chang
 
     refused: list[Callable[[], Awaitable[object]]] = [
         lambda: engine.place_order(account_id, limit_buy("80")),
-        lambda: engine.cancel_order(account_id, resting.id),
-        lambda: engine.replace_order(account_id, resting.id, ReplaceRequest(limit_price=Decimal("85"))),
+        lambda: engine.cancel_order(account_id, resting.terms.id),
+        lambda: engine.replace_order(account_id, resting.terms.id, ReplaceRequest(limit_price=Decimal("85"))),
         lambda: engine.adjust_cash(account_id, Decimal(5), "refused"),
         lambda: engine.open_account(Decimal(1)),
         lambda: rotate_account_keys(engine, account_id),
@@ -91,7 +91,7 @@ async def test_while_the_journal_cannot_write_commands_are_refused_without_chang
     placed = await engine.place_order(account_id, limit_buy("80"))
     await engine.adjust_cash(account_id, Decimal(5), "after")
     await engine.quiesce()
-    assert state.cash == 10_006 and set(state.orders) == {resting.id, placed.id}
+    assert state.cash == 10_006 and set(state.orders) == {resting.terms.id, placed.terms.id}
     assert (await engine.journal.verify()).ok
     assert recover(writer_of(engine).path).accounts == {account_id: state}  # disk holds what memory holds
 
@@ -120,12 +120,12 @@ async def test_markets_stop_matching_while_the_journal_cannot_write_and_trade_ag
 
     await set_price(engine, "AAPL", "85")  # crosses the limit: a fill nobody could record
     state = engine.account(account_id)
-    assert state.orders[resting.id].status is OrderStatus.NEW and "AAPL" not in state.positions
+    assert state.orders[resting.terms.id].status is OrderStatus.NEW and "AAPL" not in state.positions
     assert engine.board.last_price("AAPL") == Decimal("85")  # still priced
 
     allow_writes(pid)
     await until(lambda: engine.journal.trouble is None)
     await set_price(engine, "AAPL", "85")
-    assert resting.id not in state.orders and state.positions["AAPL"].qty == 1
-    assert (await engine.order(account_id, resting.id)).status is OrderStatus.FILLED
+    assert resting.terms.id not in state.orders and state.positions["AAPL"].qty == 1
+    assert (await engine.order(account_id, resting.terms.id)).status is OrderStatus.FILLED
     assert recover(writer_of(engine).path).accounts == {account_id: state}

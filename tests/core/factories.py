@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from dataclasses import fields as dataclass_fields
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 from typing import Any, Final
@@ -14,7 +15,7 @@ from tradeloop.core.book import OrderBook
 from tradeloop.core.events import AccountOpened, OrderEvent, OrderFilled
 from tradeloop.core.instruments import ASSETS_BY_SYMBOL, Asset
 from tradeloop.core.marketdata import Quote, Trade
-from tradeloop.core.orders import Order, OrderRequest, OrderSide, OrderType, TimeInForce
+from tradeloop.core.orders import Order, OrderRequest, OrderSide, OrderTerms, OrderType, TimeInForce
 from tradeloop.core.placement import accept_order
 from tradeloop.core.sessions import session_end
 from tradeloop.core.working import Stage, WorkingOrder
@@ -64,11 +65,18 @@ def make_request(**overrides: Any) -> OrderRequest:
     return OrderRequest(**values)
 
 
-def make_working(**overrides: Any) -> WorkingOrder:
-    """A working order as the book sees it: a buy market order for one share with ample budget."""
+TERM_FIELDS: Final = frozenset(f.name for f in dataclass_fields(OrderTerms))
+_TERM_AMOUNTS: Final = ("qty", "notional", "limit_price", "stop_price", "trail_price", "trail_percent")
+
+
+def make_terms(**overrides: Any) -> OrderTerms:
+    """Terms of a good-till-canceled market buy of one AAPL share, with any field replaced."""
+    order_id = overrides.pop("id", None) or uuid4()
     values: dict[str, Any] = {
-        "id": uuid4(),
+        "id": order_id,
+        "client_order_id": str(order_id),
         "account_id": ACCOUNT_ID,
+        "symbol": SYMBOL,
         "side": OrderSide.BUY,
         "type": OrderType.MARKET,
         "time_in_force": TimeInForce.GTC,
@@ -78,28 +86,46 @@ def make_working(**overrides: Any) -> WorkingOrder:
         "stop_price": None,
         "trail_price": None,
         "trail_percent": None,
+        "extended_hours": False,
+        "created_at": T0,
+        "expires_at": None,
+        "replaces": None,
+    }
+    values.update(overrides)
+    for name in _TERM_AMOUNTS:
+        if isinstance(values.get(name), (str, int)):
+            values[name] = D(values[name])
+    return OrderTerms(**values)
+
+
+def make_working(**overrides: Any) -> WorkingOrder:
+    """A working order as the book sees it: a buy market order for one share with ample budget.
+
+    Term fields (`make_terms`) and the working order's own fields may both be overridden.
+    """
+    terms = make_terms(**{name: overrides.pop(name) for name in TERM_FIELDS if name in overrides})
+    values: dict[str, Any] = {
         "hwm": None,
         "budget": None,
         "filled_qty": D(0),
         "filled_value": D(0),
         "fill_count": 0,
-        "expires_at": None,
     }
     values.update(overrides)
-    for name in ("qty", "notional", "limit_price", "stop_price", "trail_price", "trail_percent", "hwm", "budget"):
+    for name in ("hwm", "budget"):
         if isinstance(values.get(name), (str, int)):
             values[name] = D(values[name])
     if values["budget"] is None:
-        values["budget"] = D("1000000000") if values["side"] is OrderSide.BUY else values["qty"] or D(1000000)
+        values["budget"] = D("1000000000") if terms.side is OrderSide.BUY else terms.qty or D(1000000)
     if "whole_shares" not in values:
-        qty = values["qty"]
+        qty = terms.qty
         values["whole_shares"] = qty is not None and qty == qty.to_integral_value()
     if "stage" not in values:
         values["stage"] = {
             OrderType.MARKET: Stage.MARKET,
             OrderType.LIMIT: Stage.LIMIT,
-        }.get(values["type"], Stage.TRIGGER)
-    return WorkingOrder(**values)
+        }.get(terms.type, Stage.TRIGGER)
+    return WorkingOrder(terms=terms, **values)
 
 
 def quote(

@@ -22,7 +22,7 @@ from tradeloop.core.events import (
     SessionClosed,
 )
 from tradeloop.core.orders import OrderSide, OrderStatus, OrderType, ReplaceRequest, TimeInForce
-from tradeloop.core.placement import accept_order, hold_pending, release_pending, replacement_terms
+from tradeloop.core.placement import accept_order, accept_replacement, hold_pending, release_pending
 from tradeloop.core.sessions import session_end
 from tradeloop.errors import (
     DuplicateClientOrderId,
@@ -61,8 +61,8 @@ def fill(
         account_id=state.id,
         order_id=order_id,
         fill_id=uuid4(),
-        symbol=order.symbol,
-        side=order.side,
+        symbol=order.terms.symbol,
+        side=order.terms.side,
         qty=D(qty),
         price=D(price),
         cash=D(cash) if cash is not None else (D(qty) * D(price)).quantize(D("0.01")),
@@ -86,7 +86,7 @@ def assert_reservations_match_open_orders(state: AccountState) -> None:
     open_orders = [o for o in state.orders.values() if o.is_open]
     assert state.reserved_cash == sum((o.reserved_cash for o in open_orders), D(0))
     for position in state.positions.values():
-        held = sum((o.reserved_qty for o in open_orders if o.symbol == position.symbol), D(0))
+        held = sum((o.reserved_qty for o in open_orders if o.terms.symbol == position.symbol), D(0))
         assert position.reserved_qty == held
 
 
@@ -220,8 +220,8 @@ def test_day_orders_expire_at_session_end_and_gtc_orders_never() -> None:
     state = make_account()
     day = place(state, type=OrderType.LIMIT, limit_price="1", qty="1")
     gtc = place(state, type=OrderType.LIMIT, limit_price="1", qty="1", time_in_force=TimeInForce.GTC)
-    assert state.orders[day].expires_at == session_end(T0)
-    assert state.orders[gtc].expires_at is None
+    assert state.orders[day].terms.expires_at == session_end(T0)
+    assert state.orders[gtc].terms.expires_at is None
 
 
 def test_trailing_stop_marks_from_the_market_price_only() -> None:
@@ -298,17 +298,17 @@ def test_ending_an_order_releases_what_it_holds(event_type: type[Any], status: O
     assert state.positions["AAPL"].reserved_qty == 0 and state.positions["AAPL"].qty == D(12)
 
 
-def test_triggered_marks_the_order_and_sets_a_trailing_stop_price() -> None:
+def test_triggered_marks_the_order_whose_stop_price_stays_where_it_fired() -> None:
     state = make_account()
     stop = place(state, type=OrderType.STOP, stop_price="110")
-    trail = place(state, type=OrderType.TRAILING_STOP, trail_price="2")
-    for order_id, stop_price in ((stop, "110"), (trail, "97")):
+    trail = place(state, type=OrderType.TRAILING_STOP, trail_price="2")  # a buy marked at 100: its level is 102
+    for order_id, stop_price in ((stop, "110"), (trail, "102")):
         apply_event(
             state, OrderTriggered(account_id=state.id, order_id=order_id, stop_price=D(stop_price), timestamp=at(3))
         )
         assert state.orders[order_id].triggered and state.orders[order_id].updated_at == at(3)
     assert state.orders[stop].stop_price == D(110)
-    assert state.orders[trail].stop_price == D(97)
+    assert state.orders[trail].stop_price == D(102)
 
 
 def test_hwm_moved_sets_the_mark_and_stop() -> None:
@@ -354,16 +354,16 @@ def test_session_closed_event_carries_equity_to_the_cent() -> None:
 # -- replaces -----------------------------------------------------------------------------------
 
 
-def replace(state: AccountState, order_id: UUID, *, price: str | None = "100", **change: Any) -> Any:
+def replace(state: AccountState, order_id: UUID, *, price: str | None = "100", **change: Any) -> OrderAccepted:
     for name in ("qty", "limit_price", "stop_price", "trail"):
         if isinstance(change.get(name), str):
             change[name] = D(change[name])
     old = state.orders.get(order_id)
-    return replacement_terms(
+    return accept_replacement(
         state,
         order_id,
         ReplaceRequest(**change),
-        asset() if old is None or old.symbol == "AAPL" else make_asset(old.symbol),
+        asset() if old is None or old.terms.symbol == "AAPL" else make_asset(old.terms.symbol),
         new_id=uuid4(),
         reference_price=None if price is None else D(price),
         now=at(5),
@@ -371,16 +371,16 @@ def replace(state: AccountState, order_id: UUID, *, price: str | None = "100", *
     )
 
 
-def swap(state: AccountState, order_id: UUID, terms: Any) -> None:
-    apply_event(state, OrderReplaced(account_id=state.id, order_id=order_id, replacement=terms, timestamp=at(6)))
+def swap(state: AccountState, order_id: UUID, replacement: OrderAccepted) -> None:
+    apply_event(state, OrderReplaced(account_id=state.id, order_id=order_id, replacement=replacement, timestamp=at(6)))
 
 
 def test_replace_counts_the_old_reservation_as_released() -> None:
     state = make_account("1000")
     old = place(state, type=OrderType.LIMIT, limit_price="100", qty="10")
     assert state.buying_power == 0
-    terms = replace(state, old, limit_price="99")
-    assert terms.reserved_cash == D(990) and terms.replaces == old
+    replacement = replace(state, old, limit_price="99")
+    assert replacement.reserved_cash == D(990) and replacement.terms.replaces == old
     with pytest.raises(InsufficientBuyingPower):
         replace(state, old, qty="11")
 
@@ -389,20 +389,21 @@ def test_replace_keeps_unchanged_fields_and_defaults_to_the_remaining_qty() -> N
     state = make_account("1000")
     old = place(state, type=OrderType.LIMIT, limit_price="100", qty="10", time_in_force=TimeInForce.GTC)
     fill(state, old, "4", "100")
-    terms = replace(state, old, limit_price="90")
+    terms = replace(state, old, limit_price="90").terms
     assert (terms.qty, terms.limit_price, terms.time_in_force) == (D(6), D(90), TimeInForce.GTC)
 
 
 def test_replace_swaps_reservations_from_old_to_new() -> None:
     state = make_account("1000")
     old = place(state, type=OrderType.LIMIT, limit_price="100", qty="10")
-    terms = replace(state, old, limit_price="50")
+    replacement = replace(state, old, limit_price="50")
+    terms = replacement.terms
     replaced = state.orders[old]
-    swap(state, old, terms)
+    swap(state, old, replacement)
     assert replaced.status is OrderStatus.REPLACED and replaced.replaced_by == terms.id
     assert replaced.replaced_at == at(6)
     assert list(state.orders) == [terms.id]  # the replaced order closed and left the account
-    assert state.orders[terms.id].status is OrderStatus.NEW and state.orders[terms.id].replaces == old
+    assert state.orders[terms.id].status is OrderStatus.NEW and state.orders[terms.id].terms.replaces == old
     assert state.reserved_cash == D(500) and state.buying_power == D(500)
     assert_reservations_match_open_orders(state)
 
@@ -410,11 +411,11 @@ def test_replace_swaps_reservations_from_old_to_new() -> None:
 def test_replace_of_a_sell_may_reuse_its_own_shares() -> None:
     state = holding("10", "1000.00")
     old = place(state, side=OrderSide.SELL, type=OrderType.LIMIT, limit_price="200", qty="10")
-    terms = replace(state, old, limit_price="150")
-    swap(state, old, terms)
+    replacement = replace(state, old, limit_price="150")
+    swap(state, old, replacement)
     assert state.positions["AAPL"].reserved_qty == D(10)
     with pytest.raises(InsufficientQty):
-        replace(state, terms.id, qty="11")
+        replace(state, replacement.terms.id, qty="11")
 
 
 @pytest.mark.parametrize(
@@ -446,7 +447,7 @@ def test_closed_or_unknown_orders_cannot_be_replaced() -> None:
     with pytest.raises(NotFound):  # the account holds open orders only; the engine refuses with the status
         replace(state, order_id, limit_price="11")
     with pytest.raises(NotFound):
-        replacement_terms(
+        accept_replacement(
             state, uuid4(), ReplaceRequest(), asset(), new_id=uuid4(), reference_price=None, now=T0, session_end=T0
         )
 
@@ -455,8 +456,8 @@ def test_replaced_trailing_stop_keeps_its_high_water_mark() -> None:
     state = holding("10", "1000.00")
     old = place(state, side=OrderSide.SELL, type=OrderType.TRAILING_STOP, trail_price="2", qty="10")
     apply_event(state, OrderHwmMoved(account_id=state.id, order_id=old, hwm=D(120), stop_price=D(118), timestamp=at(2)))
-    terms = replace(state, old, trail="3", price="115")
-    assert terms.hwm == D(120) and terms.trail_price == D(3)
+    replacement = replace(state, old, trail="3", price="115")
+    assert replacement.hwm == D(120) and replacement.terms.trail_price == D(3)
 
 
 def test_replace_validates_against_the_given_asset() -> None:
@@ -466,7 +467,7 @@ def test_replace_validates_against_the_given_asset() -> None:
         state, request, make_asset("ZZZ"), order_id=uuid4(), reference_price=None, now=T0, session_end=session_end(T0)
     )
     apply_event(state, accepted)
-    terms = replace(state, accepted.terms.id, limit_price="11")
+    terms = replace(state, accepted.terms.id, limit_price="11").terms
     assert terms.symbol == "ZZZ" and terms.limit_price == D(11)
 
 
@@ -476,8 +477,8 @@ def test_replacement_client_order_id_must_be_new() -> None:
     place(state, type=OrderType.LIMIT, limit_price="10", client_order_id="b")
     with pytest.raises(DuplicateClientOrderId):
         replace(state, first, client_order_id="b")
-    terms = replace(state, first, client_order_id="c")
-    hold_pending(state, terms)
+    replacement = replace(state, first, client_order_id="c")
+    hold_pending(state, replacement)
     with pytest.raises(DuplicateClientOrderId):
         accept(state, client_order_id="c")
 
@@ -505,7 +506,7 @@ def test_pending_replace_held_again_after_its_old_order_closed_holds_all_it_need
     fill(state, old, "10", "100", done=True)
     assert old not in state.orders
     release_pending(state, hold)
-    again = hold_pending(state, hold.terms)
+    again = hold_pending(state, hold.accepted)
     assert again.cash == D(1200) and state.pending_cash == D(1200)  # the closed order holds nothing
     release_pending(state, again)
     assert state.pending_cash == D(0) and state.buying_power == D(500)

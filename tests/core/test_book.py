@@ -40,7 +40,7 @@ def test_market_buy_fills_at_the_ask() -> None:
     order = make_working(qty="3")
     [fill] = fills(book.add(order, T0))
     assert (fill.price, fill.qty, fill.cash, fill.order_done) == (D("100.02"), D(3), D("300.06"), True)
-    assert order.id not in book.orders
+    assert order.terms.id not in book.orders
 
 
 def test_market_sell_fills_at_the_bid() -> None:
@@ -59,7 +59,7 @@ def test_market_order_with_no_price_waits_for_the_first_tick() -> None:
     book = OrderBook("AAPL")
     order = make_working(qty="2")
     assert book.add(order, T0) == []
-    assert order.id in book.orders
+    assert order.terms.id in book.orders
     [fill] = fills(book.on_tick(quote("10", "10.05", when=at(1))))
     assert (fill.price, fill.qty, fill.order_done, fill.timestamp) == (D("10.05"), D(2), True, at(1))
 
@@ -69,7 +69,7 @@ def test_fill_never_takes_more_than_the_quoted_size() -> None:
     order = make_working(qty="10")
     [fill] = fills(book.add(order, T0))
     assert (fill.qty, fill.order_done) == (D(4), False)
-    assert order.id in book.orders  # the rest keeps working
+    assert order.terms.id in book.orders  # the rest keeps working
     assert fills(book.on_tick(trade("11", "100", when=at(1)))) == []  # a trade does not refresh the quote's size
     [rest] = fills(book.on_tick(quote("10", "11", size="100", when=at(2))))
     assert (rest.qty, rest.order_done) == (D(6), True)
@@ -82,15 +82,15 @@ def test_quote_size_is_shared_by_orders_in_time_priority() -> None:
     book.add(first, T0)
     book.add(second, T0)
     events = book.on_tick(quote("10", "11", size="5", when=at(1)))
-    assert filled_qty(events, first.id) == D(3)
-    assert filled_qty(events, second.id) == D(2)
+    assert filled_qty(events, first.terms.id) == D(3)
+    assert filled_qty(events, second.terms.id) == D(2)
 
 
 def test_zero_size_quote_fills_nothing() -> None:
     book = book_with(quote("10", "11", size="0"))
     order = make_working(qty="1")
     assert book.add(order, T0) == []
-    assert order.id in book.orders
+    assert order.terms.id in book.orders
 
 
 def test_unlimited_size_fills_everything() -> None:
@@ -142,7 +142,7 @@ def test_limit_does_not_fill_on_a_trade_through_it_while_the_quote_is_away() -> 
     order = limit(OrderSide.BUY, "10.05")
     book.add(order, T0)
     assert fills(book.on_tick(trade("10.00", when=at(1)))) == []
-    assert order.id in book.orders
+    assert order.terms.id in book.orders
 
 
 def test_limit_fills_against_the_last_trade_without_a_quote() -> None:
@@ -161,9 +161,9 @@ def test_limits_fill_best_price_first_then_earliest() -> None:
     for order in (early_low, high, late_low):
         book.add(order, T0)
     events = book.on_tick(quote("10.00", "10.05", ask_size="2", when=at(1)))
-    assert [f.order_id for f in fills(events)] == [high.id, early_low.id]
+    assert [f.order_id for f in fills(events)] == [high.terms.id, early_low.terms.id]
     events = book.on_tick(quote("10.00", "10.05", ask_size="2", when=at(2)))
-    assert [f.order_id for f in fills(events)] == [late_low.id]
+    assert [f.order_id for f in fills(events)] == [late_low.terms.id]
 
 
 def test_sell_limits_fill_lowest_limit_first() -> None:
@@ -173,7 +173,7 @@ def test_sell_limits_fill_lowest_limit_first() -> None:
     book.add(high, T0)
     book.add(low, T0)
     events = book.on_tick(quote("9.60", "9.70", bid_size="1", when=at(1)))
-    assert [f.order_id for f in fills(events)] == [low.id]
+    assert [f.order_id for f in fills(events)] == [low.terms.id]
 
 
 # -- stops ----------------------------------------------------------------------------
@@ -205,11 +205,11 @@ def test_sell_stop_triggers_when_the_bid_or_trade_falls_to_the_stop() -> None:
     by_quote = make_working(side=OrderSide.SELL, type=OrderType.STOP, stop_price="99")
     book.add(by_quote, T0)
     [fill] = fills(book.on_tick(quote("98.90", "99.20", when=at(1))))
-    assert (fill.order_id, fill.price) == (by_quote.id, D("98.90"))
+    assert (fill.order_id, fill.price) == (by_quote.terms.id, D("98.90"))
     by_trade = make_working(side=OrderSide.SELL, type=OrderType.STOP, stop_price="98")
     book.add(by_trade, T0)
     events = book.on_tick(trade("97.99", when=at(2)))
-    assert only(events, OrderTriggered)[0].order_id == by_trade.id
+    assert only(events, OrderTriggered)[0].order_id == by_trade.terms.id
     assert fills(events)[0].price == D("98.90")  # the quote's bid, not the print
 
 
@@ -238,7 +238,7 @@ def test_sell_stops_trigger_highest_stop_first() -> None:
     book.add(low, T0)
     book.add(high, T0)
     events = book.on_tick(quote("97.00", "97.10", when=at(1)))
-    assert [e.order_id for e in only(events, OrderTriggered)] == [high.id]
+    assert [e.order_id for e in only(events, OrderTriggered)] == [high.terms.id]
 
 
 def test_sell_stop_limit_sells_only_at_or_above_its_limit() -> None:
@@ -341,9 +341,9 @@ def test_ioc_fills_what_it_can_and_cancels_the_rest() -> None:
     book = book_with(quote("10", "11", size="3"))
     order = make_working(qty="5", time_in_force=TimeInForce.IOC)
     events = book.add(order, T0)
-    assert filled_qty(events, order.id) == D(3)
+    assert filled_qty(events, order.terms.id) == D(3)
     [canceled] = only(events, OrderCanceled)
-    assert canceled.order_id == order.id and order.id not in book.orders
+    assert canceled.order_id == order.terms.id and order.terms.id not in book.orders
 
 
 def test_ioc_limit_that_cannot_fill_is_canceled() -> None:
@@ -368,7 +368,7 @@ def test_fok_fills_in_full_when_the_quote_allows() -> None:
     book = book_with(quote("10", "11", size="5"))
     order = make_working(qty="5", time_in_force=TimeInForce.FOK)
     events = book.add(order, T0)
-    assert filled_qty(events, order.id) == D(5) and only(events, OrderCanceled) == []
+    assert filled_qty(events, order.terms.id) == D(5) and only(events, OrderCanceled) == []
 
 
 def test_fok_is_canceled_without_any_fill_when_the_quote_is_short() -> None:
@@ -396,8 +396,8 @@ def test_day_order_expires_at_its_session_end() -> None:
     book.add(partial, T0)
     assert book.expire(end - timedelta(microseconds=1)) == []
     expired = book.expire(end)
-    assert {e.order_id for e in only(expired, OrderExpired)} == {day.id, partial.id}
-    assert set(book.orders) == {gtc.id}
+    assert {e.order_id for e in only(expired, OrderExpired)} == {day.terms.id, partial.terms.id}
+    assert set(book.orders) == {gtc.terms.id}
     assert book.expire(end + timedelta(days=1)) == []
 
 
@@ -407,7 +407,7 @@ def test_filled_or_canceled_day_orders_do_not_expire() -> None:
     book.add(make_working(expires_at=end), T0)
     canceled = limit(OrderSide.BUY, "5", expires_at=end)
     book.add(canceled, T0)
-    book.remove(canceled.id)
+    book.remove(canceled.terms.id)
     assert book.expire(end) == []
 
 
@@ -418,18 +418,18 @@ def test_market_buy_never_spends_more_than_its_budget() -> None:
     book = book_with(quote("104", "110"))
     order = make_working(qty="10", budget="1050.00")  # cash held for 10 at $105
     events = book.add(order, T0)
-    assert spent(events, order.id) <= D("1050.00")
-    assert filled_qty(events, order.id) == D(9)
+    assert spent(events, order.terms.id) <= D("1050.00")
+    assert filled_qty(events, order.terms.id) == D(9)
     [canceled] = only(events, OrderCanceled)  # the rest can never be paid for
-    assert canceled.order_id == order.id
+    assert canceled.order_id == order.terms.id
 
 
 def test_fractional_market_buy_spends_its_budget_to_the_cent() -> None:
     book = book_with(quote("2.99", "3.00"))
     order = make_working(qty="1000.5", whole_shares=False, budget="100.00")
     events = book.add(order, T0)
-    assert spent(events, order.id) <= D("100.00")
-    assert filled_qty(events, order.id) == D("33.333333333")
+    assert spent(events, order.terms.id) <= D("100.00")
+    assert filled_qty(events, order.terms.id) == D("33.333333333")
 
 
 def test_notional_buy_never_spends_more_than_its_notional() -> None:
@@ -447,7 +447,7 @@ def test_notional_buy_filled_in_pieces_ends_filled_within_its_notional() -> None
     for second in range(1, 4):
         events += book.on_tick(quote("3.33", "3.335", size="1", when=at(second)))
     events += book.on_tick(quote("3.33", "3.335", when=at(9)))
-    assert spent(events, order.id) <= D("100.00")
+    assert spent(events, order.terms.id) <= D("100.00")
     assert fills(events)[-1].order_done
     assert only(events, OrderCanceled) == []
 
@@ -459,8 +459,8 @@ def test_fractional_limit_buy_filled_in_pieces_fills_in_full_within_its_reservat
     events = list(book.add(order, T0))
     for second in range(1, 4):
         events += book.on_tick(quote("10.00", "10.05", ask_size="0.1", when=at(second)))
-    assert filled_qty(events, order.id) == D("0.3")
-    assert spent(events, order.id) <= reserved
+    assert filled_qty(events, order.terms.id) == D("0.3")
+    assert spent(events, order.terms.id) <= reserved
     assert only(events, OrderCanceled) == []
 
 
@@ -470,19 +470,19 @@ def test_fills_of_one_order_add_up_to_its_value_rounded_to_the_cent() -> None:
     events = list(book.add(order, T0))
     for second in range(1, 3):
         events += book.on_tick(quote("10.00", "10.05", ask_size="0.1", when=at(second)))
-    assert spent(events, order.id) == D("3.02")  # 0.3 × 10.05 = 3.015
+    assert spent(events, order.terms.id) == D("3.02")  # 0.3 × 10.05 = 3.015
 
 
 def test_a_restored_partly_filled_order_keeps_paying_to_the_cent() -> None:
     book = book_with(quote("10.00", "10.05", ask_size="0.1"))
     order = limit(OrderSide.BUY, "10.05", "0.3", budget="3.02")
     first = fills(book.add(order, T0))
-    book.remove(order.id)
+    book.remove(order.terms.id)
     restored = limit(
         OrderSide.BUY,
         "10.05",
         "0.3",
-        id=order.id,
+        id=order.terms.id,
         budget=D("3.02") - first[0].cash,
         filled_qty=order.filled_qty,
         filled_value=order.filled_value,
@@ -491,7 +491,7 @@ def test_a_restored_partly_filled_order_keeps_paying_to_the_cent() -> None:
     events = list(book.add(restored, T0))
     for second in range(1, 3):
         events += book.on_tick(quote("10.00", "10.05", ask_size="0.1", when=at(second)))
-    assert first[0].cash + spent(events, order.id) == D("3.02")
+    assert first[0].cash + spent(events, order.terms.id) == D("3.02")
     assert len({f.fill_id for f in [*first, *fills(events)]}) == 3
 
 
@@ -499,6 +499,6 @@ def test_notional_sell_never_sells_more_than_its_held_shares_and_ends_when_they_
     book = book_with(quote("10", "11"))
     order = make_working(side=OrderSide.SELL, qty=None, notional="100", budget="5", whole_shares=False)
     events = book.add(order, T0)
-    assert filled_qty(events, order.id) == D(5)
+    assert filled_qty(events, order.terms.id) == D(5)
     [canceled] = only(events, OrderCanceled)
-    assert canceled.order_id == order.id and not book.orders
+    assert canceled.order_id == order.terms.id and not book.orders

@@ -11,9 +11,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tests.core.factories import at, make_working, quote, trade
-from tradeloop.core.marketdata import Tick
 from tradeloop.core.book import OrderBook, _QuietBand
 from tradeloop.core.events import OrderEvent
+from tradeloop.core.marketdata import Tick
 from tradeloop.core.orders import OrderSide, OrderType
 
 
@@ -66,7 +66,7 @@ def test_the_shortcut_never_changes_what_the_book_decides(steps: list[tuple[str,
         if kind == "order":
             order = make_working(**arg)
             twin = replace(order)  # before the first book mutates it
-            placed.append(order.id)
+            placed.append(order.terms.id)
             got, want = fast.add(order, when), full.add(twin, when)
         elif kind == "quote":
             bid, spread, size = arg

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 from uuid import UUID, uuid4
 
-from tests.core.factories import T0, at, book_with, fills, limit, make_working, quote, trade, trailing
+import pytest
+
+from tests.core.factories import ACCOUNT_ID, T0, at, book_with, fills, limit, make_working, quote, trade, trailing
 from tradeloop.core.book import OrderBook
+from tradeloop.core.events import OrderExpired
 from tradeloop.core.orders import OrderSide, OrderType
 from tradeloop.core.working import Stage, WorkingOrder
 
@@ -16,17 +20,13 @@ def test_removed_order_never_fills() -> None:
     book = book_with(quote("10", "11"))
     order = limit(OrderSide.BUY, "10.50")
     book.add(order, T0)
-    assert book.remove(order.id) is order
-    assert book.remove(order.id) is None
+    assert book.remove(order.terms.id) is order
+    assert book.remove(order.terms.id) is None
     assert book.on_tick(quote("9", "10", when=at(1))) == []
 
 
 def test_remove_unknown_order_returns_none() -> None:
     assert OrderBook("AAPL").remove(uuid4()) is None
-
-
-def _entries(book: OrderBook) -> int:
-    return sum(len(ladder.entries) for ladder in book._ladders()) + len(book._expiries)
 
 
 def test_many_cancels_are_compacted_away() -> None:
@@ -35,38 +35,41 @@ def test_many_cancels_are_compacted_away() -> None:
     for order in orders:
         book.add(order, T0)
     for order in orders[10:]:
-        book.remove(order.id)
+        book.remove(order.terms.id)
     assert len(book) == 10
-    assert _entries(book) < 2000
+    assert book.index_entries() < 2000
     events = book.on_tick(quote("4", "4.5", when=at(1)))
-    assert {f.order_id for f in fills(events)} == {o.id for o in orders[:10]}
+    assert {f.order_id for f in fills(events)} == {o.terms.id for o in orders[:10]}
 
 
-def test_index_entries_counts_every_index_of_the_book() -> None:
+@pytest.mark.parametrize(
+    ("order", "entries"),
+    [
+        (lambda: limit(OrderSide.BUY, "9", expires_at=T0 + timedelta(days=1)), 2),  # its price and its expiry
+        (lambda: limit(OrderSide.SELL, "12"), 1),
+        (lambda: make_working(type=OrderType.STOP, stage=Stage.TRIGGER, stop_price="12"), 1),
+        (lambda: make_working(side=OrderSide.SELL, type=OrderType.STOP, stage=Stage.TRIGGER, stop_price="9"), 1),
+        (lambda: trailing(OrderSide.SELL, trail_price="1", hwm="10"), 2),  # its level and its mark
+        (lambda: trailing(OrderSide.BUY, trail_price="1", hwm="11"), 2),
+        (lambda: make_working(qty="1"), 1),  # waits in the queue: no size on the ask
+        (lambda: make_working(side=OrderSide.SELL, qty="1"), 1),
+    ],
+)
+def test_index_entries_counts_every_index_an_order_rests_in(order: Callable[[], WorkingOrder], entries: int) -> None:
     book = book_with(quote("10", "11", size="0"))
-    book.add(limit(OrderSide.BUY, "9", expires_at=T0 + timedelta(days=1)), T0)
-    book.add(limit(OrderSide.SELL, "12"), T0)
-    book.add(make_working(type=OrderType.STOP, stage=Stage.TRIGGER, stop_price="12"), T0)
-    book.add(make_working(side=OrderSide.SELL, type=OrderType.STOP, stage=Stage.TRIGGER, stop_price="9"), T0)
-    book.add(trailing(OrderSide.SELL, trail_price="1", hwm="10"), T0)
-    book.add(trailing(OrderSide.BUY, trail_price="1", hwm="11"), T0)
-    book.add(make_working(qty="1"), T0)  # waits: no size on the ask
-    book.add(make_working(side=OrderSide.SELL, qty="1"), T0)
-    by_index = sum(len(ladder.entries) for ladder in book._ladders())
-    by_index += len(book._market_buys) + len(book._market_sells) + len(book._expiries)
-    assert book._index_entries() == by_index
-    assert all(ladder.entries for ladder in book._ladders())
-    assert book._market_buys and book._market_sells and book._expiries
+    book.add(order(), T0)
+    assert len(book) == 1 and book.index_entries() == entries
 
 
 def test_a_day_order_that_fills_at_once_leaves_no_expiry_entry_behind() -> None:
     book = book_with(quote("10", "11"))
     end = T0 + timedelta(days=1)
     filled = book.add(limit(OrderSide.BUY, "11", expires_at=end), T0)
-    assert fills(filled) and book._expiries == []
+    assert fills(filled) and book.index_entries() == 0
     resting = limit(OrderSide.BUY, "10.50", expires_at=end)
     book.add(resting, T0)
-    assert [entry[2] for entry in book._expiries] == [resting.id]
+    assert book.index_entries() == 2  # its price and its expiry
+    assert book.expire(end) == [OrderExpired(account_id=ACCOUNT_ID, order_id=resting.terms.id, timestamp=end)]
 
 
 def test_trailing_marks_moving_for_long_do_not_pile_up_entries() -> None:
@@ -75,7 +78,7 @@ def test_trailing_marks_moving_for_long_do_not_pile_up_entries() -> None:
         book.add(trailing(OrderSide.SELL, trail_price="5", hwm="100"), T0)
     for step in range(1, 400):
         book.on_tick(trade(str(100 + step), when=at(step)))
-    assert _entries(book) < 2000
+    assert book.index_entries() < 2000
 
 
 class _CountingOrders(dict[UUID, WorkingOrder]):

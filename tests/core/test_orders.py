@@ -4,17 +4,19 @@ from __future__ import annotations
 
 import dataclasses
 from datetime import timedelta
+from decimal import Decimal
 from typing import Any
 from uuid import uuid4
 
 import pytest
 
-from tests.core.factories import T0, D, asset, make_asset, make_request
-from tradeloop.core.accounts import order_from_terms
-from tradeloop.core.events import OrderTerms
+from tests.core.factories import T0, D, asset, make_asset, make_request, make_terms
+from tradeloop.core.accounts import order_from_acceptance
+from tradeloop.core.events import OrderAccepted
 from tradeloop.core.orders import (
     MAX_CLIENT_ORDER_ID,
     Order,
+    OrderSide,
     OrderStatus,
     OrderType,
     TimeInForce,
@@ -157,65 +159,59 @@ def test_refusal_message_names_the_field() -> None:
 # -- the order record -------------------------------------------------------------
 
 
-def _terms(**overrides: Any) -> OrderTerms:
-    from uuid import uuid4
-
-    values: dict[str, Any] = {
-        "id": uuid4(),
-        "client_order_id": "c1",
-        "account_id": uuid4(),
-        "symbol": "AAPL",
-        "side": make_request().side,
-        "type": OrderType.LIMIT,
-        "time_in_force": TimeInForce.DAY,
-        "qty": D(4),
-        "notional": None,
-        "limit_price": D(10),
-        "stop_price": None,
-        "trail_price": None,
-        "trail_percent": None,
-        "extended_hours": False,
-        "created_at": T0,
-        "expires_at": T0 + timedelta(hours=1),
-        "replaces": None,
-        "reserved_cash": D(40),
-        "reserved_qty": D(0),
-        "hwm": None,
-        "whole_shares": True,
-    }
-    values.update(overrides)
-    return OrderTerms(**values)
+def _accepted(**overrides: Any) -> OrderAccepted:
+    """A day limit buy of 4 at 10 expiring in an hour, holding $40; term fields may be overridden."""
+    held = {name: overrides.pop(name) for name in ("reserved_cash", "reserved_qty", "hwm") if name in overrides}
+    terms = make_terms(
+        **{
+            "type": OrderType.LIMIT,
+            "time_in_force": TimeInForce.DAY,
+            "qty": D(4),
+            "limit_price": D(10),
+            "expires_at": T0 + timedelta(hours=1),
+            **overrides,
+        }
+    )
+    return OrderAccepted(
+        terms=terms,
+        reserved_cash=held.get("reserved_cash", D(40)),
+        reserved_qty=held.get("reserved_qty", D(0)),
+        hwm=held.get("hwm"),
+    )
 
 
-def test_order_from_terms_is_open_and_unfilled() -> None:
-    order = order_from_terms(_terms())
+def test_order_from_acceptance_is_open_unfilled_and_holds_what_was_accepted() -> None:
+    accepted = _accepted()
+    order = order_from_acceptance(accepted)
     assert order.status is OrderStatus.NEW and order.is_open
     assert order.filled_qty == 0 and order.filled_avg_price is None
-    assert order.reserved_cash == D(40) and order.expires_at == T0 + timedelta(hours=1)
+    assert order.reserved_cash == D(40) and order.terms.expires_at == T0 + timedelta(hours=1)
+    assert order.terms is accepted.terms
 
 
 @pytest.mark.parametrize("status", sorted(OrderStatus))
 def test_only_new_and_partially_filled_orders_are_open(status: OrderStatus) -> None:
-    order = order_from_terms(_terms(), status)
+    order = order_from_acceptance(_accepted())
+    order.status = status
     assert order.is_open is (status in (OrderStatus.NEW, OrderStatus.PARTIALLY_FILLED))
 
 
 def test_filled_avg_price_is_value_over_qty() -> None:
-    order = order_from_terms(_terms())
+    order = order_from_acceptance(_accepted())
     order.filled_qty = D(3)
     order.filled_value = D("30.30")
     assert order.filled_avg_price == D("10.10")
 
 
 def test_copy_is_detached() -> None:
-    order = order_from_terms(_terms())
+    order = order_from_acceptance(_accepted())
     copy = order.copy()
     copy.filled_qty = D(2)
     assert order.filled_qty == 0
 
 
 def test_copy_carries_every_field() -> None:
-    order = order_from_terms(_terms())
+    order = order_from_acceptance(_accepted())
     for index, item in enumerate(dataclasses.fields(order)):
         setattr(order, item.name, f"value {index}")  # a distinct marker per field
     copy = order.copy()
@@ -225,9 +221,44 @@ def test_copy_carries_every_field() -> None:
     ]
 
 
-@pytest.mark.parametrize("status", sorted(OrderStatus))
-def test_order_from_terms_matches_the_record_built_with_keywords(status: OrderStatus) -> None:
-    terms = _terms(stop_price=D(9), replaces=uuid4(), hwm=D(11), reserved_qty=D(2))
-    shared = {item.name for item in dataclasses.fields(Order)} & {item.name for item in dataclasses.fields(terms)}
-    expected = Order(**{name: getattr(terms, name) for name in shared}, updated_at=terms.created_at, status=status)
-    assert order_from_terms(terms, status) == expected
+def test_terms_are_frozen() -> None:
+    terms = order_from_acceptance(_accepted()).terms
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        terms.qty = D(5)  # type: ignore[misc]
+
+
+def test_a_stop_orders_stop_price_is_its_terms() -> None:
+    order = order_from_acceptance(_accepted(type=OrderType.STOP, limit_price=None, stop_price=D(9)))
+    order.hwm = D(50)
+    assert order.stop_price == D(9)
+
+
+@pytest.mark.parametrize(
+    ("side", "trail", "mark", "stop"),
+    [
+        (OrderSide.SELL, {"trail_price": D(2)}, D(100), D(98)),
+        (OrderSide.BUY, {"trail_price": D(2)}, D(100), D(102)),
+        (OrderSide.SELL, {"trail_percent": D(5)}, D("50.10"), D("47.60")),
+        (OrderSide.SELL, {"trail_price": D(2)}, None, None),
+    ],
+)
+def test_a_trailing_stops_stop_price_follows_its_mark(
+    side: OrderSide, trail: dict[str, Decimal], mark: Decimal | None, stop: Decimal | None
+) -> None:
+    order = order_from_acceptance(
+        _accepted(type=OrderType.TRAILING_STOP, side=side, limit_price=None, hwm=mark, **trail)
+    )
+    assert order.terms.stop_price is None
+    assert order.stop_price == stop
+
+
+def test_order_from_acceptance_matches_the_record_built_with_keywords() -> None:
+    accepted = _accepted(stop_price=D(9), replaces=uuid4(), hwm=D(11), reserved_qty=D(2))
+    expected = Order(
+        terms=accepted.terms,
+        updated_at=accepted.terms.created_at,
+        hwm=accepted.hwm,
+        reserved_cash=accepted.reserved_cash,
+        reserved_qty=accepted.reserved_qty,
+    )
+    assert order_from_acceptance(accepted) == expected

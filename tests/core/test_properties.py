@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
 
 from tests.core.factories import SYMBOL, T0, asset, at, make_venue, quote
-from tradeloop.core.accounts import AccountState, apply_events, open_account, order_from_terms, valuation
+from tradeloop.core.accounts import AccountState, apply_events, open_account, order_from_acceptance, valuation
 from tradeloop.core.book import OrderBook
 from tradeloop.core.events import (
     AccountEvent,
@@ -31,7 +31,6 @@ from tradeloop.core.events import (
     OrderEvent,
     OrderFilled,
     OrderReplaced,
-    OrderTerms,
 )
 from tradeloop.core.marketdata import Quote, Trade
 from tradeloop.core.money import ZERO, cents, quantize_price
@@ -44,7 +43,7 @@ from tradeloop.core.orders import (
     ReplaceRequest,
     TimeInForce,
 )
-from tradeloop.core.placement import Hold, accept_order, hold_pending, release_pending, replacement_terms
+from tradeloop.core.placement import Hold, accept_order, accept_replacement, hold_pending, release_pending
 from tradeloop.core.sessions import session_end
 from tradeloop.core.working import WorkingOrder
 from tradeloop.errors import TradeloopError
@@ -164,16 +163,16 @@ class AccountAndBook(RuleBasedStateMachine):
                 assert isinstance(change, OrderEvent)
                 order = self.state.orders.get(change.order_id) or self.history[change.order_id]
                 assert order.is_open, f"{type(change).__name__} for an order already {order.status}"
-                note(f"{type(change).__name__} {order.side} {order.type} {order.time_in_force}")
+                note(f"{type(change).__name__} {order.terms.side} {order.terms.type} {order.terms.time_in_force}")
                 if isinstance(change, OrderFilled):
                     self._check_fill(change)
                 if isinstance(change, OrderCanceled) and change.reason.startswith("insufficient"):
-                    assert order.limit_price is None, "a limit order's reservation covers its worst cost"
-                    assert order.notional is None or order.side is OrderSide.SELL, "a notional buy holds all it spends"
+                    assert order.terms.limit_price is None, "a limit order's reservation covers its worst cost"
+                    assert order.terms.notional is None or order.terms.side is OrderSide.SELL, "a notional buy holds all it spends"
             apply_events(self.state, [change], self.history)
         for order in self.history.values():
-            if not order.is_open and order.id not in self.ended:
-                self.ended[order.id] = _snapshot(order)
+            if not order.is_open and order.terms.id not in self.ended:
+                self.ended[order.terms.id] = _snapshot(order)
 
     def _check_fill(self, fill: OrderFilled) -> None:
         order = self.state.orders[fill.order_id]
@@ -183,21 +182,21 @@ class AccountAndBook(RuleBasedStateMachine):
         buy = fill.side is OrderSide.BUY
         expected_price = self.book.buy_price() if buy else self.book.sell_price()
         assert fill.price == expected_price, "fills happen at the ask (buy) or bid (sell), or the last trade"
-        if order.limit_price is not None:
-            assert fill.price <= order.limit_price if buy else fill.price >= order.limit_price
+        if order.terms.limit_price is not None:
+            assert fill.price <= order.terms.limit_price if buy else fill.price >= order.terms.limit_price
         if buy:
             assert self.ask_left is None or fill.qty <= self.ask_left, "a fill takes at most the quoted size"
             self.ask_left = None if self.ask_left is None else self.ask_left - fill.qty
         else:
             assert self.bid_left is None or fill.qty <= self.bid_left, "a fill takes at most the quoted size"
             self.bid_left = None if self.bid_left is None else self.bid_left - fill.qty
-        self.spent[order.id] = self.spent.get(order.id, ZERO) + fill.cash
-        if order.notional is not None:
-            assert self.spent[order.id] <= order.notional
+        self.spent[order.terms.id] = self.spent.get(order.terms.id, ZERO) + fill.cash
+        if order.terms.notional is not None:
+            assert self.spent[order.terms.id] <= order.terms.notional
         assert fill.cash <= order.reserved_cash if buy else fill.qty <= order.reserved_qty
 
     def _open_orders(self) -> list[Order]:
-        return sorted((o for o in self.state.orders.values() if o.is_open), key=lambda o: o.created_at)
+        return sorted((o for o in self.state.orders.values() if o.is_open), key=lambda o: o.terms.created_at)
 
     def _market_tick(self, tick: Quote | Trade) -> None:
         """What the market actor does with a tick: expire what ran out, then match."""
@@ -250,16 +249,16 @@ class AccountAndBook(RuleBasedStateMachine):
         if request.time_in_force in (TimeInForce.IOC, TimeInForce.FOK):
             assert not order.is_open, "IOC and FOK orders never rest"
         if request.time_in_force is TimeInForce.FOK:
-            assert order.filled_qty in (ZERO, order.qty), "FOK is all or nothing"
+            assert order.filled_qty in (ZERO, order.terms.qty), "FOK is all or nothing"
 
     @precondition(lambda self: any(o.is_open for o in self.state.orders.values()))
     @rule(data=st.data())
     def cancel(self, data: st.DataObject) -> None:
         order = data.draw(st.sampled_from(self._open_orders()))
-        removed = self.book.remove(order.id)
+        removed = self.book.remove(order.terms.id)
         if removed is not None:
             self._apply(
-                [OrderCanceled(account_id=self.state.id, order_id=order.id, reason="client", timestamp=self.now)]
+                [OrderCanceled(account_id=self.state.id, order_id=order.terms.id, reason="client", timestamp=self.now)]
             )
 
     @precondition(lambda self: any(o.is_open for o in self.state.orders.values()))
@@ -268,14 +267,14 @@ class AccountAndBook(RuleBasedStateMachine):
         old = data.draw(st.sampled_from(self._open_orders()))
         change = ReplaceRequest(
             qty=None if qty is None else Decimal(qty),
-            limit_price=_moved(old.limit_price, move),
-            stop_price=_moved(old.stop_price, move) if old.type in (OrderType.STOP, OrderType.STOP_LIMIT) else None,
+            limit_price=_moved(old.terms.limit_price, move),
+            stop_price=_moved(old.stop_price, move) if old.terms.type in (OrderType.STOP, OrderType.STOP_LIMIT) else None,
         )
-        side_price = self.book.buy_price() if old.side is OrderSide.BUY else self.book.sell_price()
+        side_price = self.book.buy_price() if old.terms.side is OrderSide.BUY else self.book.sell_price()
         try:
-            terms = replacement_terms(
+            replacement = accept_replacement(
                 self.state,
-                old.id,
+                old.terms.id,
                 change,
                 asset(),
                 new_id=uuid4(),
@@ -285,7 +284,7 @@ class AccountAndBook(RuleBasedStateMachine):
             )
         except TradeloopError:
             return
-        self.pending.append(PendingReplace(old.id, hold_pending(self.state, terms), old.filled_qty))
+        self.pending.append(PendingReplace(old.terms.id, hold_pending(self.state, replacement), old.filled_qty))
 
     @precondition(lambda self: bool(self.pending))
     @rule(data=st.data())
@@ -295,11 +294,13 @@ class AccountAndBook(RuleBasedStateMachine):
         working = self.book.orders.get(pending.old_id)
         if working is not None and working.filled_qty == pending.filled_qty:
             assert self.book.remove(pending.old_id) is working
-            terms: OrderTerms = pending.hold.terms
+            replacement = pending.hold.accepted
             events.append(
-                OrderReplaced(account_id=self.state.id, order_id=pending.old_id, replacement=terms, timestamp=self.now)
+                OrderReplaced(
+                    account_id=self.state.id, order_id=pending.old_id, replacement=replacement, timestamp=self.now
+                )
             )
-            events.extend(self.book.add(WorkingOrder.from_order(order_from_terms(terms)), self.now))
+            events.extend(self.book.add(WorkingOrder.from_order(order_from_acceptance(replacement)), self.now))
         else:
             note("replace refused")
         release_pending(self.state, pending.hold)
@@ -310,7 +311,7 @@ class AccountAndBook(RuleBasedStateMachine):
         self.now = session_end(self.now)
         self._apply(self.book.expire(self.now))
         for order in self.state.orders.values():
-            assert not (order.is_open and order.expires_at is not None and order.expires_at <= self.now)
+            assert not (order.is_open and order.terms.expires_at is not None and order.terms.expires_at <= self.now)
 
     # -- invariants -----------------------------------------------------------------------
 
@@ -329,10 +330,10 @@ class AccountAndBook(RuleBasedStateMachine):
     @invariant()
     def orders_never_overfill(self) -> None:
         for order in self.history.values():
-            if order.qty is not None:
-                assert order.filled_qty <= order.qty
-            if order.notional is not None:
-                assert self.spent.get(order.id, ZERO) <= order.notional
+            if order.terms.qty is not None:
+                assert order.filled_qty <= order.terms.qty
+            if order.terms.notional is not None:
+                assert self.spent.get(order.terms.id, ZERO) <= order.terms.notional
 
     @invariant()
     def ended_orders_stay_ended(self) -> None:
@@ -360,11 +361,11 @@ class AccountAndBook(RuleBasedStateMachine):
 
     @invariant()
     def the_book_works_exactly_the_open_orders(self) -> None:
-        assert set(self.book.orders) == {o.id for o in self.state.orders.values() if o.is_open}
+        assert set(self.book.orders) == {o.terms.id for o in self.state.orders.values() if o.is_open}
         for working in self.book.orders.values():
-            order = self.state.orders[working.id]
+            order = self.state.orders[working.terms.id]
             assert working.filled_qty == order.filled_qty
-            assert working.budget == (order.reserved_cash if order.side is OrderSide.BUY else order.reserved_qty)
+            assert working.budget == (order.reserved_cash if order.terms.side is OrderSide.BUY else order.reserved_qty)
 
 
 def _open(cash: Decimal) -> AccountState:

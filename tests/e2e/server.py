@@ -21,6 +21,7 @@ from typing import Any, Final
 
 from bench.serving import stop_child
 from tests.factories import ADMIN_KEY, TOTP_SECRET
+from tradeloop.http.openapi.contract import VIOLATION
 
 READY: Final = re.compile(r"^tradeloop serving on (https?://\S+) \(market: \w+\)$")
 STARTUP_TIMEOUT_S: Final = 30.0
@@ -76,6 +77,7 @@ def server_env(extra: Mapping[str, str] | None = None) -> dict[str, str]:
     """The parent's environment without TRADELOOP_* or Finnhub settings, a high rate limit, then `extra`."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("TRADELOOP_") and k != "FINNHUB_API_KEY"}
     env["TRADELOOP_RATE_LIMIT_PER_MIN"] = E2E_RATE_LIMIT_PER_MIN
+    env["TRADELOOP_CONTRACT_CHECK"] = "true"  # every answer an end-to-end test meets is held to the API reference
     env.update(extra or {})
     return env
 
@@ -126,6 +128,8 @@ def running_server(
         yield server
     finally:
         stop_child(process, pump, STOP_TIMEOUT_S)
+    violations = [line for line in server.stderr().splitlines() if VIOLATION in line]
+    assert not violations, "the server answered against the API reference:\n" + "\n".join(violations)
 
 
 def http_json(

@@ -148,7 +148,7 @@ def test_no_body_is_a_server_error(
     if "{order_id}" in path:
         request = OrderRequest(symbol="AAPL", side=OrderSide.BUY, type=OrderType.LIMIT, time_in_force=TimeInForce.DAY,
                                qty=Decimal(1), limit_price=Decimal(1))
-        order_id = str(server.run(server.engine.place_order(account_id, request)).id)
+        order_id = str(server.run(server.engine.place_order(account_id, request)).terms.id)
     fields = {name: json.dumps(value) for name, value in BODY_ROUTES[route].items() if name not in dropped}
     fields.update({name: render(value, raw) for name, (value, raw) in changes.items()})
     body = ("{" + ",".join(f"{json.dumps(name)}:{text}" for name, text in fields.items()) + "}").encode()

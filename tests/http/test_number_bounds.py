@@ -187,7 +187,7 @@ async def prepare(engine: Engine, route: Route) -> tuple[Setup, str]:
         )
     if route.resting is not None:
         order = await engine.place_order(account.account_id, _request(route.resting))
-        setup.order_id = str(order.id)
+        setup.order_id = str(order.terms.id)
     return setup, route.path.format(order_id=setup.order_id, account_id=account.account_id)
 
 
@@ -202,7 +202,7 @@ def _request(fields: dict[str, str]) -> OrderRequest:
 async def state(engine: Engine) -> Any:
     """Everything a refused call must leave as it was: the journal, each account's books, every price."""
     accounts = sorted(
-        (str(s.id), s.cash, s.reserved_cash, sorted((str(k), o.status, o.qty) for k, o in s.orders.items()),
+        (str(s.id), s.cash, s.reserved_cash, sorted((str(k), o.status, o.terms.qty) for k, o in s.orders.items()),
          sorted((p.symbol, p.qty, p.reserved_qty) for p in s.positions.values()))
         for s in engine.accounts()
     )

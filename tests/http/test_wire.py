@@ -14,7 +14,7 @@ from pydantic import ValidationError
 
 from tradeloop.core.accounts import AccountState, valuation
 from tradeloop.core.instruments import ASSETS_BY_SYMBOL
-from tradeloop.core.orders import Order, OrderSide, OrderStatus, OrderType, TimeInForce
+from tradeloop.core.orders import Order, OrderSide, OrderStatus, OrderTerms, OrderType, TimeInForce
 from tradeloop.core.positions import Position
 from tradeloop.errors import InvalidField
 from tradeloop.http.schemas import OrdersQuery, PlaceOrderBody, ReplaceOrderBody
@@ -24,7 +24,8 @@ NOW = datetime(2024, 5, 6, 14, 30, 0, 123456, tzinfo=timezone.utc)
 
 
 def make_order(**overrides: object) -> Order:
-    values: dict[str, object] = {
+    """A resting GTC limit buy of 3 AAPL at 150; term fields and the record's own fields may be overridden."""
+    terms: dict[str, object] = {
         "id": uuid4(),
         "client_order_id": "c-1",
         "account_id": uuid4(),
@@ -40,10 +41,13 @@ def make_order(**overrides: object) -> Order:
         "trail_percent": None,
         "extended_hours": False,
         "created_at": NOW,
-        "updated_at": NOW,
+        "expires_at": None,
+        "replaces": None,
     }
-    values.update(overrides)
-    return Order(**values)  # type: ignore[arg-type]
+    state: dict[str, object] = {"updated_at": NOW}
+    for name, value in overrides.items():
+        (terms if name in terms else state)[name] = value
+    return Order(terms=OrderTerms(**terms), **state)  # type: ignore[arg-type]
 
 
 def test_order_json_has_every_field_alpaca_py_reads() -> None:

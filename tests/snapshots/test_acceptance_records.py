@@ -72,7 +72,7 @@ async def test_an_order_that_fills_on_arrival_is_one_record_with_its_acceptance(
 
     record = _records(path)[-1]
     assert [type(event) for event in record] == [OrderAccepted, OrderFilled]
-    assert {event.terms.id if isinstance(event, OrderAccepted) else event.order_id for event in record} == {order.id}
+    assert {event.terms.id if isinstance(event, OrderAccepted) else event.order_id for event in record} == {order.terms.id}
 
 
 async def test_a_resting_order_is_journaled_with_the_market_s_empty_answer(tmp_path: Path) -> None:
@@ -82,7 +82,7 @@ async def test_a_resting_order_is_journaled_with_the_market_s_empty_answer(tmp_p
 
     assert [type(event) for event in _records(path)[-1]] == [OrderAccepted]
     recovered = recover(path).accounts[account_id]
-    assert recovered.orders[order.id].status is OrderStatus.NEW
+    assert recovered.orders[order.terms.id].status is OrderStatus.NEW
     assert recovered.reserved_cash == Decimal("270")
 
 
@@ -100,16 +100,16 @@ async def test_a_snapshot_taken_before_the_market_answers_recovers_the_order_onc
         live = engine.account(account_id)
 
     recovered = recover(path).accounts[account_id]
-    assert set(recovered.orders) == {resting.id, placed.id}  # the filled one closed: it left the account
+    assert set(recovered.orders) == {resting.terms.id, placed.terms.id}  # the filled one closed: it left the account
     assert recovered.reserved_cash == live.reserved_cash == Decimal("540")
     assert recovered.cash == live.cash
     assert recovered.positions["AAPL"].qty == live.positions["AAPL"].qty == Decimal(2)
-    assert recovered.orders[placed.id].status is OrderStatus.NEW
-    assert recovered.client_order_ids[filled.client_order_id] == filled.id
+    assert recovered.orders[placed.terms.id].status is OrderStatus.NEW
+    assert recovered.client_order_ids[filled.terms.client_order_id] == filled.terms.id
     assert recovered == live
     db = sqlite3.connect(path)
     try:
-        assert db.execute("SELECT status FROM orders WHERE id = ?", (str(filled.id),)).fetchall() == [("filled",)]
+        assert db.execute("SELECT status FROM orders WHERE id = ?", (str(filled.terms.id),)).fetchall() == [("filled",)]
     finally:
         db.close()
 
@@ -130,20 +130,20 @@ async def test_a_snapshot_taken_while_a_replacement_is_on_its_way_recovers_the_s
         old = await engine.place_order(account_id, RESTING)
         # The snapshot lands in the account's queue right behind the replacement: it is taken while the
         # market has not answered yet, and must hold the old order and its reservation, not the hold for the new one.
-        new, _ = await asyncio.gather(engine.replace_order(account_id, old.id, change), engine.snapshot_all())
-        assert new.status is new_status and new.replaces == old.id
+        new, _ = await asyncio.gather(engine.replace_order(account_id, old.terms.id, change), engine.snapshot_all())
+        assert new.status is new_status and new.terms.replaces == old.terms.id
         live = engine.account(account_id)
 
     recovered = recover(path).accounts[account_id]
     assert recovered == live
-    assert old.id not in recovered.orders  # replaced: closed
-    assert (new.id in recovered.orders) is (new_status is OrderStatus.NEW)
+    assert old.terms.id not in recovered.orders  # replaced: closed
+    assert (new.terms.id in recovered.orders) is (new_status is OrderStatus.NEW)
     assert recovered.reserved_cash == (Decimal("475") if new_status is OrderStatus.NEW else Decimal(0))
     db = sqlite3.connect(path)
     try:
-        assert db.execute("SELECT status FROM orders WHERE id = ?", (str(old.id),)).fetchall() == [("replaced",)]
+        assert db.execute("SELECT status FROM orders WHERE id = ?", (str(old.terms.id),)).fetchall() == [("replaced",)]
         (payload,) = db.execute("SELECT payload FROM snapshots WHERE account_id = ?", (account_id.bytes,)).fetchone()
     finally:
         db.close()
     snapshot = decode(payload)  # taken mid-replacement: the old order and its reservation only
-    assert set(snapshot.orders) == {old.id} and snapshot.reserved_cash == Decimal("270")
+    assert set(snapshot.orders) == {old.terms.id} and snapshot.reserved_cash == Decimal("270")

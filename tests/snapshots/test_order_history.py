@@ -22,7 +22,7 @@ from tradeloop.core.accounts import AccountState, apply_events, open_account
 from tradeloop.core.events import AccountEvent, AccountOpened, OrderCanceled, OrderFilled, OrderReplaced
 from tradeloop.core.instruments import ASSETS_BY_SYMBOL
 from tradeloop.core.orders import Order, OrderRequest, OrderSide, OrderType, ReplaceRequest, TimeInForce
-from tradeloop.core.placement import accept_order, replacement_terms
+from tradeloop.core.placement import accept_order, accept_replacement
 from tradeloop.journal import Journal, OrderQuery, select_orders
 from tradeloop.snapshots.journal import JournalWriter
 from tradeloop.snapshots.recovery import recover
@@ -77,14 +77,14 @@ class Account:
         return self.state.orders[accepted.terms.id]
 
     def fill(self, order: Order, at: datetime) -> None:
-        qty = (order.qty or Decimal(0)) - order.filled_qty
-        price = order.limit_price or Decimal(10)
+        qty = (order.terms.qty or Decimal(0)) - order.filled_qty
+        price = order.terms.limit_price or Decimal(10)
         fill = OrderFilled(
             account_id=self.state.id,
-            order_id=order.id,
+            order_id=order.terms.id,
             fill_id=uuid4(),
-            symbol=order.symbol,
-            side=order.side,
+            symbol=order.terms.symbol,
+            side=order.terms.side,
             qty=qty,
             price=price,
             cash=qty * price,
@@ -94,20 +94,20 @@ class Account:
         self.record([fill])
 
     def cancel(self, order: Order, at: datetime) -> None:
-        self.record([OrderCanceled(account_id=self.state.id, order_id=order.id, reason="test", timestamp=at)])
+        self.record([OrderCanceled(account_id=self.state.id, order_id=order.terms.id, reason="test", timestamp=at)])
 
     def replace(self, order: Order, at: datetime) -> None:
-        terms = replacement_terms(
+        terms = accept_replacement(
             self.state,
-            order.id,
+            order.terms.id,
             ReplaceRequest(limit_price=Decimal(11)),
-            ASSETS_BY_SYMBOL[order.symbol],
+            ASSETS_BY_SYMBOL[order.terms.symbol],
             new_id=uuid4(),
             reference_price=Decimal(10),
             now=at,
             session_end=at,
         )
-        self.record([OrderReplaced(account_id=self.state.id, order_id=order.id, replacement=terms, timestamp=at)])
+        self.record([OrderReplaced(account_id=self.state.id, order_id=order.terms.id, replacement=terms, timestamp=at)])
 
     def stock_up(self) -> None:
         """Own shares of every symbol, so that sells are accepted."""
@@ -222,11 +222,11 @@ async def test_a_listing_by_side_reads_past_a_page_of_the_other_side_and_keeps_i
         assert account.state.orders == {}
         for journal in (memory, writer):
             query = OrderQuery(account_id=account.state.id, status="closed", side=OrderSide.SELL, limit=3)
-            assert [o.id for o in await journal.orders(query)] == [o.id for o in reversed(sells)][:3]
+            assert [o.terms.id for o in await journal.orders(query)] == [o.terms.id for o in reversed(sells)][:3]
             query = OrderQuery(account_id=account.state.id, status="closed", side=OrderSide.BUY, limit=300)
-            assert [o.id for o in await journal.orders(query)] == [o.id for o in reversed(buys)][:300]
+            assert [o.terms.id for o in await journal.orders(query)] == [o.terms.id for o in reversed(buys)][:300]
             query = OrderQuery(account_id=account.state.id, status="all", side=OrderSide.SELL, newest_first=False)
-            assert [o.id for o in await journal.orders(query)] == [o.id for o in sells]
+            assert [o.terms.id for o in await journal.orders(query)] == [o.terms.id for o in sells]
 
 
 # -- recovery --------------------------------------------------------------------------------------

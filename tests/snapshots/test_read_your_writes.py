@@ -34,12 +34,12 @@ async def test_every_answered_order_is_found_by_the_reads_that_follow_it_under_c
         async def client() -> None:
             for _ in range(ROUNDS // CLIENTS):
                 placed = await engine.place_order(account_id, market_buy())
-                found = await writer.order(account_id, placed.id)  # filled on arrival: only the journal has it
+                found = await writer.order(account_id, placed.terms.id)  # filled on arrival: only the journal has it
                 if found is None or found.status != placed.status:
-                    missed.append(f"{placed.id} by id: {found and found.status}")
+                    missed.append(f"{placed.terms.id} by id: {found and found.status}")
                 listed = await writer.orders(OrderQuery(account_id=account_id, status="closed", limit=5))
-                if placed.id not in {order.id for order in listed}:
-                    missed.append(f"{placed.id} not among the newest closed orders")
+                if placed.terms.id not in {order.terms.id for order in listed}:
+                    missed.append(f"{placed.terms.id} not among the newest closed orders")
 
         async def lister() -> None:
             # Reads that start and end on their own schedule share the reading connection with the clients'.

@@ -40,9 +40,9 @@ from tradeloop.core.orders import Order, OrderSide, OrderType
 from tradeloop.core.placement import (
     Hold,
     accept_order,
+    accept_replacement,
     hold_pending,
     release_pending,
-    replacement_terms,
 )
 from tradeloop.core.sessions import session_end
 from tradeloop.core.working import WorkingOrder
@@ -231,34 +231,37 @@ class AccountActor(Actor[AccountMessage]):
         apply_event(self.state, accepted)
         self._unwritten[accepted.terms.id] = accepted
         order = self.state.orders[accepted.terms.id]
-        pending = Pending(intent=Intent.PLACE, order_id=order.id, reply=message.reply)
+        pending = Pending(intent=Intent.PLACE, order_id=accepted.terms.id, reply=message.reply)
         market.tell(SubmitOrder(order=WorkingOrder.from_order(order), pending=pending))
 
     def _handle_cancel_order(self, message: CancelOrder) -> None:
         """Raises: NotFound for an order that is not open (the engine tells a closed one from an unknown one)."""
         order = self.state.order(message.order_id)
-        pending = Pending(intent=Intent.CANCEL, order_id=order.id, reply=message.reply)
-        self._market(order.symbol).tell(WithdrawOrder(account_id=self.state.id, pending=pending))
+        pending = Pending(intent=Intent.CANCEL, order_id=message.order_id, reply=message.reply)
+        self._market(order.terms.symbol).tell(WithdrawOrder(account_id=self.state.id, pending=pending))
 
     def _handle_replace_order(self, message: ReplaceOrder) -> None:
         old = self.state.order(message.order_id)
-        self._check_may_trade(old.symbol)
+        terms = old.terms
+        self._check_may_trade(terms.symbol)
         now = self._clock()
-        side_price = self._board.buy_price if old.side is OrderSide.BUY else self._board.sell_price
-        terms = replacement_terms(
+        side_price = self._board.buy_price if terms.side is OrderSide.BUY else self._board.sell_price
+        replacement = accept_replacement(
             self.state,
-            old.id,
+            terms.id,
             message.change,
-            self._assets.get(old.symbol),
+            self._assets.get(terms.symbol),
             new_id=ordered_id(now),
-            reference_price=side_price(old.symbol),
+            reference_price=side_price(terms.symbol),
             now=now,
             session_end=session_end(now),
         )
-        market = self._market(old.symbol)
-        held = self._holds[old.id] = hold_pending(self.state, terms)
-        pending = Pending(intent=Intent.REPLACE, order_id=old.id, reply=message.reply, held=held)
-        market.tell(SwapOrder(account_id=self.state.id, replacement=terms, filled_qty=old.filled_qty, pending=pending))
+        market = self._market(terms.symbol)
+        held = self._holds[terms.id] = hold_pending(self.state, replacement)
+        pending = Pending(intent=Intent.REPLACE, order_id=terms.id, reply=message.reply, held=held)
+        market.tell(
+            SwapOrder(account_id=self.state.id, replacement=replacement, filled_qty=old.filled_qty, pending=pending)
+        )
 
     def _handle_book_events(self, message: BookEvents) -> None:
         events: list[AccountEvent] = list(message.events)
@@ -275,14 +278,17 @@ class AccountActor(Actor[AccountMessage]):
             # The market no longer works it and no fill is on its way: end it here.
             events.append(
                 OrderCanceled(
-                    account_id=self.state.id, order_id=order.id, reason="canceled by client", timestamp=self._clock()
+                    account_id=self.state.id,
+                    order_id=order.terms.id,
+                    reason="canceled by client",
+                    timestamp=self._clock(),
                 )
             )
         if pending.intent is Intent.REPLACE and not events:
             order = self.state.order(pending.order_id)  # NotFound if it closed meanwhile, as for a cancel
-            self._check_may_trade(order.symbol)  # a halt landed while the replacement was on its way
+            self._check_may_trade(order.terms.symbol)  # a halt landed while the replacement was on its way
             raise NotReplaceable("order filled while being replaced; try again")
-        answer_id = pending.held.terms.id if pending.held is not None else pending.order_id
+        answer_id = pending.held.accepted.terms.id if pending.held is not None else pending.order_id
         self._record(
             events,
             lambda touched: resolve(pending.reply, touched[answer_id].copy()),
@@ -298,7 +304,7 @@ class AccountActor(Actor[AccountMessage]):
             written = self._journal.snapshot(self.state.id, self.state, self._clock())
         finally:
             for old_id, hold in list(self._holds.items()):
-                self._holds[old_id] = hold_pending(self.state, hold.terms)
+                self._holds[old_id] = hold_pending(self.state, hold.accepted)
         written.add_done_callback(lambda done: settle(reply, done))
 
     def _record(

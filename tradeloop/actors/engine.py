@@ -132,8 +132,10 @@ class Engine:
             account.start()
         restored, self._restored = self._restored, []
         for order in restored:
-            if order.symbol in self._markets:
-                await self._markets[order.symbol].send(SubmitOrder(order=WorkingOrder.from_order(order), pending=None))
+            if order.terms.symbol in self._markets:
+                await self._markets[order.terms.symbol].send(
+                    SubmitOrder(order=WorkingOrder.from_order(order), pending=None)
+                )
         if self._feed is not None:
             self._tasks.append(loop.create_task(self._feed.run(self.ingest), name=f"feed-{self._feed.name}"))
         self._tasks.append(loop.create_task(self._run_sessions(), name="session-clock"))
@@ -388,8 +390,8 @@ class Engine:
         if query.status == "open":
             return open_now
         closed = await self.journal.orders(replace(query, status="closed"))
-        merged = {order.id: order for order in open_now}
-        merged.update((order.id, order) for order in closed)
+        merged = {order.terms.id: order for order in open_now}
+        merged.update((order.terms.id, order) for order in closed)
         return select_orders(merged.values(), query)
 
     async def record(self, account_id: UUID, events: Sequence[AccountEvent]) -> None:

@@ -21,7 +21,7 @@ from tradeloop.actors.messages import (
     WithdrawOrder,
 )
 from tradeloop.actors.prices import PriceBoard
-from tradeloop.core.accounts import order_from_terms
+from tradeloop.core.accounts import order_from_acceptance
 from tradeloop.core.book import OrderBook
 from tradeloop.core.events import OrderCanceled, OrderEvent, OrderReplaced
 from tradeloop.core.marketdata import Quote
@@ -70,7 +70,7 @@ class MarketActor(Actor[MarketMessage]):
                     events.extend(self.book.on_tick(tick))
                 await self._route(events)
             case SubmitOrder(order=order, pending=pending):
-                await self._route(self._submit(order), pending, order.account_id)
+                await self._route(self._submit(order), pending, order.terms.account_id)
             case WithdrawOrder(account_id=account_id, pending=pending):
                 await self._handle_withdraw(account_id, pending)
             case SwapOrder():
@@ -84,7 +84,7 @@ class MarketActor(Actor[MarketMessage]):
         """Work a new order; one its account accepted just before a halt landed is canceled, never traded."""
         if self.book.symbol in self._halted:
             reason = f"trading in {self.book.symbol} is halted"
-            return [OrderCanceled(account_id=order.account_id, order_id=order.id, reason=reason, timestamp=self._clock())]
+            return [OrderCanceled(account_id=order.terms.account_id, order_id=order.terms.id, reason=reason, timestamp=self._clock())]
         return self.book.add(order, self._clock())
 
     async def _handle_withdraw(self, account_id: UUID, pending: Pending) -> None:
@@ -93,7 +93,7 @@ class MarketActor(Actor[MarketMessage]):
         if removed is not None:
             events.append(
                 OrderCanceled(
-                    account_id=account_id, order_id=removed.id, reason="canceled by client", timestamp=self._clock()
+                    account_id=account_id, order_id=removed.terms.id, reason="canceled by client", timestamp=self._clock()
                 )
             )
         await self._route(events, pending, account_id)
@@ -112,12 +112,12 @@ class MarketActor(Actor[MarketMessage]):
             events.append(
                 OrderReplaced(
                     account_id=message.account_id,
-                    order_id=removed.id,
+                    order_id=removed.terms.id,
                     replacement=message.replacement,
                     timestamp=now,
                 )
             )
-            events.extend(self.book.add(WorkingOrder.from_order(order_from_terms(message.replacement)), now))
+            events.extend(self.book.add(WorkingOrder.from_order(order_from_acceptance(message.replacement)), now))
         await self._route(events, message.pending, message.account_id)
 
     async def _route(

@@ -45,7 +45,7 @@ class MemoryJournal:
         if orders:
             history = self._orders.setdefault(account_id, {})
             for order in orders:
-                history[order.id] = order.copy()
+                history[order.terms.id] = order.copy()
         return _done()
 
     def snapshot(self, account_id: UUID, state: AccountState, taken_at: datetime) -> asyncio.Future[None]:

@@ -9,7 +9,7 @@ from decimal import Decimal
 from enum import StrEnum
 from uuid import UUID
 
-from tradeloop.core.events import AccountEvent, CashAdjusted, OrderEvent, OrderTerms
+from tradeloop.core.events import AccountEvent, CashAdjusted, OrderAccepted, OrderEvent
 from tradeloop.core.marketdata import Tick
 from tradeloop.core.orders import Order, OrderRequest, ReplaceRequest
 from tradeloop.core.placement import Hold
@@ -120,7 +120,7 @@ class SwapOrder:
     """Replace a working order, unless it filled since the account decided the replacement."""
 
     account_id: UUID
-    replacement: OrderTerms
+    replacement: OrderAccepted
     filled_qty: Decimal
     """The old order's filled qty the replacement was decided on."""
     pending: Pending

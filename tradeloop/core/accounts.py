@@ -21,17 +21,11 @@ from tradeloop.core.events import (
     OrderFilled,
     OrderHwmMoved,
     OrderReplaced,
-    OrderTerms,
     OrderTriggered,
     SessionClosed,
 )
 from tradeloop.core.money import ZERO, cents
-from tradeloop.core.orders import (
-    Order,
-    OrderSide,
-    OrderStatus,
-    OrderType,
-)
+from tradeloop.core.orders import Order, OrderSide, OrderStatus
 from tradeloop.core.positions import Position
 from tradeloop.errors import (
     NotFound,
@@ -129,7 +123,8 @@ def apply_events(state: AccountState, events: Iterable[AccountEvent], touched: d
                 if event.order_id not in touched:
                     touched[event.order_id] = orders[event.order_id]
                 apply_event(state, event)
-                touched[event.replacement.id] = orders[event.replacement.id]
+                new_id = event.replacement.terms.id
+                touched[new_id] = orders[new_id]
             case OrderFilled() | OrderTriggered() | OrderHwmMoved() | OrderCanceled() | OrderExpired():
                 if event.order_id not in touched:
                     touched[event.order_id] = orders[event.order_id]
@@ -141,20 +136,17 @@ def apply_events(state: AccountState, events: Iterable[AccountEvent], touched: d
 def apply_event(state: AccountState, event: AccountEvent) -> None:
     """Apply one event to the account; the only way its durable state changes."""
     match event:
-        case OrderAccepted(terms=terms):
-            _add_order(state, terms, OrderStatus.NEW)
+        case OrderAccepted():
+            _add_order(state, event)
         case OrderFilled():
             _apply_fill(state, event)
         case OrderTriggered():
             order = state.orders[event.order_id]
             order.triggered = True
-            if order.type is OrderType.TRAILING_STOP:
-                order.stop_price = event.stop_price
             order.updated_at = event.timestamp
         case OrderHwmMoved():
             order = state.orders[event.order_id]
-            order.hwm = event.hwm
-            order.stop_price = event.stop_price
+            order.hwm = event.hwm  # a trailing stop's stop price follows from it (`Order.stop_price`)
             order.updated_at = event.timestamp
         case OrderCanceled():
             order = state.orders[event.order_id]
@@ -168,8 +160,8 @@ def apply_event(state: AccountState, event: AccountEvent) -> None:
             order = state.orders[event.order_id]
             _close(state, order, OrderStatus.REPLACED, event.timestamp)
             order.replaced_at = event.timestamp
-            order.replaced_by = event.replacement.id
-            _add_order(state, event.replacement, OrderStatus.NEW)
+            order.replaced_by = event.replacement.terms.id
+            _add_order(state, event.replacement)
         case SessionClosed():
             state.last_equity = event.last_equity
         case CashAdjusted():
@@ -186,40 +178,27 @@ def apply_event(state: AccountState, event: AccountEvent) -> None:
             assert_never(event)
 
 
-def _add_order(state: AccountState, terms: OrderTerms, status: OrderStatus) -> None:
-    order = order_from_terms(terms, status)
-    state.orders[order.id] = order
-    state.client_order_ids[order.client_order_id] = order.id
-    state.reserved_cash += terms.reserved_cash
-    if terms.reserved_qty:
-        state.position(terms.symbol).reserved_qty += terms.reserved_qty
+def _add_order(state: AccountState, accepted: OrderAccepted) -> None:
+    order = order_from_acceptance(accepted)
+    terms = order.terms
+    state.orders[terms.id] = order
+    state.client_order_ids[terms.client_order_id] = terms.id
+    state.reserved_cash += accepted.reserved_cash
+    if accepted.reserved_qty:
+        state.position(terms.symbol).reserved_qty += accepted.reserved_qty
 
 
-def order_from_terms(terms: OrderTerms, status: OrderStatus = OrderStatus.NEW) -> Order:
-    """A fresh order record with the given terms.
+def order_from_acceptance(accepted: OrderAccepted) -> Order:
+    """A fresh order record: the accepted terms, nothing filled, holding what the acceptance holds.
 
     Filled in slot by slot, once per order: `Order(...)` with keywords costs three
-    times as much. The fields not taken from the terms get `Order`'s defaults
+    times as much. The fields not taken from the event get `Order`'s defaults
     (tests compare the two ways of building one).
     """
     order: Order = _new(Order)
-    order.id = terms.id
-    order.client_order_id = terms.client_order_id
-    order.account_id = terms.account_id
-    order.symbol = terms.symbol
-    order.side = terms.side
-    order.type = terms.type
-    order.time_in_force = terms.time_in_force
-    order.qty = terms.qty
-    order.notional = terms.notional
-    order.limit_price = terms.limit_price
-    order.stop_price = terms.stop_price
-    order.trail_price = terms.trail_price
-    order.trail_percent = terms.trail_percent
-    order.extended_hours = terms.extended_hours
-    order.created_at = terms.created_at
-    order.updated_at = terms.created_at
-    order.status = status
+    order.terms = accepted.terms
+    order.updated_at = accepted.terms.created_at
+    order.status = OrderStatus.NEW
     order.filled_qty = ZERO
     order.filled_value = ZERO
     order.fill_count = 0
@@ -227,13 +206,11 @@ def order_from_terms(terms: OrderTerms, status: OrderStatus = OrderStatus.NEW) -
     order.canceled_at = None
     order.expired_at = None
     order.replaced_at = None
-    order.expires_at = terms.expires_at
     order.replaced_by = None
-    order.replaces = terms.replaces
-    order.hwm = terms.hwm
+    order.hwm = accepted.hwm
     order.triggered = False
-    order.reserved_cash = terms.reserved_cash
-    order.reserved_qty = terms.reserved_qty
+    order.reserved_cash = accepted.reserved_cash
+    order.reserved_qty = accepted.reserved_qty
     return order
 
 
@@ -266,13 +243,13 @@ def _apply_fill(state: AccountState, fill: OrderFilled) -> None:
 
 def _close(state: AccountState, order: Order, status: OrderStatus, now: datetime) -> None:
     """End an order, release whatever it still holds, and let it go: the account keeps open orders only."""
-    del state.orders[order.id]
+    del state.orders[order.terms.id]
     order.status = status
     order.updated_at = now
     state.reserved_cash -= order.reserved_cash
     order.reserved_cash = ZERO
     if order.reserved_qty:
-        position = state.position(order.symbol)
+        position = state.position(order.terms.symbol)
         position.reserved_qty -= order.reserved_qty
         order.reserved_qty = ZERO
         drop_if_flat(state, position)

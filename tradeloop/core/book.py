@@ -44,7 +44,7 @@ class _Ladder:
     entries: list[tuple[Decimal, int, int, UUID]] = field(default_factory=list)
 
     def push(self, order: WorkingOrder, price: Decimal) -> None:
-        heapq.heappush(self.entries, (price * self.sign, order.seq, order.version, order.id))
+        heapq.heappush(self.entries, (price * self.sign, order.seq, order.version, order.terms.id))
 
     def top(self, orders: dict[UUID, WorkingOrder]) -> tuple[Decimal, WorkingOrder] | None:
         """The best live entry, dropping dead ones on the way."""
@@ -159,13 +159,13 @@ class OrderBook:
         """Take a new (or restored) order and match whatever is marketable at once."""
         events: list[OrderEvent] = []
         self._band = None
-        if order.time_in_force is TimeInForce.FOK and not self._can_fill_completely(order):
+        if order.terms.time_in_force is TimeInForce.FOK and not self._can_fill_completely(order):
             events.append(self._cancel_event(order, "fok: not fillable in full at once", now))
             return events
         order.seq = next(self._seq)
-        self.orders[order.id] = order
+        self.orders[order.terms.id] = order
         if order.stage is Stage.TRIGGER:
-            if order.type is OrderType.TRAILING_STOP and order.hwm is None:
+            if order.terms.type is OrderType.TRAILING_STOP and order.hwm is None:
                 self._mark_trailing(order, now, events)
             else:
                 self._rest_trigger(order)
@@ -173,12 +173,12 @@ class OrderBook:
         else:
             self._place(order)
         self._match(now, events)
-        if order.time_in_force in (TimeInForce.IOC, TimeInForce.FOK) and order.id in self.orders:
-            self._drop(order.id)
-            events.append(self._cancel_event(order, f"{order.time_in_force}: remainder canceled", now))
-        elif order.expires_at is not None and order.id in self.orders:
+        if order.terms.time_in_force in (TimeInForce.IOC, TimeInForce.FOK) and order.terms.id in self.orders:
+            self._drop(order.terms.id)
+            events.append(self._cancel_event(order, f"{order.terms.time_in_force}: remainder canceled", now))
+        elif order.terms.expires_at is not None and order.terms.id in self.orders:
             # Indexed only if it rests: most marketable orders fill at once and would leave a dead entry.
-            heapq.heappush(self._expiries, (order.expires_at, order.seq, order.id))
+            heapq.heappush(self._expiries, (order.terms.expires_at, order.seq, order.terms.id))
         return events
 
     def remove(self, order_id: UUID) -> WorkingOrder | None:
@@ -224,7 +224,7 @@ class OrderBook:
             order = self.orders.get(order_id)
             if order is not None and order.seq == seq:
                 self._drop(order_id)
-                events.append(OrderExpired(account_id=order.account_id, order_id=order.id, timestamp=now))
+                events.append(OrderExpired(account_id=order.terms.account_id, order_id=order.terms.id, timestamp=now))
         return events
 
     # -- resting --------------------------------------------------------------
@@ -256,11 +256,12 @@ class OrderBook:
 
     def _maybe_compact(self) -> None:
         """Rebuild the indexes once dead entries clearly outnumber live ones (amortized O(1))."""
-        if self._index_entries() > max(_COMPACT_FLOOR, (_LIVE_ENTRIES + 1) * len(self.orders)):
+        if self.index_entries() > max(_COMPACT_FLOOR, (_LIVE_ENTRIES + 1) * len(self.orders)):
             self._compact()
 
-    def _index_entries(self) -> int:
-        """Entries in every index, live or dead: each ladder of `_ladders()`, the market queues, the expiries.
+    def index_entries(self) -> int:
+        """Entries in every index, live or dead (the memory the book's indexes take): each ladder of
+        `_ladders()`, the market queues, the expiries.
 
         Summed by hand, not over `_ladders()`: this runs for every order that leaves the book.
         """
@@ -303,27 +304,27 @@ class OrderBook:
         self._expiries = expiries
 
     def _rest_trigger(self, order: WorkingOrder) -> None:
-        buy = order.side is OrderSide.BUY
-        if order.type is OrderType.TRAILING_STOP:
+        buy = order.terms.side is OrderSide.BUY
+        if order.terms.type is OrderType.TRAILING_STOP:
             level = order.trail_level()
             if level is None or order.hwm is None:
-                self._unkeyed[order.id] = order
+                self._unkeyed[order.terms.id] = order
                 return
             (self._buy_trail_levels if buy else self._sell_trail_levels).push(order, level)
             (self._buy_trail_marks if buy else self._sell_trail_marks).push(order, order.hwm)
         else:
-            assert order.stop_price is not None
-            (self._buy_stops if buy else self._sell_stops).push(order, order.stop_price)
+            assert order.terms.stop_price is not None
+            (self._buy_stops if buy else self._sell_stops).push(order, order.terms.stop_price)
 
     def _place(self, order: WorkingOrder) -> None:
         """Rest an actionable order: limits on their ladder, market orders in the queue."""
         order.version += 1
         if order.stage is Stage.LIMIT:
-            assert order.limit_price is not None
-            (self._buy_limits if order.side is OrderSide.BUY else self._sell_limits).push(order, order.limit_price)
+            assert order.terms.limit_price is not None
+            (self._buy_limits if order.terms.side is OrderSide.BUY else self._sell_limits).push(order, order.terms.limit_price)
         else:
             order.stage = Stage.MARKET
-            (self._market_buys if order.side is OrderSide.BUY else self._market_sells).append((order.version, order.id))
+            (self._market_buys if order.terms.side is OrderSide.BUY else self._market_sells).append((order.version, order.terms.id))
 
     # -- triggers -------------------------------------------------------------
 
@@ -354,7 +355,7 @@ class OrderBook:
                 marks.push(order, price)
                 events.append(
                     OrderHwmMoved(
-                        account_id=order.account_id, order_id=order.id, hwm=price, stop_price=level, timestamp=now
+                        account_id=order.terms.account_id, order_id=order.terms.id, hwm=price, stop_price=level, timestamp=now
                     )
                 )
             if moved:
@@ -366,18 +367,18 @@ class OrderBook:
             return
         waiting, self._unkeyed = self._unkeyed, {}
         for order in waiting.values():
-            if order.id in self.orders:
+            if order.terms.id in self.orders:
                 self._mark_trailing(order, now, events)
 
     def _mark_trailing(self, order: WorkingOrder, now: datetime, events: list[OrderEvent]) -> None:
         """Start a trailing stop's mark at the current price, and tell the account where it stands."""
-        order.hwm = self._trigger_price(order.side)
+        order.hwm = self._trigger_price(order.terms.side)
         self._rest_trigger(order)
         level = order.trail_level()
         if order.hwm is not None and level is not None:
             events.append(
                 OrderHwmMoved(
-                    account_id=order.account_id, order_id=order.id, hwm=order.hwm, stop_price=level, timestamp=now
+                    account_id=order.terms.account_id, order_id=order.terms.id, hwm=order.hwm, stop_price=level, timestamp=now
                 )
             )
 
@@ -400,10 +401,10 @@ class OrderBook:
             if not crossed(price):
                 return
             ladder.pop()
-            order.stage = Stage.LIMIT if order.type is OrderType.STOP_LIMIT else Stage.MARKET
+            order.stage = Stage.LIMIT if order.terms.type is OrderType.STOP_LIMIT else Stage.MARKET
             self._place(order)
             events.append(
-                OrderTriggered(account_id=order.account_id, order_id=order.id, stop_price=price, timestamp=now)
+                OrderTriggered(account_id=order.terms.account_id, order_id=order.terms.id, stop_price=price, timestamp=now)
             )
 
     # -- matching -------------------------------------------------------------
@@ -425,7 +426,7 @@ class OrderBook:
                 queue.popleft()
                 continue
             self._execute(order, book_side, now, events)
-            if order.id in self.orders:
+            if order.terms.id in self.orders:
                 return  # liquidity ran out, or share rounding leaves it waiting for more
 
     def _match_limits(
@@ -443,7 +444,7 @@ class OrderBook:
                 return
             order = entry[1]
             self._execute(order, book_side, now, events)
-            if order.id in self.orders:
+            if order.terms.id in self.orders:
                 return  # budget or share rounding left it unfillable at this price for now
 
     def _execute(self, order: WorkingOrder, book_side: _Liquidity, now: datetime, events: list[OrderEvent]) -> None:
@@ -459,11 +460,11 @@ class OrderBook:
             done = order.is_done(price)
             events.append(
                 OrderFilled(
-                    account_id=order.account_id,
-                    order_id=order.id,
-                    fill_id=derived_id_beside(order.id, str(order.fill_count)),
+                    account_id=order.terms.account_id,
+                    order_id=order.terms.id,
+                    fill_id=derived_id_beside(order.terms.id, str(order.fill_count)),
                     symbol=self.symbol,
-                    side=order.side,
+                    side=order.terms.side,
                     qty=qty,
                     price=price,
                     cash=cash,
@@ -474,11 +475,11 @@ class OrderBook:
                 )
             )
             if done:
-                self._drop(order.id)
+                self._drop(order.terms.id)
                 return
         if self._starved(order, price, book_side):
-            self._drop(order.id)
-            held = "buying power" if order.side is OrderSide.BUY else "qty"
+            self._drop(order.terms.id)
+            held = "buying power" if order.terms.side is OrderSide.BUY else "qty"
             events.append(self._cancel_event(order, f"insufficient {held} held for order", now))
 
     @staticmethod
@@ -490,12 +491,12 @@ class OrderBook:
         return unbounded < (ONE if order.whole_shares else QTY_STEP) and not order.is_done(price)
 
     def _can_fill_completely(self, order: WorkingOrder) -> bool:
-        book_side = self._ask if order.side is OrderSide.BUY else self._bid
+        book_side = self._ask if order.terms.side is OrderSide.BUY else self._bid
         price = book_side.price
         if price is None:
             return False
-        if order.limit_price is not None and (
-            price > order.limit_price if order.side is OrderSide.BUY else price < order.limit_price
+        if order.terms.limit_price is not None and (
+            price > order.terms.limit_price if order.terms.side is OrderSide.BUY else price < order.terms.limit_price
         ):
             return False
         wanted = order.wanted_qty(price)
@@ -503,7 +504,7 @@ class OrderBook:
 
     @staticmethod
     def _cancel_event(order: WorkingOrder, reason: str, now: datetime) -> OrderCanceled:
-        return OrderCanceled(account_id=order.account_id, order_id=order.id, reason=reason, timestamp=now)
+        return OrderCanceled(account_id=order.terms.account_id, order_id=order.terms.id, reason=reason, timestamp=now)
 
 
 def _tick_prices(tick: Tick) -> tuple[Decimal | None, Decimal | None]:

@@ -7,34 +7,7 @@ from datetime import datetime
 from decimal import Decimal
 from uuid import UUID
 
-from tradeloop.core.orders import OrderSide, OrderType, TimeInForce
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class OrderTerms:
-    """What an order is, fixed when it is accepted."""
-
-    id: UUID
-    client_order_id: str
-    account_id: UUID
-    symbol: str
-    side: OrderSide
-    type: OrderType
-    time_in_force: TimeInForce
-    qty: Decimal | None
-    notional: Decimal | None
-    limit_price: Decimal | None
-    stop_price: Decimal | None
-    trail_price: Decimal | None
-    trail_percent: Decimal | None
-    extended_hours: bool
-    created_at: datetime
-    expires_at: datetime | None
-    replaces: UUID | None
-    reserved_cash: Decimal
-    reserved_qty: Decimal
-    hwm: Decimal | None
-    whole_shares: bool
+from tradeloop.core.orders import OrderSide, OrderTerms
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -49,7 +22,15 @@ class AccountOpened:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class OrderAccepted:
+    """An order was accepted: its terms, and what the account holds for it from now on."""
+
     terms: OrderTerms
+    reserved_cash: Decimal
+    """Buying power held for a buy order."""
+    reserved_qty: Decimal
+    """Shares held for a sell order."""
+    hwm: Decimal | None
+    """A trailing stop's first mark (None until its symbol has a price, and for other orders)."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -110,7 +91,8 @@ class OrderExpired:
 class OrderReplaced:
     account_id: UUID
     order_id: UUID
-    replacement: OrderTerms
+    replacement: OrderAccepted
+    """The order that takes the old one's place, accepted as it closes."""
     timestamp: datetime
 
 

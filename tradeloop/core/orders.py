@@ -1,4 +1,4 @@
-"""Orders: enums, the order record, requests and their validation."""
+"""Orders: enums, the terms and the record of an order, requests and their validation."""
 
 from __future__ import annotations
 
@@ -10,7 +10,18 @@ from typing import Final
 from uuid import UUID
 
 from tradeloop.core.instruments import Asset
-from tradeloop.core.money import HUNDRED, MONEY, PERCENT, PRICE, QUANTITY, ZERO, Bounds, OutOfBounds, is_on_tick
+from tradeloop.core.money import (
+    HUNDRED,
+    MONEY,
+    PERCENT,
+    PRICE,
+    QUANTITY,
+    ZERO,
+    Bounds,
+    OutOfBounds,
+    is_on_tick,
+    quantize_price,
+)
 from tradeloop.errors import InvalidField
 
 
@@ -80,9 +91,14 @@ class ReplaceRequest:
     client_order_id: str | None = None
 
 
-@dataclass(slots=True, kw_only=True)
-class Order:
-    """The account's record of an order; changed only by applying events."""
+@dataclass(frozen=True, slots=True, kw_only=True)
+class OrderTerms:
+    """What an order is, fixed when it is accepted: what was asked for, by whom, and when it lapses.
+
+    What changes later is the order's state, not its terms: fills, status, a trailing stop's
+    mark and stop price, what the account still holds for it (`Order`, `WorkingOrder`).
+    A field added here needs a default, so that terms written before it still decode.
+    """
 
     id: UUID
     client_order_id: str
@@ -95,10 +111,20 @@ class Order:
     notional: Decimal | None
     limit_price: Decimal | None
     stop_price: Decimal | None
+    """The stop price asked for (a stop or stop-limit order); a trailing stop's moves, see `Order.stop_price`."""
     trail_price: Decimal | None
     trail_percent: Decimal | None
     extended_hours: bool
     created_at: datetime
+    expires_at: datetime | None
+    replaces: UUID | None
+
+
+@dataclass(slots=True, kw_only=True)
+class Order:
+    """The account's record of an order: its terms and its state, changed only by applying events."""
+
+    terms: OrderTerms
     updated_at: datetime
     status: OrderStatus = OrderStatus.NEW
     filled_qty: Decimal = ZERO
@@ -109,10 +135,9 @@ class Order:
     canceled_at: datetime | None = None
     expired_at: datetime | None = None
     replaced_at: datetime | None = None
-    expires_at: datetime | None = None
     replaced_by: UUID | None = None
-    replaces: UUID | None = None
     hwm: Decimal | None = None
+    """A trailing stop's mark: the best price since it was placed (None before the first price)."""
     triggered: bool = False
     reserved_cash: Decimal = ZERO
     """Buying power still held for this buy order; released when it ends."""
@@ -129,28 +154,22 @@ class Order:
             return None
         return self.filled_value / self.filled_qty
 
+    @property
+    def stop_price(self) -> Decimal | None:
+        """Where the stop stands now: the terms' stop price, or a trailing stop's level from its mark."""
+        terms = self.terms
+        if terms.type is OrderType.TRAILING_STOP:
+            return trail_level(terms.side, self.hwm, terms.trail_price, terms.trail_percent)
+        return terms.stop_price
+
     def copy(self) -> Order:
-        """Return a detached copy, safe to hand outside the owning actor.
+        """Return a detached copy, safe to hand outside the owning actor (the terms are frozen, so shared).
 
         Field by field rather than `dataclasses.replace`, which costs ten times as
         much on every order answer; a field left out here fails `copy() == self`.
         """
         twin = object.__new__(Order)
-        twin.id = self.id
-        twin.client_order_id = self.client_order_id
-        twin.account_id = self.account_id
-        twin.symbol = self.symbol
-        twin.side = self.side
-        twin.type = self.type
-        twin.time_in_force = self.time_in_force
-        twin.qty = self.qty
-        twin.notional = self.notional
-        twin.limit_price = self.limit_price
-        twin.stop_price = self.stop_price
-        twin.trail_price = self.trail_price
-        twin.trail_percent = self.trail_percent
-        twin.extended_hours = self.extended_hours
-        twin.created_at = self.created_at
+        twin.terms = self.terms
         twin.updated_at = self.updated_at
         twin.status = self.status
         twin.filled_qty = self.filled_qty
@@ -160,14 +179,23 @@ class Order:
         twin.canceled_at = self.canceled_at
         twin.expired_at = self.expired_at
         twin.replaced_at = self.replaced_at
-        twin.expires_at = self.expires_at
         twin.replaced_by = self.replaced_by
-        twin.replaces = self.replaces
         twin.hwm = self.hwm
         twin.triggered = self.triggered
         twin.reserved_cash = self.reserved_cash
         twin.reserved_qty = self.reserved_qty
         return twin
+
+
+def trail_level(
+    side: OrderSide, hwm: Decimal | None, trail_price: Decimal | None, trail_percent: Decimal | None
+) -> Decimal | None:
+    """A trailing stop's trigger price: the mark less the trail for a sell, plus it for a buy."""
+    if hwm is None:
+        return None
+    offset = trail_price if trail_price is not None else hwm * (trail_percent or ZERO) / HUNDRED
+    level = hwm - offset if side is OrderSide.SELL else hwm + offset
+    return quantize_price(max(level, ZERO))
 
 
 def validate_request(request: OrderRequest, asset: Asset | None) -> None:

@@ -9,11 +9,18 @@ from typing import Final
 from uuid import UUID
 
 from tradeloop.core.accounts import AccountState, drop_if_flat
-from tradeloop.core.events import OrderAccepted, OrderTerms
+from tradeloop.core.events import OrderAccepted
 from tradeloop.core.instruments import Asset
 from tradeloop.core.money import CENT, HUNDRED, ONE, QTY_STEP, ZERO
-from tradeloop.core.orders import OrderRequest, OrderSide, OrderType, ReplaceRequest, TimeInForce, validate_request
-from tradeloop.core.working import trail_level
+from tradeloop.core.orders import (
+    OrderRequest,
+    OrderSide,
+    OrderTerms,
+    OrderType,
+    ReplaceRequest,
+    TimeInForce,
+    validate_request,
+)
 from tradeloop.errors import (
     DuplicateClientOrderId,
     InsufficientBuyingPower,
@@ -46,7 +53,7 @@ def accept_order(
     client_order_id = request.client_order_id or str(order_id)
     _check_client_order_id(state, client_order_id)
     price = reference_price if reference_price is not None else asset.reference_price
-    terms = _terms(
+    return _accept(
         state,
         request,
         order_id=order_id,
@@ -59,10 +66,9 @@ def accept_order(
         released_cash=ZERO,
         released_qty=ZERO,
     )
-    return OrderAccepted(terms=terms)
 
 
-def replacement_terms(
+def accept_replacement(
     state: AccountState,
     order_id: UUID,
     change: ReplaceRequest,
@@ -72,14 +78,15 @@ def replacement_terms(
     reference_price: Decimal | None,
     now: datetime,
     session_end: datetime,
-) -> OrderTerms:
-    """Decide a replace: the terms of the new order, checked as if the old one were gone.
+) -> OrderAccepted:
+    """Decide a replace: the acceptance of the new order, checked as if the old one were gone.
 
     Raises:
         NotFound (no such open order), NotReplaceable, InvalidField, DuplicateClientOrderId,
         InsufficientBuyingPower, InsufficientQty.
     """
-    old = state.order(order_id)
+    order = state.order(order_id)
+    old = order.terms
     if old.notional is not None:
         raise NotReplaceable("notional orders cannot be replaced")
     if change.trail is not None and old.type is not OrderType.TRAILING_STOP:
@@ -89,11 +96,9 @@ def replacement_terms(
         side=old.side,
         type=old.type,
         time_in_force=change.time_in_force or old.time_in_force,
-        qty=change.qty if change.qty is not None else (old.qty or ZERO) - old.filled_qty,
+        qty=change.qty if change.qty is not None else (old.qty or ZERO) - order.filled_qty,
         limit_price=change.limit_price if change.limit_price is not None else old.limit_price,
-        stop_price=change.stop_price
-        if change.stop_price is not None
-        else (old.stop_price if old.type in (OrderType.STOP, OrderType.STOP_LIMIT) else None),
+        stop_price=change.stop_price if change.stop_price is not None else old.stop_price,
         trail_price=(change.trail if change.trail is not None else old.trail_price)
         if old.trail_price is not None
         else None,
@@ -114,18 +119,18 @@ def replacement_terms(
     client_order_id = change.client_order_id or str(new_id)
     _check_client_order_id(state, client_order_id)
     price = reference_price if reference_price is not None else asset.reference_price
-    return _terms(
+    return _accept(
         state,
         request,
         order_id=new_id,
         client_order_id=client_order_id,
         price=price,
-        mark=old.hwm if old.hwm is not None else reference_price,  # a trailing stop keeps its mark
+        mark=order.hwm if order.hwm is not None else reference_price,  # a trailing stop keeps its mark
         now=now,
         session_end=session_end,
         replaces=old.id,
-        released_cash=old.reserved_cash,
-        released_qty=old.reserved_qty,
+        released_cash=order.reserved_cash,
+        released_qty=order.reserved_qty,
     )
 
 
@@ -133,23 +138,24 @@ def replacement_terms(
 class Hold:
     """What a replacement holds beyond its old order while the market decides the swap."""
 
-    terms: OrderTerms
+    accepted: OrderAccepted
     cash: Decimal
     qty: Decimal
 
 
-def hold_pending(state: AccountState, terms: OrderTerms) -> Hold:
+def hold_pending(state: AccountState, accepted: OrderAccepted) -> Hold:
     """Hold what a replacement needs beyond what its old order already holds, until the market answers.
 
     The old order keeps its own reservation until the swap, so only the increase is held:
-    either outcome then fits in the buying power and shares checked by `replacement_terms`.
+    either outcome then fits in the buying power and shares checked by `accept_replacement`.
     """
+    terms = accepted.terms
     # Gone if it closed while the market decides (a snapshot holds again then): a closed order holds nothing.
     old = state.orders.get(terms.replaces) if terms.replaces is not None else None
     hold = Hold(
-        terms=terms,
-        cash=max(terms.reserved_cash - (old.reserved_cash if old else ZERO), ZERO),
-        qty=max(terms.reserved_qty - (old.reserved_qty if old else ZERO), ZERO),
+        accepted=accepted,
+        cash=max(accepted.reserved_cash - (old.reserved_cash if old else ZERO), ZERO),
+        qty=max(accepted.reserved_qty - (old.reserved_qty if old else ZERO), ZERO),
     )
     state.pending_cash += hold.cash
     if hold.qty:
@@ -162,10 +168,10 @@ def release_pending(state: AccountState, hold: Hold) -> None:
     """Undo `hold_pending` once the market has answered either way."""
     state.pending_cash -= hold.cash
     if hold.qty:
-        position = state.position(hold.terms.symbol)
+        position = state.position(hold.accepted.terms.symbol)
         position.reserved_qty -= hold.qty
         drop_if_flat(state, position)
-    state.pending_client_order_ids.discard(hold.terms.client_order_id)
+    state.pending_client_order_ids.discard(hold.accepted.terms.client_order_id)
 
 
 def _check_client_order_id(state: AccountState, client_order_id: str) -> None:
@@ -173,7 +179,7 @@ def _check_client_order_id(state: AccountState, client_order_id: str) -> None:
         raise DuplicateClientOrderId(f"client_order_id {client_order_id!r} is already in use")
 
 
-def _terms(
+def _accept(
     state: AccountState,
     request: OrderRequest,
     *,
@@ -186,7 +192,7 @@ def _terms(
     replaces: UUID | None,
     released_cash: Decimal,
     released_qty: Decimal,
-) -> OrderTerms:
+) -> OrderAccepted:
     reserved_cash = ZERO
     reserved_qty = ZERO
     if request.side is OrderSide.BUY:
@@ -211,11 +217,7 @@ def _terms(
                 requested=str(needed),
                 symbol=request.symbol,
             )
-    hwm = mark if request.type is OrderType.TRAILING_STOP else None  # unknown until a real price
-    stop_price = request.stop_price
-    if request.type is OrderType.TRAILING_STOP:
-        stop_price = trail_level(request.side, hwm, request.trail_price, request.trail_percent)
-    return OrderTerms(
+    terms = OrderTerms(
         id=order_id,
         client_order_id=client_order_id,
         account_id=state.id,
@@ -226,17 +228,19 @@ def _terms(
         qty=request.qty,
         notional=request.notional,
         limit_price=request.limit_price,
-        stop_price=stop_price,
+        stop_price=request.stop_price,
         trail_price=request.trail_price,
         trail_percent=request.trail_percent,
         extended_hours=request.extended_hours,
         created_at=now,
         expires_at=session_end if request.time_in_force is TimeInForce.DAY else None,
         replaces=replaces,
+    )
+    return OrderAccepted(
+        terms=terms,
         reserved_cash=reserved_cash,
         reserved_qty=reserved_qty,
-        hwm=hwm,
-        whole_shares=request.qty is not None and request.qty == request.qty.to_integral_value(),
+        hwm=mark if request.type is OrderType.TRAILING_STOP else None,  # unknown until a real price
     )
 
 

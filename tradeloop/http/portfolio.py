@@ -62,7 +62,7 @@ def close_line(result: BulkResult, instance: str) -> JsonDict:
         return {
             "symbol": str(result.id),
             "status": result.status,
-            "order_id": str(result.order.id),
+            "order_id": str(result.order.terms.id),
             "body": order_json(result.order),
         }
     assert result.error is not None

@@ -63,11 +63,12 @@ def _asset_id_text(symbol: str) -> str:
 
 def order_json(order: Order, asset: UUID | None = None) -> OrderJson:
     """Every field alpaca-py's `Order` reads; `asset` defaults to the symbol's stable id."""
-    created_at = rfc3339(order.created_at)
-    order_type = str(order.type)
+    terms = order.terms
+    created_at = rfc3339(terms.created_at)
+    order_type = str(terms.type)
     return {
-        "id": str(order.id),
-        "client_order_id": order.client_order_id,
+        "id": str(terms.id),
+        "client_order_id": terms.client_order_id,
         "created_at": created_at,
         "updated_at": rfc3339(order.updated_at),
         "submitted_at": created_at,
@@ -77,29 +78,29 @@ def order_json(order: Order, asset: UUID | None = None) -> OrderJson:
         "failed_at": None,
         "replaced_at": rfc3339(order.replaced_at),
         "replaced_by": uuid_str(order.replaced_by),
-        "replaces": uuid_str(order.replaces),
-        "asset_id": _asset_id_text(order.symbol) if asset is None else str(asset),
-        "symbol": order.symbol,
+        "replaces": uuid_str(terms.replaces),
+        "asset_id": _asset_id_text(terms.symbol) if asset is None else str(asset),
+        "symbol": terms.symbol,
         "asset_class": ASSET_CLASS,
-        "notional": _price(order.notional),
-        "qty": _qty(order.qty),
+        "notional": _price(terms.notional),
+        "qty": _qty(terms.qty),
         "filled_qty": fmt_qty(order.filled_qty),
         "filled_avg_price": average_price(order.filled_avg_price),
         "order_class": "simple",
         "order_type": order_type,
         "type": order_type,
-        "side": str(order.side),
-        "position_intent": "buy_to_open" if order.side is OrderSide.BUY else "sell_to_close",
-        "time_in_force": str(order.time_in_force),
-        "limit_price": _price(order.limit_price),
+        "side": str(terms.side),
+        "position_intent": "buy_to_open" if terms.side is OrderSide.BUY else "sell_to_close",
+        "time_in_force": str(terms.time_in_force),
+        "limit_price": _price(terms.limit_price),
         "stop_price": _price(order.stop_price),
         "status": str(order.status),
-        "extended_hours": order.extended_hours,
+        "extended_hours": terms.extended_hours,
         "legs": None,
-        "trail_percent": _price(order.trail_percent),
-        "trail_price": _price(order.trail_price),
+        "trail_percent": _price(terms.trail_percent),
+        "trail_price": _price(terms.trail_price),
         "hwm": _price(order.hwm),
-        "expires_at": rfc3339(order.expires_at),
+        "expires_at": rfc3339(terms.expires_at),
         "ratio_qty": None,
     }
 

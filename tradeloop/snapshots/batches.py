@@ -44,11 +44,11 @@ class Batch:
         for order, account_id, seq in self.orders.values():
             rows.append(
                 (
-                    str(order.id),
+                    str(order.terms.id),
                     str(account_id),
-                    order.symbol,
+                    order.terms.symbol,
                     order.status.value,
-                    rfc3339(order.created_at),
+                    rfc3339(order.terms.created_at),
                     rfc3339(order.updated_at),
                     encode(order),
                     seq,

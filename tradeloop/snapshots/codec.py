@@ -3,7 +3,8 @@
 Decimals, UUIDs, datetimes and enum members travel as msgpack extension types
 and come back equal. Dataclasses travel as maps tagged with their class name;
 only registered classes decode, so a record can never instantiate anything
-else. Tuples and sets come back as lists.
+else; records in a shape earlier versions wrote are upgraded as they decode
+(`tradeloop.snapshots.legacy`). Tuples and sets come back as lists.
 
 Encoding has a general path and a fast one that write the same bytes. The
 general one is msgpack's `default` hook, which the packer calls for each value
@@ -30,6 +31,7 @@ import msgpack
 
 from tradeloop.core import accounts, events, orders, positions
 from tradeloop.errors import StartupFailure
+from tradeloop.snapshots.legacy import UPGRADES
 
 _DECIMAL: Final = 1
 _UUID: Final = 2
@@ -44,7 +46,7 @@ def _registry(classes: Iterable[type]) -> dict[str, type]:
 
 DATACLASSES: Final = _registry(
     [
-        events.OrderTerms,
+        orders.OrderTerms,
         events.AccountOpened,
         events.OrderAccepted,
         events.OrderFilled,
@@ -315,7 +317,8 @@ def _object_hook(data: dict[Any, Any]) -> Any:
     cls = DATACLASSES.get(tag)
     if cls is None:
         raise DecodeError(f"unknown record type {tag}")
-    return cls(**data)
+    upgrade = UPGRADES.get(tag)
+    return cls(**data) if upgrade is None else upgrade(data)
 
 
 def decode(payload: bytes) -> Any:

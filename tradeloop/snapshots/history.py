@@ -81,7 +81,7 @@ class HistoryReader:
             rows = await self._read(sql, args, page)
             for payload, _, _ in rows:
                 order = _decode_order(payload)
-                if order.side is query.side:
+                if order.terms.side is query.side:
                     found.append(order)
             if len(rows) < page:
                 break

@@ -220,7 +220,7 @@ class JournalWriter:
                 row = (str(account_id), rfc3339(event.timestamp), activity_kind(event), part, seq)
                 batch.add("activity", row)
         for order in orders:
-            batch.orders[order.id] = (order, account_id, seq)
+            batch.orders[order.terms.id] = (order, account_id, seq)
         self._events_written += len(events)
         return self._enqueue()
 

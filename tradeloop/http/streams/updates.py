@@ -9,7 +9,7 @@ produce no message, as on Alpaca. Other account events are not trade updates.
 Listeners are told of a write once it is committed, with the order records
 and positions as that write left them (never a later write's, which may not
 commit). One write can hold several events of one order, so each message shows
-the order as of its event: a new order is built from its terms, an order an
+the order as of its event: a new order is built from its acceptance, an order an
 event ends can change no more, and a partial fill that a later fill of the same
 write has overtaken shows its own filled quantity and status (with the write's
 average price). `position_qty` is the position after the write.
@@ -23,7 +23,7 @@ from decimal import Decimal
 
 from tradeloop.actors.account import Committed
 from tradeloop.codec import rfc3339
-from tradeloop.core.accounts import order_from_terms
+from tradeloop.core.accounts import order_from_acceptance
 from tradeloop.core.events import (
     OrderAccepted,
     OrderCanceled,
@@ -45,7 +45,7 @@ def trade_updates(committed: Committed) -> Iterator[Message]:
     for event in committed.events:
         match event:
             case OrderAccepted(terms=terms):
-                yield _update("new", order_from_terms(terms), terms.created_at)
+                yield _update("new", order_from_acceptance(event), terms.created_at)
             case OrderFilled():
                 yield _fill(committed.positions, orders[event.order_id].copy(), event)
             case OrderCanceled():
@@ -54,7 +54,7 @@ def trade_updates(committed: Committed) -> Iterator[Message]:
                 yield _update("expired", orders[event.order_id].copy(), event.timestamp)
             case OrderReplaced():
                 yield _update("replaced", orders[event.order_id].copy(), event.timestamp)
-                yield _update("new", order_from_terms(event.replacement), event.timestamp)
+                yield _update("new", order_from_acceptance(event.replacement), event.timestamp)
             case _:
                 pass
 
