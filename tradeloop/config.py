@@ -84,6 +84,8 @@ class Settings:
     """Stream connections one client address may hold before they authenticate; more get 429 before the upgrade."""
     stream_max_unauthenticated: int = 512
     """Stream connections the server holds before they authenticate; more get 503 before the upgrade."""
+    contract_check: bool = False
+    """A developer aid: hold every answer to the OpenAPI document, a mismatch answered as a 500 and logged."""
 
 
 def _text(raw: str) -> str:
@@ -201,6 +203,15 @@ def _networks(raw: str) -> tuple[IPNetwork, ...]:
     return tuple(dict.fromkeys(networks))
 
 
+def _boolean(raw: str) -> bool:
+    value = raw.strip().lower()
+    if value in ("1", "true", "yes", "on"):
+        return True
+    if value in ("0", "false", "no", "off"):
+        return False
+    raise argparse.ArgumentTypeError(f"must be true or false, got {raw!r}")
+
+
 def _log_level(raw: str) -> str:
     value = raw.strip().upper()
     if value not in LOG_LEVELS:
@@ -292,6 +303,12 @@ _OPTIONS: Final = (
         "N",
         _integer(1),
         "stream connections the server holds before they authenticate (more get 503)",
+    ),
+    _Option(
+        "contract_check",
+        "BOOL",
+        _boolean,
+        "developer aid: hold every answer to /openapi.json, a mismatch answered as a 500 and logged (needs jsonschema)",
     ),
 )
 

@@ -23,7 +23,10 @@ import tradeloop
 from tradeloop.codec import dumps
 from tradeloop.errors import NotFound
 from tradeloop.http.asyncapi import asyncapi_document
+from tradeloop.http.keys import SETTINGS
 from tradeloop.http.openapi import Example, Reply, Security, build_openapi, operation
+from tradeloop.http.openapi.contract import CONTRACT
+from tradeloop.http.openapi.contract import install as install_contract_check
 
 routes = web.RouteTableDef()
 
@@ -101,24 +104,36 @@ class Reference:
     openapi: bytes = b""
     asyncapi: bytes = b""
 
-    def build(self, app: web.Application) -> None:
+    def build(self, app: web.Application) -> dict[str, Any]:
+        """Render both documents; returns the OpenAPI one."""
         version = tradeloop.__version__
-        self.openapi = dumps(build_openapi(app, title=TITLE, version=version, description=DESCRIPTION, tags=TAGS))
+        document = build_openapi(app, title=TITLE, version=version, description=DESCRIPTION, tags=TAGS)
+        self.openapi = dumps(document)
         self.asyncapi = dumps(asyncapi_document(version))
+        return document
 
 
 REFERENCE: Final = web.AppKey("reference", Reference)
 
 
 def mount(app: web.Application) -> None:
-    """Serve the reference from the top-level application; its documents are built when the application starts."""
+    """Serve the reference from the top-level application; its documents are built when the application starts.
+
+    With the contract check on (`Settings.contract_check`), every answer is then held to the OpenAPI document.
+    """
     app[REFERENCE] = Reference()
     app.add_routes(routes)
+    settings = app.get(SETTINGS)
+    if settings is not None and settings.contract_check:
+        install_contract_check(app)
     app.on_startup.append(_build)
 
 
 async def _build(app: web.Application) -> None:
-    app[REFERENCE].build(app)  # every sub-application is added by now, and the router frozen
+    document = app[REFERENCE].build(app)  # every sub-application is added by now, and the router frozen
+    check = app.get(CONTRACT)
+    if check is not None:
+        check.load(document)
 
 
 class AssetPath(BaseModel):
