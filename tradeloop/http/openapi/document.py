@@ -166,9 +166,10 @@ def _model_schema(ref: Mapping[str, Any] | None, components: Mapping[str, Any]) 
 def _parameter(name: str, where: str, schema: Mapping[str, Any], required: bool) -> dict[str, Any]:
     schema = {k: v for k, v in schema.items() if k != "title"}
     options = [option for option in schema.get("anyOf", ()) if option != {"type": "null"}]
-    if len(options) == 1 and where == "query":  # a parameter left out is the None: there is no null to send
+    if options and where == "query":  # a parameter left out is the None: there is no null to send
         del schema["anyOf"]
-        schema = {**options[0], **{k: v for k, v in schema.items() if not (k == "default" and v is None)}}
+        rest = {k: v for k, v in schema.items() if not (k == "default" and v is None)}
+        schema = {**options[0], **rest} if len(options) == 1 else {"anyOf": options, **rest}
     parameter: dict[str, Any] = {"name": name, "in": where, "required": required}
     description = schema.pop("description", None)
     if description:
