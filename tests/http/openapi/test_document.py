@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from aiohttp import web
 from openapi_spec_validator import validate
 
 from tests.http.openapi.tiny import (
@@ -177,3 +178,13 @@ def test_the_decorator_refuses_what_is_not_a_model_an_error_class_or_a_status() 
         operation(tag="t", security=Security.NONE, responses={200: None}, errors=(ValueError,))  # type: ignore[arg-type]
     with pytest.raises(ValueError):
         operation(tag="t", security=Security.NONE, responses={700: None})
+
+
+def test_a_handler_served_on_two_paths_gets_an_operation_id_for_each() -> None:
+    handler = operation(tag="things", security=Security.NONE, responses={200: None})(get_thing())
+    app = web.Application()
+    app.router.add_get("/v9/iex", handler)
+    app.router.add_get("/v9/sip", handler)
+    paths = build_openapi(app, title="t", version="1")["paths"]
+    assert paths["/v9/iex"]["get"]["operationId"] == "get_thing_v9_iex"
+    assert paths["/v9/sip"]["get"]["operationId"] == "get_thing_v9_sip"

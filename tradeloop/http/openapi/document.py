@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from dataclasses import replace
 from http import HTTPStatus
 from typing import Any, Final
 
@@ -70,7 +71,7 @@ def build_openapi(
         DocumentError: two operations share an id, a path model disagrees with its path, or an example names
             a parameter or status the operation does not have.
     """
-    documented = [(route, op) for route in served_routes(app) if (op := route.operation) is not None]
+    documented = _one_id_per_route([(route, op) for route in served_routes(app) if (op := route.operation) is not None])
     schemas = _Schemas()
     schemas.add("problem", "serialization", Problem)
     for route, op in documented:
@@ -112,6 +113,20 @@ def build_openapi(
             "headers": COMPONENT_HEADERS,
         },
     }
+
+
+def _one_id_per_route(documented: list[tuple[Route, Operation]]) -> list[tuple[Route, Operation]]:
+    """A handler served on several paths (/v2/iex and /v2/sip) gets an id per path: its own, then the path's words."""
+    routes_of: dict[int, int] = {}
+    for _, op in documented:
+        routes_of[id(op)] = routes_of.get(id(op), 0) + 1
+    found: list[tuple[Route, Operation]] = []
+    for route, op in documented:
+        if routes_of[id(op)] > 1:
+            words = "_".join(word for word in re.split(r"[^A-Za-z0-9]+", route.path) if word)
+            op = replace(op, operation_id=f"{op.operation_id}_{words}")
+        found.append((route, op))
+    return found
 
 
 class _Schemas:
