@@ -141,7 +141,7 @@ async def engine_rate(sizes: Sizes, journal: Journal, writer_pid: int | None = N
 
     This process's CPU time covers every thread of it; `writer_pid`, the journal's writing process, is read from /proc.
     """
-    engine = Engine(assets=UNIVERSE, journal=journal, snapshot_every_events=10**12, snapshot_every_s=10**9)
+    engine = Engine(assets=UNIVERSE, journal=journal)  # no snapshot clock: an Engine runs none
     await engine.start()
     try:
         accounts: list[UUID] = []

@@ -234,8 +234,7 @@ async def snapshot_through_engine(path: Path, states: list[AccountState]) -> flo
     """Seconds for `Engine.snapshot_all` over these accounts, journal writer on a fresh file."""
     writer = JournalWriter(path)
     await writer.open()
-    engine = Engine(assets=UNIVERSE, journal=writer, snapshot_every_events=10**12, snapshot_every_s=10**9)
-    engine.restore(states)
+    engine = Engine(assets=UNIVERSE, journal=writer, accounts=states)
     await engine.start()
     try:
         started = time.perf_counter()
@@ -245,8 +244,7 @@ async def snapshot_through_engine(path: Path, states: list[AccountState]) -> flo
             raise RuntimeError(f"snapshot wrote {written} accounts, expected {len(states)}")
         return elapsed
     finally:
-        engine.started = False  # skips the final snapshot on stop: it is not what is measured
-        await engine.stop()
+        await engine.stop(snapshot=False)  # the final snapshot is not what is measured
         await writer.close()
 
 

@@ -7,17 +7,19 @@ import logging
 import sys
 import threading
 import time
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from decimal import Decimal
+from pathlib import Path
 from typing import Final
 
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient
 
-from tests.factories import auth_headers, make_app, make_engine
+from tests.factories import auth_headers, journal_on, make_app, make_engine
 from tradeloop.actors.engine import Credentials, Engine
 from tradeloop.http.openapi import contract
+from tradeloop.journal import Journal
 
 ClientFactory = Callable[[web.Application], Awaitable[TestClient[web.Request, web.Application]]]
 
@@ -51,6 +53,17 @@ def contract_violations() -> Iterator[list[logging.LogRecord]]:
 @pytest.fixture
 def engine() -> Engine:
     return make_engine()
+
+
+@pytest.fixture(params=["memory", "sqlite"])
+async def journal(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Journal]:
+    """The in-memory journal, or a SQLite journal writer opened before the engine is built (as at start-up).
+
+    A fixture building an app on it must set up after it (list it, or what needs it, before `aiohttp_client`),
+    so the app, and the engine with it, stops before the writer closes.
+    """
+    async with journal_on(request.param, tmp_path / "tradeloop.db") as opened:
+        yield opened
 
 
 @pytest.fixture

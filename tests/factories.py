@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from datetime import datetime, timezone
 from decimal import Decimal
 from pathlib import Path
@@ -14,11 +15,14 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient
 
 from tradeloop.actors.engine import Credentials, Engine
+from tradeloop.actors.live import LiveEngine
+from tradeloop.actors.memory_journal import MemoryJournal
 from tradeloop.config import MarketMode, Settings
 from tradeloop.core.bars import Bar
 from tradeloop.core.instruments import UNIVERSE
 from tradeloop.http.admin_sessions import AdminGate
 from tradeloop.http.app import create_app
+from tradeloop.journal import Journal
 from tradeloop.market.manual import admin_ticks
 from tradeloop.snapshots.journal import JournalWriter
 
@@ -59,16 +63,20 @@ def make_settings(**overrides: Any) -> Settings:
 
 
 def make_engine(**overrides: Any) -> Engine:
-    return Engine(assets=UNIVERSE, **overrides)
+    """An engine on the built-in universe, built as the server builds it; on an in-memory journal unless `journal` is given."""
+    values: dict[str, Any] = {"assets": UNIVERSE, "journal": MemoryJournal()}
+    values.update(overrides)
+    return Engine(**values)
 
 
 def make_app(
     engine: Engine | None = None, settings: Settings | None = None, *, monotonic: Callable[[], float] = time.monotonic
 ) -> web.Application:
+    """The app around the engine, run as the server runs it: by a LiveEngine (no feed; the session and snapshot clocks)."""
     engine = engine or make_engine()
     settings = settings or make_settings()
     gate = AdminGate.create(ADMIN_KEY, TOTP_SECRET, utc_now, monotonic)
-    return create_app(engine, settings, gate, monotonic=monotonic)
+    return create_app(LiveEngine(engine), settings, gate, monotonic=monotonic)
 
 
 def auth_headers(credentials: Credentials) -> dict[str, str]:
@@ -168,23 +176,22 @@ async def admin_headers(client: HttpClient) -> dict[str, str]:
     raise AssertionError(await response.text())
 
 
-def make_app_on(journal: str, engine: Engine, path: Path) -> web.Application:
-    """The app on the engine's in-memory journal (`memory`) or on a SQLite journal writer at `path` (`sqlite`).
+@asynccontextmanager
+async def journal_on(kind: str, path: Path) -> AsyncIterator[Journal]:
+    """An in-memory journal (`memory`) or a SQLite journal writer at `path` (`sqlite`), open for an engine to be built on.
 
-    The writer opens before the engine starts and closes after it stops, as storage does.
+    As at the server's start-up, the writer opens before the engine is built; it closes on the way out,
+    which must come after the engine stopped.
     """
-    app = make_app(engine)
-    if journal == "sqlite":
-
-        async def sqlite_journal(app: web.Application) -> AsyncIterator[None]:
-            writer = JournalWriter(path)
-            await writer.open()
-            engine.journal = writer
-            yield
-            await writer.close()
-
-        app.cleanup_ctx.insert(0, sqlite_journal)
-    return app
+    if kind == "memory":
+        yield MemoryJournal()
+        return
+    writer = JournalWriter(path)
+    await writer.open()
+    try:
+        yield writer
+    finally:
+        await writer.close()
 
 
 def flat_bar(symbol: str, timestamp: datetime, close: str, volume: str = "1") -> Bar:

@@ -1,4 +1,4 @@
-"""Server entry point: build the application from Settings and serve it until a signal."""
+"""Server entry point: prepare from Settings, open the storage, build the engine and app on it, serve until a signal."""
 
 from __future__ import annotations
 
@@ -11,12 +11,15 @@ import socket
 import ssl
 import sys
 from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from typing import Final, NoReturn
 
 import pyotp
 from aiohttp import web
 
 from tradeloop.actors.engine import Credentials, Engine
+from tradeloop.actors.live import LiveEngine
 from tradeloop.bar_history import history_lifetime
 from tradeloop.clock import utc_now
 from tradeloop.config import MarketMode, Settings
@@ -91,8 +94,20 @@ def make_feed(settings: Settings, assets: Sequence[Asset]) -> Feed:
     raise StartupError(f"{settings.market.value} feed is not available yet")
 
 
-def build_app(settings: Settings) -> web.Application:
-    """Build the whole server: feed, engine, admin gate and routes, plus the demo account at start-up.
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Prepared:
+    """What start-up decides before the event loop runs: settings, assets, feed, data directory, admin gate."""
+
+    settings: Settings
+    assets: tuple[Asset, ...]
+    feed: Feed
+    storage: Storage
+    admin: AdminSecrets
+    gate: AdminGate
+
+
+def prepare(settings: Settings) -> Prepared:
+    """Resolve what the settings name: the data directory (created), the assets, the feed, the admin secrets.
 
     Raises:
         StartupFailure: the settings name something that cannot be served (a StartupError),
@@ -106,31 +121,48 @@ def build_app(settings: Settings) -> web.Application:
     settings = dataclasses.replace(settings, data_dir=data_dir)
     assets = select_assets(settings)
     feed = make_feed(settings, assets)
-    engine = Engine(
-        assets=assets,
-        feed=feed,
-        queue_size=settings.queue_size,
-        snapshot_every_events=settings.snapshot_every,
-        snapshot_every_s=float(settings.snapshot_seconds),
-    )
-    if isinstance(feed, finnhub.FinnhubFeed):  # real prices age; simulated and manual ones never do
-        engine.board.stale_after_s = float(settings.stale_after_s)
     storage = Storage(settings)  # a VaultError, if the master key is missing or wrong, stops start-up
     admin = storage.admin_secrets()
     gate = AdminGate(admin_key_hash=admin.key_digest, totp=pyotp.TOTP(admin.totp_secret), clock=utc_now)
-    history, history_context = _market_history(settings, assets, feed)
-    app = create_app(
-        engine,
-        settings,
-        gate,
-        storage=storage.lifetime(engine, gate),
-        market_history=history,
-        history_lifetime=history_context,
-    )
-    if isinstance(feed, finnhub.FinnhubFeed):
-        app[FEED_HEALTH] = feed.health
-    app.cleanup_ctx.append(_demo_account(settings, admin))  # after the engine's own start
-    return app
+    return Prepared(settings=settings, assets=assets, feed=feed, storage=storage, admin=admin, gate=gate)
+
+
+@asynccontextmanager
+async def open_app(prepared: Prepared) -> AsyncIterator[web.Application]:
+    """The whole server, not yet started: storage opened and recovered first, then the engine built on what it holds.
+
+    Start-up then runs in this order: lock, recovery, journal open (here), the engine built with
+    the recovered accounts and halts (here), the engine started and the demo account opened (as
+    the app starts). Shutdown: the engine stops with the app, then the journal closes and the
+    lock is released on the way out of this context.
+
+    Raises:
+        StartupFailure: the database is locked by another server or damaged.
+        JournalFailed: on the way out, when the journal could not write at the end.
+    """
+    settings, feed = prepared.settings, prepared.feed
+    async with prepared.storage.open(prepared.gate) as stored:
+        engine = Engine(
+            assets=prepared.assets,
+            journal=stored.journal,
+            accounts=stored.accounts,
+            halted=stored.halted,
+            # Real prices age; simulated and manual ones never do.
+            stale_after_s=float(settings.stale_after_s) if isinstance(feed, finnhub.FinnhubFeed) else None,
+            queue_size=settings.queue_size,
+        )
+        live = LiveEngine(
+            engine,
+            feed=feed,
+            snapshot_every_events=settings.snapshot_every,
+            snapshot_every_s=float(settings.snapshot_seconds),
+        )
+        history, history_context = _market_history(settings, prepared.assets, feed)
+        app = create_app(live, settings, prepared.gate, market_history=history, history_lifetime=history_context)
+        if isinstance(feed, finnhub.FinnhubFeed):
+            app[FEED_HEALTH] = feed.health
+        app.cleanup_ctx.append(_demo_account(settings, prepared.admin))  # after the engine's own start
+        yield app
 
 
 def _market_history(
@@ -311,8 +343,7 @@ def run(settings: Settings) -> None:
         sock = _listen(settings.host, settings.port)
         port = int(sock.getsockname()[1])
         try:
-            app = build_app(dataclasses.replace(settings, port=port))
-            app.on_startup.append(freeze_startup_objects)  # after the cleanup contexts: recovery and the engine
+            prepared = prepare(dataclasses.replace(settings, port=port))
         except BaseException:
             sock.close()
             raise
@@ -326,7 +357,7 @@ def run(settings: Settings) -> None:
 
     tune_collector()
     try:
-        asyncio.run(serve(app, sock, ssl_context, announce))
+        asyncio.run(serve(prepared, sock, ssl_context, announce))
     except StartupFailure as exc:  # raised by the storage's start-up: its lock, then recovery
         _refuse(exc)
     except JournalFailed:  # the journal's closing said what was lost, in one line
@@ -335,29 +366,34 @@ def run(settings: Settings) -> None:
 
 
 async def serve(
-    app: web.Application, sock: socket.socket, ssl_context: ssl.SSLContext | None, announce: Callable[[], None]
+    prepared: Prepared, sock: socket.socket, ssl_context: ssl.SSLContext | None, announce: Callable[[], None]
 ) -> None:
-    """Start the application, serve it on `sock` until SIGINT or SIGTERM, then shut it down.
+    """Open the storage and the app on it, serve it on `sock` until SIGINT or SIGTERM, then shut both down.
 
     What `web.run_app` does, through an EdgeAppRunner: run_app cannot be given
     a runner, and only that runner answers malformed requests as problems.
     """
-    runner = EdgeAppRunner(
-        app, access_log_class=AccessLogger, keepalive_timeout=KEEPALIVE_TIMEOUT_S, shutdown_timeout=SHUTDOWN_TIMEOUT_S
-    )
     loop = asyncio.get_running_loop()
     stop = asyncio.Event()
     for sig in STOP_SIGNALS:  # before start-up, as run_app: a signal during recovery stops the server once it is done
         loop.add_signal_handler(sig, stop.set)
     try:
-        await runner.setup()
-        try:
-            if not stop.is_set():
-                await web.SockSite(runner, sock, ssl_context=ssl_context).start()
-                announce()
-                await stop.wait()
-        finally:
-            await runner.cleanup()
+        async with open_app(prepared) as app:
+            app.on_startup.append(freeze_startup_objects)  # after the cleanup contexts: the engine, the demo account
+            runner = EdgeAppRunner(
+                app,
+                access_log_class=AccessLogger,
+                keepalive_timeout=KEEPALIVE_TIMEOUT_S,
+                shutdown_timeout=SHUTDOWN_TIMEOUT_S,
+            )
+            await runner.setup()
+            try:
+                if not stop.is_set():
+                    await web.SockSite(runner, sock, ssl_context=ssl_context).start()
+                    announce()
+                    await stop.wait()
+            finally:
+                await runner.cleanup()
     finally:
         for sig in STOP_SIGNALS:
             loop.remove_signal_handler(sig)

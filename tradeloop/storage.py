@@ -1,21 +1,21 @@
-"""The data directory: its database, recovery at start-up, the journal's lifetime, stored admin secrets."""
+"""The data directory: its database, recovery at start-up (before the engine is built), the journal's lifetime, stored admin secrets."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 import secrets
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Final
 
 import msgpack
 import pyotp
-from aiohttp import web
 
-from tradeloop.actors.administration import HALTED_META, restore_halts
-from tradeloop.actors.engine import Engine
+from tradeloop.actors.engine import HALTED_META, stored_halts
 from tradeloop.config import Settings
+from tradeloop.core.accounts import AccountState
 from tradeloop.errors import JournalUnavailable
 from tradeloop.http.admin_sessions import TOTP_STEP_META, AdminGate, admin_key_digest
 from tradeloop.snapshots.journal import JournalWriter
@@ -43,6 +43,15 @@ class AdminSecrets:
     generated_key: str | None = field(default=None, repr=False)
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Stored:
+    """What the data directory holds at start-up, for the engine to be built with: the open journal and what it recovered."""
+
+    journal: JournalWriter
+    accounts: Sequence[AccountState]
+    halted: frozenset[str]
+
+
 class Storage:
     """Everything that lives in the data directory."""
 
@@ -67,53 +76,48 @@ class Storage:
         write_meta(self.path, _ADMIN_META, msgpack.packb({"key_digest": digest, "totp_sealed": sealed}))
         return AdminSecrets(digest, totp_secret, generated_key=key)
 
-    def lifetime(
-        self, engine: Engine, admin_gate: AdminGate | None = None
-    ) -> Callable[[web.Application], AsyncIterator[None]]:
-        """A cleanup context: lock the database, recover accounts and halts, open the journal; close both after the engine stops.
+    @asynccontextmanager
+    async def open(self, admin_gate: AdminGate | None = None) -> AsyncIterator[Stored]:
+        """Lock the database, recover accounts and halts, open the journal; on the way out close the journal, then unlock.
 
-        The admin gate, when given, gets back the last TOTP step that opened a session, so no code is accepted twice.
+        What it yields is what the engine is built with. The admin gate, when given, gets back the
+        last TOTP step that opened a session, so no code is accepted twice.
 
         The lock comes first: a writing process of a server that was killed may still be finishing its
         last commit, and recovery must read the journal after it.
 
-        Closing raises JournalFailed when the journal was failing to write at the end.
+        Raises:
+            StartupFailure: the database is locked by another server (DatabaseBusy) or damaged (CorruptData).
+            JournalFailed: on the way out, when the journal was failing to write at the end.
         """
-
-        async def storage(app: web.Application) -> AsyncIterator[None]:
-            loop = asyncio.get_running_loop()
-            lock = DatabaseLock(self.path)
-            await lock.acquire()
+        loop = asyncio.get_running_loop()
+        lock = DatabaseLock(self.path)
+        await lock.acquire()
+        try:
+            recovered = await loop.run_in_executor(None, recover, self.path)
+            halts = await loop.run_in_executor(None, read_meta, self.path, HALTED_META)
+            if admin_gate is not None:
+                admin_gate.restore(await loop.run_in_executor(None, read_meta, self.path, TOTP_STEP_META))
+            log.info(
+                "recovered %d accounts from %s (%d journal records replayed, journal at %d)",
+                len(recovered.accounts),
+                self.path,
+                recovered.replayed_records,
+                recovered.last_seq,
+            )
+            writer = JournalWriter(
+                self.path,
+                fsync=self._settings.fsync,
+                last_seq=recovered.last_seq,
+                last_hash=recovered.last_hash,
+                lock=lock,
+            )
+            await writer.open()
             try:
-                recovered = await loop.run_in_executor(None, recover, self.path)
-                halts = await loop.run_in_executor(None, read_meta, self.path, HALTED_META)
-                if admin_gate is not None:
-                    admin_gate.restore(await loop.run_in_executor(None, read_meta, self.path, TOTP_STEP_META))
-                log.info(
-                    "recovered %d accounts from %s (%d journal records replayed, journal at %d)",
-                    len(recovered.accounts),
-                    self.path,
-                    recovered.replayed_records,
-                    recovered.last_seq,
-                )
-                writer = JournalWriter(
-                    self.path,
-                    fsync=self._settings.fsync,
-                    last_seq=recovered.last_seq,
-                    last_hash=recovered.last_hash,
-                    lock=lock,
-                )
-                await writer.open()
-                try:
-                    engine.journal = writer
-                    engine.restore(recovered.accounts.values())
-                    restore_halts(engine, halts)
-                    yield
-                finally:
-                    unwritten = await writer.close()
-                if unwritten is not None:
-                    raise JournalFailed(f"the journal could not write; {unwritten} records were not committed")
+                yield Stored(journal=writer, accounts=tuple(recovered.accounts.values()), halted=stored_halts(halts))
             finally:
-                lock.release()
-
-        return storage
+                unwritten = await writer.close()
+            if unwritten is not None:
+                raise JournalFailed(f"the journal could not write; {unwritten} records were not committed")
+        finally:
+            lock.release()

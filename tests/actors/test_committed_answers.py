@@ -65,7 +65,7 @@ async def held() -> AsyncIterator[Held]:
     journal = InOrderJournal()
     engine = make_engine(journal=journal)
     told: list[Committed] = []
-    engine.listeners.append(told.append)
+    engine.subscribe_events(told.append)
     await engine.start()
     try:
         account_id = (await engine.open_account(Decimal(100_000))).account_id

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 from uuid import UUID
@@ -16,12 +16,7 @@ from tradeloop.actors.engine import Engine
 from tradeloop.actors.memory_journal import MemoryJournal
 from tradeloop.actors.messages import ApplyTick
 from tradeloop.core.accounts import AccountState, valuation
-from tradeloop.core.events import (
-    AccountEvent,
-    OrderCanceled,
-    OrderFilled,
-    SessionClosed,
-)
+from tradeloop.core.events import AccountEvent, OrderCanceled, OrderFilled
 from tradeloop.core.marketdata import Quote
 from tradeloop.core.money import cents
 from tradeloop.core.orders import (
@@ -269,7 +264,7 @@ async def test_full_market_queue_refuses_a_new_order_with_503_and_changes_nothin
     engine = make_engine(queue_size=1)
     state = await open_funded(engine)
     engine.market("AAPL").tell(ApplyTick(tick=tick_quote("100")))  # fills the market's only slot
-    account = engine._actor(state.id)
+    account = engine.account_actor(state.id)
     account.start()
     try:
         with pytest.raises(Unavailable) as caught:
@@ -291,7 +286,7 @@ async def test_full_market_queue_refuses_cancel_and_replace_and_changes_nothing(
     await engine.stop()
     before = (state.orders[order.terms.id].copy(), state.buying_power, len(events_of(engine, state.id)))
     engine.market("AAPL").tell(ApplyTick(tick=tick_quote("100")))
-    account = engine._actor(state.id)
+    account = engine.account_actor(state.id)
     account.start()
     try:
         with pytest.raises(Unavailable):
@@ -317,9 +312,8 @@ async def test_full_account_queue_refuses_at_once_with_503() -> None:
 
 
 async def test_a_request_the_engine_does_not_answer_in_time_fails_with_503_and_is_skipped_later() -> None:
-    engine = make_engine()
-    state = await open_funded(engine)
-    engine._deadlines.timeout_s = 0.05  # the account actor is not running: nothing answers
+    engine = make_engine(reply_timeout_s=0.05)
+    state = await open_funded(engine)  # the account actor is not running: nothing answers
     with pytest.raises(Unavailable) as caught:
         await engine.place_order(state.id, request(qty="1"))
     assert caught.value.status == 503
@@ -357,7 +351,7 @@ async def test_cancel_before_the_fill_wins_and_nothing_fills(running: Engine) ->
     await running.stop()
     cancel = asyncio.create_task(running.cancel_order(state.id, order.terms.id))
     await asyncio.sleep(0)
-    await step(running, running._actor(state.id))  # the withdrawal reaches the market first
+    await step(running, running.account_actor(state.id))  # the withdrawal reaches the market first
     await running.ingest(tick_quote("98.50"))
     await running.start()
     assert (await cancel).status is OrderStatus.CANCELED
@@ -441,7 +435,7 @@ async def test_buying_power_never_goes_negative_while_a_replace_is_pending() -> 
     await engine.stop()
     replace = asyncio.create_task(engine.replace_order(state.id, old.terms.id, ReplaceRequest(limit_price=D("99"))))
     await asyncio.sleep(0)
-    await step(engine, engine._actor(state.id))  # decided, the market has not answered yet
+    await step(engine, engine.account_actor(state.id))  # decided, the market has not answered yet
     assert state.buying_power >= 0
     await engine.start()
     new = await replace
@@ -468,20 +462,6 @@ async def test_session_close_expires_day_orders_and_records_last_equity(running:
     assert state.last_equity == cents(CASH - D("1000.10") + D(1050)) == D("100049.90")
     assert running.board.top("AAPL").previous_close == D(105)
     assert_books_balance(running, state)
-
-
-async def test_session_clock_closes_each_session_once() -> None:
-    midnight = datetime(2024, 6, 4, tzinfo=UTC)
-    engine = make_engine(clock=lambda: midnight - timedelta(milliseconds=1))
-    state = await open_funded(engine)
-    await engine.start()
-    try:
-        await asyncio.sleep(0.1)
-        await engine.quiesce()
-    finally:
-        await engine.stop()
-    closes = [e for e in events_of(engine, state.id) if isinstance(e, SessionClosed)]
-    assert [e.timestamp for e in closes] == [midnight]
 
 
 # -- durability ------------------------------------------------------------------------------------
@@ -534,8 +514,8 @@ async def test_an_order_on_its_way_to_the_market_when_a_halt_lands_is_canceled_n
     await running.stop()
     placing = asyncio.create_task(running.place_order(state.id, request(qty="10")))
     await asyncio.sleep(0)
-    await step(running, running._actor(state.id))  # accepted; the market has not seen it yet
-    running.halted.add("AAPL")
+    await step(running, running.account_actor(state.id))  # accepted; the market has not seen it yet
+    await running.halt("AAPL", True)
     await running.start()
     order = await placing
     assert order.status is OrderStatus.CANCELED
@@ -556,8 +536,8 @@ async def test_a_replacement_on_its_way_when_a_halt_lands_is_refused_as_halted_a
     await running.stop()
     replacing = asyncio.create_task(running.replace_order(state.id, old.terms.id, ReplaceRequest(limit_price=D("101"))))
     await asyncio.sleep(0)
-    await step(running, running._actor(state.id))  # decided; the market has not swapped yet
-    running.halted.add("AAPL")
+    await step(running, running.account_actor(state.id))  # decided; the market has not swapped yet
+    await running.halt("AAPL", True)
     await running.start()
     with pytest.raises(TradingHalted):
         await replacing

@@ -83,11 +83,11 @@ async def test_while_the_journal_cannot_write_commands_are_refused_without_chang
             await command()
     await engine.quiesce()
     assert state == before
-    assert len(engine.accounts()) == 1 and not engine.halted
+    assert len(engine.accounts()) == 1 and engine.halted_symbols() == []
     assert engine.authenticate(account.key_id, account.secret_key) is state
 
     allow_writes(pid)
-    await until(lambda: engine.journal.trouble is None)
+    await until(lambda: engine.journal_trouble is None)
     placed = await engine.place_order(account_id, limit_buy("80"))
     await engine.adjust_cash(account_id, Decimal(5), "after")
     await engine.quiesce()
@@ -100,13 +100,13 @@ async def test_a_write_kept_while_the_journal_cannot_write_is_told_to_listeners_
     """Trade updates report what was committed: the kept write, once it is, and only then."""
     account_id = (await engine.open_account(Decimal(10_000))).account_id
     told: list[Committed] = []
-    engine.listeners.append(told.append)
+    engine.subscribe_events(told.append)
     pid = await break_the_disk(engine, account_id)
     await engine.quiesce()
     assert told == []
 
     allow_writes(pid)
-    await until(lambda: engine.journal.trouble is None)
+    await until(lambda: engine.journal_trouble is None)
     await until(lambda: len(told) == 1)
     (deposit,) = told[0].events
     assert isinstance(deposit, CashAdjusted) and deposit.description == "in the failing batch"
@@ -124,7 +124,7 @@ async def test_markets_stop_matching_while_the_journal_cannot_write_and_trade_ag
     assert engine.board.last_price("AAPL") == Decimal("85")  # still priced
 
     allow_writes(pid)
-    await until(lambda: engine.journal.trouble is None)
+    await until(lambda: engine.journal_trouble is None)
     await set_price(engine, "AAPL", "85")
     assert resting.terms.id not in state.orders and state.positions["AAPL"].qty == 1
     assert (await engine.order(account_id, resting.terms.id)).status is OrderStatus.FILLED

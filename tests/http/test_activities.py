@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -13,8 +12,9 @@ from alpaca.trading.enums import ActivityType, TradeActivityType
 from alpaca.trading.models import NonTradeActivity, TradeActivity
 
 from tests.conftest import ClientFactory
-from tests.factories import HttpClient, auth_headers, make_app_on, make_engine, order_body, place
+from tests.factories import HttpClient, auth_headers, make_app, make_engine, order_body, place
 from tradeloop.actors.engine import Credentials, Engine
+from tradeloop.journal import Journal
 from tradeloop.market.manual import admin_ticks
 
 Headers = dict[str, str]
@@ -45,16 +45,15 @@ def clock() -> Clock:
 
 
 @pytest.fixture
-def engine(clock: Clock) -> Engine:
-    return make_engine(clock=clock)
+def engine(clock: Clock, journal: Journal) -> Engine:
+    """The engine on the in-memory journal, or on a SQLite journal opened before it was built."""
+    return make_engine(clock=clock, journal=journal)
 
 
-@pytest.fixture(params=["memory", "sqlite"])
-async def client(
-    request: pytest.FixtureRequest, aiohttp_client: ClientFactory, engine: Engine, tmp_path: Path
-) -> HttpClient:
-    """The app on the in-memory journal, or on the SQLite journal (opened before the engine starts)."""
-    return await aiohttp_client(make_app_on(request.param, engine, tmp_path / "tradeloop.db"))
+@pytest.fixture
+async def client(engine: Engine, aiohttp_client: ClientFactory) -> HttpClient:
+    """The app on the engine; `engine` first, so the app stops before its journal closes."""
+    return await aiohttp_client(make_app(engine))
 
 
 async def tick(engine: Engine, clock: Clock, price: str, size: str | None = None, symbol: str = "AAPL") -> None:

@@ -28,6 +28,7 @@ from tests.factories import (
     totp_code,
 )
 from tradeloop.actors.engine import Credentials, Engine
+from tradeloop.actors.live import LiveEngine
 from tradeloop.actors.memory_journal import MemoryJournal
 from tradeloop.errors import JournalUnavailable
 from tradeloop.http.admin_sessions import (
@@ -42,9 +43,13 @@ from tradeloop.http.app import create_app
 
 
 class RefusingMeta(MemoryJournal):
-    """A journal whose named values never commit, as when the disk fails."""
+    """A journal whose named values do not commit while `refusing`, as when the disk fails."""
+
+    refusing = True
 
     def put_meta(self, key: str, value: bytes) -> asyncio.Future[None]:
+        if not self.refusing:
+            return super().put_meta(key, value)
         failed: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         failed.set_exception(JournalUnavailable("the journal cannot write"))
         return failed
@@ -179,21 +184,20 @@ async def test_a_successful_login_gives_the_code_budget_back(proxied: HttpClient
         assert (await login(proxied, "198.51.100.1", code=totp_code(offset_steps=10))).status == 401
 
 
-async def test_a_failed_commit_of_the_step_grants_nothing_and_spends_the_code(
-    client: HttpClient, engine: Engine
-) -> None:
+async def test_a_failed_commit_of_the_step_grants_nothing_and_spends_the_code(aiohttp_client: ClientFactory) -> None:
+    journal = RefusingMeta()
+    client = await aiohttp_client(make_app(make_engine(journal=journal)))
     code = totp_code()
-    engine.journal = RefusingMeta()
     response = await open_session(client, code=code)
     assert response.status == 503
-    engine.journal = MemoryJournal()
+    journal.refusing = False
     assert (await open_session(client, code=code)).status == 401
 
 
 async def test_session_expires(aiohttp_client: ClientFactory) -> None:
     now = [datetime.now(timezone.utc)]
     gate = AdminGate.create(ADMIN_KEY, TOTP_SECRET, lambda: now[0])
-    client = await aiohttp_client(create_app(make_engine(), make_settings(), gate))
+    client = await aiohttp_client(create_app(LiveEngine(make_engine()), make_settings(), gate))
     headers = await admin_headers(client)
     assert (await client.get("/admin/v1/accounts", headers=headers)).status == 200
     now[0] += SESSION_TTL

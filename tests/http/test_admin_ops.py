@@ -78,12 +78,12 @@ async def test_disabled_account_is_refused_new_orders_and_nothing_is_stored(
     await set_price(engine, "AAPL", "100")
     summary = await call(client, "POST", f"/admin/v1/accounts/{account.account_id}/disable", admin)
     assert summary["status"] == "DISABLED"
-    records = engine.journal.position
+    records = engine.journal_position
     refused = await call(client, "POST", "/v2/orders", headers, order_body(), status=403)
     assert refused["code"] == 40310001
     assert await all_orders(client, headers) == []
     assert engine.account(account.account_id).orders == {}
-    assert engine.journal.position == records
+    assert engine.journal_position == records
     assert await buying_power(client, headers) == Decimal(100_000)
 
 
@@ -244,7 +244,7 @@ async def test_snapshot_endpoint_snapshots_every_account(
 ) -> None:
     other = await engine.open_account(Decimal(5))
     answer = await call(client, "POST", "/admin/v1/snapshots", admin, status=201)
-    assert answer == {"accounts": 2, "journal_position": engine.journal.position}
+    assert answer == {"accounts": 2, "journal_position": engine.journal_position}
     assert isinstance(engine.journal, MemoryJournal)
     assert set(engine.journal.snapshots) == {account.account_id, other.account_id}
 
@@ -312,6 +312,6 @@ async def test_admin_routes_without_a_session_are_401(
     assert refused["code"] == 40110000
     api_key_only = await call(client, method, path, headers, body if method == "POST" else None, status=401)
     assert api_key_only["code"] == 40110000
-    assert engine.halted == set() and engine.account(account.account_id).cash == Decimal(100_000)
+    assert engine.halted_symbols() == [] and engine.account(account.account_id).cash == Decimal(100_000)
     assert engine.account(account.account_id).key_id == account.key_id
     assert isinstance(engine.journal, MemoryJournal) and engine.journal.audit_entries == []

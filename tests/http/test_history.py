@@ -14,6 +14,7 @@ from tests.conftest import ClientFactory
 from tests.factories import ADMIN_KEY, TOTP_SECRET, HttpClient, auth_headers, make_engine, make_settings, set_price
 from tests.factories import utc_now as clock
 from tradeloop.actors.engine import Engine
+from tradeloop.actors.live import LiveEngine
 from tradeloop.bar_history import history_lifetime
 from tradeloop.core.instruments import ASSETS_BY_SYMBOL
 from tradeloop.http.admin_sessions import AdminGate
@@ -43,7 +44,7 @@ async def stored(aiohttp_client: ClientFactory, tmp_path: Path, engine: Engine) 
     plan = Backfill(assets=[ASSETS_BY_SYMBOL[s] for s in SYMBOLS], seed=5, days=1, end=END)
     lifetime = history_lifetime(store, history, symbols=list(engine.assets), plan=plan)
     gate = AdminGate.create(ADMIN_KEY, TOTP_SECRET, clock)
-    app = create_app(engine, make_settings(), gate, market_history=history, history_lifetime=lifetime)
+    app = create_app(LiveEngine(engine), make_settings(), gate, market_history=history, history_lifetime=lifetime)
     return await aiohttp_client(app)
 
 

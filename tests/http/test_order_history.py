@@ -6,7 +6,6 @@ Every test runs twice: on the in-memory journal and on the real SQLite journal w
 from __future__ import annotations
 
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 from uuid import UUID
 
@@ -15,19 +14,24 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient
 
 from tests.conftest import ClientFactory
-from tests.factories import auth_headers, fetch_order, limit_body, make_app_on, order_body, place, set_price
+from tests.factories import auth_headers, fetch_order, limit_body, make_app, make_engine, order_body, place, set_price
 from tradeloop.actors.engine import Credentials, Engine
+from tradeloop.journal import Journal
 
 Client = TestClient[web.Request, web.Application]
 Headers = dict[str, str]
 
 
-@pytest.fixture(params=["memory", "sqlite"])
-async def client(
-    request: pytest.FixtureRequest, aiohttp_client: ClientFactory, engine: Engine, tmp_path: Path
-) -> Client:
-    """The app on the in-memory journal, or on the SQLite journal (opened before the engine starts)."""
-    return await aiohttp_client(make_app_on(request.param, engine, tmp_path / "tradeloop.db"))
+@pytest.fixture
+def engine(journal: Journal) -> Engine:
+    """The engine on the in-memory journal, or on a SQLite journal opened before it was built."""
+    return make_engine(journal=journal)
+
+
+@pytest.fixture
+async def client(engine: Engine, aiohttp_client: ClientFactory) -> Client:
+    """The app on the engine; `engine` first, so the app stops before its journal closes."""
+    return await aiohttp_client(make_app(engine))
 
 
 async def listing(client: Client, headers: Headers, **params: str) -> list[dict[str, Any]]:

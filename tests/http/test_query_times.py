@@ -16,7 +16,8 @@ from tests.factories import (
     TOTP_SECRET,
     HttpClient,
     auth_headers,
-    make_app_on,
+    make_app,
+    make_engine,
     make_settings,
     order_body,
     place,
@@ -24,11 +25,13 @@ from tests.factories import (
     utc_now,
 )
 from tradeloop.actors.engine import Engine
+from tradeloop.actors.live import LiveEngine
 from tradeloop.bar_history import history_lifetime
 from tradeloop.core.instruments import ASSETS_BY_SYMBOL
 from tradeloop.http.admin_sessions import AdminGate
 from tradeloop.http.app import create_app
 from tradeloop.http.series import encode_token
+from tradeloop.journal import Journal
 from tradeloop.market.backfill import Backfill
 from tradeloop.market.history import MarketHistory
 from tradeloop.snapshots.bars import BarStore
@@ -45,20 +48,27 @@ EARLIEST = "1970-01-01T00:00:00Z"
 LATEST = "9998-01-01T00:00:00Z"
 
 
-@pytest.fixture(params=["memory", "sqlite"])
-async def client(request: pytest.FixtureRequest, aiohttp_client: ClientFactory, engine: Engine, tmp_path: Path) -> HttpClient:
-    return await aiohttp_client(make_app_on(request.param, engine, tmp_path / "tradeloop.db"))
+@pytest.fixture
+def engine(journal: Journal) -> Engine:
+    """The engine on the in-memory journal, or on a SQLite journal opened before it was built."""
+    return make_engine(journal=journal)
 
 
 @pytest.fixture
-async def market(aiohttp_client: ClientFactory, engine: Engine, tmp_path: Path) -> HttpClient:
+async def client(engine: Engine, aiohttp_client: ClientFactory) -> HttpClient:
+    """The app on the engine; `engine` first, so the app stops before its journal closes."""
+    return await aiohttp_client(make_app(engine))
+
+
+@pytest.fixture
+async def market(engine: Engine, aiohttp_client: ClientFactory, tmp_path: Path) -> HttpClient:
     """The app with a bar store holding a backfilled day of AAPL and KO."""
     store = BarStore(tmp_path / "marketdata.db")
     history = MarketHistory(archive=store)
     plan = Backfill(assets=[ASSETS_BY_SYMBOL[s] for s in ("AAPL", "KO")], seed=3, days=1, end=BACKFILL_END)
     lifetime = history_lifetime(store, history, symbols=list(engine.assets), plan=plan)
     gate = AdminGate.create(ADMIN_KEY, TOTP_SECRET, utc_now)
-    return await aiohttp_client(create_app(engine, make_settings(), gate, market_history=history, history_lifetime=lifetime))
+    return await aiohttp_client(create_app(LiveEngine(engine), make_settings(), gate, market_history=history, history_lifetime=lifetime))
 
 
 @pytest.fixture

@@ -30,6 +30,7 @@ from tests.factories import (
 )
 from tests.http.streams_client import TIMEOUT_S, authenticated, hub_of, one, send
 from tradeloop.actors.engine import Credentials
+from tradeloop.actors.live import LiveEngine
 from tradeloop.bar_history import history_lifetime
 from tradeloop.core.bars import MINUTE, Bar, TimeFrame
 from tradeloop.core.instruments import ASSETS_BY_SYMBOL
@@ -245,7 +246,7 @@ async def test_a_day_the_server_joined_midway_includes_its_stored_minutes(
     plan = Backfill(assets=[ASSETS_BY_SYMBOL["AAPL"]], seed=5, days=1, end=END)
     lifetime = history_lifetime(store, history, symbols=list(engine.assets), plan=plan)
     gate = AdminGate.create(ADMIN_KEY, TOTP_SECRET, lambda: clock[0])
-    app = create_app(engine, make_settings(), gate, market_history=history, history_lifetime=lifetime)
+    app = create_app(LiveEngine(engine), make_settings(), gate, market_history=history, history_lifetime=lifetime)
     client = await aiohttp_client(app)
     account = await engine.open_account(Decimal(1000))
     before = await rest_day(client, account, "2024-03-04")

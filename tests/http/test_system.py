@@ -1,16 +1,13 @@
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from decimal import Decimal
 from pathlib import Path
 
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer, make_mocked_request
 
-from tests.conftest import ClientFactory
 from tests.factories import all_orders, auth_headers, limit_body, make_app, make_engine, place, set_price
-from tests.snapshots.factories import allow_writes, refuse_writes, until
-from tradeloop.snapshots.journal import JournalWriter
+from tests.snapshots.factories import allow_writes, open_journal, refuse_writes, until
 
 
 async def test_healthz_answers_ok(client: TestClient[web.Request, web.Application]) -> None:
@@ -46,47 +43,35 @@ async def test_readyz_is_503_until_the_app_starts_the_engine_and_again_once_it_s
     assert after.status == 503 and not engine.started
 
 
-async def test_readyz_is_503_naming_the_journals_trouble_until_it_writes_again_by_itself(
-    aiohttp_client: ClientFactory, tmp_path: Path
-) -> None:
-    engine = make_engine()
-    app = make_app(engine)
+async def test_readyz_is_503_naming_the_journals_trouble_until_it_writes_again_by_itself(tmp_path: Path) -> None:
     path = tmp_path / "db.sqlite"
+    async with open_journal(path, checkpoint_every_s=3600.0) as writer:  # no checkpoint: the WAL only grows
+        engine = make_engine(journal=writer)
+        async with TestClient(TestServer(make_app(engine))) as client:
+            headers = auth_headers(await engine.open_account(Decimal(100_000)))
+            await set_price(engine, "AAPL", "100")
+            assert writer.pid is not None
+            pid = writer.pid
+            refuse_writes(path, pid)
 
-    async def journal(app: web.Application) -> AsyncIterator[None]:
-        writer = JournalWriter(path, checkpoint_every_s=3600.0)  # no checkpoint: the WAL only grows
-        await writer.open()
-        engine.journal = writer
-        yield
-        await writer.close()
+            failed = await place(client, headers, limit_body("90", qty="1"), status=503)
+            assert failed["code"] == 50310002 and failed["title"] == "Service Unavailable"
+            assert "storage is failing" in failed["message"] and "settled when it recovers" in failed["message"]
+            response = await client.get("/readyz")
+            assert response.status == 503
+            body = await response.json()
+            assert body["status"] == "unavailable" and body["reason"].startswith("journal: I/O error")
+            refused = await place(client, headers, limit_body("80", qty="1"), status=503)
+            assert refused["code"] == 50310002 and "nothing was changed" in refused["message"]
+            assert (await client.get("/healthz")).status == 200  # alive all along
 
-    app.cleanup_ctx.insert(0, journal)
-    client = await aiohttp_client(app)
-    headers = auth_headers(await engine.open_account(Decimal(100_000)))
-    await set_price(engine, "AAPL", "100")
-    writer = engine.journal
-    assert isinstance(writer, JournalWriter) and writer.pid is not None
-    pid = writer.pid
-    refuse_writes(path, pid)
-
-    failed = await place(client, headers, limit_body("90", qty="1"), status=503)
-    assert failed["code"] == 50310002 and failed["title"] == "Service Unavailable"
-    assert "storage is failing" in failed["message"] and "settled when it recovers" in failed["message"]
-    response = await client.get("/readyz")
-    assert response.status == 503
-    body = await response.json()
-    assert body["status"] == "unavailable" and body["reason"].startswith("journal: I/O error")
-    refused = await place(client, headers, limit_body("80", qty="1"), status=503)
-    assert refused["code"] == 50310002 and "nothing was changed" in refused["message"]
-    assert (await client.get("/healthz")).status == 200  # alive all along
-
-    allow_writes(pid)
-    await until(lambda: engine.journal.trouble is None)
-    response = await client.get("/readyz")
-    assert response.status == 200 and await response.json() == {"status": "ready"}
-    placed = await place(client, headers, limit_body("70", qty="1"))
-    prices = sorted(order["limit_price"] for order in await all_orders(client, headers))
-    assert prices == ["70", "90"] and placed["limit_price"] == "70"  # the failed batch's order was settled, once
+            allow_writes(pid)
+            await until(lambda: engine.journal_trouble is None)
+            response = await client.get("/readyz")
+            assert response.status == 200 and await response.json() == {"status": "ready"}
+            placed = await place(client, headers, limit_body("70", qty="1"))
+            prices = sorted(order["limit_price"] for order in await all_orders(client, headers))
+            assert prices == ["70", "90"] and placed["limit_price"] == "70"  # the failed batch's order was settled, once
 
 
 async def test_v2_without_keys_is_401_with_alpaca_and_problem_fields(

@@ -30,9 +30,7 @@ async def tick(engine: Engine, symbol: str, price: str, age_s: float) -> None:
 
 @pytest.fixture
 async def stale_engine() -> Engine:
-    engine = make_engine()
-    engine.board.stale_after_s = 60.0  # as the server sets it for the finnhub market
-    return engine
+    return make_engine(stale_after_s=60.0)  # as the server builds it for the finnhub market
 
 
 @pytest.fixture

@@ -51,7 +51,7 @@ def _records(path: Path) -> list[list[Any]]:
 async def _crashing(path: Path) -> AsyncIterator[Engine]:
     """An engine on a journal at `path` that ends as `kill -9` would, less the torn tail: no final snapshot, journal closed."""
     async with open_journal(path) as writer:
-        engine = make_engine(journal=writer, snapshot_every_events=10**9, snapshot_every_s=10**9)
+        engine = make_engine(journal=writer)
         await engine.start()
         await set_price(engine, "AAPL", "100")
         yield engine

@@ -14,9 +14,8 @@ from typing import Any
 from uuid import uuid4
 
 import pytest
-from aiohttp import web
 
-from tests.factories import make_engine, make_settings
+from tests.factories import make_settings
 from tests.snapshots.factories import journal_positions, open_journal, opened
 from tradeloop.snapshots import lock as lock_module
 from tradeloop.snapshots.commits import WAL_KEPT_BYTES, Checkpoints, Frames, commit, frame, journal_end, open_database
@@ -173,9 +172,9 @@ async def test_storage_refuses_to_start_on_a_database_another_process_writes(
     other = DatabaseLock(storage.path)
     await other.acquire()
     try:
-        lifetime = storage.lifetime(make_engine())(web.Application())
         with pytest.raises(DatabaseBusy, match=str(storage.path)):
-            await lifetime.__anext__()
+            async with storage.open():
+                pass
     finally:
         other.release()
 

@@ -191,8 +191,7 @@ def test_open_orders_in_memory_and_closed_ones_in_the_journal_list_as_all_in_mem
                 play(account, steps)
                 assert account.state.orders == {i: o for i, o in account.history.items() if o.is_open}
                 for journal in (memory, writer):
-                    engine = make_engine(journal=journal)
-                    engine.restore([account.state])
+                    engine = make_engine(journal=journal, accounts=[account.state])
                     for query in (as_query(account.state.id, q) for q in drawn):
                         expected = select_orders(account.history.values(), query)
                         assert await engine.orders(query) == expected
@@ -239,7 +238,7 @@ async def _trade(path: Path, fills: int, *, crash: bool = False) -> dict[UUID, A
     """
     writer = JournalWriter(path)
     await writer.open()
-    engine = make_engine(journal=writer, snapshot_every_events=10**9, snapshot_every_s=10**9)
+    engine = make_engine(journal=writer)
     await engine.start()
     try:
         await set_price(engine, "AAPL", "100")

@@ -25,7 +25,7 @@ from tests.snapshots.factories import open_journal
 from tradeloop.config import Fsync, Settings
 from tradeloop.core.events import AccountOpened, CashAdjusted
 from tradeloop.http.keys import ENGINE
-from tradeloop.server import build_app
+from tradeloop.server import open_app, prepare
 from tradeloop.snapshots.journal import JournalWriter
 from tradeloop.storage import DATABASE_FILE, Storage
 from tradeloop.vault import MASTER_KEY_FILE
@@ -43,8 +43,8 @@ def settings_for(tmp_path: Path, **overrides: Any) -> Settings:
 
 @asynccontextmanager
 async def serving(settings: Settings) -> AsyncIterator[HttpClient]:
-    """The whole server (storage, recovery, journal) in this process; stopped on the way out."""
-    async with TestClient(TestServer(build_app(settings))) as client:
+    """The whole server (storage, recovery, journal) in this process, built as the server builds it; stopped on the way out."""
+    async with open_app(prepare(settings)) as app, TestClient(TestServer(app)) as client:
         yield client
 
 

@@ -6,17 +6,12 @@ from decimal import Decimal
 from typing import Final
 from uuid import UUID
 
-import msgpack
-
 from tradeloop.actors.engine import Credentials, Engine
 from tradeloop.core.events import CashAdjusted
 from tradeloop.core.funding import rotate_keys, set_active
-from tradeloop.core.marketdata import HaltChanged
-from tradeloop.errors import NotFound
 from tradeloop.journal import AuditEntry
 from tradeloop.security import hash_secret, new_key_id, new_secret
 
-HALTED_META: Final = "halted_symbols"
 ADMIN: Final = "admin"
 
 
@@ -56,28 +51,11 @@ async def move_cash(engine: Engine, account_id: UUID, amount: Decimal, descripti
 
 
 async def set_halted(engine: Engine, symbol: str, halted: bool) -> None:
-    """Halt or resume trading in a symbol; the halt list is stored in order with the journal.
-
-    A halt that begins or ends (not one repeated) is told to the halt listeners once stored.
+    """Halt or resume trading in a symbol (see `Engine.halt`), recorded in the audit log.
 
     Raises:
         NotFound: the symbol is not listed.
         JournalUnavailable: the journal cannot write (nothing is changed).
     """
-    if symbol not in engine.assets:
-        raise NotFound(f"asset not found for {symbol}")
-    engine.check_journal_writes()
-    changed = (symbol in engine.halted) != halted
-    (engine.halted.add if halted else engine.halted.discard)(symbol)
-    await engine.journal.put_meta(HALTED_META, msgpack.packb(sorted(engine.halted)))
-    if changed:
-        change = HaltChanged(symbol=symbol, halted=halted, timestamp=engine.clock())
-        for listener in engine.halt_listeners:
-            listener(change)
+    await engine.halt(symbol, halted)
     await audit(engine, "halt" if halted else "resume", symbol)
-
-
-def restore_halts(engine: Engine, stored: bytes | None) -> None:
-    """Re-apply the halts stored before a restart."""
-    if stored is not None:
-        engine.halted.update(msgpack.unpackb(stored))

@@ -1,22 +1,39 @@
-"""The engine: spawns and routes to the actors, runs the feed and the session clock."""
+"""The engine: the one way in to the account and market actors, for commands and queries.
+
+Everything it needs is given when it is built: the journal (already open), the clock,
+the accounts and halts recovered from disk, how old a price may be, queue sizes. Nothing
+outside this module assigns its attributes. Who writes what:
+
+- account states: each account's actor alone, by applying events;
+- order books: each symbol's market actor alone;
+- the price board: the market actors (quotes, trades) and `close_session` (previous closes);
+- halts: `halt` alone (which stores them with the journal first);
+- listeners: `subscribe_events`, `subscribe_ticks`, `subscribe_halts` and the subscriptions they return.
+
+It runs no task but its actors' mailboxes: the feed, the session clock and the snapshot
+clock belong to `tradeloop.actors.live.LiveEngine`, which the server runs. A backtest
+drives this class alone: `ingest` ticks, `await quiesce()` after each step (it returns once
+every mailbox is drained and every reply has gone out), `close_session` by hand.
+"""
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import logging
 import secrets
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from decimal import Decimal
+from types import MappingProxyType
 from typing import Final
 from uuid import UUID, uuid4
 
+import msgpack
+
 from tradeloop.actors.account import AccountActor, EventListener
 from tradeloop.actors.deadlines import Deadlines
+from tradeloop.actors.listeners import HaltListener, Listeners, Subscription, TickListener
 from tradeloop.actors.market import MarketActor
-from tradeloop.actors.memory_journal import MemoryJournal
 from tradeloop.actors.messages import (
     AdjustCash,
     ApplyTick,
@@ -37,7 +54,6 @@ from tradeloop.core.instruments import Asset
 from tradeloop.core.marketdata import HaltChanged, Tick
 from tradeloop.core.money import ZERO
 from tradeloop.core.orders import Order, OrderRequest, ReplaceRequest
-from tradeloop.core.sessions import session_end
 from tradeloop.core.working import WorkingOrder
 from tradeloop.errors import (
     InvalidField,
@@ -49,12 +65,16 @@ from tradeloop.errors import (
     Unauthorized,
 )
 from tradeloop.journal import Journal, OrderQuery, refusal, select_orders
-from tradeloop.market.feed import Feed
 from tradeloop.security import hash_secret, new_key_id, new_secret, verify_secret
 
-log = logging.getLogger(__name__)
-
 REPLY_TIMEOUT_S: Final = 10.0
+HALTED_META: Final = "halted_symbols"
+"""The journal's named value holding the halted symbols (a sorted msgpack list)."""
+
+
+def stored_halts(stored: bytes | None) -> frozenset[str]:
+    """The halted symbols as `halt` stored them under HALTED_META (None: nothing stored, nothing halted)."""
+    return frozenset() if stored is None else frozenset(msgpack.unpackb(stored))
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -67,65 +87,141 @@ class Credentials:
 
 
 class Engine:
-    """The running system: accounts, markets, the feed and the session clock."""
+    """Routes commands to the account and market actors and answers queries; runs no feed and no clock."""
 
     def __init__(
         self,
         *,
         assets: Iterable[Asset],
-        journal: Journal | None = None,
-        feed: Feed | None = None,
+        journal: Journal,
         clock: Callable[[], datetime] = utc_now,
+        accounts: Iterable[AccountState] = (),
+        halted: Iterable[str] = (),
+        stale_after_s: float | None = None,
         queue_size: int = 10_000,
-        snapshot_every_events: int = 10_000,
-        snapshot_every_s: float = 300.0,
+        reply_timeout_s: float = REPLY_TIMEOUT_S,
     ) -> None:
-        self.assets = {asset.symbol: asset for asset in assets}
-        self.board = PriceBoard()
-        self.journal: Journal = journal or MemoryJournal()
-        self.clock = clock
-        self.listeners: list[EventListener] = []
-        """Called with each account's events once they are committed (trade updates)."""
-        self.tick_listeners: list[Callable[[Tick], None]] = []
-        """Called with every tick of a listed symbol as it arrives (bars, streams); must not block."""
-        self.halt_listeners: list[Callable[[HaltChanged], None]] = []
-        """Called when a halt begins or ends, once it is stored (streams); must not block."""
-        self._feed = feed
+        """`journal` is open already; `accounts` and `halted` are what recovery found (their open orders
+        go back to the books at `start`); prices older than `stale_after_s` are not filled at (None: never stale);
+        a caller waits `reply_timeout_s` at most for an actor's answer."""
+        self._assets = {asset.symbol: asset for asset in assets}
+        self._board = PriceBoard(stale_after_s=stale_after_s)
+        self._journal = journal
+        self._clock = clock
+        self._listeners = Listeners()
+        self._halted: set[str] = set(halted)
         self._queue_size = queue_size
-        self.halted: set[str] = set()
-        """Halted symbols; read by every actor, changed only by administration.set_halted and restore_halts."""
         self._accounts: dict[UUID, AccountActor] = {}
         self._keys: dict[str, UUID] = {}
         self._markets: dict[str, MarketActor] = {
             symbol: MarketActor(
                 symbol,
                 accounts=self._accounts,
-                board=self.board,
+                board=self._board,
                 clock=clock,
-                halted=self.halted,
+                halted=self._halted,
                 journal_trouble=self._journal_trouble,
                 maxsize=queue_size,
             )
-            for symbol in self.assets
+            for symbol in self._assets
         }
-        self._tasks: list[asyncio.Task[None]] = []
-        self._snapshot_every_events = snapshot_every_events
-        self._snapshot_every_s = snapshot_every_s
         self._events_at_snapshot = 0
         self._restored: list[Order] = []
-        self._deadlines = Deadlines(REPLY_TIMEOUT_S)
-        self.started = False
-
-    def restore(self, states: Iterable[AccountState]) -> None:
-        """Adopt accounts recovered from disk; their open orders go back to the books at start."""
-        for state in states:
+        self._deadlines = Deadlines(reply_timeout_s)
+        self._started = False
+        for state in accounts:
             self._spawn(state)
             self._restored.extend(state.orders.values())
+
+    # -- what routes read -----------------------------------------------------
+
+    @property
+    def assets(self) -> Mapping[str, Asset]:
+        """The listed assets by symbol."""
+        return MappingProxyType(self._assets)
+
+    @property
+    def board(self) -> PriceBoard:
+        """The latest prices (written by the market actors; read it, never write it)."""
+        return self._board
+
+    @property
+    def clock(self) -> Callable[[], datetime]:
+        """The engine's clock: the wall clock when serving, a simulated one in a backtest."""
+        return self._clock
+
+    @property
+    def journal(self) -> Journal:
+        """The journal, for queries (activities, audit log, verification) and the admin gate's stored step."""
+        return self._journal
+
+    @property
+    def journal_trouble(self) -> str | None:
+        """Why the journal cannot write now; None while it writes."""
+        return self._journal.trouble
+
+    @property
+    def journal_position(self) -> int:
+        """The position of the last record handed to the journal."""
+        return self._journal.position
+
+    @property
+    def events_since_snapshot(self) -> int:
+        """Events journaled since the last `snapshot_all`."""
+        return self._journal.events_written - self._events_at_snapshot
+
+    @property
+    def started(self) -> bool:
+        """Whether the actors are running (between `start` and `stop`)."""
+        return self._started
+
+    # -- listeners ------------------------------------------------------------
+
+    def subscribe_events(self, listener: EventListener) -> Subscription[EventListener]:
+        """Tell `listener` of each account's write once it is committed (trade updates); must not block."""
+        return Subscription(self._listeners.events, listener)
+
+    def subscribe_ticks(self, listener: TickListener) -> Subscription[TickListener]:
+        """Tell `listener` of every tick of a listed symbol as it arrives (bars, streams); must not block."""
+        return Subscription(self._listeners.ticks, listener)
+
+    def subscribe_halts(self, listener: HaltListener) -> Subscription[HaltListener]:
+        """Tell `listener` when a halt begins or ends, once it is stored (streams); must not block."""
+        return Subscription(self._listeners.halts, listener)
+
+    # -- halts ----------------------------------------------------------------
+
+    def is_halted(self, symbol: str) -> bool:
+        return symbol in self._halted
+
+    def halted_symbols(self) -> list[str]:
+        """The halted symbols, sorted."""
+        return sorted(self._halted)
+
+    async def halt(self, symbol: str, halted: bool) -> None:
+        """Halt or resume trading in a symbol; the halt list is stored in order with the journal.
+
+        A halt that begins or ends (not one repeated) is told to the halt listeners once stored.
+
+        Raises:
+            NotFound: the symbol is not listed.
+            JournalUnavailable: the journal cannot write (nothing is changed).
+        """
+        if symbol not in self._assets:
+            raise NotFound(f"asset not found for {symbol}")
+        self.check_journal_writes()
+        changed = (symbol in self._halted) != halted
+        (self._halted.add if halted else self._halted.discard)(symbol)
+        await self._journal.put_meta(HALTED_META, msgpack.packb(sorted(self._halted)))
+        if changed:
+            change = HaltChanged(symbol=symbol, halted=halted, timestamp=self._clock())
+            for listener in self._listeners.halts:
+                listener(change)
 
     # -- lifecycle ------------------------------------------------------------
 
     async def start(self) -> None:
-        loop = asyncio.get_running_loop()
+        """Start the actors; the recovered open orders go back to their books first."""
         for market in self._markets.values():
             market.start()
         for account in self._accounts.values():
@@ -136,41 +232,39 @@ class Engine:
                 await self._markets[order.terms.symbol].send(
                     SubmitOrder(order=WorkingOrder.from_order(order), pending=None)
                 )
-        if self._feed is not None:
-            self._tasks.append(loop.create_task(self._feed.run(self.ingest), name=f"feed-{self._feed.name}"))
-        self._tasks.append(loop.create_task(self._run_sessions(), name="session-clock"))
-        self._tasks.append(loop.create_task(self._run_snapshots(), name="snapshot-clock"))
-        self.started = True
+        self._started = True
 
-    async def stop(self) -> None:
-        """Stop the feed and the clocks, drain every queue, then write a final snapshot."""
-        for task in self._tasks:
-            task.cancel()
-        for task in self._tasks:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
-        self._tasks.clear()
-        if self.started:
+    async def stop(self, *, snapshot: bool = True) -> None:
+        """Drain every queue, write a final snapshot (unless told not to), then stop the actors.
+
+        No snapshot while the journal cannot write: it reports what it could not commit as it closes.
+        """
+        if self._started:
             await self.quiesce()
-            if self.journal.trouble is None:  # else the journal reports what it could not commit as it closes
-                with contextlib.suppress(JournalUnavailable):
+            if snapshot and self._journal.trouble is None:
+                try:
                     await self.snapshot_all()
+                except JournalUnavailable:
+                    pass
         for market in self._markets.values():
             await market.stop()
         for account in self._accounts.values():
             await account.stop()
-        self.started = False
+        self._started = False
 
     async def ingest(self, tick: Tick) -> None:
         """Route a tick to its market; ticks for symbols we do not list are ignored."""
         market = self._markets.get(tick.symbol)
         if market is not None:
-            for listener in self.tick_listeners:
+            for listener in self._listeners.ticks:
                 listener(tick)
             await market.send(ApplyTick(tick=tick))
 
     async def quiesce(self) -> None:
-        """Wait until every actor has handled everything sent so far (and replies went out)."""
+        """Wait until every actor has handled everything sent so far (and replies went out).
+
+        The way to step a backtest: after it returns, every effect of what was sent is applied.
+        """
         actors: list[MarketActor | AccountActor] = [*self._markets.values(), *self._accounts.values()]
         while True:
             for actor in actors:
@@ -194,48 +288,22 @@ class Engine:
             await account.send(TakeSnapshot(reply=reply))
             replies.append(reply)
         await asyncio.gather(*replies)
-        self._events_at_snapshot = self.journal.events_written
-        await self.journal.compact(len(self._accounts))
+        self._events_at_snapshot = self._journal.events_written
+        await self._journal.compact(len(self._accounts))
         return len(replies)
-
-    async def _run_snapshots(self) -> None:
-        """Snapshot every `snapshot_every_s` seconds, or sooner after `snapshot_every_events` events; not while the journal cannot write."""
-        loop = asyncio.get_running_loop()
-        last = loop.time()
-        while True:
-            await asyncio.sleep(min(1.0, self._snapshot_every_s))
-            if self.journal.trouble is not None:
-                continue
-            due_by_events = self.journal.events_written - self._events_at_snapshot >= self._snapshot_every_events
-            if due_by_events or loop.time() - last >= self._snapshot_every_s:
-                try:
-                    await self.snapshot_all()
-                except Exception:
-                    log.exception("snapshot failed; the journal still holds everything")
-                last = loop.time()
 
     def check_journal_writes(self) -> None:
         """Raises: JournalUnavailable while the journal cannot write (before anything is changed)."""
-        trouble = self.journal.trouble
+        trouble = self._journal.trouble
         if trouble is not None:
             raise refusal(trouble)
 
     def _journal_trouble(self) -> str | None:
-        return self.journal.trouble
-
-    async def _run_sessions(self) -> None:
-        closed: datetime | None = None
-        while True:
-            now = self.clock()
-            # The loop's timer may wake before the wall clock reaches `end`: never close a session twice.
-            end = session_end(now if closed is None or now >= closed else closed)
-            await asyncio.sleep(max((end - now).total_seconds(), 0.0))
-            await self.close_session(end)
-            closed = end
+        return self._journal.trouble
 
     async def close_session(self, end: datetime) -> None:
         """End a session: expire day orders, record each account's closing equity."""
-        self.board.close_session()
+        self._board.close_session()
         for market in self._markets.values():
             await market.send(ExpireOrders(now=end))
         for account in self._accounts.values():
@@ -260,10 +328,10 @@ class Engine:
             key_id=key_id,
             secret_hash=hash_secret(secret_key),
             cash=cash,
-            created_at=self.clock(),
+            created_at=self._clock(),
         )
         try:
-            await self.journal.write(event.account_id, [event])
+            await self._journal.write(event.account_id, [event])
         finally:  # a write that failed is kept by the journal, to be committed once it writes again
             self._spawn(open_account(event))
         return Credentials(account_id=event.account_id, key_id=key_id, secret_key=secret_key)
@@ -272,17 +340,17 @@ class Engine:
         actor = AccountActor(
             state,
             markets=self._markets,
-            assets=self.assets,
-            board=self.board,
-            journal=self.journal,
-            clock=self.clock,
-            listeners=self.listeners,
-            halted=self.halted,
+            assets=self._assets,
+            board=self._board,
+            journal=self._journal,
+            clock=self._clock,
+            listeners=self._listeners.events,
+            halted=self._halted,
             maxsize=self._queue_size,
         )
         self._accounts[state.id] = actor
         self._keys[state.key_id] = state.id
-        if self.started:
+        if self._started:
             actor.start()
         return actor
 
@@ -307,7 +375,7 @@ class Engine:
         return [actor.state for actor in self._accounts.values()]
 
     def valuation(self, account_id: UUID) -> Valuation:
-        return valuation(self.account(account_id), self.board.last_price)
+        return valuation(self.account(account_id), self._board.last_price)
 
     def market(self, symbol: str) -> MarketActor:
         market = self._markets.get(symbol)
@@ -322,19 +390,19 @@ class Engine:
 
     async def place_order(self, account_id: UUID, request: OrderRequest) -> Order:
         reply = self._future()
-        self._actor(account_id).tell(PlaceOrder(request=request, reply=reply))
+        self.account_actor(account_id).tell(PlaceOrder(request=request, reply=reply))
         return await self._deadlines.watch(reply)
 
     async def cancel_order(self, account_id: UUID, order_id: UUID) -> Order:
         """Raises: NotFound for an unknown order, NotCancelable for a closed one."""
         reply = self._future()
-        self._actor(account_id).tell(CancelOrder(order_id=order_id, reply=reply))
+        self.account_actor(account_id).tell(CancelOrder(order_id=order_id, reply=reply))
         return await self._answer_about(account_id, order_id, reply, NotCancelable, "canceled")
 
     async def replace_order(self, account_id: UUID, order_id: UUID, change: ReplaceRequest) -> Order:
         """Raises: NotFound for an unknown order, NotReplaceable for a closed one, and whatever placing raises."""
         reply = self._future()
-        self._actor(account_id).tell(ReplaceOrder(order_id=order_id, change=change, reply=reply))
+        self.account_actor(account_id).tell(ReplaceOrder(order_id=order_id, change=change, reply=reply))
         return await self._answer_about(account_id, order_id, reply, NotReplaceable, "replaced")
 
     async def _answer_about(
@@ -352,7 +420,7 @@ class Engine:
         try:
             return await self._deadlines.watch(reply)
         except NotFound:
-            closed = await self.journal.order(account_id, order_id)
+            closed = await self._journal.order(account_id, order_id)
             if closed is None:
                 raise
             raise refusal(f"order is {closed.status} and can no longer be {done_to_it}") from None
@@ -369,7 +437,7 @@ class Engine:
         found = self.account(account_id).orders.get(order_id)
         if found is not None:
             return found.copy()
-        closed = await self.journal.order(account_id, order_id)
+        closed = await self._journal.order(account_id, order_id)
         if closed is None:
             raise NotFound("order not found")
         return closed
@@ -389,7 +457,7 @@ class Engine:
         open_now = [] if query.status == "closed" else [o.copy() for o in select_orders(state.orders.values(), query)]
         if query.status == "open":
             return open_now
-        closed = await self.journal.orders(replace(query, status="closed"))
+        closed = await self._journal.orders(replace(query, status="closed"))
         merged = {order.terms.id: order for order in open_now}
         merged.update((order.terms.id, order) for order in closed)
         return select_orders(merged.values(), query)
@@ -397,13 +465,13 @@ class Engine:
     async def record(self, account_id: UUID, events: Sequence[AccountEvent]) -> None:
         """Have an account journal and apply events decided outside it (administration)."""
         reply: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        self._actor(account_id).tell(RecordEvents(events=tuple(events), reply=reply))
+        self.account_actor(account_id).tell(RecordEvents(events=tuple(events), reply=reply))
         await self._deadlines.watch(reply)
 
     async def adjust_cash(self, account_id: UUID, amount: Decimal, description: str) -> CashAdjusted:
         """Deposit or withdraw cash, decided by the account against its buying power."""
         reply: asyncio.Future[CashAdjusted] = asyncio.get_running_loop().create_future()
-        self._actor(account_id).tell(AdjustCash(amount=amount, description=description, reply=reply))
+        self.account_actor(account_id).tell(AdjustCash(amount=amount, description=description, reply=reply))
         return await self._deadlines.watch(reply)
 
     def rekey(self, account_id: UUID, old_key_id: str, new_key_id: str) -> None:
@@ -411,7 +479,11 @@ class Engine:
         self._keys.pop(old_key_id, None)
         self._keys[new_key_id] = account_id
 
-    def _actor(self, account_id: UUID) -> AccountActor:
+    def account_actor(self, account_id: UUID) -> AccountActor:
+        """The account's actor (a test may step it alone).
+
+        Raises: NotFound for an unknown account.
+        """
         actor = self._accounts.get(account_id)
         if actor is None:
             raise NotFound("account not found")
@@ -422,4 +494,4 @@ class Engine:
         return asyncio.get_running_loop().create_future()
 
 
-__all__: Sequence[str] = ("Credentials", "Engine")
+__all__: Sequence[str] = ("HALTED_META", "Credentials", "Engine", "stored_halts")

@@ -1,4 +1,9 @@
-"""The price board: the latest quote and trade of every symbol, written by market actors."""
+"""The price board: the latest quote and trade of every symbol.
+
+Written by each symbol's market actor alone (its quotes and trades) and by the engine's
+`close_session` (previous closes); read by account actors, the engine and routes. How old
+a price may be is fixed when the engine builds the board.
+"""
 
 from __future__ import annotations
 
@@ -23,8 +28,12 @@ class PriceBoard:
 
     def __init__(self, *, stale_after_s: float | None = None) -> None:
         self._tops: dict[str, Top] = {}
-        self.stale_after_s = stale_after_s
+        self._stale_after_s = stale_after_s
+
+    @property
+    def stale_after_s(self) -> float | None:
         """Prices older than this are stale; None (simulated and manual markets) means never."""
+        return self._stale_after_s
 
     def top(self, symbol: str) -> Top:
         found = self._tops.get(symbol)
@@ -63,10 +72,11 @@ class PriceBoard:
 
     def is_stale(self, symbol: str, now: datetime) -> bool:
         """Whether the symbol's price is too old (or missing) to fill at; always False without stale_after_s."""
-        if self.stale_after_s is None:
+        stale_after_s = self._stale_after_s
+        if stale_after_s is None:
             return False
         age_s = self.age_s(symbol, now)
-        return age_s is None or age_s > self.stale_after_s
+        return age_s is None or age_s > stale_after_s
 
     def close_session(self) -> None:
         """Remember each symbol's last price as the previous close."""

@@ -136,7 +136,7 @@ async def _move_cash(request: web.Request, *, sign: int) -> web.Response:
 @routes.get("/admin/v1/market/halts")
 @admin_only
 async def list_halts(request: web.Request) -> web.Response:
-    return json_response({"halted": sorted(request.app[ENGINE].halted)})
+    return json_response({"halted": request.app[ENGINE].halted_symbols()})
 
 
 @routes.post("/admin/v1/market/halts")
@@ -145,14 +145,14 @@ async def halt(request: web.Request) -> web.Response:
     """Halt trading in a symbol: orders in it are refused and nothing fills until resumed."""
     body = await read_model(request, HaltBody)
     await administration.set_halted(request.app[ENGINE], body.symbol.strip().upper(), True)
-    return json_response({"halted": sorted(request.app[ENGINE].halted)}, status=201)
+    return json_response({"halted": request.app[ENGINE].halted_symbols()}, status=201)
 
 
 @routes.delete("/admin/v1/market/halts/{symbol}")
 @admin_only
 async def resume(request: web.Request) -> web.Response:
     await administration.set_halted(request.app[ENGINE], request.match_info["symbol"].upper(), False)
-    return json_response({"halted": sorted(request.app[ENGINE].halted)})
+    return json_response({"halted": request.app[ENGINE].halted_symbols()})
 
 
 @routes.post("/admin/v1/snapshots")
@@ -162,7 +162,7 @@ async def snapshot_now(request: web.Request) -> web.Response:
     engine = request.app[ENGINE]
     accounts = await engine.snapshot_all()
     await administration.audit(engine, "snapshot", "all", accounts=str(accounts))
-    return json_response({"accounts": accounts, "journal_position": engine.journal.position}, status=201)
+    return json_response({"accounts": accounts, "journal_position": engine.journal_position}, status=201)
 
 
 @routes.get("/admin/v1/journal/verify")

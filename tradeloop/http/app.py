@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator, Callable
 
 from aiohttp import web
 
-from tradeloop.actors.engine import Engine
+from tradeloop.actors.live import LiveEngine
 from tradeloop.config import Settings
 from tradeloop.http import (
     activities,
@@ -36,19 +36,18 @@ CleanupContext = Callable[[web.Application], AsyncIterator[None]]
 
 
 def create_app(
-    engine: Engine,
+    live: LiveEngine,
     settings: Settings,
     admin_gate: AdminGate,
     *,
-    storage: CleanupContext | None = None,
     market_history: MarketHistory | None = None,
     history_lifetime: CleanupContext | None = None,
     monotonic: Callable[[], float] = time.monotonic,
 ) -> web.Application:
-    """Build the application around a ready (not yet started) engine.
+    """Build the application around a ready (not yet started) engine, which `live` starts and stops with the app.
 
-    `storage`, when given, runs first: it recovers state into the engine before
-    the engine starts, and is closed after the engine stops. `market_history`
+    The engine is built with everything it needs (its journal open, recovered state
+    given): whatever opened the journal closes it after the app stops. `market_history`
     (else one in memory) records every tick; `history_lifetime` opens its store
     before the engine starts and closes it after. `monotonic` is the rate
     limiter's clock.
@@ -57,6 +56,7 @@ def create_app(
         middlewares=[error_middleware, declared_size_middleware, auth_middleware, rate_limit_middleware],
         client_max_size=settings.max_body_bytes,
     )
+    engine = live.engine
     app[ENGINE] = engine
     app[SETTINGS] = settings
     app[ADMIN] = admin_gate
@@ -66,17 +66,17 @@ def create_app(
     app.on_response_prepare.append(rate_limit_headers)
     for module in (system, orders, portfolio, activities, assets, marketdata, history, admin, admin_ops):
         app.add_routes(module.routes)
-    if storage is not None:
-        app.cleanup_ctx.append(storage)
     history.mount(app, engine, market_history or MarketHistory(max_ticks=settings.history_ticks), history_lifetime)
     mount_streams(app, engine, settings)  # its hub starts before the engine and stops after it
-    app.cleanup_ctx.append(_engine_lifetime)
+    app.cleanup_ctx.append(_engine_lifetime(live))
     mount_reference(app)  # /openapi.json and /docs; the documents are built at start-up from every route
     return app
 
 
-async def _engine_lifetime(app: web.Application) -> AsyncIterator[None]:
-    engine = app[ENGINE]
-    await engine.start()
-    yield
-    await engine.stop()
+def _engine_lifetime(live: LiveEngine) -> CleanupContext:
+    async def engine_lifetime(app: web.Application) -> AsyncIterator[None]:
+        await live.start()
+        yield
+        await live.stop()
+
+    return engine_lifetime

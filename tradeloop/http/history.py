@@ -281,6 +281,6 @@ def mount(
 ) -> None:
     """Serve the history: record the engine's ticks into it, and open its store (if any) before the engine starts."""
     app[MARKET_HISTORY] = market_history
-    engine.tick_listeners.append(market_history.record)
+    engine.subscribe_ticks(market_history.record)  # for the app's whole life
     if lifetime is not None:
         app.cleanup_ctx.append(lifetime)

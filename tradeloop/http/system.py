@@ -27,7 +27,7 @@ async def readyz(request: web.Request) -> web.Response:
     engine = request.app[ENGINE]
     if not engine.started:
         return web.json_response({"status": "starting"}, status=503)
-    trouble = engine.journal.trouble
+    trouble = engine.journal_trouble
     if trouble is not None:
         return web.json_response({"status": "unavailable", "reason": f"journal: {trouble}"}, status=503)
     health = request.app.get(FEED_HEALTH)

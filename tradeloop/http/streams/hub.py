@@ -17,13 +17,14 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Final, Protocol
+from typing import Any, Final, Protocol
 from uuid import UUID
 
 from aiohttp import web
 
 from tradeloop.actors.account import Committed
 from tradeloop.actors.engine import Engine
+from tradeloop.actors.listeners import Subscription
 from tradeloop.config import Settings
 from tradeloop.core.accounts import AccountState
 from tradeloop.core.bars import Bar
@@ -115,6 +116,7 @@ class StreamHub:
         self._accounts: dict[tuple[UUID, StreamKind], set[Peer]] = {}
         self._listening: dict[UUID, set[Peer]] = {}
         self._sweeper: asyncio.Task[None] | None = None
+        self._engine_subscriptions: list[Subscription[Any]] = []
         self._minutes: MinuteBars | None = None
         self._days: DailyBars | None = None
 
@@ -122,19 +124,18 @@ class StreamHub:
 
     def start(self) -> None:
         """Listen to the engine and start watching for clients that stay behind."""
-        self.engine.tick_listeners.append(self.publish_tick)
-        self.engine.halt_listeners.append(self.publish_status)
-        self.engine.listeners.append(self.publish_events)
+        self._engine_subscriptions = [
+            self.engine.subscribe_ticks(self.publish_tick),
+            self.engine.subscribe_halts(self.publish_status),
+            self.engine.subscribe_events(self.publish_events),
+        ]
         self._sweeper = asyncio.get_running_loop().create_task(self._sweep(), name="stream-sweeper")
 
     async def stop(self) -> None:
         """Stop listening to the engine and watching the clients."""
-        with contextlib.suppress(ValueError):
-            self.engine.tick_listeners.remove(self.publish_tick)
-        with contextlib.suppress(ValueError):
-            self.engine.halt_listeners.remove(self.publish_status)
-        with contextlib.suppress(ValueError):
-            self.engine.listeners.remove(self.publish_events)
+        for subscription in self._engine_subscriptions:
+            subscription.close()
+        self._engine_subscriptions = []
         if self._sweeper is not None:
             self._sweeper.cancel()
             with contextlib.suppress(asyncio.CancelledError):
