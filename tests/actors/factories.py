@@ -1,4 +1,4 @@
-"""Builders for actor tests: orders, and a clock and its timers that move only when the test moves them."""
+"""Builders for actor tests: orders, a wall clock and a loop's timers that move only when the test moves them."""
 
 from __future__ import annotations
 
@@ -6,9 +6,24 @@ import heapq
 import itertools
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 from tradeloop.core.orders import OrderRequest, OrderSide, OrderType, TimeInForce
+
+
+@dataclass(slots=True)
+class SimulatedClock:
+    """An engine's clock that stands still until the test moves it (as a backtest's does)."""
+
+    now: datetime
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> datetime:
+        self.now += timedelta(**delta)
+        return self.now
 
 
 @dataclass(slots=True)
@@ -55,13 +70,13 @@ class ManualTimers:
         self.now = until
 
 
-def limit_buy(price: str, qty: str = "1") -> OrderRequest:
-    """A good-till-canceled limit buy of AAPL."""
+def limit_buy(price: str, qty: str = "1", time_in_force: TimeInForce = TimeInForce.GTC) -> OrderRequest:
+    """A limit buy of AAPL, good till canceled unless told otherwise."""
     return OrderRequest(
         symbol="AAPL",
         side=OrderSide.BUY,
         type=OrderType.LIMIT,
-        time_in_force=TimeInForce.GTC,
+        time_in_force=time_in_force,
         qty=Decimal(qty),
         limit_price=Decimal(price),
     )

@@ -8,7 +8,6 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from tradeloop.actors import ids
 from tradeloop.actors.ids import ordered_id, random_id
 
 
@@ -30,18 +29,25 @@ def test_ordered_ids_carry_their_millisecond_sort_by_it_and_never_repeat_within_
 
 
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork")
-def test_a_forked_child_draws_fresh_ids_not_its_parents_pool() -> None:
-    random_id()  # leave ids in the pool
-    assert ids._pool
+def test_a_forked_child_draws_fresh_ids_not_the_ones_its_parent_draws_next() -> None:
+    random_id()  # the parent now holds drawn ids it has not handed out yet
     read_end, write_end = os.pipe()
     child = os.fork()
     if child == 0:  # pragma: no cover - runs in the child
         os.close(read_end)
-        os.write(write_end, b"1" if not ids._pool else b"0")
+        os.write(write_end, random_id().bytes + ordered_id(datetime.now(UTC)).bytes)
         os._exit(0)
     os.close(write_end)
     try:
-        assert os.read(read_end, 1) == b"1"
+        drawn = b""
+        while len(drawn) < 32:
+            chunk = os.read(read_end, 32 - len(drawn))
+            assert chunk, "the child wrote no ids"
+            drawn += chunk
     finally:
         os.close(read_end)
         os.waitpid(child, 0)
+    now = datetime.now(UTC)
+    parents_next = random_id().bytes + ordered_id(now).bytes
+    assert drawn[:16] != parents_next[:16]
+    assert drawn[22:32] != parents_next[22:32]  # the random tail below the stamp
