@@ -82,9 +82,10 @@ def test_every_error_the_route_or_the_edge_raises_answers_with_the_problem_schem
     built = document()
     get = built["paths"]["/v9/things/{thing_id}"]["get"]["responses"]
     post = built["paths"]["/v9/admin/things"]["post"]["responses"]
-    # Keys: 401 and 429; a query: 400; its own NotFound: 404; anything unforeseen: 500.
-    assert set(get) == {"200", "400", "401", "404", "429", "500"}
-    # An admin session: 401; a body: 400 malformed JSON, 413, 422 invalid field; its own UnknownSymbol: 422.
+    # Keys: 401 and 429; a query: 400; its own NotFound: 404; a declared body too long (on any route): 413;
+    # anything unforeseen: 500.
+    assert set(get) == {"200", "400", "401", "404", "413", "429", "500"}
+    # An admin session: 401; a body: 400 malformed JSON, 422 invalid field; its own UnknownSymbol: 422.
     assert set(post) == {"201", "400", "401", "413", "422", "500"}
     assert set(post["422"]["content"]["application/problem+json"]["examples"]) == {"unknown-symbol", "invalid-field"}
     for answers in (get, post):

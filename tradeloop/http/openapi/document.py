@@ -41,9 +41,12 @@ _IMPLIED_BY_SECURITY: Final[Mapping[Security, tuple[type[TradeloopError], ...]]]
     Security.ADMIN_LOGIN: (Unauthorized, RateLimited),
     Security.NONE: (),
 }
-_IMPLIED_BY_BODY: Final = (MalformedJSON, PayloadTooLarge, InvalidField)  # bodies.read_model
+_IMPLIED_BY_BODY: Final = (MalformedJSON, InvalidField)  # bodies.read_model
 _IMPLIED_BY_QUERY: Final = (InvalidParameter,)  # bodies.read_query
-_IMPLIED_ALWAYS: Final = (TradeloopError,)  # error_middleware: anything unforeseen is a bare 500
+_IMPLIED_ALWAYS: Final = (
+    PayloadTooLarge,  # body_size.declared_size_middleware: any request declaring too long a body, before its route
+    TradeloopError,  # error_middleware: anything unforeseen is a bare 500
+)
 
 
 class DocumentError(StartupFailure):
