@@ -308,7 +308,7 @@ _OPTIONS: Final = (
         "contract_check",
         "BOOL",
         _boolean,
-        "developer aid: hold every answer to /openapi.json, a mismatch answered as a 500 and logged (needs jsonschema)",
+        "developer aid: hold every answer to /openapi.json, a mismatch answered as a 500 and logged (needs jsonschema-rs)",
     ),
 )
 

