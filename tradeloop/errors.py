@@ -10,7 +10,9 @@
     │   ├── InsufficientBuyingPower     403 40310000
     │   ├── InsufficientQty             403 40310000
     │   ├── AccountDisabled             403 40310001
-    │   └── TradingHalted               403 40310003
+    │   ├── TradingHalted               403 40310003
+    │   ├── RiskLimitExceeded           403 40310010 (names the limit, its value and the order's figure)
+    │   └── TradingStateRefused         403 40310011 (the account's trading state is REDUCING or HALTED)
     ├── NotFound                        404 40410000
     ├── MethodNotAllowed                405 40510000
     ├── PayloadTooLarge                 413 41310000
@@ -142,6 +144,20 @@ class TradingHalted(Forbidden):
 
     code = 40310003
     slug = "trading-halted"
+
+
+class RiskLimitExceeded(Forbidden):
+    """An order would pass one of the account's risk limits (`limit`, `value`, `figure` say which and by what)."""
+
+    code = 40310010
+    slug = "risk-limit-exceeded"
+
+
+class TradingStateRefused(Forbidden):
+    """The account's trading state refuses the order: REDUCING takes only orders that reduce a position, HALTED none."""
+
+    code = 40310011
+    slug = "trading-state-refused"
 
 
 class NotFound(TradeloopError):

@@ -49,6 +49,8 @@ def for_annotation(hint: Any) -> st.SearchStrategy[Any]:
         )
     if origin is set:
         return st.sets(for_annotation(args[0]), max_size=3)
+    if origin is list:
+        return st.lists(for_annotation(args[0]), max_size=3)
     scalars: dict[Any, st.SearchStrategy[Any]] = {
         type(None): st.none(),
         bool: st.booleans(),

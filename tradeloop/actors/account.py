@@ -11,6 +11,7 @@ from decimal import Decimal
 from typing import TypeVar, assert_never
 from uuid import UUID
 
+from tradeloop.actors.account_risk import AccountRisk
 from tradeloop.actors.base import Actor, Mailbox
 from tradeloop.actors.ids import ordered_id, random_id
 from tradeloop.actors.messages import (
@@ -18,19 +19,23 @@ from tradeloop.actors.messages import (
     AdjustCash,
     BookEvents,
     CancelOrder,
+    CheckRisk,
     CloseSession,
     Intent,
     MarketMessage,
     Pending,
     PlaceOrder,
+    PreviewOrder,
     RecordEvents,
     ReplaceOrder,
+    SetRisk,
     SubmitOrder,
     SwapOrder,
     TakeSnapshot,
     WithdrawOrder,
 )
 from tradeloop.actors.prices import PriceBoard
+from tradeloop.actors.risk_watch import RiskWatch
 from tradeloop.core.accounts import AccountState, apply_event, apply_events, session_closed
 from tradeloop.core.events import AccountEvent, OrderAccepted, OrderCanceled, OrderFilled
 from tradeloop.core.funding import adjust_cash
@@ -44,12 +49,14 @@ from tradeloop.core.placement import (
     hold_pending,
     release_pending,
 )
+from tradeloop.core.preview import preview_of
 from tradeloop.core.sessions import session_end
 from tradeloop.core.working import WorkingOrder
 from tradeloop.errors import (
     AccountDisabled,
     NotReplaceable,
     StaleMarketData,
+    TradeloopError,
     TradingHalted,
     Unavailable,
     UnknownSymbol,
@@ -115,6 +122,7 @@ class AccountActor(Actor[AccountMessage]):
         listeners: Sequence[EventListener],
         halted: AbstractSet[str],
         maxsize: int,
+        watch: RiskWatch | None = None,
     ) -> None:
         super().__init__(f"account-{state.id}", maxsize)
         self.state = state
@@ -127,6 +135,7 @@ class AccountActor(Actor[AccountMessage]):
         self._halted = halted
         self._last_write: asyncio.Future[None] | None = None
         self._holds: dict[UUID, Hold] = {}
+        self._risk = AccountRisk(state, board=board, watch=watch if watch is not None else RiskWatch())
         """Replacements waiting on the market, by the id of the order they replace."""
         self._unwritten: dict[UUID, OrderAccepted] = {}
         """Acceptances applied but not journaled yet, by order id: each is journaled with the market's answer.
@@ -157,7 +166,15 @@ class AccountActor(Actor[AccountMessage]):
                 done = message.reply
                 self._record(message.events, None if done is None else lambda _: resolve(done, None), reply=done)
             case CloseSession():
-                self._record([session_closed(self.state, self._board.last_price, message.now)])
+                closed = session_closed(self.state, self._board.last_price, message.now)
+                self._record([closed, *self._risk.session_began(message.now)])
+            case PreviewOrder():
+                self._handle_preview_order(message)
+            case SetRisk():
+                self._check_journal_writes()
+                self._handle_set_risk(message)
+            case CheckRisk():
+                self._review_risk()
             case TakeSnapshot(reply=reply):
                 self._handle_take_snapshot(reply)
             case AdjustCash():
@@ -176,6 +193,10 @@ class AccountActor(Actor[AccountMessage]):
                 reject(reply, exc)
             case AdjustCash(reply=adjusted):
                 reject(adjusted, exc)
+            case PreviewOrder(reply=previewed):
+                reject(previewed, exc)
+            case SetRisk(reply=done):
+                reject(done, exc)
             case _:
                 pass
 
@@ -220,6 +241,8 @@ class AccountActor(Actor[AccountMessage]):
             now=now,
             session_end=session_end(now),
         )
+        if not message.exempt:
+            self._risk.check(accepted.terms, now)
         if (request.type is OrderType.MARKET or request.notional is not None) and self._board.is_stale(
             request.symbol, now
         ):
@@ -229,6 +252,7 @@ class AccountActor(Actor[AccountMessage]):
         # Applied now, so its reservations and client order id count at once; journaled with the
         # market's answer, so an order that fills on arrival is one record and one commit.
         apply_event(self.state, accepted)
+        self._risk.placed(now)
         self._unwritten[accepted.terms.id] = accepted
         order = self.state.orders[accepted.terms.id]
         pending = Pending(intent=Intent.PLACE, order_id=accepted.terms.id, reply=message.reply)
@@ -256,12 +280,55 @@ class AccountActor(Actor[AccountMessage]):
             now=now,
             session_end=session_end(now),
         )
+        self._risk.check(replacement.terms, now, replacing=True)
         market = self._market(terms.symbol)
         held = self._holds[terms.id] = hold_pending(self.state, replacement)
         pending = Pending(intent=Intent.REPLACE, order_id=terms.id, reply=message.reply, held=held)
         market.tell(
             SwapOrder(account_id=self.state.id, replacement=replacement, filled_qty=old.filled_qty, pending=pending)
         )
+
+    def _handle_preview_order(self, message: PreviewOrder) -> None:
+        """Decide the order as placing it would, and answer what it would do; nothing is applied or journaled."""
+        request = message.request
+        now = self._clock()
+        side_price = self._board.buy_price if request.side is OrderSide.BUY else self._board.sell_price
+        price = side_price(request.symbol)
+        accepted: OrderAccepted | None = None
+        checks = []
+        refusal: TradeloopError | None = None
+        try:
+            self._check_may_trade(request.symbol)
+            accepted = accept_order(
+                self.state,
+                request,
+                self._assets.get(request.symbol),
+                order_id=ordered_id(now),
+                reference_price=price,
+                now=now,
+                session_end=session_end(now),
+            )
+            checks = self._risk.check(accepted.terms, now)
+        except TradeloopError as exc:
+            refusal = exc
+        resolve(
+            message.reply,
+            preview_of(self.state, accepted, price=price, checks=checks, refusal=refusal, symbol=request.symbol),
+        )
+
+    def _handle_set_risk(self, message: SetRisk) -> None:
+        now = self._clock()
+        events = self._risk.setting(
+            limits=message.limits, trading_state=message.state, reason=message.reason, source=message.source, now=now
+        )
+        self._record(events, lambda _: resolve(message.reply, None), reply=message.reply)
+
+    def _review_risk(self) -> None:
+        """Value the account against its loss limits, record what that calls for, and watch it again."""
+        events = self._risk.review(self._clock())
+        if events:
+            self._record(events)
+        self._risk.rewatch()
 
     def _handle_book_events(self, message: BookEvents) -> None:
         events: list[AccountEvent] = list(message.events)
@@ -358,6 +425,10 @@ class AccountActor(Actor[AccountMessage]):
                 self._tell(told)
 
         committed.add_done_callback(on_commit)
+        if events:
+            # Every change may move the account towards (or away from) its limits; a review of
+            # what a review recorded finds nothing more to record, so this ends.
+            self._review_risk()
 
     def _tell(self, told: Committed) -> None:
         """Tell every listener of a committed write."""

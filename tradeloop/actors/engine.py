@@ -30,30 +30,37 @@ from uuid import UUID, uuid4
 
 import msgpack
 
-from tradeloop.actors.account import AccountActor, EventListener
+from tradeloop.actors.account import AccountActor, Committed, EventListener
 from tradeloop.actors.deadlines import Deadlines
+from tradeloop.actors.flatten import flatten
 from tradeloop.actors.listeners import HaltListener, Listeners, Subscription, TickListener
 from tradeloop.actors.market import MarketActor
 from tradeloop.actors.messages import (
     AdjustCash,
     ApplyTick,
     CancelOrder,
+    CheckRisk,
     CloseSession,
     ExpireOrders,
     PlaceOrder,
+    PreviewOrder,
     RecordEvents,
     ReplaceOrder,
+    SetRisk,
     SubmitOrder,
     TakeSnapshot,
 )
 from tradeloop.actors.prices import PriceBoard
+from tradeloop.actors.risk_watch import RiskWatch
 from tradeloop.clock import utc_now
 from tradeloop.core.accounts import AccountState, Valuation, open_account, valuation
-from tradeloop.core.events import AccountEvent, AccountOpened, CashAdjusted
+from tradeloop.core.events import AccountEvent, AccountOpened, CashAdjusted, TradingStateChanged
 from tradeloop.core.instruments import Asset
 from tradeloop.core.marketdata import HaltChanged, Tick
 from tradeloop.core.money import ZERO
 from tradeloop.core.orders import Order, OrderRequest, ReplaceRequest
+from tradeloop.core.preview import Preview
+from tradeloop.core.risk_limits import RiskLimits, StateSource, TradingState
 from tradeloop.core.working import WorkingOrder
 from tradeloop.errors import (
     InvalidField,
@@ -112,6 +119,9 @@ class Engine:
         self._halted: set[str] = set(halted)
         self._queue_size = queue_size
         self._accounts: dict[UUID, AccountActor] = {}
+        self._watch = RiskWatch()
+        self._flattening: set[asyncio.Task[None]] = set()
+        self._listeners.events.append(self._on_committed)
         self._keys: dict[str, UUID] = {}
         self._markets: dict[str, MarketActor] = {
             symbol: MarketActor(
@@ -122,6 +132,7 @@ class Engine:
                 halted=self._halted,
                 journal_trouble=self._journal_trouble,
                 maxsize=queue_size,
+                watch=self._watch,
             )
             for symbol in self._assets
         }
@@ -218,6 +229,16 @@ class Engine:
             for listener in self._listeners.halts:
                 listener(change)
 
+    def _on_committed(self, told: Committed) -> None:
+        """A committed breach whose action is halt_and_flatten starts flattening its account."""
+        for event in told.events:
+            if isinstance(event, TradingStateChanged) and event.flatten:
+                task = asyncio.get_running_loop().create_task(
+                    flatten(self, told.account_id), name=f"flatten-{told.account_id}"
+                )
+                self._flattening.add(task)
+                task.add_done_callback(self._flattening.discard)
+
     # -- lifecycle ------------------------------------------------------------
 
     async def start(self) -> None:
@@ -232,6 +253,9 @@ class Engine:
                 await self._markets[order.terms.symbol].send(
                     SubmitOrder(order=WorkingOrder.from_order(order), pending=None)
                 )
+        for account in self._accounts.values():
+            if account.state.risk.limits.watches_equity:
+                await account.send(CheckRisk())  # watched again, and valued at the prices of now
         self._started = True
 
     async def stop(self, *, snapshot: bool = True) -> None:
@@ -269,8 +293,10 @@ class Engine:
         while True:
             for actor in actors:
                 await actor.idle()
+            if self._flattening:
+                await asyncio.gather(*self._flattening, return_exceptions=True)
             await asyncio.sleep(0)
-            if not any(actor.backlog for actor in actors):
+            if not any(actor.backlog for actor in actors) and not self._flattening:
                 return
 
     async def snapshot_all(self) -> int:
@@ -347,6 +373,7 @@ class Engine:
             listeners=self._listeners.events,
             halted=self._halted,
             maxsize=self._queue_size,
+            watch=self._watch,
         )
         self._accounts[state.id] = actor
         self._keys[state.key_id] = state.id
@@ -388,10 +415,33 @@ class Engine:
     # Each request waits on its reply with a deadline (`Deadlines`): past it the caller gets
     # Unavailable, and the actor, finding the reply done, skips answering.
 
-    async def place_order(self, account_id: UUID, request: OrderRequest) -> Order:
+    async def place_order(self, account_id: UUID, request: OrderRequest, *, exempt: bool = False) -> Order:
+        """Place an order; `exempt` skips the risk checks (the server's own orders closing positions on a breach)."""
         reply = self._future()
-        self.account_actor(account_id).tell(PlaceOrder(request=request, reply=reply))
+        self.account_actor(account_id).tell(PlaceOrder(request=request, reply=reply, exempt=exempt))
         return await self._deadlines.watch(reply)
+
+    async def preview_order(self, account_id: UUID, request: OrderRequest) -> Preview:
+        """What placing the order would do now; nothing changes and nothing is journaled."""
+        reply: asyncio.Future[Preview] = asyncio.get_running_loop().create_future()
+        self.account_actor(account_id).tell(PreviewOrder(request=request, reply=reply))
+        return await self._deadlines.watch(reply)
+
+    async def set_risk(
+        self,
+        account_id: UUID,
+        *,
+        limits: RiskLimits | None,
+        state: TradingState | None,
+        reason: str | None,
+        source: StateSource,
+    ) -> None:
+        """Replace an account's risk limits and/or set its trading state; returns once journaled."""
+        reply: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self.account_actor(account_id).tell(
+            SetRisk(limits=limits, state=state, reason=reason, source=source, reply=reply)
+        )
+        await self._deadlines.watch(reply)
 
     async def cancel_order(self, account_id: UUID, order_id: UUID) -> Order:
         """Raises: NotFound for an unknown order, NotCancelable for a closed one."""

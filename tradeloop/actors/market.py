@@ -13,6 +13,7 @@ from tradeloop.actors.messages import (
     AccountMessage,
     ApplyTick,
     BookEvents,
+    CheckRisk,
     ExpireOrders,
     MarketMessage,
     Pending,
@@ -21,6 +22,7 @@ from tradeloop.actors.messages import (
     WithdrawOrder,
 )
 from tradeloop.actors.prices import PriceBoard
+from tradeloop.actors.risk_watch import RiskWatch
 from tradeloop.core.accounts import order_from_acceptance
 from tradeloop.core.book import OrderBook
 from tradeloop.core.events import OrderCanceled, OrderEvent, OrderReplaced
@@ -41,6 +43,7 @@ class MarketActor(Actor[MarketMessage]):
         halted: AbstractSet[str],
         journal_trouble: Callable[[], str | None] = lambda: None,
         maxsize: int,
+        watch: RiskWatch | None = None,
     ) -> None:
         """`journal_trouble` says why the journal cannot write (None while it writes): nothing trades meanwhile.
 
@@ -53,6 +56,7 @@ class MarketActor(Actor[MarketMessage]):
         self._clock = clock
         self._halted = halted
         self._journal_trouble = journal_trouble
+        self._watch = watch
 
     async def handle(self, message: MarketMessage) -> None:
         match message:
@@ -69,6 +73,8 @@ class MarketActor(Actor[MarketMessage]):
                 else:
                     events.extend(self.book.on_tick(tick))
                 await self._route(events)
+                if self._watch is not None:
+                    await self._check_risk(tick.symbol)
             case SubmitOrder(order=order, pending=pending):
                 await self._route(self._submit(order), pending, order.terms.account_id)
             case WithdrawOrder(account_id=account_id, pending=pending):
@@ -119,6 +125,17 @@ class MarketActor(Actor[MarketMessage]):
             )
             events.extend(self.book.add(WorkingOrder.from_order(order_from_acceptance(message.replacement)), now))
         await self._route(events, message.pending, message.account_id)
+
+    async def _check_risk(self, symbol: str) -> None:
+        """Have the accounts this price takes out of a risk band value themselves (the rest are not looked at)."""
+        assert self._watch is not None
+        price = self._board.last_price(symbol)
+        if price is None:
+            return
+        for account_id in self._watch.crossed(symbol, price):
+            actor = self._accounts.get(account_id)
+            if actor is not None:
+                await actor.send(CheckRisk())
 
     async def _route(
         self, events: Sequence[OrderEvent], pending: Pending | None = None, pending_account: UUID | None = None

@@ -13,6 +13,8 @@ from tradeloop.core.events import AccountEvent, CashAdjusted, OrderAccepted, Ord
 from tradeloop.core.marketdata import Tick
 from tradeloop.core.orders import Order, OrderRequest, ReplaceRequest
 from tradeloop.core.placement import Hold
+from tradeloop.core.preview import Preview
+from tradeloop.core.risk_limits import RiskLimits, StateSource, TradingState
 from tradeloop.core.working import WorkingOrder
 
 OrderReply = asyncio.Future[Order]
@@ -25,6 +27,32 @@ OrderReply = asyncio.Future[Order]
 class PlaceOrder:
     request: OrderRequest
     reply: OrderReply
+    exempt: bool = False
+    """Skip the risk checks: the server's own orders that close positions on a breach."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PreviewOrder:
+    """What placing the order would do now; nothing is changed."""
+
+    request: OrderRequest
+    reply: asyncio.Future[Preview]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SetRisk:
+    """Replace the risk limits and/or set the trading state (None: keep); the reply comes once journaled."""
+
+    limits: RiskLimits | None
+    state: TradingState | None
+    reason: str | None
+    source: StateSource
+    reply: asyncio.Future[None]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CheckRisk:
+    """A price left one of the account's risk bands: value it against its limits now."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -96,7 +124,17 @@ class BookEvents:
 
 
 AccountMessage = (
-    PlaceOrder | CancelOrder | ReplaceOrder | RecordEvents | AdjustCash | CloseSession | TakeSnapshot | BookEvents
+    PlaceOrder
+    | CancelOrder
+    | ReplaceOrder
+    | RecordEvents
+    | AdjustCash
+    | CloseSession
+    | TakeSnapshot
+    | BookEvents
+    | PreviewOrder
+    | SetRisk
+    | CheckRisk
 )
 
 

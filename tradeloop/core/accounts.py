@@ -22,11 +22,16 @@ from tradeloop.core.events import (
     OrderHwmMoved,
     OrderReplaced,
     OrderTriggered,
+    PeakEquitySet,
+    RiskLimitsSet,
+    RiskWarned,
     SessionClosed,
+    TradingStateChanged,
 )
 from tradeloop.core.money import ZERO, cents
 from tradeloop.core.orders import Order, OrderSide, OrderStatus
 from tradeloop.core.positions import Position
+from tradeloop.core.risk_limits import RiskNotice, RiskProfile
 from tradeloop.errors import (
     NotFound,
 )
@@ -60,6 +65,8 @@ class AccountState:
     client_order_ids: dict[str, UUID] = field(default_factory=dict)
     """Every order's client order id, open or closed: ids stay unique and can still be looked up."""
     pending_client_order_ids: set[str] = field(default_factory=set)
+    risk: RiskProfile = field(default_factory=RiskProfile)
+    """Risk limits, trading state and peak equity (older snapshots, without it, decode to no limits)."""
 
     @property
     def buying_power(self) -> Decimal:
@@ -164,6 +171,19 @@ def apply_event(state: AccountState, event: AccountEvent) -> None:
             _add_order(state, event.replacement)
         case SessionClosed():
             state.last_equity = event.last_equity
+            state.risk.warned.clear()  # a new session: its warnings may come again
+        case RiskLimitsSet():
+            state.risk.limits = event.limits
+            state.risk.note(RiskNotice(kind="limits_set", message=f"limits set by {event.source}", timestamp=event.timestamp))
+        case TradingStateChanged():
+            risk = state.risk
+            risk.state, risk.reason, risk.source, risk.changed_at = event.state, event.reason, event.source, event.timestamp
+            risk.note(RiskNotice(kind="state_changed", message=f"{event.state}: {event.reason}", timestamp=event.timestamp))
+        case RiskWarned():
+            state.risk.warned.append(event.limit)
+            state.risk.note(RiskNotice(kind="warning", message=event.message, timestamp=event.timestamp))
+        case PeakEquitySet():
+            state.risk.peak_equity = event.peak_equity
         case CashAdjusted():
             state.cash += event.amount
             state.contributions += event.amount

@@ -8,6 +8,7 @@ from decimal import Decimal
 from uuid import UUID
 
 from tradeloop.core.orders import OrderSide, OrderTerms
+from tradeloop.core.risk_limits import RiskLimits, StateSource, TradingState
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -133,6 +134,49 @@ class AccountStatusChanged:
     timestamp: datetime
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RiskLimitsSet:
+    """The account's risk limits were replaced (by its owner or an administrator)."""
+
+    account_id: UUID
+    limits: RiskLimits
+    source: StateSource
+    timestamp: datetime
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TradingStateChanged:
+    """The account's trading state changed: by hand (a kill switch), by a breached limit, or at a new session."""
+
+    account_id: UUID
+    state: TradingState
+    reason: str
+    source: StateSource
+    timestamp: datetime
+    flatten: bool = False
+    """The breach also cancels the open orders and closes every position (daily loss action halt_and_flatten)."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RiskWarned:
+    """The account came near one of its limits (once per limit and session)."""
+
+    account_id: UUID
+    limit: str
+    message: str
+    timestamp: datetime
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PeakEquitySet:
+    """The mark drawdown is measured from: a new high of equity, or the equity when the owner sets ACTIVE again."""
+
+    account_id: UUID
+    peak_equity: Decimal
+    timestamp: datetime
+
+
 OrderEvent = OrderFilled | OrderTriggered | OrderHwmMoved | OrderCanceled | OrderExpired | OrderReplaced
 AdminEvent = CashAdjusted | KeysRotated | AccountStatusChanged
-AccountEvent = AccountOpened | OrderAccepted | OrderEvent | SessionClosed | AdminEvent
+RiskEvent = RiskLimitsSet | TradingStateChanged | RiskWarned | PeakEquitySet
+AccountEvent = AccountOpened | OrderAccepted | OrderEvent | SessionClosed | AdminEvent | RiskEvent

@@ -29,7 +29,7 @@ from uuid import UUID, SafeUUID
 
 import msgpack
 
-from tradeloop.core import accounts, events, orders, positions
+from tradeloop.core import accounts, events, orders, positions, risk_limits
 from tradeloop.errors import StartupFailure
 from tradeloop.snapshots.legacy import UPGRADES
 
@@ -59,13 +59,28 @@ DATACLASSES: Final = _registry(
         events.CashAdjusted,
         events.KeysRotated,
         events.AccountStatusChanged,
+        events.RiskLimitsSet,
+        events.TradingStateChanged,
+        events.RiskWarned,
+        events.PeakEquitySet,
+        risk_limits.RiskLimits,
+        risk_limits.RiskProfile,
+        risk_limits.RiskNotice,
         accounts.AccountState,
         positions.Position,
         orders.Order,
     ]
 )
 ENUMS: Final = _registry(
-    [orders.OrderSide, orders.OrderType, orders.TimeInForce, orders.OrderStatus]
+    [
+        orders.OrderSide,
+        orders.OrderType,
+        orders.TimeInForce,
+        orders.OrderStatus,
+        risk_limits.TradingState,
+        risk_limits.BreachAction,
+        risk_limits.StateSource,
+    ]
 )
 
 

@@ -1,0 +1,138 @@
+"""Risk limits and trading states in the account actor: refusals, breaches from price moves, restarts."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from tests.factories import journal_on, make_engine, set_price
+from tradeloop.core.money import ZERO
+from tradeloop.core.orders import OrderRequest, OrderSide, OrderType, TimeInForce
+from tradeloop.core.risk_limits import BreachAction, RiskLimits, StateSource, TradingState
+from tradeloop.errors import RiskLimitExceeded, TradingStateRefused
+from tradeloop.snapshots.recovery import recover
+
+D = Decimal
+
+
+def market(side: OrderSide, qty: str) -> OrderRequest:
+    return OrderRequest(symbol="AAPL", side=side, type=OrderType.MARKET, time_in_force=TimeInForce.DAY, qty=D(qty))
+
+
+async def test_a_refused_order_changes_nothing_and_halted_lets_cancels_pass() -> None:
+    engine = make_engine()
+    await engine.start()
+    try:
+        account_id = (await engine.open_account(D(10_000))).account_id
+        await set_price(engine, "AAPL", "100")
+        limit = OrderRequest(
+            symbol="AAPL", side=OrderSide.BUY, type=OrderType.LIMIT, time_in_force=TimeInForce.GTC,
+            qty=D(1), limit_price=D(50),
+        )
+        resting = await engine.place_order(account_id, limit)
+        await engine.set_risk(account_id, limits=RiskLimits(max_order_notional=D(500)), state=None, reason=None,
+                              source=StateSource.USER)
+        state = engine.account(account_id)
+        before = (state.cash, state.buying_power, dict(state.orders), engine.journal_position)
+        with pytest.raises(RiskLimitExceeded, match="max_order_notional is 500"):
+            await engine.place_order(account_id, market(OrderSide.BUY, "6"))
+        assert (state.cash, state.buying_power, dict(state.orders), engine.journal_position) == before
+        await engine.set_risk(account_id, limits=None, state=TradingState.HALTED, reason="kill switch",
+                              source=StateSource.USER)
+        with pytest.raises(TradingStateRefused, match=r"HALTED \(kill switch\)"):
+            await engine.place_order(account_id, market(OrderSide.BUY, "1"))
+        canceled = await engine.cancel_order(account_id, resting.terms.id)
+        assert canceled.status == "canceled"
+    finally:
+        await engine.stop()
+
+
+async def test_a_price_fall_past_the_daily_loss_limit_halts_and_flattens_at_that_tick() -> None:
+    engine = make_engine()
+    await engine.start()
+    try:
+        account_id = (await engine.open_account(D(10_000))).account_id
+        await set_price(engine, "AAPL", "100")
+        await engine.place_order(account_id, market(OrderSide.BUY, "50"))
+        state = engine.account(account_id)
+        state.last_equity = state.cash + 50 * D(100)  # the session started with this position (as a close would set it)
+        limits = RiskLimits(daily_loss_limit=D(400), daily_loss_action=BreachAction.HALT_AND_FLATTEN)
+        await engine.set_risk(account_id, limits=limits, state=None, reason=None, source=StateSource.USER)
+        await set_price(engine, "AAPL", "95")  # a loss of 250: a warning at 80% comes only past 320
+        assert state.risk.state is TradingState.ACTIVE and state.risk.warned == []
+        await set_price(engine, "AAPL", "93")  # 350: warned
+        assert state.risk.warned == ["daily_loss_limit"]
+        await set_price(engine, "AAPL", "91.9")  # 405: breached
+        assert state.risk.state is TradingState.HALTED and state.risk.source is StateSource.DAILY_LOSS
+        await engine.quiesce()
+        assert "AAPL" not in state.positions  # flattened past the halt
+        with pytest.raises(TradingStateRefused):
+            await engine.place_order(account_id, market(OrderSide.BUY, "1"))
+        await engine.close_session(engine.clock())
+        await engine.quiesce()
+        assert state.risk.state is TradingState.ACTIVE  # until the next session only
+    finally:
+        await engine.stop()
+
+
+async def test_drawdown_from_the_peak_sets_reducing_where_sells_still_pass() -> None:
+    engine = make_engine()
+    await engine.start()
+    try:
+        account_id = (await engine.open_account(D(10_000))).account_id
+        await set_price(engine, "AAPL", "100")
+        await engine.place_order(account_id, market(OrderSide.BUY, "50"))
+        await engine.set_risk(account_id, limits=RiskLimits(max_drawdown_percent=D(5)), state=None, reason=None,
+                              source=StateSource.USER)
+        state = engine.account(account_id)
+        await set_price(engine, "AAPL", "120")  # a new peak
+        peak = state.risk.peak_equity
+        assert peak is not None and peak >= state.cash + 50 * D("119.9")
+        await set_price(engine, "AAPL", "108")
+        assert state.risk.state is TradingState.REDUCING and state.risk.source is StateSource.DRAWDOWN
+        with pytest.raises(TradingStateRefused, match="REDUCING"):
+            await engine.place_order(account_id, market(OrderSide.BUY, "1"))
+        sold = await engine.place_order(account_id, market(OrderSide.SELL, "10"))
+        assert sold.filled_qty == 10
+    finally:
+        await engine.stop()
+
+
+async def test_limits_and_a_state_set_by_hand_survive_a_restart_on_sqlite(tmp_path: Path) -> None:
+    path = tmp_path / "tradeloop.db"
+    limits = RiskLimits(max_open_orders=2, daily_loss_limit_percent=D("2.5"), max_drawdown_percent=D(10))
+    async with journal_on("sqlite", path) as journal:
+        engine = make_engine(journal=journal)
+        await engine.start()
+        account_id = (await engine.open_account(D(10_000))).account_id
+        await engine.set_risk(account_id, limits=limits, state=TradingState.REDUCING, reason="cooling off",
+                              source=StateSource.USER)
+        await engine.stop(snapshot=False)  # as a kill -9 leaves it: no final snapshot
+    recovered = recover(path).accounts[account_id]
+    assert recovered.risk.limits == limits
+    assert (recovered.risk.state, recovered.risk.reason) == (TradingState.REDUCING, "cooling off")
+    assert recovered.risk.peak_equity == D(10_000)
+    assert [n.kind for n in recovered.risk.notices] == ["limits_set", "state_changed"]
+    assert recovered.positions == {} and recovered.cash - ZERO == D(10_000)
+
+
+async def test_a_preview_answers_and_changes_nothing() -> None:
+    engine = make_engine()
+    await engine.start()
+    try:
+        account_id = (await engine.open_account(D(10_000))).account_id
+        await set_price(engine, "AAPL", "100")
+        await engine.set_risk(account_id, limits=RiskLimits(max_order_notional=D(1000)), state=None, reason=None,
+                              source=StateSource.USER)
+        position = engine.journal_position
+        ok = await engine.preview_order(account_id, market(OrderSide.BUY, "5"))
+        assert ok.accepted and ok.fills_now and ok.estimated_cost == D("500.00")
+        assert ok.position_qty_after == 5 and ok.buying_power_after == D(10_000) - D(500)
+        assert [(c.limit, c.headroom) for c in ok.checks] == [("max_order_notional", D("500.00"))]
+        refused = await engine.preview_order(account_id, market(OrderSide.BUY, "20"))
+        assert not refused.accepted and isinstance(refused.refusal, RiskLimitExceeded)
+        assert engine.journal_position == position and engine.account(account_id).orders == {}
+    finally:
+        await engine.stop()

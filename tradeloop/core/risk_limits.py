@@ -1,0 +1,103 @@
+"""Risk limits and trading states: what an account's owner (or an administrator) allows it to do."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+from enum import StrEnum
+from typing import Final
+
+
+class TradingState(StrEnum):
+    """What orders an account may place (the names NautilusTrader uses)."""
+
+    ACTIVE = "ACTIVE"
+    REDUCING = "REDUCING"
+    """Only orders that reduce a position; cancels always pass."""
+    HALTED = "HALTED"
+    """No new orders; cancels pass."""
+
+
+class BreachAction(StrEnum):
+    """What a breached daily loss limit does."""
+
+    HALT = "halt"
+    REDUCE = "reduce"
+    HALT_AND_FLATTEN = "halt_and_flatten"
+    """Halt, cancel the open orders and close every position."""
+
+
+class StateSource(StrEnum):
+    """Who or what set the trading state; a state set by a breach of the daily loss limit ends with the session."""
+
+    USER = "user"
+    ADMIN = "admin"
+    DAILY_LOSS = "daily_loss_limit"
+    DRAWDOWN = "max_drawdown_percent"
+    SESSION = "session"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RiskLimits:
+    """An account's limits; None means no limit."""
+
+    max_order_notional: Decimal | None = None
+    max_position_notional: Decimal | None = None
+    max_position_percent_of_equity: Decimal | None = None
+    max_open_orders: int | None = None
+    max_orders_per_minute: int | None = None
+    daily_loss_limit: Decimal | None = None
+    """Loss in the session, in dollars, measured on equity (unrealized P&L included) against the session's start."""
+    daily_loss_limit_percent: Decimal | None = None
+    """The same loss as a percent of the session's starting equity; the tighter of the two applies."""
+    daily_loss_action: BreachAction = BreachAction.HALT
+    max_drawdown_percent: Decimal | None = None
+    """Fall from the peak equity (a high-water mark that only rises), in percent."""
+
+    @property
+    def watches_equity(self) -> bool:
+        """Whether a price move can breach these limits (so the account's equity is watched)."""
+        return (
+            self.daily_loss_limit is not None
+            or self.daily_loss_limit_percent is not None
+            or self.max_drawdown_percent is not None
+        )
+
+
+NO_LIMITS: Final = RiskLimits()
+
+WARNINGS_KEPT: Final = 20
+"""How many recent risk notices an account keeps in memory for GET /v2/risk (the journal keeps them all)."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RiskNotice:
+    """A state change or warning, as GET /v2/risk lists it."""
+
+    kind: str
+    """"state_changed", "limits_set" or "warning"."""
+    message: str
+    timestamp: datetime
+
+
+@dataclass(slots=True, kw_only=True)
+class RiskProfile:
+    """The risk side of an account: its limits, its trading state and the peak equity; changed only by events."""
+
+    limits: RiskLimits = NO_LIMITS
+    state: TradingState = TradingState.ACTIVE
+    reason: str | None = None
+    source: StateSource | None = None
+    changed_at: datetime | None = None
+    peak_equity: Decimal | None = None
+    """The highest equity seen at a check (None until the first check with a drawdown limit)."""
+    warned: list[str] = field(default_factory=list)
+    """Limits already warned of in this session (a warning is given once per session)."""
+    notices: list[RiskNotice] = field(default_factory=list)
+    """The latest state changes and warnings, newest last."""
+
+    def note(self, notice: RiskNotice) -> None:
+        """Keep a notice, dropping the oldest past WARNINGS_KEPT."""
+        self.notices.append(notice)
+        del self.notices[:-WARNINGS_KEPT]
