@@ -6,16 +6,18 @@ import asyncio
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Literal, Protocol
+from typing import Final, Literal, Protocol
 from uuid import UUID
 
 from tradeloop.core.accounts import AccountState
-from tradeloop.core.events import AccountEvent, CashAdjusted, OrderFilled
+from tradeloop.core.events import AccountEvent, CashAdjusted, OrderFilled, RiskWarned, TradingStateChanged
 from tradeloop.core.orders import Order, OrderSide
 from tradeloop.errors import JournalUnavailable
 
-Activity = OrderFilled | CashAdjusted
-"""Events that are account activities: fills and cash movements."""
+Activity = OrderFilled | CashAdjusted | TradingStateChanged | RiskWarned
+"""Events that are account activities: fills, cash movements, and risk state changes and warnings."""
+ACTIVITY_EVENTS: Final = (OrderFilled, CashAdjusted, TradingStateChanged, RiskWarned)
+"""The classes of `Activity`, for isinstance."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -45,7 +47,7 @@ class ChainReport:
 class ActivityQuery:
     account_id: UUID
     kinds: frozenset[str] = frozenset()
-    """'FILL', 'CSD', 'CSW'; empty means all."""
+    """'FILL', 'CSD', 'CSW', 'RISK'; empty means all."""
     after: datetime | None = None
     until: datetime | None = None
     newest_first: bool = True
@@ -53,10 +55,12 @@ class ActivityQuery:
 
 
 def activity_kind(activity: Activity) -> str:
-    """Alpaca's activity type of an event."""
+    """Alpaca's activity type of an event (RISK, ours, for risk state changes and warnings)."""
     if isinstance(activity, OrderFilled):
         return "FILL"
-    return "CSD" if activity.amount > 0 else "CSW"
+    if isinstance(activity, CashAdjusted):
+        return "CSD" if activity.amount > 0 else "CSW"
+    return "RISK"  # our own type: a trading state change or a warning of a risk limit
 
 
 def select_activities(activities: Sequence[Activity], query: ActivityQuery) -> list[Activity]:

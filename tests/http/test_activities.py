@@ -13,7 +13,10 @@ from alpaca.trading.models import NonTradeActivity, TradeActivity
 
 from tests.conftest import ClientFactory
 from tests.factories import HttpClient, auth_headers, make_app, make_engine, order_body, place
+from tests.http.reference_checks import shape_failures
 from tradeloop.actors.engine import Credentials, Engine
+from tradeloop.core.risk_limits import RiskLimits, StateSource, TradingState
+from tradeloop.http.shapes.trading import ActivityJson
 from tradeloop.journal import Journal
 from tradeloop.market.manual import admin_ticks
 
@@ -277,6 +280,40 @@ async def test_bad_activity_type_is_400_naming_activity_types(
     refused = await listing(client, headers, path, status=400, **params)
     assert refused["code"] == 40010001 and refused["field"] == "activity_types"
     assert "activity_types" in refused["message"]
+
+
+# -- risk notices (RISK, ours) ------------------------------------------------------
+
+
+async def test_risk_notices_are_listed_only_when_asked_for_and_alpaca_py_parses_a_plain_listing(
+    client: HttpClient, engine: Engine, clock: Clock, account: Credentials, headers: Headers
+) -> None:
+    await tick(engine, clock, "100")
+    await place(client, headers, order_body(qty="100", time_in_force="gtc"))
+    limits = RiskLimits(daily_loss_limit=Decimal(1_000))
+    await engine.set_risk(account.account_id, limits=limits, state=None, reason=None, source=StateSource.USER)
+    clock.advance(seconds=1)
+    await tick(engine, clock, "91.5")  # a loss of 850: past 80% of the limit, a warning
+    clock.advance(seconds=1)
+    await engine.set_risk(
+        account.account_id, limits=None, state=TradingState.HALTED, reason="kill switch", source=StateSource.USER
+    )
+    plain = await listing(client, headers)
+    assert [a["activity_type"] for a in plain] == ["FILL"]
+    for activity in plain:  # a type alpaca-py does not know would fail its listing here
+        model = TradeActivity if activity["activity_type"] == "FILL" else NonTradeActivity
+        model.model_validate(activity)
+    halted, warned = await listing(client, headers, activity_types="RISK")
+    assert (halted["event"], halted["trading_state"], halted["source"]) == ("state_changed", "HALTED", "user")
+    assert halted["description"] == "kill switch" and halted["limit"] is None
+    assert (warned["event"], warned["limit"], warned["trading_state"]) == ("warning", "daily_loss_limit", None)
+    assert warned["description"] == "daily_loss_limit 1000: the session's loss is 850.00"
+    assert warned["transaction_time"] == "2026-01-05T15:00:01.000000Z"
+    assert await listing(client, headers, f"{ACTIVITIES}/RISK") == [halted, warned]
+    every = await listing(client, headers, activity_types="FILL,RISK", direction="asc")
+    assert [a["activity_type"] for a in every] == ["FILL", "RISK", "RISK"]
+    assert shape_failures(list[ActivityJson], every) == []
+    assert await walk(client, headers, 1, activity_types="RISK") == [[halted], [warned]]
 
 
 # -- isolation --------------------------------------------------------------------

@@ -8,9 +8,10 @@ from datetime import datetime
 from uuid import UUID
 
 from tradeloop.core.accounts import AccountState
-from tradeloop.core.events import AccountEvent, CashAdjusted, OrderFilled
+from tradeloop.core.events import AccountEvent
 from tradeloop.core.orders import Order
 from tradeloop.journal import (
+    ACTIVITY_EVENTS,
     Activity,
     ActivityQuery,
     AuditEntry,
@@ -41,7 +42,7 @@ class MemoryJournal:
         self, account_id: UUID, events: Sequence[AccountEvent], orders: Sequence[Order] = ()
     ) -> asyncio.Future[None]:
         self.records.extend((account_id, event) for event in events)
-        self._activities.extend(e for e in events if isinstance(e, (OrderFilled, CashAdjusted)))
+        self._activities.extend(e for e in events if isinstance(e, ACTIVITY_EVENTS))
         if orders:
             history = self._orders.setdefault(account_id, {})
             for order in orders:

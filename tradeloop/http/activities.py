@@ -1,15 +1,16 @@
-"""Routes: account activities (fills and cash movements) in Alpaca's shapes."""
+"""Routes: account activities (fills and cash movements) in Alpaca's shapes, and risk notices (RISK) in ours."""
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 from typing import Any, Final, Literal
+from uuid import UUID, uuid5
 
 from aiohttp import web
 from pydantic import BaseModel, Field
 
 from tradeloop.codec import rfc3339
-from tradeloop.core.events import OrderFilled
+from tradeloop.core.events import CashAdjusted, OrderFilled, RiskWarned, TradingStateChanged
 from tradeloop.core.money import fmt, fmt_qty
 from tradeloop.errors import InvalidParameter
 from tradeloop.http.auth import account_id
@@ -21,7 +22,11 @@ from tradeloop.journal import Activity, ActivityQuery, activity_kind
 
 routes = web.RouteTableDef()
 
-KINDS: Final = frozenset({"FILL", "CSD", "CSW"})
+ALPACA_KINDS: Final = frozenset({"FILL", "CSD", "CSW"})
+"""What a listing holds unless asked for more: alpaca-py's activity models reject any type outside its own list."""
+KINDS: Final = ALPACA_KINDS | {"RISK"}
+_RISK_IDS: Final = UUID("6f1d7f5e-3a51-4c29-9d0e-52a4b1c0e7a1")
+"""Namespace of risk notices' activity ids, which are derived from what the notice says (the event has no id)."""
 _MILLISECOND: Final = timedelta(milliseconds=1)
 _MICROSECOND: Final = timedelta(microseconds=1)
 
@@ -40,7 +45,7 @@ class ActivitiesQuery(BaseModel):
 
 def _kinds(raw: str | None) -> frozenset[str]:
     if not raw:
-        return frozenset()
+        return ALPACA_KINDS
     kinds = frozenset(part.strip().upper() for part in raw.split(",") if part.strip())
     unknown = kinds - KINDS
     if unknown:
@@ -50,7 +55,10 @@ def _kinds(raw: str | None) -> frozenset[str]:
 
 @routes.get("/v2/account/activities")
 async def list_activities(request: web.Request) -> web.Response:
-    """Fills and cash movements of the caller's account, newest first unless asked otherwise."""
+    """Fills and cash movements of the caller's account, newest first unless asked otherwise.
+
+    Risk notices (RISK) are listed only when asked for by type, since alpaca-py rejects types it does not know.
+    """
     query = read_query(request, ActivitiesQuery)
     return await _answer(request, query, _kinds(query.activity_types))
 
@@ -113,8 +121,23 @@ def _token_time(token: str) -> datetime:
 def activity_id(activity: Activity) -> str:
     """Alpaca's activity id: the time to the millisecond, '::', and a UUID."""
     stamp = activity.timestamp.astimezone(timezone.utc).strftime("%Y%m%d%H%M%S%f")[:-3]
-    unique = activity.fill_id if isinstance(activity, OrderFilled) else activity.activity_id
+    if isinstance(activity, OrderFilled):
+        unique = activity.fill_id
+    elif isinstance(activity, CashAdjusted):
+        unique = activity.activity_id
+    else:
+        unique = uuid5(_RISK_IDS, f"{activity.account_id}|{activity.timestamp.isoformat()}|{_risk_text(activity)}")
     return f"{stamp}::{unique}"
+
+
+def _risk_times(activity: TradingStateChanged | RiskWarned) -> dict[str, str]:
+    return {"transaction_time": rfc3339(activity.timestamp), "date": activity.timestamp.date().isoformat()}
+
+
+def _risk_text(activity: TradingStateChanged | RiskWarned) -> str:
+    if isinstance(activity, TradingStateChanged):
+        return f"{activity.state}|{activity.source}|{activity.reason}"
+    return f"warning|{activity.limit}|{activity.message}"
 
 
 def activity_json(activity: Activity) -> dict[str, Any]:
@@ -136,11 +159,17 @@ def activity_json(activity: Activity) -> dict[str, Any]:
             cum_qty=fmt_qty(activity.cum_qty),
             order_status="filled" if activity.order_done else "partially_filled",
         )
-    else:
+    elif isinstance(activity, CashAdjusted):
         base.update(
             date=activity.timestamp.date().isoformat(),
             net_amount=fmt(activity.amount),
             description=activity.description,
             status="executed",
         )
+    elif isinstance(activity, TradingStateChanged):
+        base.update(_risk_times(activity), event="state_changed", trading_state=activity.state.value)
+        base.update(source=activity.source.value, limit=None, description=activity.reason)
+    else:
+        base.update(_risk_times(activity), event="warning", trading_state=None)
+        base.update(source=None, limit=activity.limit, description=activity.message)
     return base

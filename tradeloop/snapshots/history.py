@@ -39,7 +39,7 @@ class HistoryReader:
             self._db = None
 
     async def activities(self, query: ActivityQuery) -> list[Activity]:
-        """Fills and cash movements of one account."""
+        """Fills, cash movements and risk notices of one account."""
         sql = "SELECT payload FROM activities WHERE account_id = ?"
         args: list[Any] = [str(query.account_id)]
         if query.kinds:

@@ -65,10 +65,18 @@ import msgpack
 from tradeloop.codec import rfc3339
 from tradeloop.config import Fsync
 from tradeloop.core.accounts import AccountState
-from tradeloop.core.events import AccountEvent, CashAdjusted, OrderFilled
+from tradeloop.core.events import AccountEvent, OrderFilled
 from tradeloop.core.orders import Order
 from tradeloop.errors import JournalUnavailable, WriteKept
-from tradeloop.journal import Activity, ActivityQuery, AuditEntry, ChainReport, OrderQuery, activity_kind
+from tradeloop.journal import (
+    ACTIVITY_EVENTS,
+    Activity,
+    ActivityQuery,
+    AuditEntry,
+    ChainReport,
+    OrderQuery,
+    activity_kind,
+)
 from tradeloop.snapshots.batches import Batch, fill_row, settle
 from tradeloop.snapshots.chain import GENESIS, chain_hash, verify_chain
 from tradeloop.snapshots.codec import encode
@@ -216,7 +224,7 @@ class JournalWriter:
         for event, part in zip(events, parts):
             if isinstance(event, OrderFilled):
                 batch.add("fill", fill_row(event, seq))
-            if isinstance(event, (OrderFilled, CashAdjusted)):
+            if isinstance(event, ACTIVITY_EVENTS):
                 row = (str(account_id), rfc3339(event.timestamp), activity_kind(event), part, seq)
                 batch.add("activity", row)
         for order in orders:
@@ -256,7 +264,7 @@ class JournalWriter:
         return self._enqueue("audit", row)
 
     async def activities(self, query: ActivityQuery) -> list[Activity]:
-        """Fills and cash movements of one account, from the history table.
+        """Fills, cash movements and risk notices of one account, from the history table.
 
         Waits for what is queued to commit first: a fill already visible on its order is listed too.
         """

@@ -9,6 +9,7 @@ from typing import Annotated
 from pydantic import Field
 
 from tradeloop.core.orders import OrderSide, OrderStatus, OrderType, TimeInForce
+from tradeloop.core.risk_limits import BreachAction, StateSource, TradingState
 
 
 def _values(members: Iterable[Enum]) -> list[str]:
@@ -19,3 +20,6 @@ OrderSideText = Annotated[str, Field(json_schema_extra={"enum": _values(OrderSid
 OrderTypeText = Annotated[str, Field(json_schema_extra={"enum": _values(OrderType)})]
 OrderStatusText = Annotated[str, Field(json_schema_extra={"enum": _values(OrderStatus)})]
 TimeInForceText = Annotated[str, Field(json_schema_extra={"enum": _values(TimeInForce)})]
+TradingStateText = Annotated[str, Field(json_schema_extra={"enum": _values(TradingState)})]
+StateSourceText = Annotated[str, Field(json_schema_extra={"enum": _values(StateSource)})]
+BreachActionText = Annotated[str, Field(json_schema_extra={"enum": _values(BreachAction)})]

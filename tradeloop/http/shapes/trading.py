@@ -8,7 +8,14 @@ from typing_extensions import NotRequired, TypedDict
 
 from tradeloop.http.openapi.fields import DateText, DecimalText, JsonNumber, Timestamp, UuidText
 from tradeloop.http.openapi.problem import Problem
-from tradeloop.http.shapes.enums import OrderSideText, OrderStatusText, OrderTypeText, TimeInForceText
+from tradeloop.http.shapes.enums import (
+    OrderSideText,
+    OrderStatusText,
+    OrderTypeText,
+    StateSourceText,
+    TimeInForceText,
+    TradingStateText,
+)
 
 
 class OrderJson(TypedDict):
@@ -181,7 +188,25 @@ class CashActivityJson(TypedDict):
     status: Literal["executed"]
 
 
-ActivityJson = FillActivityJson | CashActivityJson
+class RiskActivityJson(TypedDict):
+    """A trading state change or a warning of a risk limit (activity_type RISK, ours: listed only when asked for)."""
+
+    id: str
+    account_id: UuidText
+    activity_type: Literal["RISK"]
+    transaction_time: Timestamp
+    date: DateText
+    event: Literal["state_changed", "warning"]
+    trading_state: TradingStateText | None
+    """The state set (state_changed); null for a warning."""
+    source: StateSourceText | None
+    """Who or what set it (state_changed); null for a warning."""
+    limit: str | None
+    """The limit warned of (warning); null for a state change."""
+    description: str
+
+
+ActivityJson = FillActivityJson | CashActivityJson | RiskActivityJson
 
 
 class OrderLineJson(TypedDict):
