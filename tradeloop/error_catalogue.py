@@ -94,6 +94,9 @@ EXAMPLES: Final[dict[str, Example]] = {
     ),
     "Unprocessable": Example("/v2/orders", lambda cls: cls("unprocessable")),
     "InvalidField": Example("/v2/orders", lambda cls: cls("qty", "must be above 0")),
+    "InvalidOrderClass": Example(
+        "/v2/orders", lambda cls: cls("take_profit.limit_price", "must be >= base_price + 0.01")
+    ),
     "InvalidValue": Example("/v2/orders", lambda cls: cls("not a number"), TURNED_INTO_FIELD),
     "NotADecimal": Example("/v2/orders", lambda cls: cls("'ten'"), TURNED_INTO_FIELD),
     "OutOfBounds": Example("/v2/orders", lambda cls: cls("at most 9 decimal places"), TURNED_INTO_FIELD),

@@ -18,6 +18,7 @@
     ├── PayloadTooLarge                 413 41310000
     ├── Unprocessable                   422 40010001
     │   ├── InvalidField                422 40010001 (names the field)
+    │   │   └── InvalidOrderClass       422 42210000 (a bracket, OCO or OTO breaks one of Alpaca's rules; names the field)
     │   ├── InvalidValue                422 40010001 (a value a pure function refuses; a ValueError too)
     │   │   ├── NotADecimal             422 40010001 (core.money: callers name the field)
     │   │   ├── OutOfBounds             422 40010001 (core.money: callers name the field)
@@ -203,6 +204,17 @@ class InvalidField(Unprocessable):
 
     def __init__(self, field: str, message: str) -> None:
         super().__init__(f"invalid {field}: {message}", field=field)
+        self.field = field
+
+
+class InvalidOrderClass(InvalidField):
+    """A bracket, OCO or OTO order breaks one of its class's rules; `field` names the field, as Alpaca's message does."""
+
+    code = 42210000
+    slug = "invalid-order-class"
+
+    def __init__(self, field: str, rule: str) -> None:
+        Unprocessable.__init__(self, f"{field} {rule}", field=field)
         self.field = field
 
 

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
 import heapq
 import itertools
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
+from uuid import UUID
 
-from tradeloop.core.orders import OrderRequest, OrderSide, OrderType, TimeInForce
+from tradeloop.actors.memory_journal import MemoryJournal
+from tradeloop.core.events import AccountEvent
+from tradeloop.core.orders import Order, OrderRequest, OrderSide, OrderType, TimeInForce
 
 
 @dataclass(slots=True)
@@ -80,3 +84,17 @@ def limit_buy(price: str, qty: str = "1", time_in_force: TimeInForce = TimeInFor
         qty=Decimal(qty),
         limit_price=Decimal(price),
     )
+
+
+class BatchJournal(MemoryJournal):
+    """An in-memory journal that also keeps each write's events together, to see what one write holds."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.batches: list[list[AccountEvent]] = []
+
+    def write(
+        self, account_id: UUID, events: Sequence[AccountEvent], orders: Sequence[Order] = ()
+    ) -> asyncio.Future[None]:
+        self.batches.append(list(events))
+        return super().write(account_id, events, orders)

@@ -12,8 +12,9 @@ from uuid import UUID, uuid4
 
 from tradeloop.core.accounts import AccountState, apply_event, open_account
 from tradeloop.core.book import OrderBook
-from tradeloop.core.events import AccountOpened, OrderEvent, OrderFilled
+from tradeloop.core.events import AccountOpened, OrderCanceled, OrderEvent, OrderFilled
 from tradeloop.core.instruments import ASSETS_BY_SYMBOL, Asset
+from tradeloop.core.linked import accept_linked
 from tradeloop.core.marketdata import Quote, Trade
 from tradeloop.core.orders import Order, OrderRequest, OrderSide, OrderTerms, OrderType, TimeInForce
 from tradeloop.core.placement import accept_order
@@ -193,6 +194,34 @@ class Venue:
         order = self.state.orders[accepted.terms.id]
         self.apply(self.book.add(WorkingOrder.from_order(order), now))
         return order
+
+    def place_group(self, request: OrderRequest, *, now: datetime = T0) -> list[Order]:
+        """Accept a bracket, OCO or OTO, apply it and hand it to the book as the actors do; returns its orders."""
+        price = self.book.buy_price() if request.side is OrderSide.BUY else self.book.sell_price()
+        group = accept_linked(
+            self.state,
+            request,
+            ASSETS_BY_SYMBOL.get(request.symbol),
+            new_id=uuid4,
+            reference_price=price,
+            now=now,
+            session_end=session_end(now),
+        )
+        for accepted in group:
+            apply_event(self.state, accepted)
+        orders = [self.state.orders[accepted.terms.id] for accepted in group]
+        self.apply(self.book.add_group([WorkingOrder.from_order(order) for order in orders], now))
+        return orders
+
+    def cancel(self, order_id: UUID, *, now: datetime = T0) -> list[OrderEvent]:
+        """Withdraw an order as the market actor does: it and the rest of its group are canceled."""
+        removed = self.book.remove(order_id)
+        assert removed is not None
+        events: list[OrderEvent] = [
+            OrderCanceled(account_id=removed.terms.account_id, order_id=order_id, reason="canceled by client", timestamp=now)
+        ]
+        events.extend(self.book.cancel_linked(removed, "linked order canceled by client", now))
+        return self.apply(events)
 
     def tick(self, tick: Quote | Trade) -> list[OrderEvent]:
         return self.apply(self.book.on_tick(tick))

@@ -190,10 +190,10 @@ def test_order_from_acceptance_is_open_unfilled_and_holds_what_was_accepted() ->
 
 
 @pytest.mark.parametrize("status", sorted(OrderStatus))
-def test_only_new_and_partially_filled_orders_are_open(status: OrderStatus) -> None:
+def test_only_new_held_and_partially_filled_orders_are_open(status: OrderStatus) -> None:
     order = order_from_acceptance(_accepted())
     order.status = status
-    assert order.is_open is (status in (OrderStatus.NEW, OrderStatus.PARTIALLY_FILLED))
+    assert order.is_open is (status in (OrderStatus.NEW, OrderStatus.HELD, OrderStatus.PARTIALLY_FILLED))
 
 
 def test_filled_avg_price_is_value_over_qty() -> None:

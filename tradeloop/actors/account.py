@@ -40,8 +40,9 @@ from tradeloop.core.accounts import AccountState, apply_event, apply_events, ses
 from tradeloop.core.events import AccountEvent, OrderAccepted, OrderCanceled, OrderFilled
 from tradeloop.core.funding import adjust_cash
 from tradeloop.core.instruments import Asset
+from tradeloop.core.linked import accept_linked
 from tradeloop.core.money import ZERO
-from tradeloop.core.orders import Order, OrderSide, OrderType
+from tradeloop.core.orders import Order, OrderClass, OrderSide, OrderType
 from tradeloop.core.placement import (
     Hold,
     accept_order,
@@ -137,8 +138,9 @@ class AccountActor(Actor[AccountMessage]):
         self._holds: dict[UUID, Hold] = {}
         self._risk = AccountRisk(state, board=board, watch=watch if watch is not None else RiskWatch())
         """Replacements waiting on the market, by the id of the order they replace."""
-        self._unwritten: dict[UUID, OrderAccepted] = {}
-        """Acceptances applied but not journaled yet, by order id: each is journaled with the market's answer.
+        self._unwritten: dict[UUID, tuple[OrderAccepted, ...]] = {}
+        """Acceptances applied but not journaled yet, by order id (a group's, by its first order's): each is journaled
+        with the market's answer.
 
         A snapshot taken meanwhile holds the order; recovery then skips the
         acceptance it finds after the snapshot (see `snapshots.recovery`).
@@ -232,15 +234,29 @@ class AccountActor(Actor[AccountMessage]):
         self._check_may_trade(request.symbol)
         now = self._clock()
         side_price = self._board.buy_price if request.side is OrderSide.BUY else self._board.sell_price
-        accepted = accept_order(
-            self.state,
-            request,
-            self._assets.get(request.symbol),
-            order_id=ordered_id(now),
-            reference_price=side_price(request.symbol),
-            now=now,
-            session_end=session_end(now),
-        )
+        if request.order_class is OrderClass.SIMPLE:
+            group = [
+                accept_order(
+                    self.state,
+                    request,
+                    self._assets.get(request.symbol),
+                    order_id=ordered_id(now),
+                    reference_price=side_price(request.symbol),
+                    now=now,
+                    session_end=session_end(now),
+                )
+            ]
+        else:
+            group = accept_linked(
+                self.state,
+                request,
+                self._assets.get(request.symbol),
+                new_id=lambda: ordered_id(now),
+                reference_price=side_price(request.symbol),
+                now=now,
+                session_end=session_end(now),
+            )
+        accepted = group[0]
         if not message.exempt:
             self._risk.check(accepted.terms, now)
         if (request.type is OrderType.MARKET or request.notional is not None) and self._board.is_stale(
@@ -251,12 +267,19 @@ class AccountActor(Actor[AccountMessage]):
         market = self._market(request.symbol)
         # Applied now, so its reservations and client order id count at once; journaled with the
         # market's answer, so an order that fills on arrival is one record and one commit.
-        apply_event(self.state, accepted)
+        for member in group:
+            apply_event(self.state, member)
         self._risk.placed(now)
-        self._unwritten[accepted.terms.id] = accepted
-        order = self.state.orders[accepted.terms.id]
+        self._unwritten[accepted.terms.id] = tuple(group)
+        orders = self.state.orders
         pending = Pending(intent=Intent.PLACE, order_id=accepted.terms.id, reply=message.reply)
-        market.tell(SubmitOrder(order=WorkingOrder.from_order(order), pending=pending))
+        market.tell(
+            SubmitOrder(
+                order=WorkingOrder.from_order(orders[accepted.terms.id]),
+                legs=tuple(WorkingOrder.from_order(orders[leg.terms.id]) for leg in group[1:]),
+                pending=pending,
+            )
+        )
 
     def _handle_cancel_order(self, message: CancelOrder) -> None:
         """Raises: NotFound for an order that is not open (the engine tells a closed one from an unknown one)."""
@@ -336,7 +359,7 @@ class AccountActor(Actor[AccountMessage]):
         if pending is None:
             self._record(events)
             return
-        accepted = self._unwritten.pop(pending.order_id, None) if pending.intent is Intent.PLACE else None
+        accepted = self._unwritten.pop(pending.order_id, ()) if pending.intent is Intent.PLACE else ()
         if pending.held is not None:
             release_pending(self.state, self._holds.pop(pending.order_id))
         if pending.intent is Intent.CANCEL and not events:
@@ -380,25 +403,25 @@ class AccountActor(Actor[AccountMessage]):
         then: Callable[[Mapping[UUID, Order]], object] | None = None,
         *,
         reply: asyncio.Future[T] | None = None,
-        applied: OrderAccepted | None = None,
+        applied: Sequence[OrderAccepted] = (),
     ) -> None:
         """Apply events now and journal them; once committed, run `then` and tell listeners.
 
         Both get the order records as this write left them, by id: copies taken
         now, so an answer never shows a later write that may not commit. An order
         that closed is no longer in the state, but its final record is among them.
-        `applied`, an acceptance applied earlier and not journaled yet, leads the record.
+        `applied`, acceptances applied earlier and not journaled yet (an order, or a group's orders), lead the record.
         With no events, `then` still waits for the last write: an answer must not
         get ahead of the events it reports.
         If the journal fails, `reply` (the caller waiting on `then`) is told so; a write
         it keeps to commit later (`WriteKept`) is told to listeners once committed.
         """
         touched: dict[UUID, Order] = {}
-        if applied is not None:
-            touched[applied.terms.id] = self.state.orders[applied.terms.id]
+        for acceptance in applied:
+            touched[acceptance.terms.id] = self.state.orders[acceptance.terms.id]
         apply_events(self.state, events, touched)
-        if applied is not None:
-            events = [applied, *events]
+        if applied:
+            events = [*applied, *events]
         records = {order_id: order.copy() for order_id, order in touched.items()}
         if not events:
             last = self._last_write

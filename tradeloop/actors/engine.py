@@ -32,7 +32,7 @@ import msgpack
 
 from tradeloop.actors.account import AccountActor, Committed, EventListener
 from tradeloop.actors.deadlines import Deadlines
-from tradeloop.actors.flatten import flatten
+from tradeloop.actors.flatten import flatten, left_to_flatten
 from tradeloop.actors.listeners import HaltListener, Listeners, Subscription, TickListener
 from tradeloop.actors.market import MarketActor
 from tradeloop.actors.messages import (
@@ -233,11 +233,12 @@ class Engine:
         """A committed breach whose action is halt_and_flatten starts flattening its account."""
         for event in told.events:
             if isinstance(event, TradingStateChanged) and event.flatten:
-                task = asyncio.get_running_loop().create_task(
-                    flatten(self, told.account_id), name=f"flatten-{told.account_id}"
-                )
-                self._flattening.add(task)
-                task.add_done_callback(self._flattening.discard)
+                self._flatten(told.account_id)
+
+    def _flatten(self, account_id: UUID) -> None:
+        task = asyncio.get_running_loop().create_task(flatten(self, account_id), name=f"flatten-{account_id}")
+        self._flattening.add(task)
+        task.add_done_callback(self._flattening.discard)
 
     # -- lifecycle ------------------------------------------------------------
 
@@ -248,14 +249,25 @@ class Engine:
         for account in self._accounts.values():
             account.start()
         restored, self._restored = self._restored, []
+        groups: dict[UUID, list[Order]] = {}
         for order in restored:
-            if order.terms.symbol in self._markets:
+            if order.terms.group_id is not None:  # a linked group joins its book as one, as it was placed
+                groups.setdefault(order.terms.group_id, []).append(order)
+            elif order.terms.symbol in self._markets:
                 await self._markets[order.terms.symbol].send(
                     SubmitOrder(order=WorkingOrder.from_order(order), pending=None)
                 )
+        for members in groups.values():
+            members.sort(key=lambda member: member.terms.parent_id is not None)  # the first order first
+            first, *legs = (WorkingOrder.from_order(member) for member in members)
+            if first.terms.symbol in self._markets:
+                await self._markets[first.terms.symbol].send(SubmitOrder(order=first, legs=tuple(legs), pending=None))
         for account in self._accounts.values():
             if account.state.risk.limits.watches_equity:
                 await account.send(CheckRisk())  # watched again, and valued at the prices of now
+        for account_id, account in self._accounts.items():
+            if left_to_flatten(account.state):  # a flatten that a crash (or a refused close) cut short goes on
+                self._flatten(account_id)
         self._started = True
 
     async def stop(self, *, snapshot: bool = True) -> None:

@@ -75,8 +75,8 @@ class MarketActor(Actor[MarketMessage]):
                 await self._route(events)
                 if self._watch is not None:
                     await self._check_risk(tick.symbol)
-            case SubmitOrder(order=order, pending=pending):
-                await self._route(self._submit(order), pending, order.terms.account_id)
+            case SubmitOrder(order=order, pending=pending, legs=legs):
+                await self._route(self._submit(order, legs), pending, order.terms.account_id)
             case WithdrawOrder(account_id=account_id, pending=pending):
                 await self._handle_withdraw(account_id, pending)
             case SwapOrder():
@@ -86,22 +86,28 @@ class MarketActor(Actor[MarketMessage]):
             case _:
                 assert_never(message)
 
-    def _submit(self, order: WorkingOrder) -> list[OrderEvent]:
-        """Work a new order; one its account accepted just before a halt landed is canceled, never traded."""
+    def _submit(self, order: WorkingOrder, legs: tuple[WorkingOrder, ...] = ()) -> list[OrderEvent]:
+        """Work a new order (with its group's legs); one its account accepted just before a halt landed is canceled, never traded."""
         if self.book.symbol in self._halted:
             reason = f"trading in {self.book.symbol} is halted"
-            return [OrderCanceled(account_id=order.terms.account_id, order_id=order.terms.id, reason=reason, timestamp=self._clock())]
+            now = self._clock()
+            return [
+                OrderCanceled(account_id=member.terms.account_id, order_id=member.terms.id, reason=reason, timestamp=now)
+                for member in (order, *legs)
+            ]
+        if legs:
+            return self.book.add_group([order, *legs], self._clock())
         return self.book.add(order, self._clock())
 
     async def _handle_withdraw(self, account_id: UUID, pending: Pending) -> None:
         removed = self.book.remove(pending.order_id)
         events: list[OrderEvent] = []
         if removed is not None:
+            now = self._clock()
             events.append(
-                OrderCanceled(
-                    account_id=account_id, order_id=removed.terms.id, reason="canceled by client", timestamp=self._clock()
-                )
+                OrderCanceled(account_id=account_id, order_id=removed.terms.id, reason="canceled by client", timestamp=now)
             )
+            events.extend(self.book.cancel_linked(removed, "linked order canceled by client", now))
         await self._route(events, pending, account_id)
 
     async def _handle_swap(self, message: SwapOrder) -> None:

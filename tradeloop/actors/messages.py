@@ -145,6 +145,8 @@ AccountMessage = (
 class SubmitOrder:
     order: WorkingOrder
     pending: Pending | None
+    legs: tuple[WorkingOrder, ...] = ()
+    """A linked group's other members, which join the book with `order` before anything matches."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -9,6 +9,7 @@ from decimal import Decimal
 from typing import assert_never
 from uuid import UUID
 
+from tradeloop.core import exits
 from tradeloop.core.events import (
     AccountEvent,
     AccountOpened,
@@ -29,7 +30,7 @@ from tradeloop.core.events import (
     TradingStateChanged,
 )
 from tradeloop.core.money import ZERO, cents
-from tradeloop.core.orders import Order, OrderSide, OrderStatus
+from tradeloop.core.orders import Order, OrderSide, OrderStatus, is_group_entry, is_linked_exit
 from tradeloop.core.positions import Position
 from tradeloop.core.risk_limits import RiskNotice, RiskProfile
 from tradeloop.errors import (
@@ -165,10 +166,11 @@ def apply_event(state: AccountState, event: AccountEvent) -> None:
             order.expired_at = event.timestamp
         case OrderReplaced():
             order = state.orders[event.order_id]
+            held_qty = order.reserved_qty
             _close(state, order, OrderStatus.REPLACED, event.timestamp)
             order.replaced_at = event.timestamp
             order.replaced_by = event.replacement.terms.id
-            _add_order(state, event.replacement)
+            _add_order(state, event.replacement, replaced=order, held_qty=held_qty)
         case SessionClosed():
             state.last_equity = event.last_equity
             state.risk.warned.clear()  # a new session: its warnings may come again
@@ -198,14 +200,23 @@ def apply_event(state: AccountState, event: AccountEvent) -> None:
             assert_never(event)
 
 
-def _add_order(state: AccountState, accepted: OrderAccepted) -> None:
+def _add_order(
+    state: AccountState, accepted: OrderAccepted, replaced: Order | None = None, held_qty: Decimal = ZERO
+) -> None:
     order = order_from_acceptance(accepted)
     terms = order.terms
     state.orders[terms.id] = order
     state.client_order_ids[terms.client_order_id] = terms.id
     state.reserved_cash += accepted.reserved_cash
-    if accepted.reserved_qty:
-        state.position(terms.symbol).reserved_qty += accepted.reserved_qty
+    reserved_qty = accepted.reserved_qty
+    if is_linked_exit(terms):
+        if replaced is None:
+            exits.start_exit(order)
+        else:  # the group's holding passes from the old exit (released as it closed) to its replacement
+            exits.take_over(replaced, order)
+            reserved_qty = order.reserved_qty = held_qty
+    if reserved_qty:
+        state.position(terms.symbol).reserved_qty += reserved_qty
 
 
 def order_from_acceptance(accepted: OrderAccepted) -> Order:
@@ -231,6 +242,9 @@ def order_from_acceptance(accepted: OrderAccepted) -> Order:
     order.triggered = False
     order.reserved_cash = accepted.reserved_cash
     order.reserved_qty = accepted.reserved_qty
+    order.group_size = ZERO
+    order.group_exited = ZERO
+    order.entry_open = False
     return order
 
 
@@ -248,6 +262,12 @@ def _apply_fill(state: AccountState, fill: OrderFilled) -> None:
         order.reserved_cash -= held
         state.reserved_cash -= held
         position.buy(fill.qty, fill.cash)
+        if is_group_entry(order.terms):
+            exits.entry_filled(state.orders, order, fill.qty, fill.order_done, position)
+    elif is_linked_exit(order.terms):
+        state.cash += fill.cash
+        exits.exit_filled(state.orders, order, fill.qty, position)  # the group's one holding shrinks
+        state.realized_pl += position.sell(fill.qty, fill.cash)
     else:
         state.cash += fill.cash
         held = min(fill.qty, order.reserved_qty)
@@ -264,6 +284,7 @@ def _apply_fill(state: AccountState, fill: OrderFilled) -> None:
 def _close(state: AccountState, order: Order, status: OrderStatus, now: datetime) -> None:
     """End an order, release whatever it still holds, and let it go: the account keeps open orders only."""
     del state.orders[order.terms.id]
+    exits.entry_ended(state.orders, order)
     order.status = status
     order.updated_at = now
     state.reserved_cash -= order.reserved_cash

@@ -28,8 +28,8 @@ from tradeloop.core.events import (
 from tradeloop.core.ids import derived_id_beside
 from tradeloop.core.marketdata import Quote, Tick, Trade
 from tradeloop.core.money import ONE, QTY_STEP, ZERO
-from tradeloop.core.orders import OrderSide, OrderType, TimeInForce
-from tradeloop.core.working import Stage, WorkingOrder
+from tradeloop.core.orders import OrderSide, OrderType, TimeInForce, is_group_entry
+from tradeloop.core.working import ExitGroup, Stage, WorkingOrder
 
 _COMPACT_FLOOR: Final = 1024
 _LIVE_ENTRIES: Final = 3
@@ -129,6 +129,8 @@ class OrderBook:
         self._market_buys: deque[tuple[int, UUID]] = deque()
         self._market_sells: deque[tuple[int, UUID]] = deque()
         self._expiries: list[tuple[datetime, int, UUID]] = []
+        self._groups: dict[UUID, ExitGroup] = {}
+        """Linked groups by id: their exits' shared cap, grown by the entry's fills."""
         self._unkeyed: dict[UUID, WorkingOrder] = {}
         """Trailing stops placed before the first price; keyed at the first tick."""
         self._band: _QuietBand | None = None
@@ -162,9 +164,39 @@ class OrderBook:
         if order.terms.time_in_force is TimeInForce.FOK and not self._can_fill_completely(order):
             events.append(self._cancel_event(order, "fok: not fillable in full at once", now))
             return events
+        self._admit(order, now, events)
+        self._match(now, events)
+        if order.terms.time_in_force in (TimeInForce.IOC, TimeInForce.FOK) and order.terms.id in self.orders:
+            self._drop(order.terms.id)
+            events.append(self._cancel_event(order, f"{order.terms.time_in_force}: remainder canceled", now))
+        else:
+            self._index_expiry(order)
+        return events
+
+    def add_group(self, members: list[WorkingOrder], now: datetime) -> list[OrderEvent]:
+        """Take a new linked group (entry or take-profit first, then its legs): all join before any matches.
+
+        Otherwise a member that fills on arrival could settle the group before the others are in it.
+        """
+        events: list[OrderEvent] = []
+        self._band = None
+        for order in members:
+            self._link(order)
+        for order in members:
+            self._admit(order, now, events)
+        self._match(now, events)
+        for order in members:
+            self._index_expiry(order)
+        return events
+
+    def _admit(self, order: WorkingOrder, now: datetime, events: list[OrderEvent]) -> None:
+        """Put an order in the book: held, resting on its trigger, or actionable."""
         order.seq = next(self._seq)
         self.orders[order.terms.id] = order
-        if order.stage is Stage.TRIGGER:
+        self._link(order)
+        if order.group is not None and order.group.cap <= ZERO:
+            order.group.parked.add(order.terms.id)  # held: rests nowhere until there is something to sell
+        elif order.stage is Stage.TRIGGER:
             if order.terms.type is OrderType.TRAILING_STOP and order.hwm is None:
                 self._mark_trailing(order, now, events)
             else:
@@ -172,18 +204,47 @@ class OrderBook:
             self._check_triggers(now, events)
         else:
             self._place(order)
-        self._match(now, events)
-        if order.terms.time_in_force in (TimeInForce.IOC, TimeInForce.FOK) and order.terms.id in self.orders:
-            self._drop(order.terms.id)
-            events.append(self._cancel_event(order, f"{order.terms.time_in_force}: remainder canceled", now))
-        elif order.terms.expires_at is not None and order.terms.id in self.orders:
-            # Indexed only if it rests: most marketable orders fill at once and would leave a dead entry.
+
+    def _index_expiry(self, order: WorkingOrder) -> None:
+        # Indexed only if it rests: most marketable orders fill at once and would leave a dead entry.
+        if order.terms.expires_at is not None and order.terms.id in self.orders:
             heapq.heappush(self._expiries, (order.terms.expires_at, order.seq, order.terms.id))
-        return events
 
     def remove(self, order_id: UUID) -> WorkingOrder | None:
-        """Withdraw an order (cancel or replace); None when it is no longer working."""
-        return self._drop(order_id)
+        """Withdraw an order (cancel or replace); None when it is no longer working.
+
+        An exit leaves its group, which stays for the order that replaces it (`cancel_linked` ends it).
+        """
+        order = self._drop(order_id)
+        if order is not None and order.group is not None:
+            order.group.exits.pop(order_id, None)
+            order.group.parked.discard(order_id)
+        elif order is not None and order.terms.group_id is not None:
+            entry_of = self._groups.get(order.terms.group_id)
+            if entry_of is not None:
+                entry_of.entry = None
+        return order
+
+    def cancel_linked(self, removed: WorkingOrder, reason: str, now: datetime) -> list[OrderEvent]:
+        """Cancel the rest of a withdrawn order's linked group (Alpaca: canceling any order of a group cancels the rest)."""
+        group_id = removed.terms.group_id
+        group = self._groups.pop(group_id, None) if group_id is not None else None
+        if group is None:
+            return []
+        events: list[OrderEvent] = []
+        self._end_group(group, reason, now, events)
+        return events
+
+    def _end_group(self, group: ExitGroup, reason: str, now: datetime, events: list[OrderEvent]) -> None:
+        """Cancel what is left of a group: its entry if it still works, and its exits."""
+        self._groups.pop(group.group_id, None)
+        entry, group.entry = group.entry, None
+        if entry is not None and self._drop(entry.terms.id) is not None:
+            events.append(self._cancel_event(entry, reason, now))
+        for order_id in list(group.exits):
+            exit_order = self._drop(order_id)
+            if exit_order is not None:
+                events.append(self._cancel_event(exit_order, reason, now))
 
     def on_tick(self, tick: Tick) -> list[OrderEvent]:
         """Apply a quote or trade: move trailing marks, fire triggers, match."""
@@ -225,6 +286,7 @@ class OrderBook:
             if order is not None and order.seq == seq:
                 self._drop(order_id)
                 events.append(OrderExpired(account_id=order.terms.account_id, order_id=order.terms.id, timestamp=now))
+                self._linked_ended(order, now, events)
         return events
 
     # -- resting --------------------------------------------------------------
@@ -367,7 +429,7 @@ class OrderBook:
             return
         waiting, self._unkeyed = self._unkeyed, {}
         for order in waiting.values():
-            if order.terms.id in self.orders:
+            if order.terms.id in self.orders and not order.parked:
                 self._mark_trailing(order, now, events)
 
     def _mark_trailing(self, order: WorkingOrder, now: datetime, events: list[OrderEvent]) -> None:
@@ -474,19 +536,22 @@ class OrderBook:
                     timestamp=now,
                 )
             )
+            self._linked_fill(order, qty, now, events)
             if done:
                 self._drop(order.terms.id)
+                self._linked_ended(order, now, events)
                 return
         if self._starved(order, price, book_side):
             self._drop(order.terms.id)
             held = "buying power" if order.terms.side is OrderSide.BUY else "qty"
             events.append(self._cancel_event(order, f"insufficient {held} held for order", now))
+            self._linked_ended(order, now, events)
 
     @staticmethod
     def _starved(order: WorkingOrder, price: Decimal, book_side: _Liquidity) -> bool:
         """True when the order's own budget (cash or shares held), not the market, stops it filling."""
-        if book_side.size is not None and book_side.size == ZERO:
-            return False
+        if order.group is not None or (book_side.size is not None and book_side.size == ZERO):
+            return False  # an exit waits on its group, not on a budget of its own
         unbounded = order.fillable_qty(price, None)
         return unbounded < (ONE if order.whole_shares else QTY_STEP) and not order.is_done(price)
 
@@ -501,6 +566,93 @@ class OrderBook:
             return False
         wanted = order.wanted_qty(price)
         return wanted > ZERO and order.fillable_qty(price, book_side.size) >= wanted
+
+    # -- linked groups ----------------------------------------------------------
+
+    def _link(self, order: WorkingOrder) -> None:
+        """Join an exit or an entry to its group's shared cap (made by whichever member comes first)."""
+        terms = order.terms
+        seed = order.group
+        if seed is None and not is_group_entry(terms):
+            return
+        assert terms.group_id is not None
+        group = self._groups.get(terms.group_id)
+        if seed is None:  # the entry: what it filled is what its exits protect, until an exit says more
+            if group is None:
+                group = self._groups[terms.group_id] = ExitGroup(
+                    group_id=terms.group_id, size=order.filled_qty, exited=ZERO, entry_open=True, seeded=False
+                )
+            group.entry_open = True
+            group.entry = order
+            return
+        if group is None:
+            group = self._groups[terms.group_id] = seed
+        elif not group.seeded:
+            group.size, group.exited, group.seeded = seed.size, seed.exited, True
+        order.group = group
+        group.exits[terms.id] = order
+
+    def _linked_fill(self, order: WorkingOrder, qty: Decimal, now: datetime, events: list[OrderEvent]) -> None:
+        """An entry's fill gives its exits shares to sell; an exit's fill that leaves none parks the others."""
+        terms = order.terms
+        if order.group is not None:
+            if order.group.cap <= ZERO and order.group.entry_open:
+                self._park(order.group)
+            return
+        if not is_group_entry(terms):
+            return
+        assert terms.group_id is not None
+        group = self._groups.get(terms.group_id)
+        if group is not None:
+            group.size += qty
+            self._unpark(group, now, events)
+
+    def _linked_ended(self, order: WorkingOrder, now: datetime, events: list[OrderEvent]) -> None:
+        """An order of a group left the book by itself (filled, expired, starved): settle the rest.
+
+        An entry that ends leaves its exits working while they protect shares; an exit that
+        fills the last share, or that expires, ends the others.
+        """
+        group_id = order.terms.group_id
+        group = self._groups.get(group_id) if group_id is not None else None
+        if group is None:
+            return
+        if order.group is None:  # the entry
+            group.entry_open = False
+            group.entry = None
+            if group.cap > ZERO:
+                return
+            reason = "entry ended with nothing to protect"
+        else:
+            group.exits.pop(order.terms.id, None)
+            group.parked.discard(order.terms.id)
+            reason = "linked order filled" if group.cap <= ZERO else "linked order ended"
+        self._end_group(group, reason, now, events)
+
+    def _park(self, group: ExitGroup) -> None:
+        """Take every exit of the group off the indexes: there is nothing to sell until the entry fills more."""
+        self._band = None
+        for order in group.exits.values():
+            if order.terms.id not in group.parked:
+                order.version += 1  # its index entries die
+                group.parked.add(order.terms.id)
+
+    def _unpark(self, group: ExitGroup, now: datetime, events: list[OrderEvent]) -> None:
+        """Rest the group's parked exits: they have shares to sell now."""
+        if not group.parked or group.cap <= ZERO:
+            return
+        self._band = None
+        waiting = [group.exits[order_id] for order_id in group.parked if order_id in group.exits]
+        group.parked.clear()
+        for order in sorted(waiting, key=lambda o: o.seq):
+            if order.stage is not Stage.TRIGGER:
+                self._place(order)
+            elif order.terms.type is OrderType.TRAILING_STOP and order.hwm is None:
+                self._mark_trailing(order, now, events)
+            else:
+                order.version += 1
+                self._rest_trigger(order)
+        self._check_triggers(now, events)
 
     @staticmethod
     def _cancel_event(order: WorkingOrder, reason: str, now: datetime) -> OrderCanceled:

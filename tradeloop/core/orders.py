@@ -45,8 +45,19 @@ class TimeInForce(StrEnum):
     FOK = "fok"
 
 
+class OrderClass(StrEnum):
+    """Alpaca's order classes: a simple order, or one of a linked group (entry and exits)."""
+
+    SIMPLE = "simple"
+    BRACKET = "bracket"
+    OCO = "oco"
+    OTO = "oto"
+
+
 class OrderStatus(StrEnum):
     NEW = "new"
+    HELD = "held"
+    """An exit of a bracket or OTO waiting for its entry to fill."""
     PARTIALLY_FILLED = "partially_filled"
     FILLED = "filled"
     CANCELED = "canceled"
@@ -77,6 +88,28 @@ class OrderRequest:
     trail_percent: Decimal | None = None
     client_order_id: str | None = None
     extended_hours: bool = False
+    order_class: OrderClass = OrderClass.SIMPLE
+    take_profit: TakeProfit | None = None
+    stop_loss: StopLoss | None = None
+    exit_time_in_force: TimeInForce | None = None
+    """The exits' time in force when it differs from the entry's (an extension of Alpaca's request)."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TakeProfit:
+    """A linked group's take-profit exit: a limit order."""
+
+    limit_price: Decimal
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class StopLoss:
+    """A linked group's stop-loss exit: a stop, a stop-limit, or (an extension) a trailing stop."""
+
+    stop_price: Decimal | None = None
+    limit_price: Decimal | None = None
+    trail_price: Decimal | None = None
+    trail_percent: Decimal | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -118,6 +151,11 @@ class OrderTerms:
     created_at: datetime
     expires_at: datetime | None
     replaces: UUID | None
+    order_class: OrderClass = OrderClass.SIMPLE
+    parent_id: UUID | None = None
+    """The id of the group's first order, on its legs (Alpaca nests legs under it); None on that order."""
+    group_id: UUID | None = None
+    """The linked group's id (its first order's id) on every member, kept by replacements; None for simple orders."""
 
 
 @dataclass(slots=True, kw_only=True)
@@ -143,6 +181,12 @@ class Order:
     """Buying power still held for this buy order; released when it ends."""
     reserved_qty: Decimal = ZERO
     """Shares still held for this sell order; released when it ends."""
+    group_size: Decimal = ZERO
+    """An exit of a linked group: the shares its group protects (the entry's filled qty; an OCO's qty)."""
+    group_exited: Decimal = ZERO
+    """An exit of a linked group: the shares its group's exits have sold so far."""
+    entry_open: bool = False
+    """An exit of a bracket or OTO: whether its entry may still fill."""
 
     @property
     def is_open(self) -> bool:
@@ -184,7 +228,32 @@ class Order:
         twin.triggered = self.triggered
         twin.reserved_cash = self.reserved_cash
         twin.reserved_qty = self.reserved_qty
+        twin.group_size = self.group_size
+        twin.group_exited = self.group_exited
+        twin.entry_open = self.entry_open
         return twin
+
+
+def is_linked_exit(terms: OrderTerms) -> bool:
+    """Whether an order is an exit of a linked group: a bracket's or OTO's leg, or either order of an OCO.
+
+    Such an order only ever sells what its group bought or was given to protect, so risk
+    states that block new exposure let it through.
+    """
+    return terms.parent_id is not None or terms.order_class is OrderClass.OCO
+
+
+def is_group_entry(terms: OrderTerms) -> bool:
+    """Whether an order is the entry of a bracket or OTO (its fills size the exits)."""
+    return terms.parent_id is None and terms.order_class in (OrderClass.BRACKET, OrderClass.OTO)
+
+
+def holds_group_shares(terms: OrderTerms) -> bool:
+    """Whether this exit holds its group's shares: the limit (take-profit) exit, or an OTO's only exit.
+
+    A group's exits share one holding of shares, so the position counts them once.
+    """
+    return is_linked_exit(terms) and (terms.type is OrderType.LIMIT or terms.order_class is OrderClass.OTO)
 
 
 def trail_level(

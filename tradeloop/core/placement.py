@@ -19,6 +19,8 @@ from tradeloop.core.orders import (
     OrderType,
     ReplaceRequest,
     TimeInForce,
+    is_group_entry,
+    is_linked_exit,
     validate_request,
 )
 from tradeloop.errors import (
@@ -26,6 +28,7 @@ from tradeloop.errors import (
     InsufficientBuyingPower,
     InsufficientQty,
     InvalidField,
+    InvalidOrderClass,
     NotReplaceable,
 )
 
@@ -91,6 +94,10 @@ def accept_replacement(
         raise NotReplaceable("notional orders cannot be replaced")
     if change.trail is not None and old.type is not OrderType.TRAILING_STOP:
         raise InvalidField("trail", "only trailing stop orders have a trail")
+    if is_group_entry(old):
+        raise NotReplaceable(f"the entry of a {old.order_class} order cannot be replaced: replace a leg, or cancel the group")
+    if is_linked_exit(old) and change.qty is not None:
+        raise InvalidOrderClass("qty", "of a leg follows its group: replace its prices or time_in_force")
     request = OrderRequest(
         symbol=old.symbol,
         side=old.side,
@@ -118,6 +125,8 @@ def accept_replacement(
     assert asset is not None
     client_order_id = change.client_order_id or str(new_id)
     _check_client_order_id(state, client_order_id)
+    if is_linked_exit(old):
+        return _replace_exit(old, request, order_id=new_id, client_order_id=client_order_id, hwm=order.hwm, now=now, session_end=session_end)
     price = reference_price if reference_price is not None else asset.reference_price
     return _accept(
         state,
@@ -132,6 +141,47 @@ def accept_replacement(
         released_cash=order.reserved_cash,
         released_qty=order.reserved_qty,
     )
+
+
+def _replace_exit(
+    old: OrderTerms,
+    request: OrderRequest,
+    *,
+    order_id: UUID,
+    client_order_id: str,
+    hwm: Decimal | None,
+    now: datetime,
+    session_end: datetime,
+) -> OrderAccepted:
+    """A leg's replacement: new prices or time in force, the same place in its group (which holds its shares).
+
+    Raises: InvalidOrderClass for a time in force other than day or gtc.
+    """
+    if request.time_in_force not in (TimeInForce.DAY, TimeInForce.GTC):
+        raise InvalidOrderClass("time_in_force", f"must be day or gtc for {old.order_class} orders")
+    terms = OrderTerms(
+        id=order_id,
+        client_order_id=client_order_id,
+        account_id=old.account_id,
+        symbol=old.symbol,
+        side=old.side,
+        type=old.type,
+        time_in_force=request.time_in_force,
+        qty=old.qty,
+        notional=None,
+        limit_price=request.limit_price,
+        stop_price=request.stop_price,
+        trail_price=request.trail_price,
+        trail_percent=request.trail_percent,
+        extended_hours=False,
+        created_at=now,
+        expires_at=session_end if request.time_in_force is TimeInForce.DAY else None,
+        replaces=old.id,
+        order_class=old.order_class,
+        parent_id=old.parent_id,
+        group_id=old.group_id,
+    )
+    return OrderAccepted(terms=terms, reserved_cash=ZERO, reserved_qty=ZERO, hwm=hwm)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

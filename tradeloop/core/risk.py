@@ -8,6 +8,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Final
 from uuid import UUID
 
+from tradeloop.core import orders
 from tradeloop.core.events import PeakEquitySet, RiskEvent, RiskWarned, TradingStateChanged
 from tradeloop.core.money import CENT, HUNDRED, ONE, ZERO, cents
 from tradeloop.core.orders import OrderSide, OrderTerms, OrderType
@@ -23,7 +24,7 @@ _STRICTNESS: Final = {TradingState.ACTIVE: 0, TradingState.REDUCING: 1, TradingS
 
 def is_linked_exit(terms: OrderTerms) -> bool:
     """Whether an order is the exit of a linked group (a bracket's or OCO's leg): never blocked by a trading state."""
-    return False
+    return orders.is_linked_exit(terms)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

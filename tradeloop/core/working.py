@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import ROUND_DOWN, Decimal
 from enum import IntEnum
+from uuid import UUID
 
 from tradeloop.core.money import ZERO, cents, quantize_qty_down
-from tradeloop.core.orders import Order, OrderSide, OrderTerms, OrderType, trail_level
+from tradeloop.core.orders import Order, OrderSide, OrderTerms, OrderType, is_linked_exit, trail_level
 
 _new = object.__new__
 
@@ -18,6 +19,35 @@ class Stage(IntEnum):
     TRIGGER = 0
     LIMIT = 1
     MARKET = 2
+
+
+@dataclass(slots=True, kw_only=True)
+class ExitGroup:
+    """The exits of one linked group as the book sees them: together they sell at most `size - exited`.
+
+    Shared by the group's exits, so a fill of one shrinks what the others may sell in
+    the same step; an entry's fills grow `size`.
+    """
+
+    group_id: UUID
+    size: Decimal
+    """Shares the exits protect: the entry's filled qty (an OCO's qty)."""
+    exited: Decimal
+    """Shares the exits have sold."""
+    entry_open: bool
+    """Whether the entry may still fill (and grow `size`)."""
+    seeded: bool = True
+    """Whether the figures come from an exit's record; a group made by its entry alone is seeded by its first exit."""
+    entry: WorkingOrder | None = None
+    """The entry while it works in the book."""
+    exits: dict[UUID, WorkingOrder] = field(default_factory=dict)
+    parked: set[UUID] = field(default_factory=set)
+    """Exits resting nowhere while there is nothing to sell (held legs)."""
+
+    @property
+    def cap(self) -> Decimal:
+        """What the exits may still sell."""
+        return self.size - self.exited
 
 
 @dataclass(slots=True, kw_only=True)
@@ -40,6 +70,8 @@ class WorkingOrder:
     stage: Stage = Stage.TRIGGER
     version: int = 0
     seq: int = 0
+    group: ExitGroup | None = None
+    """An exit's group (None for other orders): it caps what the exit may sell."""
 
     @classmethod
     def from_order(cls, order: Order) -> WorkingOrder:
@@ -67,10 +99,19 @@ class WorkingOrder:
         working.stage = stage
         working.version = 0
         working.seq = 0
+        working.group = None
+        if is_linked_exit(terms):
+            assert terms.group_id is not None
+            # The account's figures, which the book adopts unless the group is already there.
+            working.group = ExitGroup(
+                group_id=terms.group_id, size=order.group_size, exited=order.group_exited, entry_open=order.entry_open
+            )
         return working
 
     def wanted_qty(self, price: Decimal) -> Decimal:
         """Shares the order still wants at `price` before liquidity and budget."""
+        if self.group is not None:
+            return self.group.cap
         terms = self.terms
         if terms.qty is not None:
             return terms.qty - self.filled_qty
@@ -88,7 +129,7 @@ class WorkingOrder:
                 # The running value may reach what was held in all (spent + budget), never more.
                 cap = cents(self.filled_value) + self.budget
                 qty = quantize_qty_down((cap - self.filled_value) / price)
-        else:
+        elif self.group is None:  # an exit's group caps it instead (`wanted_qty`)
             qty = min(qty, self.budget)
         if self.whole_shares:
             qty = qty.to_integral_value(rounding=ROUND_DOWN)
@@ -107,11 +148,24 @@ class WorkingOrder:
         self.filled_qty += qty
         self.filled_value += qty * price
         self.fill_count += 1
-        self.budget -= cash if self.terms.side is OrderSide.BUY else qty
+        if self.group is not None:
+            self.group.exited += qty
+        else:
+            self.budget -= cash if self.terms.side is OrderSide.BUY else qty
 
     def is_done(self, price: Decimal) -> bool:
-        """True when nothing more is wanted (a notional order's dust counts as done)."""
+        """True when nothing more is wanted (a notional order's dust counts as done).
+
+        An exit is done once its group has nothing left to sell and its entry can buy no more.
+        """
+        if self.group is not None:
+            return self.group.cap <= ZERO and not self.group.entry_open
         return self.wanted_qty(price) <= ZERO
+
+    @property
+    def parked(self) -> bool:
+        """An exit resting nowhere while its group has nothing to sell."""
+        return self.group is not None and self.terms.id in self.group.parked
 
     def trail_level(self) -> Decimal | None:
         """The trailing stop's current trigger price from its high-water mark."""

@@ -77,6 +77,7 @@ ENUMS: Final = _registry(
         orders.OrderType,
         orders.TimeInForce,
         orders.OrderStatus,
+        orders.OrderClass,
         risk_limits.TradingState,
         risk_limits.BreachAction,
         risk_limits.StateSource,
