@@ -56,8 +56,9 @@ async def test_a_price_fall_past_the_daily_loss_limit_halts_and_flattens_at_that
         account_id = (await engine.open_account(D(10_000))).account_id
         await set_price(engine, "AAPL", "100")
         await engine.place_order(account_id, market(OrderSide.BUY, "50"))
+        await engine.close_session(engine.clock())  # the next session starts with this position
         state = engine.account(account_id)
-        state.last_equity = state.cash + 50 * D(100)  # the session started with this position (as a close would set it)
+        assert state.last_equity == D(10_000)
         limits = RiskLimits(daily_loss_limit=D(400), daily_loss_action=BreachAction.HALT_AND_FLATTEN)
         await engine.set_risk(account_id, limits=limits, state=None, reason=None, source=StateSource.USER)
         await set_price(engine, "AAPL", "95")  # a loss of 250: a warning at 80% comes only past 320
@@ -75,6 +76,36 @@ async def test_a_price_fall_past_the_daily_loss_limit_halts_and_flattens_at_that
         assert state.risk.state is TradingState.ACTIVE  # until the next session only
     finally:
         await engine.stop()
+
+
+async def test_a_flatten_cut_short_goes_on_when_the_engine_starts_again(tmp_path: Path) -> None:
+    path = tmp_path / "tradeloop.db"
+    limits = RiskLimits(daily_loss_limit=D(400), daily_loss_action=BreachAction.HALT_AND_FLATTEN)
+    async with journal_on("sqlite", path) as journal:
+        engine = make_engine(journal=journal)
+        await engine.start()
+        account_id = (await engine.open_account(D(10_000))).account_id
+        await set_price(engine, "AAPL", "100")
+        await engine.place_order(account_id, market(OrderSide.BUY, "50"))
+        await engine.close_session(engine.clock())
+        await engine.set_risk(account_id, limits=limits, state=None, reason=None, source=StateSource.USER)
+        await engine.halt("AAPL", True)  # the close is refused, as a crash before it would leave the account
+        await set_price(engine, "AAPL", "91.9")
+        await engine.quiesce()
+        assert engine.account(account_id).risk.state is TradingState.HALTED
+        assert engine.account(account_id).positions["AAPL"].qty == 50
+        await engine.stop(snapshot=False)
+    async with journal_on("sqlite", path) as journal:
+        engine = make_engine(journal=journal, accounts=recover(path).accounts.values())  # AAPL trades again
+        await engine.start()
+        try:
+            await set_price(engine, "AAPL", "92")
+            await engine.quiesce()
+            state = engine.account(account_id)
+            assert "AAPL" not in state.positions and state.orders == {}
+            assert state.risk.state is TradingState.HALTED
+        finally:
+            await engine.stop()
 
 
 async def test_drawdown_from_the_peak_sets_reducing_where_sells_still_pass() -> None:

@@ -10,6 +10,7 @@ from uuid import UUID
 from tradeloop.core.accounts import AccountState
 from tradeloop.core.money import ZERO
 from tradeloop.core.orders import Order, OrderRequest, OrderSide, OrderType, TimeInForce
+from tradeloop.core.risk_limits import BreachAction, StateSource, TradingState
 from tradeloop.errors import TradeloopError
 
 
@@ -23,11 +24,23 @@ class Trader(Protocol):
     async def place_order(self, account_id: UUID, request: OrderRequest, *, exempt: bool = False) -> Order: ...
 
 
+def left_to_flatten(state: AccountState) -> bool:
+    """Whether the account is halted by a daily loss breach that flattens, and still holds a position."""
+    risk = state.risk
+    return (
+        risk.state is TradingState.HALTED
+        and risk.source is StateSource.DAILY_LOSS
+        and risk.limits.daily_loss_action is BreachAction.HALT_AND_FLATTEN
+        and any(position.qty > ZERO for position in state.positions.values())
+    )
+
+
 async def flatten(trader: Trader, account_id: UUID) -> None:
     """Cancel the open orders, then sell every position at market, past the trading state (which is HALTED).
 
     What fails (an order that filled meanwhile, a halted symbol) is left as it is: the account
-    stays HALTED, and its owner sees the rest in its orders and positions.
+    stays HALTED, its owner sees the rest in its orders and positions, and the engine flattens
+    what is left when it starts again (`left_to_flatten`).
     """
     state = trader.account(account_id)
     await asyncio.gather(*(trader.cancel_order(account_id, oid) for oid in list(state.orders)), return_exceptions=True)
