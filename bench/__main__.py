@@ -19,6 +19,7 @@ BENCHMARKS: Final = {
     "engine": "bench.engine",
     "http": "bench.rest",
     "ticks": "bench.ticks",
+    "risk": "bench.risk",
     "fanout": "bench.fanout",
     "recovery": "bench.recovery",
     "memory": "bench.memory",
