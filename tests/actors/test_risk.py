@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
 
 from tests.factories import journal_on, make_engine, set_price
+from tradeloop.actors import administration
+from tradeloop.actors.memory_journal import MemoryJournal
 from tradeloop.core.money import ZERO
 from tradeloop.core.orders import OrderRequest, OrderSide, OrderType, TimeInForce
-from tradeloop.core.risk_limits import BreachAction, RiskLimits, StateSource, TradingState
+from tradeloop.core.risk_limits import BreachAction, LimitChanges, RiskLimits, StateSource, TradingState
 from tradeloop.errors import RiskLimitExceeded, TradingStateRefused
 from tradeloop.snapshots.recovery import recover
 
@@ -147,6 +150,60 @@ async def test_limits_and_a_state_set_by_hand_survive_a_restart_on_sqlite(tmp_pa
     assert recovered.risk.peak_equity == D(10_000)
     assert [n.kind for n in recovered.risk.notices] == ["limits_set", "state_changed"]
     assert recovered.positions == {} and recovered.cash - ZERO == D(10_000)
+
+
+async def test_changes_of_some_limits_apply_in_the_actor_so_concurrent_changes_both_hold() -> None:
+    engine = make_engine()
+    await engine.start()
+    try:
+        account_id = (await engine.open_account(D(10_000))).account_id
+        first = RiskLimits(max_open_orders=3, max_order_notional=D(500))
+        await engine.set_risk(account_id, limits=first, state=None, reason=None, source=StateSource.USER)
+        await asyncio.gather(
+            engine.set_risk(account_id, limits=LimitChanges({"max_open_orders": 5}), state=None, reason=None,
+                            source=StateSource.USER),
+            engine.set_risk(account_id, limits=LimitChanges({"max_drawdown_percent": D(10)}), state=None, reason=None,
+                            source=StateSource.USER),
+        )
+        assert engine.account(account_id).risk.limits == RiskLimits(
+            max_open_orders=5, max_order_notional=D(500), max_drawdown_percent=D(10)
+        )
+        await engine.set_risk(account_id, limits=LimitChanges({"max_order_notional": None}), state=None, reason=None,
+                              source=StateSource.USER)
+        assert engine.account(account_id).risk.limits.max_order_notional is None
+        with pytest.raises(ValueError, match="max_loss"):
+            LimitChanges({"max_loss": D(1)})
+    finally:
+        await engine.stop()
+
+
+async def test_an_administrator_halts_every_account_at_once_in_one_audit_entry() -> None:
+    journal = MemoryJournal()
+    engine = make_engine(journal=journal)
+    await engine.start()
+    try:
+        accounts = [(await engine.open_account(D(1_000))).account_id for _ in range(3)]
+        await set_price(engine, "AAPL", "100")
+        count = await administration.set_risk_everywhere(
+            engine, limits=LimitChanges({"max_order_notional": D(100)}), state=TradingState.HALTED, reason="maintenance"
+        )
+        assert count == 3
+        for account_id in accounts:
+            risk = engine.account(account_id).risk
+            assert (risk.state, risk.source, risk.reason) == (TradingState.HALTED, StateSource.ADMIN, "maintenance")
+            assert risk.limits.max_order_notional == 100
+            with pytest.raises(TradingStateRefused, match="maintenance"):
+                await engine.place_order(account_id, market(OrderSide.BUY, "1"))
+        entry = journal.audit_entries[-1]
+        assert (entry.action, entry.target) == ("set_risk", "all accounts")
+        assert entry.detail == {
+            "accounts": "3", "max_order_notional": "100", "trading_state": "HALTED", "reason": "maintenance"
+        }
+        await administration.set_risk(engine, accounts[0], limits=None, state=TradingState.ACTIVE, reason=None)
+        assert engine.account(accounts[0]).risk.state is TradingState.ACTIVE
+        assert journal.audit_entries[-1].target == str(accounts[0])
+    finally:
+        await engine.stop()
 
 
 async def test_a_preview_answers_and_changes_nothing() -> None:

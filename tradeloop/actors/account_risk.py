@@ -14,7 +14,7 @@ from tradeloop.core.events import PeakEquitySet, RiskEvent, RiskLimitsSet, Tradi
 from tradeloop.core.money import ZERO, cents
 from tradeloop.core.orders import OrderSide, OrderTerms
 from tradeloop.core.risk import Check, OrderContext, check_order, review_equity, watch_bands
-from tradeloop.core.risk_limits import RiskLimits, StateSource, TradingState
+from tradeloop.core.risk_limits import LimitChanges, RiskLimits, StateSource, TradingState
 
 RATE_WINDOW: Final = timedelta(minutes=1)
 
@@ -88,7 +88,7 @@ class AccountRisk:
     def setting(
         self,
         *,
-        limits: RiskLimits | None,
+        limits: RiskLimits | LimitChanges | None,
         trading_state: TradingState | None,
         reason: str | None,
         source: StateSource,
@@ -96,10 +96,13 @@ class AccountRisk:
     ) -> list[RiskEvent]:
         """The events of an owner's or administrator's change of limits or state.
 
-        Setting ACTIVE by hand measures drawdown afresh from the equity now.
+        Setting ACTIVE by hand measures drawdown afresh from the equity now. Changes of some limits
+        apply to the limits as they are now, here in the actor, so two changes never undo each other.
         """
         state = self._state
         found: list[RiskEvent] = []
+        if isinstance(limits, LimitChanges):
+            limits = limits.applied_to(state.risk.limits)
         if limits is not None:
             found.append(RiskLimitsSet(account_id=state.id, limits=limits, source=source, timestamp=now))
         if trading_state is not None:

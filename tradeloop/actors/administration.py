@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from decimal import Decimal
 from typing import Final
 from uuid import UUID
@@ -9,6 +10,7 @@ from uuid import UUID
 from tradeloop.actors.engine import Credentials, Engine
 from tradeloop.core.events import CashAdjusted
 from tradeloop.core.funding import rotate_keys, set_active
+from tradeloop.core.risk_limits import LIMIT_NAMES, LimitChanges, RiskLimits, StateSource, TradingState
 from tradeloop.journal import AuditEntry
 from tradeloop.security import hash_secret, new_key_id, new_secret
 
@@ -59,3 +61,48 @@ async def set_halted(engine: Engine, symbol: str, halted: bool) -> None:
     """
     await engine.halt(symbol, halted)
     await audit(engine, "halt" if halted else "resume", symbol)
+
+
+async def set_risk(
+    engine: Engine,
+    account_id: UUID,
+    *,
+    limits: RiskLimits | LimitChanges | None,
+    state: TradingState | None,
+    reason: str | None,
+) -> None:
+    """Set an account's risk limits and/or trading state as an administrator, recorded in the audit log."""
+    await engine.set_risk(account_id, limits=limits, state=state, reason=reason, source=StateSource.ADMIN)
+    await audit(engine, "set_risk", str(account_id), **_risk_detail(limits, state, reason))
+
+
+async def set_risk_everywhere(
+    engine: Engine,
+    *,
+    limits: RiskLimits | LimitChanges | None,
+    state: TradingState | None,
+    reason: str | None,
+) -> int:
+    """Set every account's risk limits and/or trading state at once (one audit entry); returns how many accounts."""
+    accounts = [account.id for account in engine.accounts()]
+    await asyncio.gather(
+        *(
+            engine.set_risk(account_id, limits=limits, state=state, reason=reason, source=StateSource.ADMIN)
+            for account_id in accounts
+        )
+    )
+    await audit(engine, "set_risk", "all accounts", accounts=str(len(accounts)), **_risk_detail(limits, state, reason))
+    return len(accounts)
+
+
+def _risk_detail(limits: RiskLimits | LimitChanges | None, state: TradingState | None, reason: str | None) -> dict[str, str]:
+    detail: dict[str, str] = {}
+    if isinstance(limits, LimitChanges):
+        detail.update((name, str(value)) for name, value in limits.values.items())
+    elif limits is not None:
+        detail.update((name, str(getattr(limits, name))) for name in LIMIT_NAMES)
+    if state is not None:
+        detail["trading_state"] = str(state)
+    if reason:
+        detail["reason"] = reason
+    return detail

@@ -60,7 +60,7 @@ from tradeloop.core.marketdata import HaltChanged, Tick
 from tradeloop.core.money import ZERO
 from tradeloop.core.orders import Order, OrderRequest, ReplaceRequest
 from tradeloop.core.preview import Preview
-from tradeloop.core.risk_limits import RiskLimits, StateSource, TradingState
+from tradeloop.core.risk_limits import LimitChanges, RiskLimits, StateSource, TradingState
 from tradeloop.core.working import WorkingOrder
 from tradeloop.errors import (
     InvalidField,
@@ -443,12 +443,12 @@ class Engine:
         self,
         account_id: UUID,
         *,
-        limits: RiskLimits | None,
+        limits: RiskLimits | LimitChanges | None,
         state: TradingState | None,
         reason: str | None,
         source: StateSource,
     ) -> None:
-        """Replace an account's risk limits and/or set its trading state; returns once journaled."""
+        """Replace (or change some of) an account's risk limits and/or set its trading state; returns once journaled."""
         reply: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self.account_actor(account_id).tell(
             SetRisk(limits=limits, state=state, reason=reason, source=source, reply=reply)

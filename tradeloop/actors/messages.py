@@ -14,7 +14,7 @@ from tradeloop.core.marketdata import Tick
 from tradeloop.core.orders import Order, OrderRequest, ReplaceRequest
 from tradeloop.core.placement import Hold
 from tradeloop.core.preview import Preview
-from tradeloop.core.risk_limits import RiskLimits, StateSource, TradingState
+from tradeloop.core.risk_limits import LimitChanges, RiskLimits, StateSource, TradingState
 from tradeloop.core.working import WorkingOrder
 
 OrderReply = asyncio.Future[Order]
@@ -41,9 +41,9 @@ class PreviewOrder:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class SetRisk:
-    """Replace the risk limits and/or set the trading state (None: keep); the reply comes once journaled."""
+    """Replace (or change some of) the risk limits and/or set the trading state (None: keep); replied once journaled."""
 
-    limits: RiskLimits | None
+    limits: RiskLimits | LimitChanges | None
     state: TradingState | None
     reason: str | None
     source: StateSource

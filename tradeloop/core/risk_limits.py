@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields, replace
 from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
@@ -66,6 +67,22 @@ class RiskLimits:
 
 
 NO_LIMITS: Final = RiskLimits()
+LIMIT_NAMES: Final = tuple(f.name for f in fields(RiskLimits))
+
+
+@dataclass(frozen=True, slots=True)
+class LimitChanges:
+    """Some limits to set (a None value removes that limit), the others kept as they are when it is applied."""
+
+    values: Mapping[str, Decimal | int | BreachAction | None]
+
+    def __post_init__(self) -> None:
+        unknown = set(self.values) - set(LIMIT_NAMES)
+        if unknown:
+            raise ValueError(f"not risk limits: {sorted(unknown)}")
+
+    def applied_to(self, limits: RiskLimits) -> RiskLimits:
+        return replace(limits, **self.values)  # type: ignore[arg-type]
 
 WARNINGS_KEPT: Final = 20
 """How many recent risk notices an account keeps in memory for GET /v2/risk (the journal keeps them all)."""
