@@ -39,6 +39,16 @@ DESCRIPTION: Final = (
     "The WebSocket streams are described at /asyncapi.json."
 )
 TAGS: Final = {
+    "orders": "Place, list, replace and cancel orders (Alpaca v2 /v2/orders).",
+    "account": "The account: cash, buying power, equity (/v2/account).",
+    "positions": "Positions held, and closing them at market (/v2/positions).",
+    "activities": "Fills and cash movements of the account, and its risk notices (/v2/account/activities).",
+    "assets": "The listed assets (/v2/assets).",
+    "clock": "The market clock (/v2/clock).",
+    "market data": "Latest and historical trades, quotes and bars, and snapshots (Alpaca's /v2/stocks data API).",
+    "streams": "The WebSocket streams; their messages are described at /asyncapi.json.",
+    "admin": "Administration under /admin/v1: accounts, cash, halts, prices, snapshots, the journal and the audit log.",
+    "health": "Liveness and readiness, for load balancers and orchestrators.",
     "reference": "This reference, the streams' AsyncAPI document, and the landing page.",
 }
 class LinksJson(TypedDict):
