@@ -22,7 +22,7 @@ import asyncio
 import secrets
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 from types import MappingProxyType
 from typing import Final
@@ -58,7 +58,7 @@ from tradeloop.core.events import AccountEvent, AccountOpened, CashAdjusted, Tra
 from tradeloop.core.instruments import Asset
 from tradeloop.core.marketdata import HaltChanged, Tick
 from tradeloop.core.money import ZERO
-from tradeloop.core.orders import Order, OrderRequest, ReplaceRequest
+from tradeloop.core.orders import Order, OrderRequest, OrderStatus, ReplaceRequest
 from tradeloop.core.preview import Preview
 from tradeloop.core.risk_limits import LimitChanges, RiskLimits, StateSource, TradingState
 from tradeloop.core.working import WorkingOrder
@@ -71,10 +71,12 @@ from tradeloop.errors import (
     TradeloopError,
     Unauthorized,
 )
-from tradeloop.journal import Journal, OrderQuery, refusal, select_orders
+from tradeloop.journal import Journal, OrderQuery, order_sort_key, refusal, select_orders
 from tradeloop.security import hash_secret, new_key_id, new_secret, verify_secret
 
 REPLY_TIMEOUT_S: Final = 10.0
+LEGS_LOOKBACK: Final = 500
+"""Closed orders of a symbol searched for a group's closed legs."""
 HALTED_META: Final = "halted_symbols"
 """The journal's named value holding the halted symbols (a sorted msgpack list)."""
 
@@ -523,6 +525,35 @@ class Engine:
         merged = {order.terms.id: order for order in open_now}
         merged.update((order.terms.id, order) for order in closed)
         return select_orders(merged.values(), query)
+
+    async def legs(self, account_id: UUID, order: Order) -> list[Order] | None:
+        """The legs of a group's first order as they stand, open and closed (None for a simple order or a leg).
+
+        Open legs come from the account; closed ones from the journal among the
+        symbol's orders placed since the group (the latest `LEGS_LOOKBACK` of them).
+        """
+        terms = order.terms
+        if terms.group_id is None or terms.parent_id is not None:
+            return None
+        group_id = terms.group_id
+        found = {
+            leg.terms.id: leg.copy()
+            for leg in self.account(account_id).orders.values()
+            if leg.terms.parent_id is not None and leg.terms.group_id == group_id
+        }
+        since = OrderQuery(
+            account_id=account_id,
+            status="closed",
+            after=terms.created_at - timedelta(microseconds=1),
+            newest_first=False,
+            limit=LEGS_LOOKBACK,
+            symbols=frozenset({terms.symbol}),
+        )
+        for leg in await self._journal.orders(since):
+            if leg.terms.parent_id is not None and leg.terms.group_id == group_id:
+                found.setdefault(leg.terms.id, leg)
+        # A replaced leg gave its place to its replacement: only the latest stands in the group.
+        return sorted((leg for leg in found.values() if leg.status is not OrderStatus.REPLACED), key=order_sort_key)
 
     async def record(self, account_id: UUID, events: Sequence[AccountEvent]) -> None:
         """Have an account journal and apply events decided outside it (administration)."""

@@ -45,7 +45,7 @@ def take_over(old: Order, new: Order) -> None:
     new.group_size = old.group_size
     new.group_exited = old.group_exited
     new.entry_open = old.entry_open
-    if old.status is OrderStatus.HELD:
+    if old.entry_open and not old.group_size:  # its entry has bought nothing yet (`old` is closed by now)
         new.status = OrderStatus.HELD
 
 

@@ -8,6 +8,8 @@ from aiohttp import web
 
 from tradeloop.actors import bulk
 from tradeloop.actors.bulk import BulkResult
+from tradeloop.core.exits import nest
+from tradeloop.core.orders import Order
 from tradeloop.errors import NotFound
 from tradeloop.http.auth import account_id
 from tradeloop.http.bodies import read_model, read_query
@@ -23,6 +25,12 @@ from tradeloop.http.shapes.trading import OrderJson
 from tradeloop.http.wire import JsonDict, json_response, order_json
 
 routes = web.RouteTableDef()
+
+
+async def _answer(request: web.Request, order: Order) -> web.Response:
+    """An order as Alpaca answers it: a group's first order with its legs nested."""
+    legs = await request.app[ENGINE].legs(account_id(request), order)
+    return json_response(order_json(order, legs=legs))
 
 
 def _order_id(request: web.Request) -> UUID:
@@ -46,13 +54,15 @@ async def place_order(request: web.Request) -> web.Response:
     """Place an order; the answer shows it after the market's first look (maybe filled)."""
     body = await read_model(request, PlaceOrderBody)
     order = await request.app[ENGINE].place_order(account_id(request), body.to_request())
-    return json_response(order_json(order))
+    return await _answer(request, order)
 
 
 @routes.get("/v2/orders")
 async def list_orders(request: web.Request) -> web.Response:
     query = read_query(request, OrdersQuery)
     orders = await request.app[ENGINE].orders(query.to_query(account_id(request)))
+    if query.nested:  # each group's legs under its first order, as Alpaca's nested=true
+        return json_response([order_json(order, legs=legs if legs else None) for order, legs in nest(orders)])
     return json_response([order_json(order) for order in orders])
 
 
@@ -60,13 +70,13 @@ async def list_orders(request: web.Request) -> web.Response:
 async def get_order_by_client_order_id(request: web.Request) -> web.Response:
     query = read_query(request, ByClientOrderIdQuery)
     order = await request.app[ENGINE].order_by_client_order_id(account_id(request), query.client_order_id)
-    return json_response(order_json(order))
+    return await _answer(request, order)
 
 
 @routes.get("/v2/orders/{order_id}")
 async def get_order(request: web.Request) -> web.Response:
     order = await request.app[ENGINE].order(account_id(request), _order_id(request))
-    return json_response(order_json(order))
+    return await _answer(request, order)
 
 
 @routes.patch("/v2/orders/{order_id}")
@@ -75,7 +85,7 @@ async def replace_order(request: web.Request) -> web.Response:
     order_id = _order_id(request)
     body = await read_model(request, ReplaceOrderBody)
     order = await request.app[ENGINE].replace_order(account_id(request), order_id, body.to_request())
-    return json_response(order_json(order))
+    return await _answer(request, order)
 
 
 @routes.delete("/v2/orders/{order_id}")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from enum import StrEnum
 from typing import Literal
 from uuid import UUID
@@ -15,13 +16,16 @@ from pydantic import (
 )
 
 from tradeloop.core.orders import (
+    OrderClass,
     OrderRequest,
     OrderSide,
     OrderType,
     ReplaceRequest,
+    StopLoss,
+    TakeProfit,
     TimeInForce,
 )
-from tradeloop.errors import InvalidField
+from tradeloop.errors import InvalidField, InvalidOrderClass
 from tradeloop.http.numbers import Money, Percent, Price, Quantity
 from tradeloop.http.times import QueryTime
 from tradeloop.journal import OrderQuery
@@ -42,8 +46,25 @@ class _Body(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+class TakeProfitBody(_Body):
+    """A bracket's, OCO's or OTO's take-profit exit: a limit order."""
+
+    limit_price: Price
+
+
+class StopLossBody(_Body):
+    """A stop-loss exit: `stop_price` (and `limit_price` for a stop-limit), or a trailing stop (an extension)."""
+
+    stop_price: Price = None
+    limit_price: Price = None
+    trail_price: Price = None
+    """Extension: a trailing stop-loss, this far below the best price since the exit started to work."""
+    trail_percent: Percent = None
+    """Extension: a trailing stop-loss, this percent below the best price since the exit started to work."""
+
+
 class PlaceOrderBody(_Body):
-    """POST /v2/orders, as Alpaca documents it; only simple orders."""
+    """POST /v2/orders, as Alpaca documents it: simple orders, and bracket, OCO and OTO groups."""
 
     symbol: str = Field(min_length=1, max_length=32)
     qty: Quantity = None
@@ -57,15 +78,12 @@ class PlaceOrderBody(_Body):
     trail_percent: Percent = None
     client_order_id: str | None = None
     extended_hours: bool | None = None
-    order_class: str | None = None
+    order_class: OrderClass | None = None
+    take_profit: TakeProfitBody | None = None
+    stop_loss: StopLossBody | None = None
+    exit_time_in_force: TimeInForce | None = None
+    """Extension: the exits' time in force (day or gtc) when it differs from the entry's."""
     position_intent: PositionIntent | None = None
-
-    @field_validator("order_class")
-    @classmethod
-    def _simple_only(cls, value: str | None) -> str | None:
-        if value not in (None, "", "simple"):
-            raise ValueError("only simple orders are supported")
-        return value
 
     @model_validator(mode="after")
     def _side_and_intent_agree(self) -> PlaceOrderBody:
@@ -76,6 +94,12 @@ class PlaceOrderBody(_Body):
         elif self.side is not None and self.side is not _intent_side(self.position_intent):
             raise InvalidField("position_intent", f"{self.position_intent} contradicts side {self.side}")
         return self
+
+    @field_validator("order_class", mode="before")
+    @classmethod
+    def _empty_is_simple(cls, value: object) -> object:
+        """Alpaca reads an empty order_class as simple."""
+        return None if value == "" else value
 
     def to_request(self) -> OrderRequest:
         """The core request; the symbol is upper-cased."""
@@ -96,7 +120,17 @@ class PlaceOrderBody(_Body):
             trail_percent=self.trail_percent,
             client_order_id=self.client_order_id,
             extended_hours=bool(self.extended_hours),
+            order_class=self.order_class or OrderClass.SIMPLE,
+            take_profit=None if self.take_profit is None else TakeProfit(limit_price=_required(self.take_profit.limit_price)),
+            stop_loss=None if self.stop_loss is None else StopLoss(**self.stop_loss.model_dump()),
+            exit_time_in_force=self.exit_time_in_force,
         )
+
+
+def _required(limit_price: Decimal | None) -> Decimal:
+    if limit_price is None:
+        raise InvalidOrderClass("take_profit.limit_price", "is required")
+    return limit_price
 
 
 class ReplaceOrderBody(_Body):

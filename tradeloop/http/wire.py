@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
 from typing import Any, Final
@@ -12,6 +13,7 @@ from aiohttp import web
 from tradeloop.codec import dumps, rfc3339, uuid_str
 from tradeloop.core.accounts import AccountState, Valuation
 from tradeloop.core.instruments import Asset, asset_id
+from tradeloop.core.linked import exit_qty
 from tradeloop.core.money import CENT, PCT_STEP, SUB_PENNY, ZERO, cents, fmt, fmt_qty
 from tradeloop.core.orders import Order, OrderSide
 from tradeloop.core.positions import Position
@@ -61,8 +63,8 @@ def _asset_id_text(symbol: str) -> str:
     return str(asset_id(symbol))
 
 
-def order_json(order: Order, asset: UUID | None = None) -> OrderJson:
-    """Every field alpaca-py's `Order` reads; `asset` defaults to the symbol's stable id."""
+def order_json(order: Order, asset: UUID | None = None, legs: Sequence[Order] | None = None) -> OrderJson:
+    """Every field alpaca-py's `Order` reads; `asset` defaults to the symbol's stable id; `legs` nested as Alpaca nests them."""
     terms = order.terms
     created_at = rfc3339(terms.created_at)
     order_type = str(terms.type)
@@ -83,10 +85,10 @@ def order_json(order: Order, asset: UUID | None = None) -> OrderJson:
         "symbol": terms.symbol,
         "asset_class": ASSET_CLASS,
         "notional": _price(terms.notional),
-        "qty": _qty(terms.qty),
+        "qty": _qty(exit_qty(order)),
         "filled_qty": fmt_qty(order.filled_qty),
         "filled_avg_price": average_price(order.filled_avg_price),
-        "order_class": "simple",
+        "order_class": str(terms.order_class),
         "order_type": order_type,
         "type": order_type,
         "side": str(terms.side),
@@ -96,7 +98,7 @@ def order_json(order: Order, asset: UUID | None = None) -> OrderJson:
         "stop_price": _price(order.stop_price),
         "status": str(order.status),
         "extended_hours": terms.extended_hours,
-        "legs": None,
+        "legs": None if legs is None else [order_json(leg, asset) for leg in legs],
         "trail_percent": _price(terms.trail_percent),
         "trail_price": _price(terms.trail_price),
         "hwm": _price(order.hwm),

@@ -8,7 +8,7 @@ from typing import Annotated
 
 from pydantic import Field
 
-from tradeloop.core.orders import OrderSide, OrderStatus, OrderType, TimeInForce
+from tradeloop.core.orders import OrderClass, OrderSide, OrderStatus, OrderType, TimeInForce
 from tradeloop.core.risk_limits import BreachAction, StateSource, TradingState
 
 
@@ -17,6 +17,7 @@ def _values(members: Iterable[Enum]) -> list[str]:
 
 
 OrderSideText = Annotated[str, Field(json_schema_extra={"enum": _values(OrderSide)})]
+OrderClassText = Annotated[str, Field(json_schema_extra={"enum": _values(OrderClass)})]
 OrderTypeText = Annotated[str, Field(json_schema_extra={"enum": _values(OrderType)})]
 OrderStatusText = Annotated[str, Field(json_schema_extra={"enum": _values(OrderStatus)})]
 TimeInForceText = Annotated[str, Field(json_schema_extra={"enum": _values(TimeInForce)})]

@@ -9,6 +9,7 @@ from typing_extensions import NotRequired, TypedDict
 from tradeloop.http.openapi.fields import DateText, DecimalText, JsonNumber, Timestamp, UuidText
 from tradeloop.http.openapi.problem import Problem
 from tradeloop.http.shapes.enums import (
+    OrderClassText,
     OrderSideText,
     OrderStatusText,
     OrderTypeText,
@@ -40,7 +41,7 @@ class OrderJson(TypedDict):
     qty: DecimalText | None
     filled_qty: DecimalText
     filled_avg_price: DecimalText | None
-    order_class: Literal["simple"]
+    order_class: OrderClassText
     order_type: OrderTypeText
     type: OrderTypeText
     side: OrderSideText
@@ -50,7 +51,8 @@ class OrderJson(TypedDict):
     stop_price: DecimalText | None
     status: OrderStatusText
     extended_hours: bool
-    legs: None
+    legs: list[OrderJson] | None
+    """A bracket's, OCO's or OTO's legs, nested as Alpaca nests them (null for simple orders and for legs)."""
     trail_percent: DecimalText | None
     trail_price: DecimalText | None
     hwm: DecimalText | None

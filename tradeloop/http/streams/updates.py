@@ -31,8 +31,9 @@ from tradeloop.core.events import (
     OrderFilled,
     OrderReplaced,
 )
+from tradeloop.core.exits import start_exit
 from tradeloop.core.money import ZERO, fmt, fmt_qty
-from tradeloop.core.orders import Order, OrderStatus
+from tradeloop.core.orders import Order, OrderStatus, is_linked_exit
 from tradeloop.http.streams.frames import JsonDict, Message
 from tradeloop.http.wire import order_json
 
@@ -45,7 +46,7 @@ def trade_updates(committed: Committed) -> Iterator[Message]:
     for event in committed.events:
         match event:
             case OrderAccepted(terms=terms):
-                yield _update("new", order_from_acceptance(event), terms.created_at)
+                yield _update("new", _accepted(event), terms.created_at)
             case OrderFilled():
                 yield _fill(committed.positions, orders[event.order_id].copy(), event)
             case OrderCanceled():
@@ -57,6 +58,14 @@ def trade_updates(committed: Committed) -> Iterator[Message]:
                 yield _update("new", order_from_acceptance(event.replacement), event.timestamp)
             case _:
                 pass
+
+
+def _accepted(event: OrderAccepted) -> Order:
+    """A new order as it was accepted: a bracket's or OTO's exits start `held`."""
+    order = order_from_acceptance(event)
+    if is_linked_exit(order.terms):
+        start_exit(order)
+    return order
 
 
 def _fill(positions: Mapping[str, Decimal], order: Order, fill: OrderFilled) -> Message:
