@@ -14,6 +14,7 @@ from tradeloop.core.orders import OrderSide, OrderType
 from tradeloop.core.risk import (
     OrderContext,
     check_order,
+    check_state_change,
     daily_loss_allowed,
     review_equity,
     watch_bands,
@@ -145,3 +146,19 @@ def test_while_every_price_stays_inside_its_band_no_review_finds_anything(
             moved[symbol] = (qty, price)
     equity = cash + sum((q * p for q, p in moved.values()), D(0))
     assert review_equity(risk, account_id=ACCOUNT_ID, equity=equity, start_equity=start, now=T0) == [] or equity > start
+
+
+def test_an_owner_may_tighten_any_state_but_not_lift_one_the_daily_loss_limit_or_an_administrator_set() -> None:
+    breached = RiskProfile(state=TradingState.HALTED, source=StateSource.DAILY_LOSS, reason="daily_loss_limit 400 reached")
+    with pytest.raises(TradingStateRefused, match=r"set by daily_loss_limit \(daily_loss_limit 400 reached\): it lasts until the next session"):
+        check_state_change(breached, TradingState.ACTIVE, StateSource.USER)
+    with pytest.raises(TradingStateRefused):
+        check_state_change(breached, TradingState.REDUCING, StateSource.USER)
+    check_state_change(breached, TradingState.ACTIVE, StateSource.ADMIN)
+    check_state_change(breached, TradingState.ACTIVE, StateSource.SESSION)
+    by_admin = RiskProfile(state=TradingState.REDUCING, source=StateSource.ADMIN, reason="review")
+    with pytest.raises(TradingStateRefused, match="until an administrator lifts it"):
+        check_state_change(by_admin, TradingState.ACTIVE, StateSource.USER)
+    check_state_change(by_admin, TradingState.HALTED, StateSource.USER)  # stricter: the owner's kill switch
+    drawn = RiskProfile(state=TradingState.REDUCING, source=StateSource.DRAWDOWN, reason="drawdown")
+    check_state_change(drawn, TradingState.ACTIVE, StateSource.USER)

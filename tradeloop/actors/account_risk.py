@@ -13,7 +13,7 @@ from tradeloop.core.accounts import AccountState, valuation
 from tradeloop.core.events import PeakEquitySet, RiskEvent, RiskLimitsSet, TradingStateChanged
 from tradeloop.core.money import ZERO, cents
 from tradeloop.core.orders import OrderSide, OrderTerms
-from tradeloop.core.risk import Check, OrderContext, check_order, review_equity, watch_bands
+from tradeloop.core.risk import Check, OrderContext, check_order, check_state_change, review_equity, watch_bands
 from tradeloop.core.risk_limits import LimitChanges, RiskLimits, StateSource, TradingState
 
 RATE_WINDOW: Final = timedelta(minutes=1)
@@ -98,8 +98,13 @@ class AccountRisk:
 
         Setting ACTIVE by hand measures drawdown afresh from the equity now. Changes of some limits
         apply to the limits as they are now, here in the actor, so two changes never undo each other.
+
+        Raises:
+            TradingStateRefused: an owner may not lift a state the daily loss limit or an administrator set.
         """
         state = self._state
+        if trading_state is not None:
+            check_state_change(state.risk, trading_state, source)
         found: list[RiskEvent] = []
         if isinstance(limits, LimitChanges):
             limits = limits.applied_to(state.risk.limits)

@@ -122,6 +122,22 @@ def _hold(checks: list[Check], limit: str, value: Decimal | None, figure: Decima
     checks.append(Check(limit=limit, value=value, figure=figure))
 
 
+def check_state_change(risk: RiskProfile, target: TradingState, source: StateSource) -> None:
+    """An owner may make the state stricter, or lift one they or a drawdown set; not one the daily loss limit
+    set (it lasts until the next session) nor one an administrator set.
+
+    Raises:
+        TradingStateRefused: the owner may not loosen this state.
+    """
+    if source is not StateSource.USER or _STRICTNESS[target] >= _STRICTNESS[risk.state]:
+        return
+    if risk.source in (StateSource.DAILY_LOSS, StateSource.ADMIN):
+        lasts = "until the next session" if risk.source is StateSource.DAILY_LOSS else "until an administrator lifts it"
+        raise TradingStateRefused(
+            f"trading state is {risk.state}, set by {risk.source} ({risk.reason}): it lasts {lasts}", state=risk.state
+        )
+
+
 # -- equity ------------------------------------------------------------------------
 
 
