@@ -20,7 +20,7 @@ from tradeloop.actors.memory_journal import MemoryJournal
 from tradeloop.config import MarketMode, Settings
 from tradeloop.core.bars import Bar
 from tradeloop.core.instruments import UNIVERSE
-from tradeloop.http.admin_sessions import AdminGate
+from tradeloop.http.admin.gate import AdminGate
 from tradeloop.http.app import create_app
 from tradeloop.journal import Journal
 from tradeloop.market.manual import admin_ticks

@@ -26,7 +26,7 @@ from tradeloop.config import MarketMode, Settings
 from tradeloop.core.instruments import ASSETS_BY_SYMBOL, UNIVERSE, Asset
 from tradeloop.errors import StartupFailure
 from tradeloop.http.access_log import AccessLogger
-from tradeloop.http.admin_sessions import AdminGate
+from tradeloop.http.admin.gate import AdminGate
 from tradeloop.http.app import create_app
 from tradeloop.http.edge import EdgeAppRunner
 from tradeloop.http.keys import ENGINE

@@ -17,7 +17,7 @@ from tradeloop.actors.engine import HALTED_META, stored_halts
 from tradeloop.config import Settings
 from tradeloop.core.accounts import AccountState
 from tradeloop.errors import JournalUnavailable
-from tradeloop.http.admin_sessions import TOTP_STEP_META, AdminGate, admin_key_digest
+from tradeloop.http.admin.gate import TOTP_STEP_META, AdminGate, admin_key_digest
 from tradeloop.snapshots.journal import JournalWriter
 from tradeloop.snapshots.lock import DatabaseLock
 from tradeloop.snapshots.meta import read_meta, write_meta

@@ -31,7 +31,7 @@ from tradeloop.actors.engine import Credentials, Engine
 from tradeloop.actors.live import LiveEngine
 from tradeloop.actors.memory_journal import MemoryJournal
 from tradeloop.errors import JournalUnavailable
-from tradeloop.http.admin_sessions import (
+from tradeloop.http.admin.gate import (
     ADDRESS_WINDOW_S,
     CODE_WINDOW_S,
     FAILURES_PER_ADDRESS,

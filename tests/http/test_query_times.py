@@ -28,7 +28,7 @@ from tradeloop.actors.engine import Engine
 from tradeloop.actors.live import LiveEngine
 from tradeloop.bar_history import history_lifetime
 from tradeloop.core.instruments import ASSETS_BY_SYMBOL
-from tradeloop.http.admin_sessions import AdminGate
+from tradeloop.http.admin.gate import AdminGate
 from tradeloop.http.app import create_app
 from tradeloop.http.series import encode_token
 from tradeloop.journal import Journal

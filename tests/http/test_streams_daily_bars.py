@@ -35,7 +35,7 @@ from tradeloop.bar_history import history_lifetime
 from tradeloop.core.bars import MINUTE, Bar, TimeFrame
 from tradeloop.core.instruments import ASSETS_BY_SYMBOL
 from tradeloop.core.marketdata import Trade
-from tradeloop.http.admin_sessions import AdminGate
+from tradeloop.http.admin.gate import AdminGate
 from tradeloop.http.app import create_app
 from tradeloop.http.streams.daily_bars import DailyBars
 from tradeloop.market.backfill import Backfill

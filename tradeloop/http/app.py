@@ -11,8 +11,6 @@ from tradeloop.actors.live import LiveEngine
 from tradeloop.config import Settings
 from tradeloop.http import (
     activities,
-    admin,
-    admin_ops,
     assets,
     history,
     marketdata,
@@ -20,11 +18,12 @@ from tradeloop.http import (
     portfolio,
     system,
 )
-from tradeloop.http.admin_sessions import AdminGate
+from tradeloop.http.admin import accounts, audit, journal, market, sessions
+from tradeloop.http.admin.gate import ADMIN, AdminGate
 from tradeloop.http.auth import auth_middleware
 from tradeloop.http.body_size import declared_size_middleware
 from tradeloop.http.headers import security_headers
-from tradeloop.http.keys import ADMIN, ENGINE, LIMITER, SETTINGS
+from tradeloop.http.keys import ENGINE, LIMITER, SETTINGS
 from tradeloop.http.problems import error_middleware
 from tradeloop.http.ratelimit import RateLimiter
 from tradeloop.http.reference import mount as mount_reference
@@ -64,7 +63,9 @@ def create_app(
     # Signals rather than middlewares: they also reach the errors that error_middleware renders.
     app.on_response_prepare.append(security_headers(tls=settings.tls_cert is not None))
     app.on_response_prepare.append(rate_limit_headers)
-    for module in (system, orders, portfolio, activities, assets, marketdata, history, admin, admin_ops):
+    for module in (
+        system, orders, portfolio, activities, assets, marketdata, history, sessions, accounts, market, journal, audit
+    ):
         app.add_routes(module.routes)
     history.mount(app, engine, market_history or MarketHistory(max_ticks=settings.history_ticks), history_lifetime)
     mount_streams(app, engine, settings)  # its hub starts before the engine and stops after it

@@ -9,12 +9,10 @@ from aiohttp import web
 
 from tradeloop.actors.engine import Engine
 from tradeloop.config import Settings
-from tradeloop.http.admin_sessions import AdminGate
 from tradeloop.http.ratelimit import Allowance, RateLimiter
 
 ENGINE: Final = web.AppKey("engine", Engine)
 SETTINGS: Final = web.AppKey("settings", Settings)
-ADMIN: Final = web.AppKey("admin", AdminGate)
 LIMITER: Final = web.AppKey("rate_limiter", RateLimiter)
 ACCOUNT_ID: Final = web.RequestKey("account_id", UUID)
 """Request key under which the authentication middleware stores the caller's account id."""

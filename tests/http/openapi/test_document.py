@@ -20,7 +20,7 @@ from tests.http.openapi.tiny import (
     tiny_app,
 )
 from tests.http.reference_checks import example_failures
-from tradeloop.http.admin import TOTP_HEADER
+from tradeloop.http.admin.sessions import TOTP_HEADER
 from tradeloop.http.openapi import (
     DocumentError,
     Example,

@@ -9,7 +9,7 @@ from tradeloop.http.openapi.operation import Security
 from tradeloop.http.throttle import LIMIT_HEADER, REMAINING_HEADER, RESET_HEADER
 
 TOTP_HEADER: Final = "X-TOTP-Code"
-"""As tradeloop.http.admin reads it (a test keeps the two equal; admin's routes import this package)."""
+"""As tradeloop.http.admin.sessions reads it (a test keeps the two equal; admin routes import this package)."""
 
 SECURITY_SCHEMES: Final[dict[str, Any]] = {
     "apiKeyId": {"type": "apiKey", "in": "header", "name": KEY_HEADER, "description": "The account's API key id."},

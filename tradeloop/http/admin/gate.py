@@ -21,6 +21,7 @@ from datetime import datetime, timedelta
 from typing import Final, NoReturn, Protocol
 
 import pyotp
+from aiohttp import web
 
 from tradeloop.errors import RateLimited, Unauthorized
 from tradeloop.http.ratelimit import Allowance, RateLimiter
@@ -159,3 +160,7 @@ class AdminGate:
         expires_at = now + SESSION_TTL
         self._sessions[_digest(token)] = expires_at
         return token, expires_at
+
+
+ADMIN: Final = web.AppKey("admin", AdminGate)
+"""The application's admin gate."""

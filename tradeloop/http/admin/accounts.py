@@ -1,4 +1,4 @@
-"""Routes: administration of accounts, markets and storage under /admin/v1/ (session token required)."""
+"""Routes: accounts under /admin/v1/accounts: open and list them, rotate their keys, disable and enable them, move cash."""
 
 from __future__ import annotations
 
@@ -14,20 +14,33 @@ from tradeloop.codec import rfc3339
 from tradeloop.core.accounts import AccountState
 from tradeloop.core.money import MONEY
 from tradeloop.errors import NotFound
-from tradeloop.http.admin import admin_only
-from tradeloop.http.bodies import read_model, read_query
-from tradeloop.http.keys import ENGINE
-from tradeloop.http.numbers import bounded
+from tradeloop.http.admin.sessions import admin_only
+from tradeloop.http.bodies import read_model
+from tradeloop.http.keys import ENGINE, SETTINGS
+from tradeloop.http.numbers import Money, bounded
 from tradeloop.http.wire import json_response
-from tradeloop.journal import AuditEntry, ChainReport
 
 routes = web.RouteTableDef()
+
+
+def _not_negative(value: Decimal | None) -> Decimal | None:
+    if value is not None and value < 0:
+        raise ValueError("must be zero or more")
+    return value
 
 
 def _positive(value: Decimal) -> Decimal:
     if value <= 0:
         raise ValueError("must be a positive amount")
     return value
+
+
+class NewAccount(BaseModel):
+    """Body of POST /admin/v1/accounts; cash defaults to the configured demo cash."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    cash: Annotated[Money, AfterValidator(_not_negative)] = None
 
 
 class CashMovement(BaseModel):
@@ -37,16 +50,6 @@ class CashMovement(BaseModel):
 
     amount: Annotated[Decimal, bounded(MONEY), AfterValidator(_positive)]
     description: str = Field(default="", max_length=200)
-
-
-class HaltBody(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    symbol: str
-
-
-class AuditQuery(BaseModel):
-    limit: int = Field(default=100, ge=1, le=1000)
 
 
 def _account_id(request: web.Request) -> UUID:
@@ -69,6 +72,49 @@ def account_summary(request: web.Request, state: AccountState) -> dict[str, Any]
         "equity": request.app[ENGINE].valuation(state.id).equity,
         "created_at": rfc3339(state.created_at),
     }
+
+
+@routes.post("/admin/v1/accounts")
+@admin_only
+async def create_account(request: web.Request) -> web.Response:
+    """Open an account; its secret key is in this answer and nowhere else, ever."""
+    body = await read_model(request, NewAccount)
+    engine = request.app[ENGINE]
+    cash = body.cash if body.cash is not None else request.app[SETTINGS].demo_cash
+    credentials = await engine.open_account(cash)
+    state = engine.account(credentials.account_id)
+    await administration.audit(engine, "create_account", str(state.id), cash=str(cash), key_id=credentials.key_id)
+    return json_response(
+        {
+            "id": str(state.id),
+            "key_id": credentials.key_id,
+            "secret_key": credentials.secret_key,
+            "account_number": state.account_number,
+            "cash": state.cash,
+        },
+        status=201,
+    )
+
+
+@routes.get("/admin/v1/accounts")
+@admin_only
+async def list_accounts(request: web.Request) -> web.Response:
+    """Every account, oldest first, with its cash and equity; secrets are never shown."""
+    engine = request.app[ENGINE]
+    states = sorted(engine.accounts(), key=lambda state: state.created_at)
+    return json_response(
+        [
+            {
+                "id": str(state.id),
+                "account_number": state.account_number,
+                "key_id": state.key_id,
+                "cash": state.cash,
+                "equity": engine.valuation(state.id).equity,
+                "created_at": rfc3339(state.created_at),
+            }
+            for state in states
+        ]
+    )
 
 
 @routes.post("/admin/v1/accounts/{account_id}/keys")
@@ -94,6 +140,7 @@ async def disable_account(request: web.Request) -> web.Response:
 @routes.post("/admin/v1/accounts/{account_id}/enable")
 @admin_only
 async def enable_account(request: web.Request) -> web.Response:
+    """Allow trading again in a disabled account."""
     account_id = _account_id(request)
     await administration.set_account_active(request.app[ENGINE], account_id, True)
     return json_response(account_summary(request, request.app[ENGINE].account(account_id)))
@@ -131,67 +178,3 @@ async def _move_cash(request: web.Request, *, sign: int) -> web.Response:
         },
         status=201,
     )
-
-
-@routes.get("/admin/v1/market/halts")
-@admin_only
-async def list_halts(request: web.Request) -> web.Response:
-    return json_response({"halted": request.app[ENGINE].halted_symbols()})
-
-
-@routes.post("/admin/v1/market/halts")
-@admin_only
-async def halt(request: web.Request) -> web.Response:
-    """Halt trading in a symbol: orders in it are refused and nothing fills until resumed."""
-    body = await read_model(request, HaltBody)
-    await administration.set_halted(request.app[ENGINE], body.symbol.strip().upper(), True)
-    return json_response({"halted": request.app[ENGINE].halted_symbols()}, status=201)
-
-
-@routes.delete("/admin/v1/market/halts/{symbol}")
-@admin_only
-async def resume(request: web.Request) -> web.Response:
-    await administration.set_halted(request.app[ENGINE], request.match_info["symbol"].upper(), False)
-    return json_response({"halted": request.app[ENGINE].halted_symbols()})
-
-
-@routes.post("/admin/v1/snapshots")
-@admin_only
-async def snapshot_now(request: web.Request) -> web.Response:
-    """Snapshot every account now and compact the journal behind the snapshots."""
-    engine = request.app[ENGINE]
-    accounts = await engine.snapshot_all()
-    await administration.audit(engine, "snapshot", "all", accounts=str(accounts))
-    return json_response({"accounts": accounts, "journal_position": engine.journal_position}, status=201)
-
-
-@routes.get("/admin/v1/journal/verify")
-@admin_only
-async def verify_journal(request: web.Request) -> web.Response:
-    """Walk the journal's hash chain and say whether every record is intact."""
-    report = await request.app[ENGINE].journal.verify()
-    return json_response(_chain_json(report), status=200)
-
-
-@routes.get("/admin/v1/audit")
-@admin_only
-async def audit_log(request: web.Request) -> web.Response:
-    """Admin actions, newest first."""
-    query = read_query(request, AuditQuery)
-    entries = await request.app[ENGINE].journal.audit_log(query.limit)
-    return json_response([_audit_json(entry) for entry in entries])
-
-
-def _chain_json(report: ChainReport) -> dict[str, Any]:
-    return {
-        "ok": report.ok,
-        "records": report.records,
-        "first_position": report.first_seq,
-        "last_position": report.last_seq,
-        "problem": report.problem,
-        "problem_position": report.problem_seq,
-    }
-
-
-def _audit_json(entry: AuditEntry) -> dict[str, Any]:
-    return {"at": rfc3339(entry.at), "actor": entry.actor, "action": entry.action, "target": entry.target, "detail": entry.detail}

@@ -1,0 +1,36 @@
+"""Routes: the audit log of admin actions under /admin/v1/audit."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiohttp import web
+from pydantic import BaseModel, Field
+
+from tradeloop.codec import rfc3339
+from tradeloop.http.admin.sessions import admin_only
+from tradeloop.http.bodies import read_query
+from tradeloop.http.keys import ENGINE
+from tradeloop.http.wire import json_response
+from tradeloop.journal import AuditEntry
+
+routes = web.RouteTableDef()
+
+
+class AuditQuery(BaseModel):
+    """Query of GET /admin/v1/audit."""
+
+    limit: int = Field(default=100, ge=1, le=1000)
+
+
+@routes.get("/admin/v1/audit")
+@admin_only
+async def audit_log(request: web.Request) -> web.Response:
+    """Admin actions, newest first."""
+    query = read_query(request, AuditQuery)
+    entries = await request.app[ENGINE].journal.audit_log(query.limit)
+    return json_response([_audit_json(entry) for entry in entries])
+
+
+def _audit_json(entry: AuditEntry) -> dict[str, Any]:
+    return {"at": rfc3339(entry.at), "actor": entry.actor, "action": entry.action, "target": entry.target, "detail": entry.detail}
