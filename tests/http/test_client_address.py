@@ -11,7 +11,7 @@ from tests.conftest import ClientFactory
 from tests.factories import HttpClient, auth_headers, make_app, make_settings
 from tradeloop.actors.engine import Engine
 from tradeloop.config import IPNetwork
-from tradeloop.http.throttle import resolve_client
+from tradeloop.http.ratelimit import resolve_client
 
 PROXY = "10.0.0.5"
 PROXIES: tuple[IPNetwork, ...] = (ip_network("10.0.0.0/8"), ip_network("2001:db8:f::/48"))

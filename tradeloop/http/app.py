@@ -23,12 +23,11 @@ from tradeloop.http.admin.gate import ADMIN, AdminGate
 from tradeloop.http.auth import auth_middleware
 from tradeloop.http.body_size import declared_size_middleware
 from tradeloop.http.headers import security_headers
-from tradeloop.http.keys import ENGINE, LIMITER, SETTINGS
+from tradeloop.http.keys import ENGINE, SETTINGS
 from tradeloop.http.problems import error_middleware
-from tradeloop.http.ratelimit import RateLimiter
+from tradeloop.http.ratelimit import LIMITER, RateLimiter, rate_limit_headers, rate_limit_middleware
 from tradeloop.http.reference import mount as mount_reference
 from tradeloop.http.streams.mount import mount as mount_streams
-from tradeloop.http.throttle import rate_limit_headers, rate_limit_middleware
 from tradeloop.market.history import MarketHistory
 
 CleanupContext = Callable[[web.Application], AsyncIterator[None]]

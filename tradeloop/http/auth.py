@@ -10,8 +10,8 @@ from aiohttp.typedefs import Handler
 
 from tradeloop.errors import Unauthorized
 from tradeloop.http.keys import ACCOUNT_ID, ENGINE, KEY_ID
+from tradeloop.http.ratelimit import charge_failure
 from tradeloop.http.streams.paths import STREAM_PATHS
-from tradeloop.http.throttle import charge_failure
 
 KEY_HEADER: Final = "APCA-API-KEY-ID"
 SECRET_HEADER: Final = "APCA-API-SECRET-KEY"

@@ -16,7 +16,7 @@ from tradeloop.codec import rfc3339
 from tradeloop.errors import Unauthorized
 from tradeloop.http.admin.gate import ADMIN
 from tradeloop.http.keys import ENGINE
-from tradeloop.http.throttle import client_address
+from tradeloop.http.ratelimit import client_address
 from tradeloop.http.wire import json_response
 
 routes = web.RouteTableDef()

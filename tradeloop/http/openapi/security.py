@@ -1,4 +1,4 @@
-"""The reference's security schemes and the rate-limit headers, as the edge (auth.py, admin.py, throttle.py) uses them."""
+"""The reference's security schemes and the rate-limit headers, as the edge (auth.py, admin/sessions.py, ratelimit.py) uses them."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from typing import Any, Final
 
 from tradeloop.http.auth import KEY_HEADER, SECRET_HEADER
 from tradeloop.http.openapi.operation import Security
-from tradeloop.http.throttle import LIMIT_HEADER, REMAINING_HEADER, RESET_HEADER
+from tradeloop.http.ratelimit import LIMIT_HEADER, REMAINING_HEADER, RESET_HEADER
 
 TOTP_HEADER: Final = "X-TOTP-Code"
 """As tradeloop.http.admin.sessions reads it (a test keeps the two equal; admin routes import this package)."""

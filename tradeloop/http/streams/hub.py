@@ -31,6 +31,7 @@ from tradeloop.core.bars import Bar
 from tradeloop.core.events import KeysRotated
 from tradeloop.core.marketdata import HaltChanged, Tick, Trade
 from tradeloop.errors import Unauthorized
+from tradeloop.http.ratelimit import charge_failure
 from tradeloop.http.streams.daily_bars import DailyBars, DaySource
 from tradeloop.http.streams.frames import Message
 from tradeloop.http.streams.market_messages import (
@@ -44,7 +45,6 @@ from tradeloop.http.streams.market_messages import (
 from tradeloop.http.streams.minute_bars import DEFAULT_DELAY_S, MinuteBars, MinuteSource
 from tradeloop.http.streams.peer import Farewell, Peer
 from tradeloop.http.streams.updates import trade_updates
-from tradeloop.http.throttle import charge_failure
 
 log = logging.getLogger(__name__)
 

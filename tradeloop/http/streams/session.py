@@ -9,12 +9,12 @@ from typing import Any
 from aiohttp import web
 
 from tradeloop.errors import RateLimited
+from tradeloop.http.ratelimit import client_address
 from tradeloop.http.streams.admission import WAITING, Slot
 from tradeloop.http.streams.frames import Message
 from tradeloop.http.streams.hub import HUB, StreamHub, StreamKind
 from tradeloop.http.streams.market_messages import StreamError
 from tradeloop.http.streams.peer import Farewell, Farewells, Peer, accept
-from tradeloop.http.throttle import client_address
 
 
 class Session:
