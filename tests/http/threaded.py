@@ -16,22 +16,22 @@ import orjson
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
-from tests.factories import HttpClient, admin_headers
+from tests.factories import HttpClient, admin_headers, make_engine
 from tradeloop.actors.engine import Engine
-from tradeloop.http.keys import ENGINE
 
 T = TypeVar("T")
 TIMEOUT_S: Final = 30.0
 
 
 class ThreadedServer:
-    """The app that `build` makes (called on the server's loop), served until the `with` block ends."""
+    """The app that `build` makes around a new engine (both on the server's loop), served until the `with` block ends."""
 
-    def __init__(self, build: Callable[[], web.Application]) -> None:
+    def __init__(self, build: Callable[[Engine], web.Application]) -> None:
         self._build = build
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, name="threaded-server", daemon=True)
         self._client: HttpClient | None = None
+        self._engine: Engine | None = None
         self.admin: dict[str, str] = {}
         """The bearer header of an admin session opened at start."""
 
@@ -51,14 +51,16 @@ class ThreadedServer:
         self._loop.close()
 
     async def _start(self) -> HttpClient:
-        client: HttpClient = TestClient(TestServer(self._build()))
+        self._engine = make_engine()
+        client: HttpClient = TestClient(TestServer(self._build(self._engine)))
         await client.start_server()
         return client
 
     @property
     def engine(self) -> Engine:
-        assert self._client is not None
-        return self._client.app[ENGINE]
+        """The engine the app was built around."""
+        assert self._engine is not None
+        return self._engine
 
     def run(self, coroutine: Coroutine[Any, Any, T]) -> T:
         """Run a coroutine on the server's loop and wait for its result."""
