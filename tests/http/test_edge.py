@@ -12,7 +12,7 @@ from typing import Final
 import pytest
 from aiohttp.http_exceptions import BadHttpMessage
 
-from tests.factories import auth_headers, make_app, make_engine
+from tests.factories import ADMIN_KEY, auth_headers, make_app, make_engine, totp_code
 from tests.http.raw_http import RawResponse, exchange, serving
 from tradeloop.actors.engine import Engine
 from tradeloop.http.edge import malformed_reason
@@ -104,31 +104,73 @@ def test_a_reason_never_repeats_the_parsers_quote_of_the_request() -> None:
     assert malformed_reason(None) == "the request is not valid HTTP"
 
 
+def head_lines(headers: dict[str, str]) -> str:
+    return "".join(f"{name}: {value}\r\n" for name, value in headers.items())
+
+
+async def ask(port: int, line: str, headers: dict[str, str] | None = None) -> RawResponse:
+    """One bodiless request, e.g. `GET /healthz`, on a connection of its own."""
+    return await exchange(port, f"{line} HTTP/1.1\r\n{CLOSE}{head_lines(headers or {})}Content-Length: 0\r\n\r\n".encode())
+
+
 @pytest.mark.parametrize(
-    ("method", "path", "status", "code"),
+    ("method", "path", "status", "code", "allow"),
     [
-        ("GET", "/no/such/path", 404, 40410000),
-        ("GET", "/admin/v1/no-such-thing", 404, 40410000),
-        ("GET", "/v2/no-such-thing", 401, 40110000),  # /v2/ asks who is calling before anything else
-        ("GET", "/stream/extra", 404, 40410000),
-        ("POST", "/healthz", 405, 40510000),
-        ("DELETE", "/v2/clock", 401, 40110000),
-        ("PUT", "/admin/v1/sessions", 405, 40510000),
+        ("GET", "/no/such/path", 404, 40410000, None),
+        ("GET", "/admin/v1/no-such-thing", 404, 40410000, None),  # the admin surface asks for a session on routes only
+        ("GET", "/admin/v1", 404, 40410000, None),
+        ("PUT", "/admin/v1/accounts", 405, 40510000, "GET,HEAD,POST"),
+        ("GET", "/admin/v1/sessions/extra", 404, 40410000, None),
+        ("PUT", "/admin/v1/sessions", 405, 40510000, "POST"),
+        ("GET", "/v2/no-such-thing", 401, 40110000, None),  # /v2 asks who is calling before anything else
+        ("GET", "/v2/stocks/AAPL/no-such-thing", 401, 40110000, None),
+        ("GET", "/v2", 401, 40110000, None),
+        ("DELETE", "/v2/clock", 401, 40110000, None),
+        ("GET", "/v2/iexx", 401, 40110000, None),
+        ("GET", "/v2/iex/extra", 404, 40410000, None),  # the streams are surfaces of their own, without key headers
+        ("POST", "/v2/iex", 405, 40510000, "GET,HEAD"),
+        ("POST", "/v2/sip", 405, 40510000, "GET,HEAD"),
+        ("GET", "/stream/extra", 404, 40410000, None),
+        ("POST", "/stream", 405, 40510000, "GET,HEAD"),
+        ("POST", "/healthz", 405, 40510000, "GET,HEAD"),
     ],
 )
 async def test_unknown_routes_and_methods_under_every_prefix_are_problems(
-    port: int, method: str, path: str, status: int, code: int
+    port: int, method: str, path: str, status: int, code: int, allow: str | None
 ) -> None:
-    request = f"{method} {path} HTTP/1.1\r\n{CLOSE}Content-Length: 0\r\n\r\n".encode()
-    assert_problem(await exchange(port, request), status, code)
+    response = await ask(port, f"{method} {path}")
+    assert_problem(response, status, code)
+    assert response.headers.get("Allow") == allow
 
 
-async def test_an_authenticated_unknown_route_and_method_are_problems(port: int, engine: Engine) -> None:
+@pytest.mark.parametrize(
+    ("line", "status", "code", "allow"),
+    [
+        ("GET /v2/no-such-thing", 404, 40410000, None),
+        ("GET /v2/stocks/AAPL/no-such-thing", 404, 40410000, None),
+        ("GET /v2", 404, 40410000, None),
+        ("PUT /v2/clock", 405, 40510000, "GET,HEAD"),
+        ("DELETE /v2/stocks/AAPL/bars", 405, 40510000, "GET,HEAD"),
+    ],
+)
+async def test_an_authenticated_unknown_route_and_method_are_problems(
+    port: int, engine: Engine, line: str, status: int, code: int, allow: str | None
+) -> None:
     credentials = await engine.open_account(Decimal(1000))
-    auth = "".join(f"{name}: {value}\r\n" for name, value in auth_headers(credentials).items())
-    for line, status, code in (("GET /v2/no-such-thing", 404, 40410000), ("PUT /v2/clock", 405, 40510000)):
-        request = f"{line} HTTP/1.1\r\n{CLOSE}{auth}Content-Length: 0\r\n\r\n".encode()
-        assert_problem(await exchange(port, request), status, code)
+    response = await ask(port, line, auth_headers(credentials))
+    assert_problem(response, status, code)
+    assert response.headers.get("Allow") == allow
+
+
+async def test_an_admin_session_meets_the_same_404_and_405(port: int) -> None:
+    login = await ask(port, "POST /admin/v1/sessions", {"Authorization": f"Bearer {ADMIN_KEY}", "X-TOTP-Code": totp_code()})
+    assert login.status == 201
+    session = {"Authorization": f"Bearer {login.json()['token']}"}
+    assert (await ask(port, "GET /admin/v1/accounts", session)).status == 200
+    assert_problem(await ask(port, "GET /admin/v1/no-such-thing", session), 404, 40410000)
+    response = await ask(port, "DELETE /admin/v1/market/prices", session)
+    assert_problem(response, 405, 40510000)
+    assert response.headers["Allow"] == "POST"
 
 
 async def test_a_body_over_the_limit_is_a_problem(port: int, engine: Engine) -> None:
@@ -155,6 +197,18 @@ async def test_a_declared_length_over_the_limit_is_refused_at_once_without_readi
     assert time.monotonic() - started < 2.0
     body = assert_problem(response, 413, 41310000)
     assert body["message"] == "request body is too large: 10000000000 bytes declared, at most 1048576 accepted"
+    assert response.headers["Connection"] == "close"
+
+
+@pytest.mark.parametrize(
+    "path", ["/healthz", "/v2/account", "/admin/v1/sessions", "/admin/v1/accounts", "/v2/iex", "/stream", "/nowhere"]
+)
+async def test_a_declared_length_over_the_limit_is_413_under_every_prefix_before_anything_else(
+    port: int, path: str
+) -> None:
+    request = f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 10000000000\r\n\r\n{{".encode()
+    response = await exchange(port, request, timeout_s=2.0)
+    assert_problem(response, 413, 41310000)
     assert response.headers["Connection"] == "close"
 
 

@@ -1,4 +1,4 @@
-"""The aiohttp application: middlewares, routes and the engine's lifetime."""
+"""The aiohttp application: the root, which keeps what applies to every answer, its surfaces, and the engine's lifetime."""
 
 from __future__ import annotations
 
@@ -9,23 +9,13 @@ from aiohttp import web
 
 from tradeloop.actors.live import LiveEngine
 from tradeloop.config import Settings
-from tradeloop.http import (
-    activities,
-    assets,
-    history,
-    marketdata,
-    orders,
-    portfolio,
-    system,
-)
-from tradeloop.http.admin import accounts, audit, journal, market, sessions
+from tradeloop.http import history, surfaces, system
 from tradeloop.http.admin.gate import ADMIN, AdminGate
-from tradeloop.http.auth import auth_middleware
 from tradeloop.http.body_size import declared_size_middleware
 from tradeloop.http.headers import security_headers
 from tradeloop.http.keys import ENGINE, SETTINGS
 from tradeloop.http.problems import error_middleware
-from tradeloop.http.ratelimit import LIMITER, RateLimiter, rate_limit_headers, rate_limit_middleware
+from tradeloop.http.ratelimit import LIMITER, RateLimiter
 from tradeloop.http.reference import mount as mount_reference
 from tradeloop.http.streams.mount import mount as mount_streams
 from tradeloop.market.history import MarketHistory
@@ -51,7 +41,7 @@ def create_app(
     limiter's clock.
     """
     app = web.Application(
-        middlewares=[error_middleware, declared_size_middleware, auth_middleware, rate_limit_middleware],
+        middlewares=[error_middleware, declared_size_middleware],
         client_max_size=settings.max_body_bytes,
     )
     engine = live.engine
@@ -59,15 +49,12 @@ def create_app(
     app[SETTINGS] = settings
     app[ADMIN] = admin_gate
     app[LIMITER] = RateLimiter(settings.rate_limit_per_min, monotonic)
-    # Signals rather than middlewares: they also reach the errors that error_middleware renders.
+    # A signal rather than a middleware: it also reaches the errors that error_middleware renders.
     app.on_response_prepare.append(security_headers(tls=settings.tls_cert is not None))
-    app.on_response_prepare.append(rate_limit_headers)
-    for module in (
-        system, orders, portfolio, activities, assets, marketdata, history, sessions, accounts, market, journal, audit
-    ):
-        app.add_routes(module.routes)
+    app.add_routes(system.routes)  # the top level: health and readiness
     history.mount(app, engine, market_history or MarketHistory(max_ticks=settings.history_ticks), history_lifetime)
     mount_streams(app, engine, settings)  # its hub starts before the engine and stops after it
+    surfaces.mount(app)  # /v2, /admin/v1 and the streams, each with its own middlewares, sharing the state set above
     app.cleanup_ctx.append(_engine_lifetime(live))
     mount_reference(app)  # /openapi.json and /docs; the documents are built at start-up from every route
     return app

@@ -1,4 +1,4 @@
-"""Authentication of API calls by Alpaca's key headers."""
+"""Authentication of the /v2 surface's calls by Alpaca's key headers."""
 
 from __future__ import annotations
 
@@ -11,18 +11,18 @@ from aiohttp.typedefs import Handler
 from tradeloop.errors import Unauthorized
 from tradeloop.http.keys import ACCOUNT_ID, ENGINE, KEY_ID
 from tradeloop.http.ratelimit import charge_failure
-from tradeloop.http.streams.paths import STREAM_PATHS
 
 KEY_HEADER: Final = "APCA-API-KEY-ID"
 SECRET_HEADER: Final = "APCA-API-SECRET-KEY"
-PROTECTED_PREFIXES: Final = ("/v2/",)
 
 
 @web.middleware
 async def auth_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """Resolve the caller's account for every /v2/ call; refuse with 401, or 429 once failures pile up.
+    """Resolve the caller's account for every call of the /v2 surface; refuse with 401, or 429 once failures pile up.
 
-    The WebSocket streams are left alone: they authenticate inside their protocol.
+    A path or method without a route is answered only once the caller is known,
+    so an anonymous caller learns nothing of the routes (401 before 404 or 405).
+    The streams are surfaces of their own: they authenticate inside their protocol.
 
     Credentials are checked first, always, with the same work whether they are
     right or not (see Engine.authenticate), and right ones are never refused for
@@ -34,17 +34,16 @@ async def auth_middleware(request: web.Request, handler: Handler) -> web.StreamR
     guessing is their length (about 238 bits), and the budgets tell a client that
     keeps failing to back off, without refusing anyone else.
     """
-    if request.path.startswith(PROTECTED_PREFIXES) and request.path not in STREAM_PATHS:
-        key_id = request.headers.get(KEY_HEADER)
-        secret = request.headers.get(SECRET_HEADER)
-        try:
-            if not key_id or not secret:
-                raise Unauthorized("request is not authorized: APCA-API-KEY-ID and APCA-API-SECRET-KEY are required")
-            request[ACCOUNT_ID] = request.app[ENGINE].authenticate(key_id, secret).id
-        except Unauthorized:
-            charge_failure(request, key_id)
-            raise
-        request[KEY_ID] = key_id
+    key_id = request.headers.get(KEY_HEADER)
+    secret = request.headers.get(SECRET_HEADER)
+    try:
+        if not key_id or not secret:
+            raise Unauthorized("request is not authorized: APCA-API-KEY-ID and APCA-API-SECRET-KEY are required")
+        request[ACCOUNT_ID] = request.app[ENGINE].authenticate(key_id, secret).id
+    except Unauthorized:
+        charge_failure(request, key_id)
+        raise
+    request[KEY_ID] = key_id
     return await handler(request)
 
 

@@ -147,7 +147,7 @@ def test_summary_and_description_come_from_the_docstring_without_its_raises_sect
 
 
 def test_a_wrapper_made_with_functools_wraps_keeps_the_operation() -> None:
-    guarded_handler = decorated_make_thing()  # @operation first, then a guard in the manner of admin_only
+    guarded_handler = decorated_make_thing()  # @operation first, then a guarding decorator
     found = operation_of(guarded_handler)
     assert found is not None and found.operation_id == "make_thing" and found.security is Security.ADMIN
 

@@ -55,7 +55,7 @@ THING: Final = {"id": THING_ID, "price": "1.50", "made_at": "2024-05-06T14:30:00
 
 
 def guarded(handler: Handler) -> Handler:
-    """A wrapper in the manner of admin.admin_only."""
+    """A guarding decorator that wraps the handler."""
 
     @functools.wraps(handler)
     async def wrapper(request: web.Request) -> web.Response:

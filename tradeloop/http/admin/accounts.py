@@ -14,7 +14,6 @@ from tradeloop.codec import rfc3339
 from tradeloop.core.accounts import AccountState
 from tradeloop.core.money import MONEY
 from tradeloop.errors import NotFound
-from tradeloop.http.admin.sessions import admin_only
 from tradeloop.http.bodies import read_model
 from tradeloop.http.keys import ENGINE, SETTINGS
 from tradeloop.http.numbers import Money, bounded
@@ -75,7 +74,6 @@ def account_summary(request: web.Request, state: AccountState) -> dict[str, Any]
 
 
 @routes.post("/admin/v1/accounts")
-@admin_only
 async def create_account(request: web.Request) -> web.Response:
     """Open an account; its secret key is in this answer and nowhere else, ever."""
     body = await read_model(request, NewAccount)
@@ -97,7 +95,6 @@ async def create_account(request: web.Request) -> web.Response:
 
 
 @routes.get("/admin/v1/accounts")
-@admin_only
 async def list_accounts(request: web.Request) -> web.Response:
     """Every account, oldest first, with its cash and equity; secrets are never shown."""
     engine = request.app[ENGINE]
@@ -118,7 +115,6 @@ async def list_accounts(request: web.Request) -> web.Response:
 
 
 @routes.post("/admin/v1/accounts/{account_id}/keys")
-@admin_only
 async def rotate_keys(request: web.Request) -> web.Response:
     """Issue a new key pair; the old pair is refused from this moment."""
     credentials = await administration.rotate_account_keys(request.app[ENGINE], _account_id(request))
@@ -129,7 +125,6 @@ async def rotate_keys(request: web.Request) -> web.Response:
 
 
 @routes.post("/admin/v1/accounts/{account_id}/disable")
-@admin_only
 async def disable_account(request: web.Request) -> web.Response:
     """Block trading: new orders and replacements are refused; cancels still work."""
     account_id = _account_id(request)
@@ -138,7 +133,6 @@ async def disable_account(request: web.Request) -> web.Response:
 
 
 @routes.post("/admin/v1/accounts/{account_id}/enable")
-@admin_only
 async def enable_account(request: web.Request) -> web.Response:
     """Allow trading again in a disabled account."""
     account_id = _account_id(request)
@@ -147,14 +141,12 @@ async def enable_account(request: web.Request) -> web.Response:
 
 
 @routes.post("/admin/v1/accounts/{account_id}/deposits")
-@admin_only
 async def deposit(request: web.Request) -> web.Response:
     """Add cash; recorded as a CSD account activity."""
     return await _move_cash(request, sign=1)
 
 
 @routes.post("/admin/v1/accounts/{account_id}/withdrawals")
-@admin_only
 async def withdraw(request: web.Request) -> web.Response:
     """Take cash out, at most the buying power not held by open orders; a CSW activity."""
     return await _move_cash(request, sign=-1)

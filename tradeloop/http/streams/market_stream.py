@@ -40,7 +40,7 @@ from tradeloop.http.streams.market_messages import (
     subscription,
     success,
 )
-from tradeloop.http.streams.paths import MARKET_STREAM_ROUTE
+from tradeloop.http.streams.paths import IEX_STREAM_PATH, SIP_STREAM_PATH
 from tradeloop.http.streams.peer import Farewell, Farewells, Peer
 from tradeloop.http.streams.session import Session, serve
 
@@ -132,7 +132,8 @@ class MarketSession(Session):
         return subscription(channels)
 
 
-@routes.get(MARKET_STREAM_ROUTE)
+@routes.get(IEX_STREAM_PATH)
+@routes.get(SIP_STREAM_PATH)
 async def market_stream(request: web.Request) -> web.StreamResponse:
     """Serve one market data stream client until it leaves or is closed."""
 

@@ -1,4 +1,4 @@
-"""Mount the streams on the application: routes, the hub, and its start and stop."""
+"""Mount the streams' hub on the application, with its start and stop (their routes are surfaces: http/surfaces.py)."""
 
 from __future__ import annotations
 
@@ -9,14 +9,13 @@ from aiohttp import web
 from tradeloop.actors.engine import Engine
 from tradeloop.config import Settings
 from tradeloop.http.history import MARKET_HISTORY
-from tradeloop.http.streams import market_stream, trading_stream
 from tradeloop.http.streams.admission import WAITING, Waiting
 from tradeloop.http.streams.hub import HUB, StreamHub, StreamLimits
 from tradeloop.http.streams.peer import GOING_AWAY
 
 
 def mount(app: web.Application, engine: Engine, settings: Settings) -> StreamHub:
-    """Add the stream routes and the hub, which streams the market history's bars when one is mounted.
+    """Add the hub, which streams the market history's bars when one is mounted.
 
     Call after the history is mounted (its tick listener must see a trade before the hub
     does) and before the engine's lifetime is added (the hub starts first and stops last).
@@ -27,8 +26,6 @@ def mount(app: web.Application, engine: Engine, settings: Settings) -> StreamHub
         hub.follow_bars(history)
     app[HUB] = hub
     app[WAITING] = Waiting.from_settings(settings)
-    app.add_routes(market_stream.routes)
-    app.add_routes(trading_stream.routes)
     app.cleanup_ctx.append(_hub_lifetime)
     app.on_shutdown.append(_close_streams)
     return hub
