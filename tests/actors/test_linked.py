@@ -10,6 +10,7 @@ import pytest
 
 from tests.actors.factories import BatchJournal
 from tests.factories import make_engine, set_price
+from tradeloop.actors import bulk
 from tradeloop.actors.engine import Engine
 from tradeloop.core.events import OrderAccepted, OrderCanceled, OrderFilled
 from tradeloop.core.orders import (
@@ -107,3 +108,11 @@ async def test_a_leg_is_replaced_by_its_own_id_and_keeps_its_place(engine: Engin
     assert state.orders == {} and state.positions == {}
     with pytest.raises(NotReplaceable):
         await engine.replace_order(account, entry.terms.id, ReplaceRequest(limit_price=D("1")))
+
+
+async def test_cancel_all_answers_each_member_of_a_group_as_canceled(engine: Engine) -> None:
+    account = (await engine.open_account(D("100000"))).account_id
+    await engine.place_order(account, replace(bracket(), type=OrderType.LIMIT, limit_price=D("95")))
+    results = await bulk.cancel_all_orders(engine, account)
+    assert sorted(result.status for result in results) == [200, 200, 200]
+    assert {result.order.status for result in results if result.order is not None} == {OrderStatus.CANCELED}

@@ -248,7 +248,7 @@ def test_oto_takes_exactly_one_exit_and_simple_orders_take_none() -> None:
         venue.place_group(bracket(order_class=OrderClass.OTO, take_profit=None, stop_loss=None))
     assert refused.value.field == "take_profit"
     with pytest.raises(InvalidOrderClass) as refused:
-        venue.place_group(bracket(order_class=OrderClass.SIMPLE, stop_loss=None))
+        venue.place(bracket(order_class=OrderClass.SIMPLE, stop_loss=None))
     assert refused.value.field == "take_profit"
 
 

@@ -10,8 +10,8 @@ from uuid import UUID
 
 from tradeloop.actors.engine import Engine
 from tradeloop.core.money import HUNDRED, ZERO, quantize_qty_down
-from tradeloop.core.orders import Order, OrderRequest, OrderSide, OrderType, TimeInForce
-from tradeloop.errors import InvalidField, NotFound, TradeloopError
+from tradeloop.core.orders import Order, OrderRequest, OrderSide, OrderStatus, OrderType, TimeInForce
+from tradeloop.errors import InvalidField, NotCancelable, NotFound, TradeloopError
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -26,8 +26,19 @@ class BulkResult:
 
 async def cancel_all_orders(engine: Engine, account_id: UUID) -> list[BulkResult]:
     open_ids = list(engine.account(account_id).orders)
-    results = await asyncio.gather(*(_bulk(oid, engine.cancel_order(account_id, oid)) for oid in open_ids))
+    results = await asyncio.gather(*(_bulk(oid, _cancel(engine, account_id, oid)) for oid in open_ids))
     return list(results)
+
+
+async def _cancel(engine: Engine, account_id: UUID, order_id: UUID) -> Order:
+    """Cancel one order; one canceled meanwhile with its linked group (by another line's cancel) is answered as canceled."""
+    try:
+        return await engine.cancel_order(account_id, order_id)
+    except NotCancelable:
+        order = await engine.order(account_id, order_id)
+        if order.terms.group_id is None or order.status is not OrderStatus.CANCELED:
+            raise
+        return order
 
 async def close_position(
     engine: Engine, account_id: UUID, symbol: str, *, qty: Decimal | None = None, percentage: Decimal | None = None

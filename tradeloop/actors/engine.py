@@ -55,6 +55,7 @@ from tradeloop.actors.risk_watch import RiskWatch
 from tradeloop.clock import utc_now
 from tradeloop.core.accounts import AccountState, Valuation, open_account, valuation
 from tradeloop.core.events import AccountEvent, AccountOpened, CashAdjusted, TradingStateChanged
+from tradeloop.core.exits import leg_order
 from tradeloop.core.instruments import Asset
 from tradeloop.core.marketdata import HaltChanged, Tick
 from tradeloop.core.money import ZERO
@@ -71,7 +72,7 @@ from tradeloop.errors import (
     TradeloopError,
     Unauthorized,
 )
-from tradeloop.journal import Journal, OrderQuery, order_sort_key, refusal, select_orders
+from tradeloop.journal import Journal, OrderQuery, refusal, select_orders
 from tradeloop.security import hash_secret, new_key_id, new_secret, verify_secret
 
 REPLY_TIMEOUT_S: Final = 10.0
@@ -553,7 +554,7 @@ class Engine:
             if leg.terms.parent_id is not None and leg.terms.group_id == group_id:
                 found.setdefault(leg.terms.id, leg)
         # A replaced leg gave its place to its replacement: only the latest stands in the group.
-        return sorted((leg for leg in found.values() if leg.status is not OrderStatus.REPLACED), key=order_sort_key)
+        return sorted((leg for leg in found.values() if leg.status is not OrderStatus.REPLACED), key=leg_order)
 
     async def record(self, account_id: UUID, events: Sequence[AccountEvent]) -> None:
         """Have an account journal and apply events decided outside it (administration)."""

@@ -8,6 +8,7 @@ for them; an exit's fill shrinks what every exit of the group still protects.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from datetime import datetime
 from decimal import Decimal
 from uuid import UUID
 
@@ -15,6 +16,7 @@ from tradeloop.core.orders import (
     Order,
     OrderClass,
     OrderStatus,
+    OrderType,
     holds_group_shares,
     is_group_entry,
     is_linked_exit,
@@ -80,6 +82,11 @@ def entry_ended(orders: Mapping[UUID, Order], entry: Order) -> None:
             order.entry_open = False
 
 
+def leg_order(order: Order) -> tuple[int, datetime]:
+    """Legs list take-profit first, then stop-loss (the order Alpaca lists them in), then by age."""
+    return (0 if order.terms.type is OrderType.LIMIT else 1), order.terms.created_at
+
+
 def nest(orders: Iterable[Order]) -> list[tuple[Order, list[Order]]]:
     """Orders with each group's legs rolled under their parent (Alpaca's `nested=true`), in the given order.
 
@@ -105,4 +112,6 @@ def nest(orders: Iterable[Order]) -> list[tuple[Order, list[Order]]]:
         if parent is not None:
             legs.setdefault(parent, []).append(order)
             rolled.add(terms.id)
-    return [(order, legs.get(order.terms.id, [])) for order in listed if order.terms.id not in rolled]
+    return [
+        (order, sorted(legs.get(order.terms.id, []), key=leg_order)) for order in listed if order.terms.id not in rolled
+    ]

@@ -57,14 +57,7 @@ def validate_linked(request: OrderRequest, base_price: Decimal) -> None:
     """
     kind = request.order_class
     if kind is OrderClass.SIMPLE:
-        for name, value in (
-            ("take_profit", request.take_profit),
-            ("stop_loss", request.stop_loss),
-            ("exit_time_in_force", request.exit_time_in_force),
-        ):
-            if value is not None:
-                raise InvalidOrderClass(name, "is only for bracket, oco and oto orders")
-        return
+        return  # a simple order's own fields: `validate_request`
     if request.notional is not None:
         raise InvalidOrderClass("notional", f"is not allowed for {kind} orders: give a whole-share qty")
     if request.qty is None or request.qty != request.qty.to_integral_value():

@@ -22,7 +22,7 @@ from tradeloop.core.money import (
     is_on_tick,
     quantize_price,
 )
-from tradeloop.errors import InvalidField
+from tradeloop.errors import InvalidField, InvalidOrderClass
 
 
 class OrderSide(StrEnum):
@@ -277,6 +277,14 @@ def validate_request(request: OrderRequest, asset: Asset | None) -> None:
         raise InvalidField("symbol", f"unknown symbol {request.symbol!r}")
     if not asset.tradable:
         raise InvalidField("symbol", f"{asset.symbol} is not tradable")
+    if request.order_class is OrderClass.SIMPLE:
+        for name, value in (
+            ("take_profit", request.take_profit),
+            ("stop_loss", request.stop_loss),
+            ("exit_time_in_force", request.exit_time_in_force),
+        ):
+            if value is not None:
+                raise InvalidOrderClass(name, "is only for bracket, oco and oto orders")
     _validate_amount(request, asset)
     _validate_prices(request)
     if request.client_order_id is not None and not 0 < len(request.client_order_id) <= MAX_CLIENT_ORDER_ID:
