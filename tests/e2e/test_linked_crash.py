@@ -156,3 +156,20 @@ def test_kill_9_after_an_exit_fills_recovers_the_other_exit_canceled(tmp_path: P
         assert restarted.shares() == ("0", "0")
         fills = restarted.get("/v2/account/activities/FILL")
         assert sorted((f["side"], f["qty"]) for f in fills) == [("buy", "10"), ("sell", "10")]
+
+
+def test_a_restart_from_the_final_snapshot_keeps_the_group_linked(tmp_path: Path) -> None:
+    with serving(tmp_path) as live:
+        live.price("100.50")
+        entry = live.place(BRACKET)
+        live.price("100.00", size="4")
+        assert live.server.stop() == 0  # a clean stop writes every account's snapshot
+    with serving(tmp_path) as restarted:
+        entry, legs = restarted.group(entry["id"])
+        assert entry["filled_qty"] == "4" and {leg["qty"] for leg in legs.values()} == {"4"}
+        assert {leg["status"] for leg in legs.values()} == {"new"} and restarted.shares() == ("4", "0")
+        restarted.price("111.00")  # the take-profit sells the 4; the entry, below the market, keeps waiting
+        entry, legs = restarted.group(entry["id"])
+        assert legs["limit"]["filled_qty"] == "4" and legs["limit"]["status"] == "partially_filled"
+        assert legs["stop"]["status"] == "new" and legs["stop"]["qty"] == "0"
+        assert restarted.shares() == ("0", "0")
