@@ -478,6 +478,27 @@ def test_refusals_surface_as_api_errors(admin: Admin, trading: TradingClient) ->
     assert trading.get_orders(GetOrdersRequest(status=QueryOrderStatus.ALL, symbols=["SPY", "NOPE"])) == []
 
 
+def test_risk_refusals_surface_as_api_errors_with_their_codes(
+    server: RunningServer, admin: Admin, trading: TradingClient
+) -> None:
+    admin.price("SPY", "530")
+    keys = {"APCA-API-KEY-ID": KEY_ID, "APCA-API-SECRET-KEY": SECRET_KEY}
+
+    def set_risk(body: dict[str, Any]) -> None:
+        status, answer = http_json("PATCH", f"{server.base_url}/v2/risk", keys, body)
+        assert status == 200, answer
+
+    order = MarketOrderRequest(symbol="SPY", qty=1, side=OrderSide.BUY, time_in_force=TimeInForce.DAY)
+    set_risk({"limits": {"max_order_notional": "100"}})
+    over = refusal(trading.submit_order, order)
+    assert over.status_code == 403 and over.code == 40310010 and "max_order_notional is 100" in str(over)
+    set_risk({"limits": {"max_order_notional": None}, "trading_state": "HALTED", "reason": "kill switch"})
+    halted = refusal(trading.submit_order, order)
+    assert halted.status_code == 403 and halted.code == 40310011 and "kill switch" in str(halted)
+    set_risk({"trading_state": "ACTIVE"})
+    assert trading.get_orders(GetOrdersRequest(status=QueryOrderStatus.ALL, symbols=["SPY"])) == []
+
+
 def test_close_all_positions_cancels_open_orders_first(admin: Admin, trading: TradingClient) -> None:
     admin.price("WMT", "68")
     submit(trading, MarketOrderRequest(symbol="WMT", qty=5, side=OrderSide.BUY, time_in_force=TimeInForce.DAY))

@@ -42,6 +42,7 @@ TAGS: Final = {
     "orders": "Place, list, replace and cancel orders (Alpaca v2 /v2/orders).",
     "account": "The account: cash, buying power, equity (/v2/account).",
     "positions": "Positions held, and closing them at market (/v2/positions).",
+    "risk": "Risk limits, trading states and the kill switch (/v2/risk), an extension; the what-if is under orders.",
     "activities": "Fills and cash movements of the account, and its risk notices (/v2/account/activities).",
     "assets": "The listed assets (/v2/assets).",
     "clock": "The market clock (/v2/clock).",

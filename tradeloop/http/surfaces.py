@@ -21,8 +21,9 @@ from typing import Final
 from aiohttp import web
 from aiohttp.typedefs import Middleware
 
-from tradeloop.http import activities, assets, history, marketdata, orders, portfolio
+from tradeloop.http import activities, assets, history, marketdata, orders, portfolio, risk
 from tradeloop.http.admin import accounts, audit, journal, market, sessions
+from tradeloop.http.admin import risk as admin_risk
 from tradeloop.http.auth import auth_middleware
 from tradeloop.http.ratelimit import rate_limit_headers, rate_limit_middleware
 from tradeloop.http.streams import market_stream, trading_stream
@@ -53,7 +54,9 @@ def surface(prefix: str, routes: Iterable[web.AbstractRouteDef], middlewares: It
 
 def trading() -> web.Application:
     """/v2: every call names its account by the key headers and spends the key's budget, which every answer tells."""
-    tables = (orders.routes, portfolio.routes, activities.routes, assets.routes, marketdata.routes, history.routes)
+    tables = (
+        orders.routes, risk.routes, portfolio.routes, activities.routes, assets.routes, marketdata.routes, history.routes
+    )
     app = surface(V2, _all(tables), [auth_middleware, rate_limit_middleware])
     app.on_response_prepare.append(rate_limit_headers)  # a signal: errors rendered at the root get the headers too
     return app
@@ -61,7 +64,7 @@ def trading() -> web.Application:
 
 def admin() -> web.Application:
     """/admin/v1: every route asks for a live admin session."""
-    tables = (accounts.routes, market.routes, journal.routes, audit.routes)
+    tables = (accounts.routes, admin_risk.routes, market.routes, journal.routes, audit.routes)
     return surface(ADMIN_V1, _all(tables), [sessions.session_middleware])
 
 
