@@ -3,8 +3,8 @@
     /v2                  trading and market data: the key headers (auth), the key's call budget (ratelimit)
     /admin/v1/sessions   admin login: the admin key and a TOTP code, checked by the route itself
     /admin/v1            administration: an admin session token (admin.sessions)
-    /v2/iex, /v2/sip     the market data streams  } authenticated inside their protocol
-    /stream              the trading stream       }
+    /v2/iex, /v2/sip     the market data streams  } authenticated inside their protocol,
+    /stream              the trading stream       } each also with a trailing slash
 
 The root keeps what applies to every answer (error rendering, the declared body
 size, the security headers), serves the top-level routes (health, readiness)
@@ -80,7 +80,9 @@ def mount(root: web.Application) -> None:
     mounted: list[tuple[str, web.Application]] = []
     for route in (*market_stream.routes, *trading_stream.routes):
         assert isinstance(route, web.RouteDef)
-        mounted.append((route.path, surface(route.path, [route])))
+        # Some clients connect at /stream/ and, answered 404, retry without end: each stream serves both spellings.
+        slashed = web.RouteDef(route.method, f"{route.path}/", route.handler, route.kwargs)
+        mounted.append((route.path, surface(route.path, [route, slashed])))
     mounted += [(V2, trading()), (ADMIN_LOGIN, surface(ADMIN_LOGIN, sessions.routes)), (ADMIN_V1, admin())]
     for prefix, app in mounted:
         app.update(root)

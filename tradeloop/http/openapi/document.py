@@ -127,6 +127,7 @@ def _one_id_per_route(documented: list[tuple[Route, Operation]]) -> list[tuple[R
     for route, op in documented:
         if routes_of[id(op)] > 1:
             words = "_".join(word for word in re.split(r"[^A-Za-z0-9]+", route.path) if word)
+            words += "_slash" if route.path.endswith("/") else ""  # /stream/ beside /stream
             op = replace(op, operation_id=f"{op.operation_id}_{words}")
         found.append((route, op))
     return found
