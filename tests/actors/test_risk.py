@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
+from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -11,10 +13,11 @@ import pytest
 from tests.factories import journal_on, make_engine, set_price
 from tradeloop.actors import administration
 from tradeloop.actors.memory_journal import MemoryJournal
+from tradeloop.clock import utc_now
 from tradeloop.core.money import ZERO
-from tradeloop.core.orders import OrderRequest, OrderSide, OrderType, TimeInForce
+from tradeloop.core.orders import OrderClass, OrderRequest, OrderSide, OrderType, StopLoss, TakeProfit, TimeInForce
 from tradeloop.core.risk_limits import BreachAction, LimitChanges, RiskLimits, StateSource, TradingState
-from tradeloop.errors import RiskLimitExceeded, TradingStateRefused
+from tradeloop.errors import InvalidOrderClass, RiskLimitExceeded, StaleMarketData, TradingStateRefused
 from tradeloop.snapshots.recovery import recover
 
 D = Decimal
@@ -222,5 +225,31 @@ async def test_a_preview_answers_and_changes_nothing() -> None:
         refused = await engine.preview_order(account_id, market(OrderSide.BUY, "20"))
         assert not refused.accepted and isinstance(refused.refusal, RiskLimitExceeded)
         assert engine.journal_position == position and engine.account(account_id).orders == {}
+    finally:
+        await engine.stop()
+
+
+async def test_a_preview_refuses_what_placing_refuses_a_bad_bracket_and_a_stale_price() -> None:
+    later = timedelta(0)
+    engine = make_engine(stale_after_s=60.0, clock=lambda: utc_now() + later)
+    await engine.start()
+    try:
+        account_id = (await engine.open_account(D(10_000))).account_id
+        await set_price(engine, "AAPL", "100")
+        bracket = OrderRequest(
+            symbol="AAPL", side=OrderSide.BUY, type=OrderType.MARKET, time_in_force=TimeInForce.DAY, qty=D(5),
+            order_class=OrderClass.BRACKET, take_profit=TakeProfit(limit_price=D(90)), stop_loss=StopLoss(stop_price=D(110)),
+        )
+        previewed = await engine.preview_order(account_id, bracket)
+        assert not previewed.accepted and isinstance(previewed.refusal, InvalidOrderClass)
+        with pytest.raises(InvalidOrderClass) as placing:
+            await engine.place_order(account_id, bracket)
+        assert placing.value.message == previewed.refusal.message
+        good = replace(bracket, take_profit=TakeProfit(limit_price=D(110)), stop_loss=StopLoss(stop_price=D(90)))
+        assert (await engine.preview_order(account_id, good)).accepted
+        later = timedelta(minutes=5)  # no price for five minutes: a market order would fill at an old one
+        stale = await engine.preview_order(account_id, market(OrderSide.BUY, "1"))
+        assert not stale.accepted and isinstance(stale.refusal, StaleMarketData)
+        assert engine.account(account_id).orders == {}
     finally:
         await engine.stop()

@@ -42,7 +42,7 @@ from tradeloop.core.funding import adjust_cash
 from tradeloop.core.instruments import Asset
 from tradeloop.core.linked import accept_linked
 from tradeloop.core.money import ZERO
-from tradeloop.core.orders import Order, OrderClass, OrderSide, OrderType
+from tradeloop.core.orders import Order, OrderClass, OrderRequest, OrderSide, OrderType
 from tradeloop.core.placement import (
     Hold,
     accept_order,
@@ -233,37 +233,11 @@ class AccountActor(Actor[AccountMessage]):
         request = message.request
         self._check_may_trade(request.symbol)
         now = self._clock()
-        side_price = self._board.buy_price if request.side is OrderSide.BUY else self._board.sell_price
-        if request.order_class is OrderClass.SIMPLE:
-            group = [
-                accept_order(
-                    self.state,
-                    request,
-                    self._assets.get(request.symbol),
-                    order_id=ordered_id(now),
-                    reference_price=side_price(request.symbol),
-                    now=now,
-                    session_end=session_end(now),
-                )
-            ]
-        else:
-            group = accept_linked(
-                self.state,
-                request,
-                self._assets.get(request.symbol),
-                new_id=lambda: ordered_id(now),
-                reference_price=side_price(request.symbol),
-                now=now,
-                session_end=session_end(now),
-            )
+        group = self._accept(request, now)
         accepted = group[0]
         if not message.exempt:
             self._risk.check(accepted.terms, now)
-        if (request.type is OrderType.MARKET or request.notional is not None) and self._board.is_stale(
-            request.symbol, now
-        ):
-            # A market order would fill at whatever old price the board holds.
-            raise StaleMarketData(request.symbol, self._board.age_s(request.symbol, now))
+        self._check_fresh(request, now)
         market = self._market(request.symbol)
         # Applied now, so its reservations and client order id count at once; journaled with the
         # market's answer, so an order that fills on arrival is one record and one commit.
@@ -311,6 +285,42 @@ class AccountActor(Actor[AccountMessage]):
             SwapOrder(account_id=self.state.id, replacement=replacement, filled_qty=old.filled_qty, pending=pending)
         )
 
+    def _accept(self, request: OrderRequest, now: datetime) -> list[OrderAccepted]:
+        """The acceptance of an order (a group's, its first order's first), not applied yet.
+
+        Raises: whatever accepting refuses the order with.
+        """
+        side_price = self._board.buy_price if request.side is OrderSide.BUY else self._board.sell_price
+        if request.order_class is OrderClass.SIMPLE:
+            return [
+                accept_order(
+                    self.state,
+                    request,
+                    self._assets.get(request.symbol),
+                    order_id=ordered_id(now),
+                    reference_price=side_price(request.symbol),
+                    now=now,
+                    session_end=session_end(now),
+                )
+            ]
+        return accept_linked(
+            self.state,
+            request,
+            self._assets.get(request.symbol),
+            new_id=lambda: ordered_id(now),
+            reference_price=side_price(request.symbol),
+            now=now,
+            session_end=session_end(now),
+        )
+
+    def _check_fresh(self, request: OrderRequest, now: datetime) -> None:
+        """Raises: StaleMarketData for a market order when the price is too old to fill at."""
+        if (request.type is OrderType.MARKET or request.notional is not None) and self._board.is_stale(
+            request.symbol, now
+        ):
+            # A market order would fill at whatever old price the board holds.
+            raise StaleMarketData(request.symbol, self._board.age_s(request.symbol, now))
+
     def _handle_preview_order(self, message: PreviewOrder) -> None:
         """Decide the order as placing it would, and answer what it would do; nothing is applied or journaled."""
         request = message.request
@@ -322,16 +332,9 @@ class AccountActor(Actor[AccountMessage]):
         refusal: TradeloopError | None = None
         try:
             self._check_may_trade(request.symbol)
-            accepted = accept_order(
-                self.state,
-                request,
-                self._assets.get(request.symbol),
-                order_id=ordered_id(now),
-                reference_price=price,
-                now=now,
-                session_end=session_end(now),
-            )
+            accepted = self._accept(request, now)[0]
             checks = self._risk.check(accepted.terms, now)
+            self._check_fresh(request, now)
         except TradeloopError as exc:
             refusal = exc
         resolve(

@@ -174,6 +174,7 @@ _LIMITS_EXAMPLE: Final = {
     "daily_loss_action": "halt_and_flatten",
     "max_drawdown_percent": "10",
 }
+_LIMITS_SET: Final = {"kind": "limits_set", "message": "limits set by user", "timestamp": "2026-01-05T15:00:00.000000Z"}
 RISK_EXAMPLE: Final = {
     "trading_state": "ACTIVE",
     "reason": None,
@@ -189,7 +190,7 @@ RISK_EXAMPLE: Final = {
         "drawdown_percent": "0.3795",
         "open_orders": 1,
     },
-    "notices": [{"kind": "limits_set", "message": "limits set by user", "timestamp": "2026-01-05T15:00:00.000000Z"}],
+    "notices": [_LIMITS_SET],
 }
 _HALTED_EXAMPLE: Final = {
     **RISK_EXAMPLE,
@@ -198,7 +199,7 @@ _HALTED_EXAMPLE: Final = {
     "source": "user",
     "changed_at": "2026-01-05T15:30:00.000000Z",
     "notices": [
-        *RISK_EXAMPLE["notices"],  # type: ignore[misc]
+        _LIMITS_SET,
         {"kind": "state_changed", "message": "HALTED: kill switch", "timestamp": "2026-01-05T15:30:00.000000Z"},
     ],
 }
