@@ -9,7 +9,7 @@ from uuid import uuid4
 import pytest
 
 from tests.core.factories import D, Venue, at, fills, make_request, make_venue, make_working, quote
-from tradeloop.core.events import OrderCanceled, OrderFilled
+from tradeloop.core.events import OrderCanceled, OrderExpired, OrderFilled
 from tradeloop.core.linked import exit_qty
 from tradeloop.core.orders import (
     OrderClass,
@@ -271,3 +271,13 @@ def test_exits_with_nothing_to_sell_rest_nowhere_so_they_block_no_one() -> None:
     events += venue.book.on_tick(quote("88", "101.5", when=at(2)))  # below the stop; the entry's limit not reached
     assert [e.qty for e in fills(events, other.terms.id)] == [D(2)]  # another seller is not stuck behind the stop
     assert not [e for e in events if e.order_id in (take_profit.terms.id, stop_loss.terms.id)]
+
+
+def test_day_legs_expire_together_at_the_sessions_end() -> None:
+    venue = venue_at("100")
+    entry, take_profit, stop_loss = venue.place_group(bracket(time_in_force=TimeInForce.DAY))
+    assert entry.status is OrderStatus.FILLED and take_profit.terms.expires_at is not None
+    events = venue.apply(venue.book.expire(take_profit.terms.expires_at))
+    assert [type(e) for e in events] == [OrderExpired, OrderExpired]
+    assert take_profit.status is OrderStatus.EXPIRED and stop_loss.status is OrderStatus.EXPIRED
+    assert venue.state.positions["AAPL"].reserved_qty == D(0)  # the shares are free to sell again

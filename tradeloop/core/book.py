@@ -236,14 +236,19 @@ class OrderBook:
         return events
 
     def _end_group(self, group: ExitGroup, reason: str, now: datetime, events: list[OrderEvent]) -> None:
-        """Cancel what is left of a group: its entry if it still works, and its exits."""
+        """Cancel what is left of a group: its entry if it still works, and its exits (an exit due by `now` expires)."""
         self._groups.pop(group.group_id, None)
         entry, group.entry = group.entry, None
         if entry is not None and self._drop(entry.terms.id) is not None:
             events.append(self._cancel_event(entry, reason, now))
         for order_id in list(group.exits):
             exit_order = self._drop(order_id)
-            if exit_order is not None:
+            if exit_order is None:
+                continue
+            due = exit_order.terms.expires_at
+            if due is not None and due <= now:  # a day leg ending with its sibling at the session's end
+                events.append(OrderExpired(account_id=exit_order.terms.account_id, order_id=order_id, timestamp=now))
+            else:
                 events.append(self._cancel_event(exit_order, reason, now))
 
     def on_tick(self, tick: Tick) -> list[OrderEvent]:
