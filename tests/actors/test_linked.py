@@ -24,7 +24,8 @@ from tradeloop.core.orders import (
     TakeProfit,
     TimeInForce,
 )
-from tradeloop.errors import InvalidOrderClass, NotReplaceable
+from tradeloop.core.risk_limits import StateSource, TradingState
+from tradeloop.errors import InvalidOrderClass, NotReplaceable, TradingStateRefused
 
 
 def D(value: str) -> Decimal:
@@ -116,3 +117,28 @@ async def test_cancel_all_answers_each_member_of_a_group_as_canceled(engine: Eng
     results = await bulk.cancel_all_orders(engine, account)
     assert sorted(result.status for result in results) == [200, 200, 200]
     assert {result.order.status for result in results if result.order is not None} == {OrderStatus.CANCELED}
+
+
+async def test_a_halted_account_still_places_and_replaces_the_exits_of_its_position(engine: Engine) -> None:
+    account = (await engine.open_account(D("100000"))).account_id
+    await engine.place_order(account, bracket())
+    await engine.set_risk(account, limits=None, state=TradingState.HALTED, reason="kill switch", source=StateSource.USER)
+    with pytest.raises(TradingStateRefused):
+        await engine.place_order(account, bracket())
+    state = engine.account(account)
+    take_profit = next(o for o in state.orders.values() if o.terms.type is OrderType.LIMIT)
+    moved = await engine.replace_order(account, take_profit.terms.id, ReplaceRequest(limit_price=D("104")))
+    assert moved.terms.limit_price == D("104")
+    await engine.cancel_order(account, moved.terms.id)
+    oco = OrderRequest(
+        symbol="AAPL",
+        side=OrderSide.SELL,
+        type=OrderType.LIMIT,
+        time_in_force=TimeInForce.GTC,
+        qty=D("10"),
+        order_class=OrderClass.OCO,
+        take_profit=TakeProfit(limit_price=D("120")),
+        stop_loss=StopLoss(stop_price=D("95")),
+    )
+    placed = await engine.place_order(account, oco)
+    assert placed.terms.order_class is OrderClass.OCO and placed.status is OrderStatus.NEW
