@@ -85,6 +85,10 @@ EXAMPLES: Final[dict[str, Example]] = {
         ),
     ),
     "AccountDisabled": Example("/v2/orders", lambda cls: cls("account is disabled: trading is blocked")),
+    "TradingSuspended": Example(
+        "/v2/orders",
+        lambda cls: cls("trading is suspended by the account's configuration (suspend_trade): new orders are refused"),
+    ),
     "TradingHalted": Example("/v2/orders", lambda cls: cls("trading in AAPL is halted")),
     "NotFound": Example("/v2/orders/0b9e7c4e-5d0a-4d5e-9a56-1f3a3c2b7e10", lambda cls: cls("order not found")),
     "MethodNotAllowed": Example("/v2/account", lambda cls: cls("method DELETE is not allowed here")),

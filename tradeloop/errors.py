@@ -12,7 +12,8 @@
     │   ├── AccountDisabled             403 40310001
     │   ├── TradingHalted               403 40310003
     │   ├── RiskLimitExceeded           403 40310010 (names the limit, its value and the order's figure)
-    │   └── TradingStateRefused         403 40310011 (the account's trading state is REDUCING or HALTED)
+    │   ├── TradingStateRefused         403 40310011 (the account's trading state is REDUCING or HALTED)
+    │   └── TradingSuspended            403 40310012 (the account's configuration has suspend_trade on)
     ├── NotFound                        404 40410000
     ├── MethodNotAllowed                405 40510000
     ├── PayloadTooLarge                 413 41310000
@@ -159,6 +160,13 @@ class TradingStateRefused(Forbidden):
 
     code = 40310011
     slug = "trading-state-refused"
+
+
+class TradingSuspended(Forbidden):
+    """The account's owner suspended trading (suspend_trade in /v2/account/configurations): orders are refused, cancels pass."""
+
+    code = 40310012
+    slug = "trading-suspended"
 
 
 class NotFound(TradeloopError):

@@ -37,6 +37,7 @@ from tradeloop.actors.messages import (
 from tradeloop.actors.prices import PriceBoard
 from tradeloop.actors.risk_watch import RiskWatch
 from tradeloop.core.accounts import AccountState, apply_event, apply_events, session_closed
+from tradeloop.core.configurations import check_order, check_replacement
 from tradeloop.core.events import AccountEvent, OrderAccepted, OrderCanceled, OrderFilled
 from tradeloop.core.funding import adjust_cash
 from tradeloop.core.instruments import Asset
@@ -232,6 +233,8 @@ class AccountActor(Actor[AccountMessage]):
     def _handle_place_order(self, message: PlaceOrder) -> None:
         request = message.request
         self._check_may_trade(request.symbol)
+        if not message.exempt:  # the server's own closing orders (a flatten) pass the owner's switches
+            check_order(self.state.config, request)
         now = self._clock()
         group = self._accept(request, now)
         accepted = group[0]
@@ -265,6 +268,7 @@ class AccountActor(Actor[AccountMessage]):
         old = self.state.order(message.order_id)
         terms = old.terms
         self._check_may_trade(terms.symbol)
+        check_replacement(self.state.config, message.change)
         now = self._clock()
         side_price = self._board.buy_price if terms.side is OrderSide.BUY else self._board.sell_price
         replacement = accept_replacement(
@@ -332,6 +336,7 @@ class AccountActor(Actor[AccountMessage]):
         refusal: TradeloopError | None = None
         try:
             self._check_may_trade(request.symbol)
+            check_order(self.state.config, request)
             accepted = self._accept(request, now)[0]
             checks = self._risk.check(accepted.terms, now)
             self._check_fresh(request, now)

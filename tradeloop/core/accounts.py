@@ -10,7 +10,9 @@ from typing import assert_never
 from uuid import UUID
 
 from tradeloop.core import exits
+from tradeloop.core.configurations import AccountConfig
 from tradeloop.core.events import (
+    AccountConfigured,
     AccountEvent,
     AccountOpened,
     AccountStatusChanged,
@@ -68,6 +70,8 @@ class AccountState:
     pending_client_order_ids: set[str] = field(default_factory=set)
     risk: RiskProfile = field(default_factory=RiskProfile)
     """Risk limits, trading state and peak equity (older snapshots, without it, decode to no limits)."""
+    config: AccountConfig = field(default_factory=AccountConfig)
+    """The owner's configuration (older snapshots, without it, decode to the defaults)."""
 
     @property
     def buying_power(self) -> Decimal:
@@ -194,6 +198,8 @@ def apply_event(state: AccountState, event: AccountEvent) -> None:
             state.secret_hash = event.secret_hash
         case AccountStatusChanged():
             state.active = event.active
+        case AccountConfigured():
+            state.config = event.changes.applied_to(state.config)
         case AccountOpened():
             raise ValueError("an opened account is built with open_account")
         case _:

@@ -7,6 +7,7 @@ from datetime import datetime
 from decimal import Decimal
 from uuid import UUID
 
+from tradeloop.core.configurations import ConfigChanges
 from tradeloop.core.orders import OrderSide, OrderTerms
 from tradeloop.core.risk_limits import RiskLimits, StateSource, TradingState
 
@@ -176,7 +177,16 @@ class PeakEquitySet:
     timestamp: datetime
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AccountConfigured:
+    """The owner changed the account's configuration: the fields set (None: left as they were)."""
+
+    account_id: UUID
+    changes: ConfigChanges
+    timestamp: datetime
+
+
 OrderEvent = OrderFilled | OrderTriggered | OrderHwmMoved | OrderCanceled | OrderExpired | OrderReplaced
-AdminEvent = CashAdjusted | KeysRotated | AccountStatusChanged
+AdminEvent = CashAdjusted | KeysRotated | AccountStatusChanged | AccountConfigured
 RiskEvent = RiskLimitsSet | TradingStateChanged | RiskWarned | PeakEquitySet
 AccountEvent = AccountOpened | OrderAccepted | OrderEvent | SessionClosed | AdminEvent | RiskEvent

@@ -29,7 +29,7 @@ from uuid import UUID, SafeUUID
 
 import msgpack
 
-from tradeloop.core import accounts, events, orders, positions, risk_limits
+from tradeloop.core import accounts, configurations, events, orders, positions, risk_limits
 from tradeloop.errors import StartupFailure
 from tradeloop.snapshots.legacy import UPGRADES
 
@@ -63,6 +63,9 @@ DATACLASSES: Final = _registry(
         events.TradingStateChanged,
         events.RiskWarned,
         events.PeakEquitySet,
+        events.AccountConfigured,
+        configurations.AccountConfig,
+        configurations.ConfigChanges,
         risk_limits.RiskLimits,
         risk_limits.RiskProfile,
         risk_limits.RiskNotice,
@@ -81,6 +84,9 @@ ENUMS: Final = _registry(
         risk_limits.TradingState,
         risk_limits.BreachAction,
         risk_limits.StateSource,
+        configurations.DayTradeCheck,
+        configurations.ConfirmEmail,
+        configurations.MarginMultiplier,
     ]
 )
 
