@@ -15,12 +15,18 @@ from tradeloop.core.money import fmt, fmt_qty
 from tradeloop.errors import InvalidParameter
 from tradeloop.http.auth import account_id
 from tradeloop.http.bodies import read_query
+from tradeloop.http.examples import example
 from tradeloop.http.keys import ENGINE
+from tradeloop.http.openapi import Example, Security, operation
+from tradeloop.http.paths import ActivityTypePath
+from tradeloop.http.shapes.trading import ActivityJson
 from tradeloop.http.times import QueryDay, QueryTime, day_span, shift
 from tradeloop.http.wire import json_response
 from tradeloop.journal import Activity, ActivityQuery, activity_kind
 
 routes = web.RouteTableDef()
+
+TAG: Final = "activities"
 
 ALPACA_KINDS: Final = frozenset({"FILL", "CSD", "CSW"})
 """What a listing holds unless asked for more: alpaca-py's activity models reject any type outside its own list."""
@@ -54,6 +60,18 @@ def _kinds(raw: str | None) -> frozenset[str]:
 
 
 @routes.get("/v2/account/activities")
+@operation(
+    tag=TAG,
+    security=Security.KEYS,
+    query=ActivitiesQuery,
+    responses={200: list[ActivityJson]},
+    errors=(InvalidParameter,),
+    examples=[
+        Example(
+            name="deposits", summary="cash deposits", query={"activity_types": "CSD"}, response=example("trading", "cash_activities")
+        )
+    ],
+)
 async def list_activities(request: web.Request) -> web.Response:
     """Fills and cash movements of the caller's account, newest first unless asked otherwise.
 
@@ -64,6 +82,23 @@ async def list_activities(request: web.Request) -> web.Response:
 
 
 @routes.get("/v2/account/activities/{activity_type}")
+@operation(
+    tag=TAG,
+    security=Security.KEYS,
+    path=ActivityTypePath,
+    query=ActivitiesQuery,
+    responses={200: list[ActivityJson]},
+    errors=(InvalidParameter,),
+    examples=[
+        Example(
+            name="fills",
+            summary="the newest two fills",
+            path={"activity_type": "FILL"},
+            query={"page_size": "2"},
+            response=example("trading", "fill_activities"),
+        )
+    ],
+)
 async def list_activities_of_type(request: web.Request) -> web.Response:
     query = read_query(request, ActivitiesQuery)
     return await _answer(request, query, _kinds(request.match_info["activity_type"]))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Final, Literal
+from typing import Final, Literal
 from uuid import UUID
 
 from aiohttp import web
@@ -14,10 +14,16 @@ from tradeloop.core.money import HUNDRED
 from tradeloop.core.sessions import session_bounds
 from tradeloop.errors import NotFound
 from tradeloop.http.bodies import read_query
+from tradeloop.http.examples import example
 from tradeloop.http.keys import ENGINE
+from tradeloop.http.openapi import Example, Security, operation
+from tradeloop.http.paths import SymbolOrAssetPath
+from tradeloop.http.shapes.trading import AssetJson, ClockJson
 from tradeloop.http.wire import json_response
 
 routes = web.RouteTableDef()
+
+TAG: Final = "assets"
 
 ASSET_CLASS: Final = "us_equity"
 ASSET_STATUS: Final = "active"
@@ -45,7 +51,7 @@ class AssetQuery(BaseModel):
         return not wanted  # no asset carries attributes, so asking for any excludes all
 
 
-def asset_json(asset: Asset) -> dict[str, Any]:
+def asset_json(asset: Asset) -> AssetJson:
     """An asset as Alpaca sends it; nothing here is marginable or shortable."""
     return {
         "id": str(asset.id),
@@ -66,6 +72,13 @@ def asset_json(asset: Asset) -> dict[str, Any]:
 
 
 @routes.get("/v2/assets")
+@operation(
+    tag=TAG,
+    security=Security.KEYS,
+    query=AssetQuery,
+    responses={200: list[AssetJson]},
+    examples=[Example(name="arca", summary="the assets listed on ARCA", query={"exchange": "ARCA"}, response=example("trading", "arca_assets"))],
+)
 async def list_assets(request: web.Request) -> web.Response:
     """Every listed asset that passes the query's filters, in symbol order."""
     query = read_query(request, AssetQuery)
@@ -74,6 +87,14 @@ async def list_assets(request: web.Request) -> web.Response:
 
 
 @routes.get("/v2/assets/{symbol_or_asset_id}")
+@operation(
+    tag=TAG,
+    security=Security.KEYS,
+    path=SymbolOrAssetPath,
+    responses={200: AssetJson},
+    errors=(NotFound,),
+    examples=[Example(name="aapl", summary="AAPL by symbol", path={"symbol_or_asset_id": "AAPL"}, response=example("trading", "asset"))],
+)
 async def get_asset(request: web.Request) -> web.Response:
     """One asset by symbol or by id.
 
@@ -95,15 +116,20 @@ async def get_asset(request: web.Request) -> web.Response:
 
 
 @routes.get("/v2/clock")
+@operation(
+    tag="clock",
+    security=Security.KEYS,
+    responses={200: ClockJson},
+    examples=[Example(name="now", summary="the clock now", response=example("trading", "clock"))],
+)
 async def get_clock(request: web.Request) -> web.Response:
     """The simulated market is always open; its sessions turn over at 00:00 UTC."""
     now = request.app[ENGINE].clock()
     _, session_end = session_bounds(now)
-    return json_response(
-        {
-            "timestamp": rfc3339(now),
-            "is_open": True,
-            "next_open": rfc3339(session_end),
-            "next_close": rfc3339(session_end),
-        }
-    )
+    clock: ClockJson = {
+        "timestamp": rfc3339(now),
+        "is_open": True,
+        "next_open": rfc3339(session_end),
+        "next_close": rfc3339(session_end),
+    }
+    return json_response(clock)

@@ -19,8 +19,9 @@ from tradeloop.actors.engine import Engine
 from tradeloop.codec import json_number, rfc3339
 from tradeloop.core.bars import Bar, TimeFrame, TimeFrameUnit
 from tradeloop.core.marketdata import Quote, Trade
-from tradeloop.errors import NotFound, UnknownSymbol
+from tradeloop.errors import InvalidParameter, NotFound, UnknownSymbol
 from tradeloop.http.bodies import read_query
+from tradeloop.http.examples import example
 from tradeloop.http.keys import ENGINE
 from tradeloop.http.marketdata import (
     LatestManyQuery,
@@ -29,6 +30,8 @@ from tradeloop.http.marketdata import (
     quote_json,
     trade_json,
 )
+from tradeloop.http.openapi import Example, Security, operation
+from tradeloop.http.paths import SymbolPath
 from tradeloop.http.series import (
     BarsManyQuery,
     BarsQuery,
@@ -38,17 +41,40 @@ from tradeloop.http.series import (
     read_span,
     read_timeframe,
 )
+from tradeloop.http.shapes.market import (
+    BarJson,
+    BarsJson,
+    LatestBarJson,
+    LatestBarsJson,
+    QuotesJson,
+    SnapshotJson,
+    SnapshotsJson,
+    SymbolBarsJson,
+    SymbolQuotesJson,
+    SymbolSnapshotJson,
+    SymbolTradesJson,
+    TradesJson,
+)
 from tradeloop.http.times import from_epoch_s
 from tradeloop.http.wire import json_response
 from tradeloop.market.history import EARLIEST, LATEST, Entry, MarketHistory
 
 routes = web.RouteTableDef()
 
+TAG: Final = "market data"
+_AAPL: Final = {"symbol": "AAPL"}
+_AAPL_QUERY: Final = {"symbols": "AAPL"}
+_TWO: Final = {"limit": "2"}
+_TRADES: Final = example("market", "trades")
+_QUOTES: Final = example("market", "quotes")
+_TRADES_TOKEN: Final = example("market", "trades_page_token")
+_QUOTES_TOKEN: Final = example("market", "quotes_page_token")
+
 MARKET_HISTORY: Final = web.AppKey("market_history", MarketHistory)
 DAY: Final = TimeFrame(1, TimeFrameUnit.DAY)
 
 
-def bar_json(bar: Bar) -> dict[str, Any]:
+def bar_json(bar: Bar) -> BarJson:
     """A bar in Alpaca's data shape, with exact numbers."""
     return {
         "t": rfc3339(bar.timestamp),
@@ -112,6 +138,15 @@ async def _bars(request: web.Request, query: BarsQuery, symbols: list[str]) -> t
 
 
 @routes.get("/v2/stocks/bars")
+@operation(
+    tag=TAG, security=Security.KEYS, query=BarsManyQuery, responses={200: BarsJson}, errors=(InvalidParameter,),
+    examples=[
+        Example(
+            name="minutes", summary="the day's first two minute bars of AAPL", query={**_AAPL_QUERY, **_TWO, "timeframe": "1Min"},
+            response={"bars": {"AAPL": example("market", "minute_bars")}, "next_page_token": example("market", "bars_page_token")},
+        )
+    ],
+)
 async def bars_many(request: web.Request) -> web.Response:
     """Bars of several symbols over a range, aggregated to the timeframe."""
     query = read_query(request, BarsManyQuery)
@@ -120,6 +155,16 @@ async def bars_many(request: web.Request) -> web.Response:
 
 
 @routes.get("/v2/stocks/{symbol}/bars")
+@operation(
+    tag=TAG, security=Security.KEYS, path=SymbolPath, query=BarsQuery, responses={200: SymbolBarsJson},
+    errors=(InvalidParameter, UnknownSymbol),
+    examples=[
+        Example(
+            name="days", summary="daily bars of AAPL", path=_AAPL, query={**_TWO, "timeframe": "1Day"},
+            response={"bars": [example("market", "daily_bar")], "symbol": "AAPL", "next_page_token": None},
+        )
+    ],
+)
 async def bars_one(request: web.Request) -> web.Response:
     """Bars of one symbol over a range.
 
@@ -133,6 +178,10 @@ async def bars_one(request: web.Request) -> web.Response:
 
 
 @routes.get("/v2/stocks/bars/latest")
+@operation(
+    tag=TAG, security=Security.KEYS, query=LatestManyQuery, responses={200: LatestBarsJson}, errors=(InvalidParameter,),
+    examples=[Example(name="one", summary="AAPL", query=_AAPL_QUERY, response={"bars": {"AAPL": example("market", "minute_bar")}})],
+)
 async def latest_bars(request: web.Request) -> web.Response:
     """The newest minute bar (the minute in progress included) of each symbol that has one."""
     query = read_query(request, LatestManyQuery)
@@ -146,6 +195,11 @@ async def latest_bars(request: web.Request) -> web.Response:
 
 
 @routes.get("/v2/stocks/{symbol}/bars/latest")
+@operation(
+    tag=TAG, security=Security.KEYS, path=SymbolPath, query=LatestQuery, responses={200: LatestBarJson},
+    errors=(UnknownSymbol, NotFound),
+    examples=[Example(name="aapl", summary="AAPL", path=_AAPL, response={"symbol": "AAPL", "bar": example("market", "minute_bar")})],
+)
 async def latest_bar(request: web.Request) -> web.Response:
     """The newest minute bar of one symbol.
 
@@ -190,6 +244,15 @@ async def _quotes(request: web.Request, query: SeriesQuery, symbols: list[str]) 
 
 
 @routes.get("/v2/stocks/trades")
+@operation(
+    tag=TAG, security=Security.KEYS, query=SeriesManyQuery, responses={200: TradesJson}, errors=(InvalidParameter,),
+    examples=[
+        Example(
+            name="two", summary="the first two AAPL trades kept", query={**_AAPL_QUERY, **_TWO},
+            response={"trades": {"AAPL": _TRADES}, "next_page_token": _TRADES_TOKEN},
+        )
+    ],
+)
 async def trades_many(request: web.Request) -> web.Response:
     """Recent trades of several symbols (as many per symbol as the server keeps)."""
     query = read_query(request, SeriesManyQuery)
@@ -198,6 +261,16 @@ async def trades_many(request: web.Request) -> web.Response:
 
 
 @routes.get("/v2/stocks/{symbol}/trades")
+@operation(
+    tag=TAG, security=Security.KEYS, path=SymbolPath, query=SeriesQuery, responses={200: SymbolTradesJson},
+    errors=(InvalidParameter, UnknownSymbol),
+    examples=[
+        Example(
+            name="two", summary="the first two AAPL trades kept", path=_AAPL, query=_TWO,
+            response={"trades": _TRADES, "symbol": "AAPL", "next_page_token": _TRADES_TOKEN},
+        )
+    ],
+)
 async def trades_one(request: web.Request) -> web.Response:
     """Recent trades of one symbol.
 
@@ -211,6 +284,15 @@ async def trades_one(request: web.Request) -> web.Response:
 
 
 @routes.get("/v2/stocks/quotes")
+@operation(
+    tag=TAG, security=Security.KEYS, query=SeriesManyQuery, responses={200: QuotesJson}, errors=(InvalidParameter,),
+    examples=[
+        Example(
+            name="two", summary="the first two AAPL quotes kept", query={**_AAPL_QUERY, **_TWO},
+            response={"quotes": {"AAPL": _QUOTES}, "next_page_token": _QUOTES_TOKEN},
+        )
+    ],
+)
 async def quotes_many(request: web.Request) -> web.Response:
     """Recent quotes of several symbols (as many per symbol as the server keeps)."""
     query = read_query(request, SeriesManyQuery)
@@ -219,6 +301,16 @@ async def quotes_many(request: web.Request) -> web.Response:
 
 
 @routes.get("/v2/stocks/{symbol}/quotes")
+@operation(
+    tag=TAG, security=Security.KEYS, path=SymbolPath, query=SeriesQuery, responses={200: SymbolQuotesJson},
+    errors=(InvalidParameter, UnknownSymbol),
+    examples=[
+        Example(
+            name="two", summary="the first two AAPL quotes kept", path=_AAPL, query=_TWO,
+            response={"quotes": _QUOTES, "symbol": "AAPL", "next_page_token": _QUOTES_TOKEN},
+        )
+    ],
+)
 async def quotes_one(request: web.Request) -> web.Response:
     """Recent quotes of one symbol.
 
@@ -234,7 +326,7 @@ async def quotes_one(request: web.Request) -> web.Response:
 # -- snapshots ----------------------------------------------------------------
 
 
-async def snapshot_json(engine: Engine, history: MarketHistory, symbol: str) -> dict[str, Any]:
+async def snapshot_json(engine: Engine, history: MarketHistory, symbol: str) -> SnapshotJson:
     """Latest trade and quote, newest minute bar, and the two newest daily bars of a listed symbol."""
     top = engine.board.top(symbol)
     venue = _venue(engine, symbol)
@@ -252,6 +344,10 @@ async def snapshot_json(engine: Engine, history: MarketHistory, symbol: str) -> 
 
 
 @routes.get("/v2/stocks/snapshots")
+@operation(
+    tag=TAG, security=Security.KEYS, query=LatestManyQuery, responses={200: SnapshotsJson}, errors=(InvalidParameter,),
+    examples=[Example(name="one", summary="AAPL", query=_AAPL_QUERY, response={"AAPL": example("market", "snapshot")})],
+)
 async def snapshots_many(request: web.Request) -> web.Response:
     """Snapshots of several listed symbols, keyed by symbol at the top level as Alpaca sends them."""
     query = read_query(request, LatestManyQuery)
@@ -260,6 +356,11 @@ async def snapshots_many(request: web.Request) -> web.Response:
 
 
 @routes.get("/v2/stocks/{symbol}/snapshot")
+@operation(
+    tag=TAG, security=Security.KEYS, path=SymbolPath, query=LatestQuery, responses={200: SymbolSnapshotJson},
+    errors=(UnknownSymbol,),
+    examples=[Example(name="aapl", summary="AAPL", path=_AAPL, response={"symbol": "AAPL", **example("market", "snapshot")})],
+)
 async def snapshot_one(request: web.Request) -> web.Response:
     """The snapshot of one symbol.
 

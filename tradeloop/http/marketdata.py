@@ -10,7 +10,7 @@ when there is no data yet.
 from __future__ import annotations
 
 import re
-from typing import Any, Final, Literal
+from typing import Final, Literal
 
 from aiohttp import web
 from pydantic import BaseModel, ConfigDict
@@ -22,10 +22,24 @@ from tradeloop.core.marketdata import Quote, Trade
 from tradeloop.core.money import ZERO
 from tradeloop.errors import InvalidParameter, NotFound, UnknownSymbol
 from tradeloop.http.bodies import read_query
+from tradeloop.http.examples import example
 from tradeloop.http.keys import ENGINE
+from tradeloop.http.openapi import Example, Security, operation
+from tradeloop.http.paths import SymbolPath
+from tradeloop.http.shapes.market import (
+    LatestJson,
+    LatestQuoteJson,
+    LatestQuotesJson,
+    LatestTradeJson,
+    LatestTradesJson,
+    QuoteJson,
+    TradeJson,
+)
 from tradeloop.http.wire import json_response
 
 routes = web.RouteTableDef()
+
+TAG: Final = "market data"
 
 _SYMBOL: Final = re.compile(r"^[A-Z][A-Z0-9.\-/]{0,20}$")
 # Alpaca's exchange and tape codes of each listing venue; IEX stands in for anything else.
@@ -77,7 +91,7 @@ def tape(venue: str) -> str:
     return _TAPES.get(venue, "C")
 
 
-def trade_json(trade: Trade, venue: str) -> dict[str, Any]:
+def trade_json(trade: Trade, venue: str) -> TradeJson:
     """A trade in Alpaca's data shape; an unlimited size is sent as 0 (no size reported)."""
     return {
         "t": rfc3339(trade.timestamp),
@@ -90,7 +104,7 @@ def trade_json(trade: Trade, venue: str) -> dict[str, Any]:
     }
 
 
-def quote_json(quote: Quote, venue: str) -> dict[str, Any]:
+def quote_json(quote: Quote, venue: str) -> QuoteJson:
     """A quote in Alpaca's data shape; an unlimited size is sent as 0 (no size reported)."""
     exchange = _EXCHANGE_CODES.get(venue, "V")
     return {
@@ -106,7 +120,7 @@ def quote_json(quote: Quote, venue: str) -> dict[str, Any]:
     }
 
 
-def latest_json(engine: Engine, symbol: str) -> dict[str, Any]:
+def latest_json(engine: Engine, symbol: str) -> LatestJson:
     """The latest trade and quote of a listed symbol, each None until it has one."""
     top = engine.board.top(symbol)
     venue = _venue(engine, symbol)
@@ -131,6 +145,21 @@ def _listed_top(engine: Engine, raw_symbol: str) -> tuple[str, Top]:
 
 
 @routes.get("/v2/stocks/trades/latest")
+@operation(
+    tag=TAG,
+    security=Security.KEYS,
+    query=LatestManyQuery,
+    responses={200: LatestTradesJson},
+    errors=(InvalidParameter,),
+    examples=[
+        Example(
+            name="two",
+            summary="AAPL and MSFT",
+            query={"symbols": "AAPL,MSFT"},
+            response={"trades": {"AAPL": example("market", "trade"), "MSFT": example("market", "msft_trade")}},
+        )
+    ],
+)
 async def latest_trades(request: web.Request) -> web.Response:
     """The latest trade of each listed symbol asked for that has traded."""
     query = read_query(request, LatestManyQuery)
@@ -141,6 +170,14 @@ async def latest_trades(request: web.Request) -> web.Response:
 
 
 @routes.get("/v2/stocks/quotes/latest")
+@operation(
+    tag=TAG,
+    security=Security.KEYS,
+    query=LatestManyQuery,
+    responses={200: LatestQuotesJson},
+    errors=(InvalidParameter,),
+    examples=[Example(name="one", summary="AAPL", query={"symbols": "AAPL"}, response={"quotes": {"AAPL": example("market", "quote")}})],
+)
 async def latest_quotes(request: web.Request) -> web.Response:
     """The latest quote of each listed symbol asked for that has been quoted."""
     query = read_query(request, LatestManyQuery)
@@ -151,6 +188,17 @@ async def latest_quotes(request: web.Request) -> web.Response:
 
 
 @routes.get("/v2/stocks/{symbol}/trades/latest")
+@operation(
+    tag=TAG,
+    security=Security.KEYS,
+    path=SymbolPath,
+    query=LatestQuery,
+    responses={200: LatestTradeJson},
+    errors=(UnknownSymbol, NotFound),
+    examples=[
+        Example(name="aapl", summary="AAPL", path={"symbol": "AAPL"}, response={"symbol": "AAPL", "trade": example("market", "trade")})
+    ],
+)
 async def latest_trade(request: web.Request) -> web.Response:
     """The latest trade of one symbol.
 
@@ -166,6 +214,17 @@ async def latest_trade(request: web.Request) -> web.Response:
 
 
 @routes.get("/v2/stocks/{symbol}/quotes/latest")
+@operation(
+    tag=TAG,
+    security=Security.KEYS,
+    path=SymbolPath,
+    query=LatestQuery,
+    responses={200: LatestQuoteJson},
+    errors=(UnknownSymbol, NotFound),
+    examples=[
+        Example(name="aapl", summary="AAPL", path={"symbol": "AAPL"}, response={"symbol": "AAPL", "quote": example("market", "quote")})
+    ],
+)
 async def latest_quote(request: web.Request) -> web.Response:
     """The latest quote of one symbol.
 

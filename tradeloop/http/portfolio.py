@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from typing import Final
 from uuid import UUID
 
 from aiohttp import web
@@ -11,13 +12,27 @@ from tradeloop.actors.bulk import BulkResult
 from tradeloop.actors.engine import Engine
 from tradeloop.core.instruments import Asset
 from tradeloop.core.positions import Position
-from tradeloop.errors import NotFound
+from tradeloop.errors import (
+    AccountDisabled,
+    InsufficientQty,
+    InvalidField,
+    JournalUnavailable,
+    NotFound,
+    RiskLimitExceeded,
+    StaleMarketData,
+    TradingHalted,
+    TradingStateRefused,
+    Unavailable,
+)
 from tradeloop.http.auth import account_id
 from tradeloop.http.bodies import read_query
+from tradeloop.http.examples import example
 from tradeloop.http.keys import ENGINE
+from tradeloop.http.openapi import Example, Security, operation
+from tradeloop.http.paths import SymbolOrAssetPath
 from tradeloop.http.problems import problem_body
 from tradeloop.http.schemas import CloseAllQuery, ClosePositionQuery
-from tradeloop.http.shapes.trading import PositionJson
+from tradeloop.http.shapes.trading import AccountJson, CloseLineJson, OrderJson, PositionJson
 from tradeloop.http.wire import (
     JsonDict,
     account_json,
@@ -27,6 +42,10 @@ from tradeloop.http.wire import (
 )
 
 routes = web.RouteTableDef()
+
+ACCOUNT_TAG: Final = "account"
+POSITIONS_TAG: Final = "positions"
+_POSITIONS: Final = example("trading", "positions")
 
 
 def _asset(engine: Engine, symbol_or_asset_id: str) -> Asset:
@@ -70,6 +89,12 @@ def close_line(result: BulkResult, instance: str) -> JsonDict:
 
 
 @routes.get("/v2/account")
+@operation(
+    tag=ACCOUNT_TAG,
+    security=Security.KEYS,
+    responses={200: AccountJson},
+    examples=[Example(name="new", summary="a new account with $100,000", response=example("trading", "account"))],
+)
 async def get_account(request: web.Request) -> web.Response:
     engine = request.app[ENGINE]
     account = account_id(request)
@@ -78,12 +103,26 @@ async def get_account(request: web.Request) -> web.Response:
 
 
 @routes.get("/v2/positions")
+@operation(
+    tag=POSITIONS_TAG,
+    security=Security.KEYS,
+    responses={200: list[PositionJson]},
+    examples=[Example(name="two", summary="2 AAPL and some SPY", response=_POSITIONS)],
+)
 async def list_positions(request: web.Request) -> web.Response:
     engine = request.app[ENGINE]
     return json_response([_position_json(engine, p) for p in _held(engine, account_id(request))])
 
 
 @routes.get("/v2/positions/{symbol_or_asset_id}")
+@operation(
+    tag=POSITIONS_TAG,
+    security=Security.KEYS,
+    path=SymbolOrAssetPath,
+    responses={200: PositionJson},
+    errors=(NotFound,),
+    examples=[Example(name="aapl", summary="the AAPL position", path={"symbol_or_asset_id": "AAPL"}, response=_POSITIONS[0])],
+)
 async def get_position(request: web.Request) -> web.Response:
     engine = request.app[ENGINE]
     asset = _asset(engine, request.match_info["symbol_or_asset_id"])
@@ -94,6 +133,27 @@ async def get_position(request: web.Request) -> web.Response:
 
 
 @routes.delete("/v2/positions/{symbol_or_asset_id}")
+@operation(
+    tag=POSITIONS_TAG,
+    security=Security.KEYS,
+    path=SymbolOrAssetPath,
+    query=ClosePositionQuery,
+    responses={200: OrderJson},
+    # InvalidField: qty and percentage both given, or more than is held.
+    errors=(
+        NotFound, InvalidField, InsufficientQty, AccountDisabled, TradingHalted, RiskLimitExceeded, TradingStateRefused,
+        StaleMarketData, JournalUnavailable, Unavailable,
+    ),
+    examples=[
+        Example(
+            name="one",
+            summary="sell 1 of 2 AAPL at market",
+            path={"symbol_or_asset_id": "AAPL"},
+            query={"qty": "1"},
+            response=example("trading", "closing_order"),
+        )
+    ],
+)
 async def close_position(request: web.Request) -> web.Response:
     """Sell all of a position, or `qty` shares, or `percentage` of it, at market."""
     engine = request.app[ENGINE]
@@ -106,6 +166,14 @@ async def close_position(request: web.Request) -> web.Response:
 
 
 @routes.delete("/v2/positions")
+@operation(
+    tag=POSITIONS_TAG,
+    security=Security.KEYS,
+    query=CloseAllQuery,
+    responses={207: list[CloseLineJson]},
+    errors=(JournalUnavailable, Unavailable),
+    examples=[Example(name="two", summary="AAPL and SPY sold", status=207, response=example("trading", "close_lines"))],
+)
 async def close_all_positions(request: web.Request) -> web.Response:
     """Close every position (optionally cancelling open orders first): 207, one line per symbol."""
     query = read_query(request, CloseAllQuery)

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from aiohttp import web
 from pydantic import BaseModel, Field
 
 from tradeloop.codec import rfc3339
+from tradeloop.errors import JournalUnavailable
 from tradeloop.http.bodies import read_query
+from tradeloop.http.examples import example
 from tradeloop.http.keys import ENGINE
+from tradeloop.http.openapi import Example, Security, operation
+from tradeloop.http.shapes.admin import AuditEntryJson
 from tradeloop.http.wire import json_response
 from tradeloop.journal import AuditEntry
 
@@ -23,6 +25,14 @@ class AuditQuery(BaseModel):
 
 
 @routes.get("/admin/v1/audit")
+@operation(
+    tag="admin",
+    security=Security.ADMIN,
+    query=AuditQuery,
+    responses={200: list[AuditEntryJson]},
+    errors=(JournalUnavailable,),
+    examples=[Example(name="two", summary="the two newest actions", query={"limit": "2"}, response=example("admin", "audit"))],
+)
 async def audit_log(request: web.Request) -> web.Response:
     """Admin actions, newest first."""
     query = read_query(request, AuditQuery)
@@ -30,5 +40,5 @@ async def audit_log(request: web.Request) -> web.Response:
     return json_response([_audit_json(entry) for entry in entries])
 
 
-def _audit_json(entry: AuditEntry) -> dict[str, Any]:
+def _audit_json(entry: AuditEntry) -> AuditEntryJson:
     return {"at": rfc3339(entry.at), "actor": entry.actor, "action": entry.action, "target": entry.target, "detail": entry.detail}

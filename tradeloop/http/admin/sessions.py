@@ -12,10 +12,13 @@ from aiohttp import web
 from aiohttp.typedefs import Handler
 
 from tradeloop.codec import rfc3339
-from tradeloop.errors import Unauthorized
+from tradeloop.errors import JournalUnavailable, Unauthorized
 from tradeloop.http.admin.gate import ADMIN
+from tradeloop.http.examples import example
 from tradeloop.http.keys import ENGINE
+from tradeloop.http.openapi import Example, Security, operation
 from tradeloop.http.ratelimit import client_address
+from tradeloop.http.shapes.admin import SessionJson
 from tradeloop.http.wire import json_response
 
 routes = web.RouteTableDef()
@@ -48,6 +51,13 @@ async def session_middleware(request: web.Request, handler: Handler) -> web.Stre
 
 
 @routes.post("/admin/v1/sessions")
+@operation(
+    tag="admin",
+    security=Security.ADMIN_LOGIN,
+    responses={201: SessionJson},
+    errors=(JournalUnavailable,),
+    examples=[Example(name="open", summary="the admin key and a fresh TOTP code", status=201, response=example("admin", "session"))],
+)
 async def open_session(request: web.Request) -> web.Response:
     """Trade the admin key and a one-time TOTP code for a short-lived session token; failures are throttled (429)."""
     gate, address = request.app[ADMIN], client_address(request) or "unknown"
@@ -59,4 +69,5 @@ async def open_session(request: web.Request) -> web.Response:
     if not code:
         gate.fail(address, f"the {TOTP_HEADER} header is required")
     token, expires_at = await gate.open_session(admin_key, code, address, request.app[ENGINE].journal)
-    return json_response({"token": token, "expires_at": rfc3339(expires_at)}, status=201)
+    session: SessionJson = {"token": token, "expires_at": rfc3339(expires_at)}
+    return json_response(session, status=201)

@@ -31,7 +31,9 @@ from typing import Any, Final
 
 from aiohttp import web
 
+from tradeloop.errors import BadRequest, RateLimited, StreamsBusy
 from tradeloop.http.auth import KEY_HEADER, SECRET_HEADER
+from tradeloop.http.openapi import Example, Reply, Security, operation
 from tradeloop.http.streams.frames import JsonDict, Message
 from tradeloop.http.streams.hub import WILDCARD, Channel, StreamHub, StreamKind
 from tradeloop.http.streams.market_messages import (
@@ -134,6 +136,13 @@ class MarketSession(Session):
 
 @routes.get(IEX_STREAM_PATH)
 @routes.get(SIP_STREAM_PATH)
+@operation(
+    tag="streams",
+    security=Security.NONE,
+    responses={101: Reply(description="Switching to the WebSocket protocol; the stream is described at /asyncapi.json.")},
+    errors=(BadRequest, RateLimited, StreamsBusy),
+    examples=[Example(name="upgrade", summary="a WebSocket client connects", status=101)],
+)
 async def market_stream(request: web.Request) -> web.StreamResponse:
     """Serve one market data stream client until it leaves or is closed."""
 

@@ -21,6 +21,8 @@ from typing import Any, Final
 
 from aiohttp import web
 
+from tradeloop.errors import BadRequest, RateLimited, StreamsBusy
+from tradeloop.http.openapi import Example, Reply, Security, operation
 from tradeloop.http.streams.frames import Message
 from tradeloop.http.streams.hub import StreamHub, StreamKind
 from tradeloop.http.streams.market_messages import StreamError
@@ -98,6 +100,13 @@ class TradingSession(Session):
 
 
 @routes.get(TRADING_STREAM_PATH)
+@operation(
+    tag="streams",
+    security=Security.NONE,
+    responses={101: Reply(description="Switching to the WebSocket protocol; the stream is described at /asyncapi.json.")},
+    errors=(BadRequest, RateLimited, StreamsBusy),
+    examples=[Example(name="upgrade", summary="a WebSocket client connects", status=101)],
+)
 async def trading_stream(request: web.Request) -> web.StreamResponse:
     """Serve one trading stream client until it leaves or is closed."""
     return await serve(request, StreamKind.TRADING, batched=False, farewells=FAREWELLS, open_session=TradingSession)
