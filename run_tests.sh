@@ -1,8 +1,12 @@
 #!/usr/bin/env bash
 # Check types (mypy --strict on the package and the tests) and the import contracts, then run the test suite, installing
-# tradeloop[test] into ./.venv first if needed; arguments go to pytest.
+# tradeloop[test] into ./.venv first if needed; arguments go to pytest. --contract-sweep runs the larger contract sweep.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")"
+if [[ "${1:-}" == --contract-sweep ]]; then  # the larger schemathesis sweep alone (scripts/contract_sweep.sh)
+    shift
+    exec scripts/contract_sweep.sh "$@"
+fi
 source scripts/bootstrap.sh
 tradeloop_bootstrap test
 tradeloop_system_tools curl=curl jq=jq  # the documented examples run them

@@ -33,7 +33,7 @@ tradeloop_bootstrap() {
         spec=".[$extra]"
     fi
     if [[ "$extra" == test ]]; then
-        modules="tradeloop, pytest, pytest_asyncio, pytest_aiohttp, hypothesis, alpaca, mypy, importlinter"
+        modules="tradeloop, pytest, pytest_asyncio, pytest_aiohttp, hypothesis, alpaca, mypy, importlinter, schemathesis"
     fi
 
     if [[ -n "${CONDA_PREFIX:-}" ]] && python -c "
