@@ -35,6 +35,15 @@ from tradeloop.core.money import ZERO, cents
 from tradeloop.core.orders import Order, OrderSide, OrderStatus, is_group_entry, is_linked_exit
 from tradeloop.core.positions import Position
 from tradeloop.core.risk_limits import RiskNotice, RiskProfile
+from tradeloop.core.watchlists import (
+    Watchlist,
+    WatchlistCreated,
+    WatchlistDeleted,
+    WatchlistSymbolAdded,
+    WatchlistSymbolRemoved,
+    WatchlistUpdated,
+    apply_watchlist_event,
+)
 from tradeloop.errors import (
     NotFound,
 )
@@ -72,6 +81,8 @@ class AccountState:
     """Risk limits, trading state and peak equity (older snapshots, without it, decode to no limits)."""
     config: AccountConfig = field(default_factory=AccountConfig)
     """The owner's configuration (older snapshots, without it, decode to the defaults)."""
+    watchlists: dict[UUID, Watchlist] = field(default_factory=dict)
+    """The account's watchlists by id, in the order they were created."""
 
     @property
     def buying_power(self) -> Decimal:
@@ -200,6 +211,8 @@ def apply_event(state: AccountState, event: AccountEvent) -> None:
             state.active = event.active
         case AccountConfigured():
             state.config = event.changes.applied_to(state.config)
+        case WatchlistCreated() | WatchlistUpdated() | WatchlistSymbolAdded() | WatchlistSymbolRemoved() | WatchlistDeleted():
+            apply_watchlist_event(state.watchlists, event)
         case AccountOpened():
             raise ValueError("an opened account is built with open_account")
         case _:

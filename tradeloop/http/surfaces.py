@@ -21,7 +21,18 @@ from typing import Final
 from aiohttp import web
 from aiohttp.typedefs import Middleware
 
-from tradeloop.http import activities, assets, calendar, configurations, history, marketdata, orders, portfolio, risk
+from tradeloop.http import (
+    activities,
+    assets,
+    calendar,
+    configurations,
+    history,
+    marketdata,
+    orders,
+    portfolio,
+    risk,
+    watchlists,
+)
 from tradeloop.http.admin import accounts, audit, journal, market, sessions
 from tradeloop.http.admin import risk as admin_risk
 from tradeloop.http.auth import auth_middleware
@@ -55,8 +66,8 @@ def surface(prefix: str, routes: Iterable[web.AbstractRouteDef], middlewares: It
 def trading() -> web.Application:
     """/v2: every call names its account by the key headers and spends the key's budget, which every answer tells."""
     tables = (
-        orders.routes, risk.routes, portfolio.routes, activities.routes, assets.routes, calendar.routes, configurations.routes,
-        marketdata.routes, history.routes,
+        orders.routes, risk.routes, portfolio.routes, activities.routes, assets.routes, calendar.routes,
+        configurations.routes, watchlists.routes, marketdata.routes, history.routes,
     )
     app = surface(V2, _all(tables), [auth_middleware, rate_limit_middleware])
     app.on_response_prepare.append(rate_limit_headers)  # a signal: errors rendered at the root get the headers too

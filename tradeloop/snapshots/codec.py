@@ -29,7 +29,7 @@ from uuid import UUID, SafeUUID
 
 import msgpack
 
-from tradeloop.core import accounts, configurations, events, orders, positions, risk_limits
+from tradeloop.core import accounts, configurations, events, orders, positions, risk_limits, watchlists
 from tradeloop.errors import StartupFailure
 from tradeloop.snapshots.legacy import UPGRADES
 
@@ -66,6 +66,12 @@ DATACLASSES: Final = _registry(
         events.AccountConfigured,
         configurations.AccountConfig,
         configurations.ConfigChanges,
+        watchlists.Watchlist,
+        watchlists.WatchlistCreated,
+        watchlists.WatchlistUpdated,
+        watchlists.WatchlistSymbolAdded,
+        watchlists.WatchlistSymbolRemoved,
+        watchlists.WatchlistDeleted,
         risk_limits.RiskLimits,
         risk_limits.RiskProfile,
         risk_limits.RiskNotice,

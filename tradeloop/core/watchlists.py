@@ -1,0 +1,144 @@
+"""Watchlists (Alpaca's /v2/watchlists): named, ordered lists of symbols an account keeps, and the events that change them.
+
+The events say what changed, not the whole list, and apply in the account's
+order: two clients adding different symbols at once both see them added.
+Applying one to a watchlist deleted meanwhile, or adding a symbol already there,
+changes nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Container
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import Final
+from uuid import UUID
+
+from tradeloop.errors import InvalidField, NotFound
+
+MAX_NAME_LENGTH: Final = 64
+"""Alpaca's limit on a watchlist's name."""
+MAX_WATCHLISTS: Final = 200
+MAX_SYMBOLS: Final = 1000
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Watchlist:
+    id: UUID
+    name: str
+    symbols: tuple[str, ...]
+    created_at: datetime
+    updated_at: datetime
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "symbols", tuple(self.symbols))  # the journal's codec gives tuples back as lists
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class WatchlistCreated:
+    account_id: UUID
+    watchlist: Watchlist
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class WatchlistUpdated:
+    """The name and/or the symbols were replaced (None: kept)."""
+
+    account_id: UUID
+    watchlist_id: UUID
+    name: str | None = None
+    symbols: tuple[str, ...] | None = None
+    timestamp: datetime
+
+    def __post_init__(self) -> None:
+        if self.symbols is not None:
+            object.__setattr__(self, "symbols", tuple(self.symbols))  # the journal's codec gives tuples back as lists
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class WatchlistSymbolAdded:
+    account_id: UUID
+    watchlist_id: UUID
+    symbol: str
+    timestamp: datetime
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class WatchlistSymbolRemoved:
+    account_id: UUID
+    watchlist_id: UUID
+    symbol: str
+    timestamp: datetime
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class WatchlistDeleted:
+    account_id: UUID
+    watchlist_id: UUID
+    timestamp: datetime
+
+
+WatchlistEvent = WatchlistCreated | WatchlistUpdated | WatchlistSymbolAdded | WatchlistSymbolRemoved | WatchlistDeleted
+
+
+def apply_watchlist_event(watchlists: dict[UUID, Watchlist], event: WatchlistEvent) -> None:
+    """Change an account's watchlists as the event says."""
+    if isinstance(event, WatchlistCreated):
+        watchlists[event.watchlist.id] = event.watchlist
+        return
+    found = watchlists.get(event.watchlist_id)
+    if found is None:
+        return
+    match event:
+        case WatchlistUpdated():
+            watchlists[found.id] = replace(
+                found,
+                name=found.name if event.name is None else event.name,
+                symbols=found.symbols if event.symbols is None else event.symbols,
+                updated_at=event.timestamp,
+            )
+        case WatchlistSymbolAdded():
+            if event.symbol not in found.symbols:
+                watchlists[found.id] = replace(found, symbols=(*found.symbols, event.symbol), updated_at=event.timestamp)
+        case WatchlistSymbolRemoved():
+            kept = tuple(symbol for symbol in found.symbols if symbol != event.symbol)
+            watchlists[found.id] = replace(found, symbols=kept, updated_at=event.timestamp)
+        case WatchlistDeleted():
+            del watchlists[found.id]
+
+
+def find(watchlists: dict[UUID, Watchlist], *, watchlist_id: UUID | None = None, name: str | None = None) -> Watchlist:
+    """One watchlist by id or by name.
+
+    Raises:
+        NotFound: none has that id or name.
+    """
+    for watchlist in watchlists.values():
+        if watchlist.id == watchlist_id or (name is not None and watchlist.name == name):
+            return watchlist
+    raise NotFound("watchlist not found")
+
+
+def check_name(watchlists: dict[UUID, Watchlist], name: str, *, renaming: UUID | None = None) -> None:
+    """Raises: InvalidField for an empty or long name, or one another watchlist of the account has."""
+    if not name.strip():
+        raise InvalidField("name", "must not be empty")
+    if len(name) > MAX_NAME_LENGTH:
+        raise InvalidField("name", f"must be at most {MAX_NAME_LENGTH} characters")
+    if any(each.name == name and each.id != renaming for each in watchlists.values()):
+        raise InvalidField("name", f"a watchlist named {name!r} exists already")
+
+
+def check_symbols(symbols: tuple[str, ...], listed: Container[str]) -> tuple[str, ...]:
+    """The symbols, upper-cased, in order, without repeats.
+
+    Raises:
+        InvalidField: a symbol this server does not list, or more than MAX_SYMBOLS.
+    """
+    found = tuple(dict.fromkeys(symbol.strip().upper() for symbol in symbols))
+    for symbol in found:
+        if symbol not in listed:
+            raise InvalidField("symbols", f"unknown symbol {symbol!r}")
+    if len(found) > MAX_SYMBOLS:
+        raise InvalidField("symbols", f"a watchlist holds at most {MAX_SYMBOLS} symbols")
+    return found
