@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import replace
 from datetime import timedelta
 from decimal import Decimal
@@ -12,15 +14,32 @@ import pytest
 
 from tests.factories import journal_on, make_engine, set_price
 from tradeloop.actors import administration
+from tradeloop.actors.engine import Engine
 from tradeloop.actors.memory_journal import MemoryJournal
 from tradeloop.clock import utc_now
 from tradeloop.core.money import ZERO
 from tradeloop.core.orders import OrderClass, OrderRequest, OrderSide, OrderType, StopLoss, TakeProfit, TimeInForce
 from tradeloop.core.risk_limits import BreachAction, LimitChanges, RiskLimits, StateSource, TradingState
 from tradeloop.errors import InvalidOrderClass, RiskLimitExceeded, StaleMarketData, TradingStateRefused
+from tradeloop.snapshots.journal import JournalWriter
 from tradeloop.snapshots.recovery import recover
 
 D = Decimal
+
+
+@asynccontextmanager
+async def restarted(path: Path) -> AsyncIterator[Engine]:
+    """A started engine on the database at `path`, as the server starts one: recovered, the journal going on from there."""
+    recovered = recover(path)
+    writer = JournalWriter(path, last_seq=recovered.last_seq, last_hash=recovered.last_hash)
+    await writer.open()
+    engine = make_engine(journal=writer, accounts=recovered.accounts.values())
+    await engine.start()
+    try:
+        yield engine
+    finally:
+        await engine.stop()
+        assert await writer.close() is None  # everything written after the restart committed
 
 
 def market(side: OrderSide, qty: str) -> OrderRequest:
@@ -101,17 +120,14 @@ async def test_a_flatten_cut_short_goes_on_when_the_engine_starts_again(tmp_path
         assert engine.account(account_id).risk.state is TradingState.HALTED
         assert engine.account(account_id).positions["AAPL"].qty == 50
         await engine.stop(snapshot=False)
-    async with journal_on("sqlite", path) as journal:
-        engine = make_engine(journal=journal, accounts=recover(path).accounts.values())  # AAPL trades again
-        await engine.start()
-        try:
-            await set_price(engine, "AAPL", "92")
-            await engine.quiesce()
-            state = engine.account(account_id)
-            assert "AAPL" not in state.positions and state.orders == {}
-            assert state.risk.state is TradingState.HALTED
-        finally:
-            await engine.stop()
+    async with restarted(path) as engine:  # AAPL trades again
+        await set_price(engine, "AAPL", "92")
+        await engine.quiesce()
+        state = engine.account(account_id)
+        assert "AAPL" not in state.positions and state.orders == {}
+        assert state.risk.state is TradingState.HALTED
+    on_disk = recover(path).accounts[account_id]
+    assert "AAPL" not in on_disk.positions and on_disk.risk.state is TradingState.HALTED
 
 
 async def test_drawdown_from_the_peak_sets_reducing_where_sells_still_pass() -> None:
@@ -207,6 +223,27 @@ async def test_an_administrator_halts_every_account_at_once_in_one_audit_entry()
         assert journal.audit_entries[-1].target == str(accounts[0])
     finally:
         await engine.stop()
+
+
+@pytest.mark.parametrize("snapshot", [False, True])
+async def test_the_orders_of_the_last_minute_still_count_after_a_restart(tmp_path: Path, snapshot: bool) -> None:
+    path = tmp_path / "tradeloop.db"
+    resting = OrderRequest(
+        symbol="AAPL", side=OrderSide.BUY, type=OrderType.LIMIT, time_in_force=TimeInForce.GTC, qty=D(1), limit_price=D(50)
+    )
+    async with journal_on("sqlite", path) as journal:
+        engine = make_engine(journal=journal)
+        await engine.start()
+        account_id = (await engine.open_account(D(10_000))).account_id
+        await set_price(engine, "AAPL", "100")
+        await engine.set_risk(account_id, limits=RiskLimits(max_orders_per_minute=2), state=None, reason=None,
+                              source=StateSource.USER)
+        for _ in range(2):
+            await engine.place_order(account_id, resting)
+        await engine.stop(snapshot=snapshot)
+    async with restarted(path) as engine:
+        with pytest.raises(RiskLimitExceeded, match="the orders in the last minute with it would be 3"):
+            await engine.place_order(account_id, resting)
 
 
 async def test_a_preview_answers_and_changes_nothing() -> None:

@@ -36,6 +36,7 @@ async def test_an_account_starts_active_without_limits(client: HttpClient, engin
     assert set(risk["limits"].values()) == {None, "halt"}
     assert risk["usage"]["equity"] == risk["usage"]["session_start_equity"] == "100000.00"
     assert risk["usage"]["daily_loss"] == "0.00" and risk["notices"] == []
+    assert (risk["usage"]["open_orders"], risk["usage"]["orders_last_minute"]) == (0, 0)
     await call(client, "GET", "/v2/risk", {}, 401)
 
 
@@ -107,14 +108,16 @@ async def test_an_order_past_a_limit_is_403_naming_the_limit_its_value_and_the_o
     client: HttpClient, engine: Engine, headers: Headers, limits: dict[str, Any], order: dict[str, Any], message: str
 ) -> None:
     await set_price(engine, "AAPL", "100")
+    await patch_risk(client, headers, {"limits": limits})
     if "max_open_orders" in limits or "max_orders_per_minute" in limits:
         await place(client, headers, limit_body("50", qty="1"))  # one open order, placed within the minute
-    await patch_risk(client, headers, {"limits": limits})
     before = await call(client, "GET", "/v2/account", headers)
     refused = await place(client, headers, order, 403)
     assert refused["code"] == 40310010 and refused["message"] == message
     limit = next(iter(limits))
     assert (refused["limit"], refused["value"]) == (limit, str(limits[limit]))
+    if limit == "max_orders_per_minute":
+        assert (await call(client, "GET", "/v2/risk", headers))["usage"]["orders_last_minute"] == 1
     assert await call(client, "GET", "/v2/account", headers) == before
 
 

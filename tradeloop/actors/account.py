@@ -246,7 +246,6 @@ class AccountActor(Actor[AccountMessage]):
         # market's answer, so an order that fills on arrival is one record and one commit.
         for member in group:
             apply_event(self.state, member)
-        self._risk.placed(now)
         self._unwritten[accepted.terms.id] = tuple(group)
         orders = self.state.orders
         pending = Pending(intent=Intent.PLACE, order_id=accepted.terms.id, reply=message.reply)

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from collections import deque
-from datetime import datetime, timedelta
+from datetime import datetime
 from decimal import Decimal
-from typing import Final
 
 from tradeloop.actors.prices import PriceBoard
 from tradeloop.actors.risk_watch import RiskWatch
@@ -14,9 +12,7 @@ from tradeloop.core.events import PeakEquitySet, RiskEvent, RiskLimitsSet, Tradi
 from tradeloop.core.money import ZERO, cents
 from tradeloop.core.orders import OrderSide, OrderTerms
 from tradeloop.core.risk import Check, OrderContext, check_order, check_state_change, review_equity, watch_bands
-from tradeloop.core.risk_limits import LimitChanges, RiskLimits, StateSource, TradingState
-
-RATE_WINDOW: Final = timedelta(minutes=1)
+from tradeloop.core.risk_limits import ORDER_WINDOW, LimitChanges, RiskLimits, StateSource, TradingState
 
 
 class AccountRisk:
@@ -26,8 +22,6 @@ class AccountRisk:
         self._state = state
         self._board = board
         self._watch = watch
-        self._placed: deque[datetime] = deque()
-        """When the orders of the last minute were accepted (in memory: a restart forgives the rate)."""
 
     def check(self, terms: OrderTerms, now: datetime, *, replacing: bool = False) -> list[Check]:
         """Hold an accepted order (or a replacement) to the trading state and limits.
@@ -38,24 +32,14 @@ class AccountRisk:
         board = self._board
         price = (board.buy_price if terms.side is OrderSide.BUY else board.sell_price)(terms.symbol)
         position = state.positions.get(terms.symbol)
-        self._forget_before(now - RATE_WINDOW)
         context = OrderContext(
             price=price if price is not None else (terms.limit_price or terms.stop_price or ZERO),
             position_qty=position.qty if position is not None else ZERO,
             equity=valuation(state, board.last_price).equity,
             open_orders=len(state.orders) - (1 if replacing else 0),
-            orders_last_minute=len(self._placed),
+            orders_last_minute=state.risk.orders_since(now - ORDER_WINDOW),
         )
         return check_order(state.risk, terms, context)
-
-    def placed(self, now: datetime) -> None:
-        """Count an accepted order towards max_orders_per_minute."""
-        self._placed.append(now)
-
-    def _forget_before(self, start: datetime) -> None:
-        placed = self._placed
-        while placed and placed[0] <= start:
-            placed.popleft()
 
     def review(self, now: datetime) -> list[RiskEvent]:
         """The events the account's equity now calls for (none without loss limits)."""

@@ -161,6 +161,8 @@ def apply_event(state: AccountState, event: AccountEvent) -> None:
     match event:
         case OrderAccepted():
             _add_order(state, event)
+            if event.terms.parent_id is None:  # a group counts once, by its first order
+                state.risk.count_order(event.terms.created_at)
         case OrderFilled():
             _apply_fill(state, event)
         case OrderTriggered():

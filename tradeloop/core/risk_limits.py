@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 from enum import StrEnum
 from typing import Final
@@ -67,6 +67,8 @@ class RiskLimits:
 
 
 NO_LIMITS: Final = RiskLimits()
+ORDER_WINDOW: Final = timedelta(minutes=1)
+"""The window of max_orders_per_minute."""
 LIMIT_NAMES: Final = tuple(f.name for f in fields(RiskLimits))
 
 
@@ -113,6 +115,25 @@ class RiskProfile:
     """Limits already warned of in this session (a warning is given once per session)."""
     notices: list[RiskNotice] = field(default_factory=list)
     """The latest state changes and warnings, newest last."""
+    placed_at: list[datetime] = field(default_factory=list)
+    """When the latest orders were accepted, while max_orders_per_minute is set: at most that many, within a
+    minute of the newest. Counted as acceptances are applied, so replaying the journal counts them again."""
+
+    def count_order(self, at: datetime) -> None:
+        """Count an order accepted at `at` towards max_orders_per_minute (nothing is kept without that limit)."""
+        limit = self.limits.max_orders_per_minute
+        placed = self.placed_at
+        if limit is None:
+            placed.clear()
+            return
+        placed.append(at)
+        start = at - ORDER_WINDOW
+        old = next((index for index, when in enumerate(placed) if when > start), len(placed))
+        del placed[: max(old, len(placed) - limit)]
+
+    def orders_since(self, start: datetime) -> int:
+        """The orders counted that were accepted after `start`."""
+        return sum(1 for when in self.placed_at if when > start)
 
     def note(self, notice: RiskNotice) -> None:
         """Keep a notice, dropping the oldest past WARNINGS_KEPT."""

@@ -17,7 +17,7 @@ from tradeloop.codec import rfc3339
 from tradeloop.core.money import HUNDRED, ZERO, cents, fmt, fmt_qty
 from tradeloop.core.preview import Preview
 from tradeloop.core.risk import daily_loss_allowed, drawdown_percent
-from tradeloop.core.risk_limits import BreachAction, LimitChanges, RiskLimits, StateSource, TradingState
+from tradeloop.core.risk_limits import ORDER_WINDOW, BreachAction, LimitChanges, RiskLimits, StateSource, TradingState
 from tradeloop.errors import TradingStateRefused
 from tradeloop.http.auth import account_id
 from tradeloop.http.bodies import read_model
@@ -130,6 +130,7 @@ def risk_json(engine: Engine, account: UUID) -> RiskJson:
             "peak_equity": None if peak is None else money(peak),
             "drawdown_percent": fmt(drawdown_percent(peak, equity)) if peak is not None else "0",
             "open_orders": len(state.orders),
+            "orders_last_minute": risk.orders_since(engine.clock() - ORDER_WINDOW),
         },
         "notices": [
             cast(NoticeJson, {"kind": notice.kind, "message": notice.message, "timestamp": rfc3339(notice.timestamp)})
@@ -189,6 +190,7 @@ RISK_EXAMPLE: Final = {
         "peak_equity": "100000.00",
         "drawdown_percent": "0.3795",
         "open_orders": 1,
+        "orders_last_minute": 0,
     },
     "notices": [_LIMITS_SET],
 }

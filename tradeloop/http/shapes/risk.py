@@ -40,6 +40,8 @@ class UsageJson(TypedDict):
     peak_equity: DecimalText | None
     drawdown_percent: DecimalText
     open_orders: int
+    orders_last_minute: int
+    """Orders accepted in the last 60 seconds, as max_orders_per_minute counts them (0 without that limit)."""
 
 
 class NoticeJson(TypedDict):
