@@ -91,6 +91,16 @@ async def test_the_ends_of_the_calendar_answer_without_error(client: HttpClient,
     assert [day["date"] for day in days] == ["1970-01-01"]
 
 
+@pytest.mark.parametrize("params", [{"end": "0001-01-01"}, {"start": "9999-12-31"}, {"end": "9999-12-31"}])
+async def test_one_end_alone_at_the_calendars_edge_answers_without_error(
+    client: HttpClient, headers: dict[str, str], params: dict[str, str]
+) -> None:
+    status, days = await calendar(client, headers, **params)
+    assert status == 200
+    assert isinstance(days, list)
+    assert len(days) <= 31
+
+
 async def test_alpaca_py_get_calendar_parses_the_answer(client: HttpClient, account: Credentials) -> None:
     sdk = TradingClient(account.key_id, account.secret_key, url_override=str(client.make_url("")).rstrip("/"))
     request = GetCalendarRequest(start=date(2024, 1, 2), end=date(2024, 1, 3))

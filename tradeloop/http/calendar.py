@@ -64,13 +64,21 @@ class CalendarQuery(BaseModel):
         window = timedelta(days=DEFAULT_DAYS - 1)
         start, end = self.start, self.end
         if start is None:
-            start = today if end is None else max(_FIRST_DAY, min(end, _LAST_DAY) - window)
+            start = today if end is None else _shift(end, -window)
         if end is None:
-            end = min(max(start, _FIRST_DAY), _LAST_DAY) + window
+            end = _shift(start, window)
         first, last = max(start, _FIRST_DAY), min(end, _LAST_DAY)
         if (last - first).days >= MAX_DAYS:
             raise InvalidParameter("end", f"the calendar lists at most {MAX_DAYS} days at once")
         return first, last
+
+
+def _shift(day: date, delta: timedelta) -> date:
+    """`day + delta`, held at the first or last date Python knows where it would run off them."""
+    try:
+        return day + delta
+    except OverflowError:
+        return date.min if delta < timedelta(0) else date.max
 
 
 def calendar_day_json(day: TradingDay) -> CalendarDayJson:
