@@ -51,6 +51,8 @@ def for_annotation(hint: Any) -> st.SearchStrategy[Any]:
         return st.sets(for_annotation(args[0]), max_size=3)
     if origin is list:
         return st.lists(for_annotation(args[0]), max_size=3)
+    if origin is tuple and len(args) == 2 and args[1] is Ellipsis:
+        return st.lists(for_annotation(args[0]), max_size=3).map(tuple)
     scalars: dict[Any, st.SearchStrategy[Any]] = {
         type(None): st.none(),
         bool: st.booleans(),
