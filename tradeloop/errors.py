@@ -44,7 +44,8 @@
         ├── DatabaseBusy                500 50010000 (snapshots.lock: another process holds the data directory)
         ├── CorruptData                 500 50010000 (snapshots.recovery: names the file and position)
         ├── DecodeError                 500 50010000 (snapshots.codec: a stored record of no known shape; a ValueError too)
-        └── DocumentError               500 50010000 (http.openapi.document: the routes' descriptions contradict each other)
+        ├── DocumentError               500 50010000 (http.openapi.document: the routes' descriptions contradict each other)
+        └── ContractUnavailable         500 50010000 (http.openapi.contract: the contract check is on but jsonschema-rs is missing)
 
 Classes outside this module are defined beside the code that raises them.
 A StartupFailure renders as a bare internal error: its message may name files.
