@@ -19,6 +19,7 @@ from tradeloop.actors.messages import (
     AdjustCash,
     BookEvents,
     CancelOrder,
+    ChangeWatchlist,
     CheckRisk,
     CloseSession,
     Intent,
@@ -53,6 +54,7 @@ from tradeloop.core.placement import (
 )
 from tradeloop.core.preview import preview_of
 from tradeloop.core.sessions import session_end
+from tradeloop.core.watchlists import apply_watchlist_event, decide_watchlist
 from tradeloop.core.working import WorkingOrder
 from tradeloop.errors import (
     AccountDisabled,
@@ -183,6 +185,9 @@ class AccountActor(Actor[AccountMessage]):
             case AdjustCash():
                 self._check_journal_writes()
                 self._handle_adjust_cash(message)
+            case ChangeWatchlist():
+                self._check_journal_writes()
+                self._handle_change_watchlist(message)
             case _:
                 assert_never(message)
 
@@ -196,6 +201,8 @@ class AccountActor(Actor[AccountMessage]):
                 reject(reply, exc)
             case AdjustCash(reply=adjusted):
                 reject(adjusted, exc)
+            case ChangeWatchlist(reply=changed):
+                reject(changed, exc)
             case PreviewOrder(reply=previewed):
                 reject(previewed, exc)
             case SetRisk(reply=done):
@@ -229,6 +236,17 @@ class AccountActor(Actor[AccountMessage]):
             self.state, message.amount, activity_id=random_id(), description=message.description, now=self._clock()
         )
         self._record([event], lambda _: resolve(message.reply, event), reply=message.reply)
+
+    def _handle_change_watchlist(self, message: ChangeWatchlist) -> None:
+        held = self.state.watchlists
+        watchlist_id, event = decide_watchlist(
+            held, message.command, account_id=self.state.id, listed=self._assets, now=self._clock()
+        )
+        after = dict(held)  # the answer is the watchlist as this write leaves it, not as a later one may
+        if event is not None:
+            apply_watchlist_event(after, event)
+        answer = after.get(watchlist_id)
+        self._record([] if event is None else [event], lambda _: resolve(message.reply, answer), reply=message.reply)
 
     def _handle_place_order(self, message: PlaceOrder) -> None:
         request = message.request

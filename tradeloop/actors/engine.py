@@ -39,6 +39,7 @@ from tradeloop.actors.messages import (
     AdjustCash,
     ApplyTick,
     CancelOrder,
+    ChangeWatchlist,
     CheckRisk,
     CloseSession,
     ExpireOrders,
@@ -62,6 +63,7 @@ from tradeloop.core.money import ZERO
 from tradeloop.core.orders import Order, OrderRequest, OrderStatus, ReplaceRequest
 from tradeloop.core.preview import Preview
 from tradeloop.core.risk_limits import LimitChanges, RiskLimits, StateSource, TradingState
+from tradeloop.core.watchlists import Watchlist, WatchlistCommand
 from tradeloop.core.working import WorkingOrder
 from tradeloop.errors import (
     InvalidField,
@@ -566,6 +568,12 @@ class Engine:
         """Deposit or withdraw cash, decided by the account against its buying power."""
         reply: asyncio.Future[CashAdjusted] = asyncio.get_running_loop().create_future()
         self.account_actor(account_id).tell(AdjustCash(amount=amount, description=description, reply=reply))
+        return await self._deadlines.watch(reply)
+
+    async def change_watchlist(self, account_id: UUID, command: WatchlistCommand) -> Watchlist | None:
+        """Change a watchlist, decided by the account in its turn; the watchlist as it then stands (None: deleted)."""
+        reply: asyncio.Future[Watchlist | None] = asyncio.get_running_loop().create_future()
+        self.account_actor(account_id).tell(ChangeWatchlist(command=command, reply=reply))
         return await self._deadlines.watch(reply)
 
     def rekey(self, account_id: UUID, old_key_id: str, new_key_id: str) -> None:

@@ -15,6 +15,7 @@ from tradeloop.core.orders import Order, OrderRequest, ReplaceRequest
 from tradeloop.core.placement import Hold
 from tradeloop.core.preview import Preview
 from tradeloop.core.risk_limits import LimitChanges, RiskLimits, StateSource, TradingState
+from tradeloop.core.watchlists import Watchlist, WatchlistCommand
 from tradeloop.core.working import WorkingOrder
 
 OrderReply = asyncio.Future[Order]
@@ -91,6 +92,15 @@ class AdjustCash:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class ChangeWatchlist:
+    """Change a watchlist, checked against the account's watchlists as they stand; the reply is the watchlist
+    as the change left it (None: deleted), once journaled."""
+
+    command: WatchlistCommand
+    reply: asyncio.Future[Watchlist | None]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class TakeSnapshot:
     """Write the account's state to the journal as of its last record."""
 
@@ -129,6 +139,7 @@ AccountMessage = (
     | ReplaceOrder
     | RecordEvents
     | AdjustCash
+    | ChangeWatchlist
     | CloseSession
     | TakeSnapshot
     | BookEvents

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Container
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Final
+from typing import Final, assert_never
 from uuid import UUID
 
 from tradeloop.errors import InvalidField, NotFound
@@ -20,6 +20,9 @@ MAX_NAME_LENGTH: Final = 64
 """Alpaca's limit on a watchlist's name."""
 MAX_WATCHLISTS: Final = 200
 MAX_SYMBOLS: Final = 1000
+
+WatchlistKey = UUID | str
+"""A watchlist named by its id, or by its name (the `:by_name` routes)."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -79,6 +82,103 @@ class WatchlistDeleted:
 
 
 WatchlistEvent = WatchlistCreated | WatchlistUpdated | WatchlistSymbolAdded | WatchlistSymbolRemoved | WatchlistDeleted
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CreateWatchlist:
+    watchlist_id: UUID
+    """Chosen by the caller: the core draws no random numbers."""
+    name: str
+    symbols: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class UpdateWatchlist:
+    """Rename it and/or replace its symbols (None: kept)."""
+
+    key: WatchlistKey
+    name: str | None = None
+    symbols: tuple[str, ...] | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AddWatchlistSymbol:
+    key: WatchlistKey
+    symbol: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RemoveWatchlistSymbol:
+    key: WatchlistKey
+    symbol: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DeleteWatchlist:
+    key: WatchlistKey
+
+
+WatchlistCommand = CreateWatchlist | UpdateWatchlist | AddWatchlistSymbol | RemoveWatchlistSymbol | DeleteWatchlist
+
+
+def decide_watchlist(
+    watchlists: dict[UUID, Watchlist],
+    command: WatchlistCommand,
+    *,
+    account_id: UUID,
+    listed: Container[str],
+    now: datetime,
+) -> tuple[UUID, WatchlistEvent | None]:
+    """The id of the watchlist the command is about and the event it calls for (None: nothing changes).
+
+    Run by the account's actor against the account's watchlists as they stand, so the
+    checks (names unique, the limits) and the write they allow are one step.
+
+    Raises:
+        NotFound: no watchlist has the key, or a symbol to remove is not in it.
+        InvalidField: a name empty, too long or taken; too many watchlists or symbols; a symbol not listed.
+    """
+    if isinstance(command, CreateWatchlist):
+        check_name(watchlists, command.name)
+        if len(watchlists) >= MAX_WATCHLISTS:
+            raise InvalidField("name", f"an account holds at most {MAX_WATCHLISTS} watchlists")
+        created = Watchlist(
+            id=command.watchlist_id,
+            name=command.name,
+            symbols=check_symbols(command.symbols, listed),
+            created_at=now,
+            updated_at=now,
+        )
+        return created.id, WatchlistCreated(account_id=account_id, watchlist=created)
+    key = command.key
+    found = find(watchlists, watchlist_id=key) if isinstance(key, UUID) else find(watchlists, name=key)
+    match command:
+        case UpdateWatchlist():
+            if command.name is not None:
+                check_name(watchlists, command.name, renaming=found.id)
+            checked = None if command.symbols is None else check_symbols(command.symbols, listed)
+            return found.id, WatchlistUpdated(
+                account_id=account_id, watchlist_id=found.id, name=command.name, symbols=checked, timestamp=now
+            )
+        case AddWatchlistSymbol():
+            (symbol,) = check_symbols((command.symbol,), listed)
+            if symbol in found.symbols:  # one already there stays where it is
+                return found.id, None
+            check_symbols((*found.symbols, symbol), listed)  # still within MAX_SYMBOLS
+            return found.id, WatchlistSymbolAdded(
+                account_id=account_id, watchlist_id=found.id, symbol=symbol, timestamp=now
+            )
+        case RemoveWatchlistSymbol():
+            wanted = command.symbol.strip().upper()
+            if wanted not in found.symbols:
+                raise NotFound(f"symbol {wanted} is not in the watchlist")
+            return found.id, WatchlistSymbolRemoved(
+                account_id=account_id, watchlist_id=found.id, symbol=wanted, timestamp=now
+            )
+        case DeleteWatchlist():
+            return found.id, WatchlistDeleted(account_id=account_id, watchlist_id=found.id, timestamp=now)
+        case _:
+            assert_never(command)
 
 
 def apply_watchlist_event(watchlists: dict[UUID, Watchlist], event: WatchlistEvent) -> None:
