@@ -21,8 +21,8 @@ from __future__ import annotations
 import asyncio
 import secrets
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
 from types import MappingProxyType
 from typing import Final
@@ -51,16 +51,16 @@ from tradeloop.actors.messages import (
     SubmitOrder,
     TakeSnapshot,
 )
+from tradeloop.actors.order_queries import OrderQueries
 from tradeloop.actors.prices import PriceBoard
 from tradeloop.actors.risk_watch import RiskWatch
 from tradeloop.clock import utc_now
 from tradeloop.core.accounts import AccountState, Valuation, open_account, valuation
 from tradeloop.core.events import AccountEvent, AccountOpened, CashAdjusted, TradingStateChanged
-from tradeloop.core.exits import leg_order
 from tradeloop.core.instruments import Asset
 from tradeloop.core.marketdata import HaltChanged, Tick
 from tradeloop.core.money import ZERO
-from tradeloop.core.orders import Order, OrderRequest, OrderStatus, ReplaceRequest
+from tradeloop.core.orders import Order, OrderRequest, ReplaceRequest
 from tradeloop.core.preview import Preview
 from tradeloop.core.risk_limits import LimitChanges, RiskLimits, StateSource, TradingState
 from tradeloop.core.watchlists import Watchlist, WatchlistCommand
@@ -71,15 +71,12 @@ from tradeloop.errors import (
     NotCancelable,
     NotFound,
     NotReplaceable,
-    TradeloopError,
     Unauthorized,
 )
-from tradeloop.journal import Journal, OrderQuery, refusal, select_orders
+from tradeloop.journal import Journal, OrderQuery, refusal
 from tradeloop.security import hash_secret, new_key_id, new_secret, verify_secret
 
 REPLY_TIMEOUT_S: Final = 10.0
-LEGS_LOOKBACK: Final = 500
-"""Closed orders of a symbol searched for a group's closed legs."""
 HALTED_META: Final = "halted_symbols"
 """The journal's named value holding the halted symbols (a sorted msgpack list)."""
 
@@ -144,6 +141,7 @@ class Engine:
         self._events_at_snapshot = 0
         self._restored: list[Order] = []
         self._deadlines = Deadlines(reply_timeout_s)
+        self._queries = OrderQueries(account=self.account, journal=journal)
         self._started = False
         for state in accounts:
             self._spawn(state)
@@ -464,99 +462,35 @@ class Engine:
         """Raises: NotFound for an unknown order, NotCancelable for a closed one."""
         reply = self._future()
         self.account_actor(account_id).tell(CancelOrder(order_id=order_id, reply=reply))
-        return await self._answer_about(account_id, order_id, reply, NotCancelable, "canceled")
+        return await self._queries.answer_about(
+            self._deadlines.watch(reply), account_id, order_id, NotCancelable, "canceled"
+        )
 
     async def replace_order(self, account_id: UUID, order_id: UUID, change: ReplaceRequest) -> Order:
         """Raises: NotFound for an unknown order, NotReplaceable for a closed one, and whatever placing raises."""
         reply = self._future()
         self.account_actor(account_id).tell(ReplaceOrder(order_id=order_id, change=change, reply=reply))
-        return await self._answer_about(account_id, order_id, reply, NotReplaceable, "replaced")
+        return await self._queries.answer_about(
+            self._deadlines.watch(reply), account_id, order_id, NotReplaceable, "replaced"
+        )
 
-    async def _answer_about(
-        self,
-        account_id: UUID,
-        order_id: UUID,
-        reply: asyncio.Future[Order],
-        refusal: Callable[[str], TradeloopError],
-        done_to_it: str,
-    ) -> Order:
-        """The answer to a command on an order; one the account no longer holds but the journal does is closed.
-
-        Raises: NotFound for an order the account never had; `refusal`, naming its status, for a closed one.
-        """
-        try:
-            return await self._deadlines.watch(reply)
-        except NotFound:
-            closed = await self._journal.order(account_id, order_id)
-            if closed is None:
-                raise
-            raise refusal(f"order is {closed.status} and can no longer be {done_to_it}") from None
-
-    # An account holds its open orders; the journal every order's latest record. An order that
-    # is not open is closed, and the write that closed it was handed to the journal before it
-    # left the account, so the journal (which flushes before reading) has it.
+    # -- order queries (OrderQueries: open orders from the account, closed ones from the journal) --
 
     async def order(self, account_id: UUID, order_id: UUID) -> Order:
-        """One order of the account, open or closed.
-
-        Raises: NotFound when the account never had it.
-        """
-        found = self.account(account_id).orders.get(order_id)
-        if found is not None:
-            return found.copy()
-        closed = await self._journal.order(account_id, order_id)
-        if closed is None:
-            raise NotFound("order not found")
-        return closed
+        """One order of the account, open or closed. Raises: NotFound when the account never had it."""
+        return await self._queries.order(account_id, order_id)
 
     async def order_by_client_order_id(self, account_id: UUID, client_order_id: str) -> Order:
         """Raises: NotFound when no order of the account has that client order id."""
-        order_id = self.account(account_id).client_order_ids.get(client_order_id)
-        if order_id is None:
-            raise NotFound("order not found")
-        return await self.order(account_id, order_id)
+        return await self._queries.order_by_client_order_id(account_id, client_order_id)
 
     async def orders(self, query: OrderQuery) -> list[Order]:
-        """The account's orders a listing asks for: open ones from the account, closed ones from the journal."""
-        state = self.account(query.account_id)
-        # The open ones are read first: one that closes while the journal is read is then in one listing
-        # or the other (the journal's record wins), never in neither.
-        open_now = [] if query.status == "closed" else [o.copy() for o in select_orders(state.orders.values(), query)]
-        if query.status == "open":
-            return open_now
-        closed = await self._journal.orders(replace(query, status="closed"))
-        merged = {order.terms.id: order for order in open_now}
-        merged.update((order.terms.id, order) for order in closed)
-        return select_orders(merged.values(), query)
+        """The account's orders a listing asks for, open and closed."""
+        return await self._queries.orders(query)
 
     async def legs(self, account_id: UUID, order: Order) -> list[Order] | None:
-        """The legs of a group's first order as they stand, open and closed (None for a simple order or a leg).
-
-        Open legs come from the account; closed ones from the journal among the
-        symbol's orders placed since the group (the latest `LEGS_LOOKBACK` of them).
-        """
-        terms = order.terms
-        if terms.group_id is None or terms.parent_id is not None:
-            return None
-        group_id = terms.group_id
-        found = {
-            leg.terms.id: leg.copy()
-            for leg in self.account(account_id).orders.values()
-            if leg.terms.parent_id is not None and leg.terms.group_id == group_id
-        }
-        since = OrderQuery(
-            account_id=account_id,
-            status="closed",
-            after=terms.created_at - timedelta(microseconds=1),
-            newest_first=False,
-            limit=LEGS_LOOKBACK,
-            symbols=frozenset({terms.symbol}),
-        )
-        for leg in await self._journal.orders(since):
-            if leg.terms.parent_id is not None and leg.terms.group_id == group_id:
-                found.setdefault(leg.terms.id, leg)
-        # A replaced leg gave its place to its replacement: only the latest stands in the group.
-        return sorted((leg for leg in found.values() if leg.status is not OrderStatus.REPLACED), key=leg_order)
+        """The legs of a group's first order as they stand, open and closed (None for a simple order or a leg)."""
+        return await self._queries.legs(account_id, order)
 
     async def record(self, account_id: UUID, events: Sequence[AccountEvent]) -> None:
         """Have an account journal and apply events decided outside it (administration)."""
