@@ -24,7 +24,7 @@ from tradeloop.codec import dumps
 from tradeloop.errors import NotFound
 from tradeloop.http.asyncapi import asyncapi_document
 from tradeloop.http.keys import SETTINGS
-from tradeloop.http.openapi import Example, Reply, Security, build_openapi, operation
+from tradeloop.http.openapi import Example, Reply, Security, build_openapi, operation, served_routes
 from tradeloop.http.openapi.contract import CONTRACT
 from tradeloop.http.openapi.contract import install as install_contract_check
 
@@ -117,12 +117,27 @@ class Reference:
     asyncapi: bytes = b""
 
     def build(self, app: web.Application) -> dict[str, Any]:
-        """Render both documents; returns the OpenAPI one."""
+        """Render both documents; returns the OpenAPI one (not to be changed: it may be shared, see _rendered)."""
+        key = tuple((route.method, route.path, route.handler) for route in served_routes(app))
+        document, self.openapi, self.asyncapi = _rendered(key, app)
+        return document
+
+
+_RENDERED: dict[tuple[tuple[str, str, Any], ...], tuple[dict[str, Any], bytes, bytes]] = {}
+
+
+def _rendered(key: tuple[tuple[str, str, Any], ...], app: web.Application) -> tuple[dict[str, Any], bytes, bytes]:
+    """The documents of an application serving these routes with these handlers, rendered once per process.
+
+    Building takes about a quarter of a second; a process that starts many applications of the same
+    routes (the tests do) would otherwise spend it on every start.
+    """
+    found = _RENDERED.get(key)
+    if found is None:
         version = tradeloop.__version__
         document = build_openapi(app, title=TITLE, version=version, description=DESCRIPTION, tags=TAGS)
-        self.openapi = dumps(document)
-        self.asyncapi = dumps(asyncapi_document(version))
-        return document
+        found = _RENDERED[key] = (document, dumps(document), dumps(asyncapi_document(version)))
+    return found
 
 
 REFERENCE: Final = web.AppKey("reference", Reference)

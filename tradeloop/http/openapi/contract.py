@@ -125,7 +125,14 @@ class ContractCheck:
             raise ContractUnavailable(
                 "the contract check (TRADELOOP_CONTRACT_CHECK) needs jsonschema-rs: pip install tradeloop[test]"
             ) from None
-        self.contract = Contract(document)
+        contract = _CONTRACTS.get(id(document))
+        if contract is None or contract.document is not document:
+            contract = _CONTRACTS[id(document)] = Contract(document)
+        self.contract = contract
+
+
+_CONTRACTS: dict[int, Contract] = {}
+"""Contracts by document: applications sharing a rendered document share its compiled validators."""
 
 
 CONTRACT: Final = web.AppKey("contract", ContractCheck)
