@@ -11,8 +11,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tests.core.factories import at, make_working, quote, trade
-from tradeloop.core.book import OrderBook, _QuietBand
+from tradeloop.core.book import OrderBook
 from tradeloop.core.events import OrderEvent
+from tradeloop.core.ladders import QuietBand
 from tradeloop.core.marketdata import Tick
 from tradeloop.core.orders import OrderSide, OrderType
 
@@ -20,7 +21,7 @@ from tradeloop.core.orders import OrderSide, OrderType
 class _NoShortcut(OrderBook):
     """A book that always does the full work on every tick."""
 
-    def _quiet_band(self) -> _QuietBand | None:
+    def _quiet_band(self) -> QuietBand | None:
         return None
 
 

@@ -11,7 +11,6 @@ import heapq
 import itertools
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 from typing import Final
@@ -26,6 +25,7 @@ from tradeloop.core.events import (
     OrderTriggered,
 )
 from tradeloop.core.ids import derived_id_beside
+from tradeloop.core.ladders import ABOVE_ALL, BELOW_ALL, Ladder, Liquidity, QuietBand
 from tradeloop.core.marketdata import Quote, Tick, Trade
 from tradeloop.core.money import ONE, QTY_STEP, ZERO
 from tradeloop.core.orders import OrderSide, OrderType, TimeInForce, is_group_entry
@@ -36,77 +36,6 @@ _LIVE_ENTRIES: Final = 3
 """Most index entries one live order holds: a trailing stop's level and mark, and its expiry."""
 
 
-@dataclass(slots=True)
-class _Ladder:
-    """A heap of orders by price; `sign` -1 makes it a max-heap."""
-
-    sign: int
-    entries: list[tuple[Decimal, int, int, UUID]] = field(default_factory=list)
-
-    def push(self, order: WorkingOrder, price: Decimal) -> None:
-        heapq.heappush(self.entries, (price * self.sign, order.seq, order.version, order.terms.id))
-
-    def top(self, orders: dict[UUID, WorkingOrder]) -> tuple[Decimal, WorkingOrder] | None:
-        """The best live entry, dropping dead ones on the way."""
-        entries = self.entries
-        while entries:
-            key, _, version, order_id = entries[0]
-            order = orders.get(order_id)
-            if order is not None and order.version == version:
-                return key * self.sign, order
-            heapq.heappop(entries)
-        return None
-
-    def pop(self) -> None:
-        heapq.heappop(self.entries)
-
-    def compact(self, orders: dict[UUID, WorkingOrder]) -> None:
-        live = [e for e in self.entries if (o := orders.get(e[3])) is not None and o.version == e[2]]
-        heapq.heapify(live)
-        self.entries = live
-
-
-@dataclass(slots=True)
-class _Liquidity:
-    """What the current quote (or, without one, the last trade) still offers."""
-
-    price: Decimal | None = None
-    size: Decimal | None = None
-
-
-_BELOW_ALL: Final = Decimal("-Infinity")
-_ABOVE_ALL: Final = Decimal("Infinity")
-
-
-@dataclass(frozen=True, slots=True)
-class _QuietBand:
-    """Prices inside which a tick can neither trigger, move a mark, nor fill anything.
-
-    Buyers see `buy` prices (ask, or trade), sellers `sell` prices (bid, or trade).
-    """
-
-    buy_above: Decimal
-    """The best buy limit: a buy price at or below it fills."""
-    buy_at_least: Decimal
-    """The highest buy trailing mark (low-water): a buy price below it moves the mark."""
-    buy_below: Decimal
-    """The lowest buy stop or trailing level: a buy price at or above it triggers."""
-    sell_above: Decimal
-    """The highest sell stop or trailing level: a sell price at or below it triggers."""
-    sell_below: Decimal
-    """The best sell limit: a sell price at or above it fills."""
-    sell_at_most: Decimal
-    """The lowest sell trailing mark (high-water): a sell price above it moves the mark."""
-
-    def holds(self, buy_px: Decimal, sell_px: Decimal) -> bool:
-        return (
-            self.buy_above < buy_px < self.buy_below
-            and buy_px >= self.buy_at_least
-            and self.sell_above < sell_px < self.sell_below
-            and sell_px <= self.sell_at_most
-        )
-
-
 class OrderBook:
     """All working orders of one symbol, matched against its ticks."""
 
@@ -115,17 +44,17 @@ class OrderBook:
         self.quote: Quote | None = None
         self.trade: Trade | None = None
         self.orders: dict[UUID, WorkingOrder] = {}
-        self._ask = _Liquidity()
-        self._bid = _Liquidity()
+        self._ask = Liquidity()
+        self._bid = Liquidity()
         self._seq = itertools.count(1)
-        self._buy_limits = _Ladder(-1)
-        self._sell_limits = _Ladder(1)
-        self._buy_stops = _Ladder(1)
-        self._sell_stops = _Ladder(-1)
-        self._buy_trail_levels = _Ladder(1)
-        self._sell_trail_levels = _Ladder(-1)
-        self._buy_trail_marks = _Ladder(-1)
-        self._sell_trail_marks = _Ladder(1)
+        self._buy_limits = Ladder(-1)
+        self._sell_limits = Ladder(1)
+        self._buy_stops = Ladder(1)
+        self._sell_stops = Ladder(-1)
+        self._buy_trail_levels = Ladder(1)
+        self._sell_trail_levels = Ladder(-1)
+        self._buy_trail_marks = Ladder(-1)
+        self._sell_trail_marks = Ladder(1)
         self._market_buys: deque[tuple[int, UUID]] = deque()
         self._market_sells: deque[tuple[int, UUID]] = deque()
         self._expiries: list[tuple[datetime, int, UUID]] = []
@@ -133,7 +62,7 @@ class OrderBook:
         """Linked groups by id: their exits' shared cap, grown by the entry's fills."""
         self._unkeyed: dict[UUID, WorkingOrder] = {}
         """Trailing stops placed before the first price; keyed at the first tick."""
-        self._band: _QuietBand | None = None
+        self._band: QuietBand | None = None
         """Cached while nothing changes the book, so a tick that can do nothing costs a few comparisons."""
 
     def __len__(self) -> int:
@@ -274,13 +203,13 @@ class OrderBook:
         """Take a tick's prices and sizes without trading on them (a halted market)."""
         if isinstance(tick, Quote):
             self.quote = tick
-            self._ask = _Liquidity(tick.ask, tick.ask_size)
-            self._bid = _Liquidity(tick.bid, tick.bid_size)
+            self._ask = Liquidity(tick.ask, tick.ask_size)
+            self._bid = Liquidity(tick.bid, tick.bid_size)
         else:
             self.trade = tick
             if self.quote is None:
-                self._ask = _Liquidity(tick.price, tick.size)
-                self._bid = _Liquidity(tick.price, tick.size)
+                self._ask = Liquidity(tick.price, tick.size)
+                self._bid = Liquidity(tick.price, tick.size)
 
     def expire(self, now: datetime) -> list[OrderEvent]:
         """Expire every order whose time in force ran out by `now`."""
@@ -296,20 +225,20 @@ class OrderBook:
 
     # -- resting --------------------------------------------------------------
 
-    def _quiet_band(self) -> _QuietBand | None:
+    def _quiet_band(self) -> QuietBand | None:
         """The band of prices that leave this book untouched; None when waiting orders make any tick matter."""
         if self._market_buys or self._market_sells or self._unkeyed:
             return None
-        return _QuietBand(
-            buy_above=self._top(self._buy_limits, _BELOW_ALL),
-            buy_at_least=self._top(self._buy_trail_marks, _BELOW_ALL),
-            buy_below=min(self._top(self._buy_stops, _ABOVE_ALL), self._top(self._buy_trail_levels, _ABOVE_ALL)),
-            sell_above=max(self._top(self._sell_stops, _BELOW_ALL), self._top(self._sell_trail_levels, _BELOW_ALL)),
-            sell_below=self._top(self._sell_limits, _ABOVE_ALL),
-            sell_at_most=self._top(self._sell_trail_marks, _ABOVE_ALL),
+        return QuietBand(
+            buy_above=self._top(self._buy_limits, BELOW_ALL),
+            buy_at_least=self._top(self._buy_trail_marks, BELOW_ALL),
+            buy_below=min(self._top(self._buy_stops, ABOVE_ALL), self._top(self._buy_trail_levels, ABOVE_ALL)),
+            sell_above=max(self._top(self._sell_stops, BELOW_ALL), self._top(self._sell_trail_levels, BELOW_ALL)),
+            sell_below=self._top(self._sell_limits, ABOVE_ALL),
+            sell_at_most=self._top(self._sell_trail_marks, ABOVE_ALL),
         )
 
-    def _top(self, ladder: _Ladder, empty: Decimal) -> Decimal:
+    def _top(self, ladder: Ladder, empty: Decimal) -> Decimal:
         entry = ladder.top(self.orders)
         return empty if entry is None else entry[0]
 
@@ -346,7 +275,7 @@ class OrderBook:
             + len(self._expiries)
         )
 
-    def _ladders(self) -> tuple[_Ladder, ...]:
+    def _ladders(self) -> tuple[Ladder, ...]:
         return (
             self._buy_limits,
             self._sell_limits,
@@ -461,7 +390,7 @@ class OrderBook:
             self._fire(self._sell_trail_levels, lambda level: falling <= level, now, events)
 
     def _fire(
-        self, ladder: _Ladder, crossed: Callable[[Decimal], bool], now: datetime, events: list[OrderEvent]
+        self, ladder: Ladder, crossed: Callable[[Decimal], bool], now: datetime, events: list[OrderEvent]
     ) -> None:
         while (entry := ladder.top(self.orders)) is not None:
             price, order = entry
@@ -483,7 +412,7 @@ class OrderBook:
         self._match_limits(self._sell_limits, self._bid, lambda limit, px: px >= limit, now, events)
 
     def _match_market(
-        self, queue: deque[tuple[int, UUID]], book_side: _Liquidity, now: datetime, events: list[OrderEvent]
+        self, queue: deque[tuple[int, UUID]], book_side: Liquidity, now: datetime, events: list[OrderEvent]
     ) -> None:
         """Fill waiting market orders in time priority while this side of the book has liquidity."""
         while queue and book_side.price is not None and (book_side.size is None or book_side.size != ZERO):
@@ -498,8 +427,8 @@ class OrderBook:
 
     def _match_limits(
         self,
-        ladder: _Ladder,
-        book_side: _Liquidity,
+        ladder: Ladder,
+        book_side: Liquidity,
         marketable: Callable[[Decimal, Decimal], bool],
         now: datetime,
         events: list[OrderEvent],
@@ -514,7 +443,7 @@ class OrderBook:
             if order.terms.id in self.orders:
                 return  # budget or share rounding left it unfillable at this price for now
 
-    def _execute(self, order: WorkingOrder, book_side: _Liquidity, now: datetime, events: list[OrderEvent]) -> None:
+    def _execute(self, order: WorkingOrder, book_side: Liquidity, now: datetime, events: list[OrderEvent]) -> None:
         """Fill what the order can take from this side of the book, and end it if done."""
         price = book_side.price
         assert price is not None
@@ -553,7 +482,7 @@ class OrderBook:
             self._linked_ended(order, now, events)
 
     @staticmethod
-    def _starved(order: WorkingOrder, price: Decimal, book_side: _Liquidity) -> bool:
+    def _starved(order: WorkingOrder, price: Decimal, book_side: Liquidity) -> bool:
         """True when the order's own budget (cash or shares held), not the market, stops it filling."""
         if order.group is not None or (book_side.size is not None and book_side.size == ZERO):
             return False  # an exit waits on its group, not on a budget of its own
