@@ -17,7 +17,7 @@ from decimal import Decimal, localcontext
 from enum import StrEnum
 from typing import Final
 
-from tradeloop.core.marketdata import Trade
+from tradeloop.core.marketdata import Quote, Tick, Trade
 from tradeloop.core.money import ZERO
 
 VWAP_STEP: Final = Decimal("0.000001")
@@ -98,6 +98,28 @@ def add_trade(bar: Bar, trade: Trade) -> Bar:
         trade_count=bar.trade_count + 1,
         notional=bar.notional + trade.price * size,
     )
+
+
+BAR_TICK_OFFSETS: Final = (timedelta(0), timedelta(seconds=15), timedelta(seconds=30), timedelta(seconds=45))
+"""When, within its minute, each of a bar's four prices trades in `bar_ticks`."""
+
+
+def bar_ticks(bar: Bar) -> list[Tick]:
+    """The quotes and trades a completed bar stands for, in time order: its open, the extreme nearer the
+    open, the other extreme, its close.
+
+    Each price comes as a quote (bid = ask = price) then a trade, both of unlimited size,
+    so resting orders trigger and fill as the price passes through the bar's range. A
+    tie between the extremes goes to the high first. Posted bars and backtests feed these.
+    """
+    high_first = bar.high - bar.open <= bar.open - bar.low
+    prices = (bar.open, *((bar.high, bar.low) if high_first else (bar.low, bar.high)), bar.close)
+    ticks: list[Tick] = []
+    for price, offset in zip(prices, BAR_TICK_OFFSETS):
+        moment = bar.timestamp + offset
+        ticks.append(Quote(symbol=bar.symbol, bid=price, ask=price, bid_size=None, ask_size=None, timestamp=moment))
+        ticks.append(Trade(symbol=bar.symbol, price=price, size=None, timestamp=moment))
+    return ticks
 
 
 def combine(bars: Sequence[Bar], timestamp: datetime) -> Bar:
