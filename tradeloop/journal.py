@@ -12,7 +12,8 @@ from uuid import UUID
 from tradeloop.core.accounts import AccountState
 from tradeloop.core.events import AccountEvent, CashAdjusted, OrderFilled, RiskWarned, TradingStateChanged
 from tradeloop.core.orders import Order, OrderSide
-from tradeloop.errors import JournalUnavailable
+from tradeloop.core.strategies import Signal
+from tradeloop.errors import InvalidField, JournalUnavailable
 
 Activity = OrderFilled | CashAdjusted | TradingStateChanged | RiskWarned
 """Events that are account activities: fills, cash movements, and risk state changes and warnings."""
@@ -116,6 +117,65 @@ def select_orders(orders: Iterable[Order], query: OrderQuery) -> list[Order]:
     return chosen[: query.limit]
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SignalQuery:
+    """A page of one account's signals, as GET /v2/strategies/{id}/signals asks for it.
+
+    Signals list by bar time, then id; `page_token`, the id of the last signal of
+    the page before, continues after it in the same direction.
+    """
+
+    account_id: UUID
+    strategy_id: UUID | None = None
+    """None: every strategy of the account."""
+    symbols: frozenset[str] | None = None
+    after: datetime | None = None
+    """Bar time strictly after."""
+    until: datetime | None = None
+    """Bar time at or before."""
+    limit: int = 100
+    direction: Literal["asc", "desc"] = "asc"
+    page_token: UUID | None = None
+
+
+def signal_sort_key(signal: Signal) -> tuple[datetime, UUID]:
+    """Signals list by bar time; signals of one bar, by id (as every store sorts them)."""
+    return signal.bar_time, signal.id
+
+
+def select_signals(signals: Iterable[tuple[UUID, Signal]], query: SignalQuery) -> list[Signal]:
+    """Filter, order and cut signals, given with their account's id, as a query asks (shared by every store).
+
+    Raises:
+        InvalidField: the page token names no signal the query could list.
+    """
+    chosen = [
+        signal
+        for account_id, signal in signals
+        if account_id == query.account_id and (query.strategy_id is None or signal.strategy_id == query.strategy_id)
+    ]
+    newest_first = query.direction == "desc"
+    if query.page_token is not None:
+        last = next((signal for signal in chosen if signal.id == query.page_token), None)
+        if last is None:
+            raise bad_page_token()
+        mark = signal_sort_key(last)
+        chosen = [s for s in chosen if (signal_sort_key(s) < mark if newest_first else signal_sort_key(s) > mark)]
+    chosen = [
+        signal
+        for signal in chosen
+        if (query.symbols is None or signal.symbol in query.symbols)
+        and (query.after is None or signal.bar_time > query.after)
+        and (query.until is None or signal.bar_time <= query.until)
+    ]
+    chosen.sort(key=signal_sort_key, reverse=newest_first)
+    return chosen[: query.limit]
+
+
+def bad_page_token() -> InvalidField:
+    return InvalidField("page_token", "names no signal of this listing")
+
+
 class Journal(Protocol):
     """Durable, ordered storage of events and what hangs off them; write futures resolve once committed."""
 
@@ -170,6 +230,14 @@ class Journal(Protocol):
 
     async def audit_log(self, limit: int) -> list[AuditEntry]:
         """The newest admin actions first."""
+        ...
+
+    async def signals(self, query: SignalQuery) -> list[Signal]:
+        """The account's signals a query selects, as `select_signals` selects them.
+
+        Raises:
+            InvalidField: the page token names no signal the query could list.
+        """
         ...
 
     async def verify(self) -> ChainReport: ...

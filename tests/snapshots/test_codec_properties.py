@@ -54,6 +54,8 @@ def for_annotation(hint: Any) -> st.SearchStrategy[Any]:
         return st.lists(for_annotation(args[0]), max_size=3)
     if origin is tuple and len(args) == 2 and args[1] is Ellipsis:
         return st.lists(for_annotation(args[0]), max_size=3).map(tuple)
+    if origin is tuple:  # a fixed shape: a signal's (name, value) pairs
+        return st.tuples(*(for_annotation(arg) for arg in args))
     scalars: dict[Any, st.SearchStrategy[Any]] = {
         type(None): st.none(),
         bool: st.booleans(),

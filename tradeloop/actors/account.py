@@ -19,6 +19,7 @@ from tradeloop.actors.messages import (
     AdjustCash,
     BookEvents,
     CancelOrder,
+    ChangeStrategy,
     ChangeWatchlist,
     CheckRisk,
     CloseSession,
@@ -54,6 +55,7 @@ from tradeloop.core.placement import (
 )
 from tradeloop.core.preview import preview_of
 from tradeloop.core.sessions import session_end
+from tradeloop.core.strategies import apply_strategy_event, decide_strategy
 from tradeloop.core.watchlists import apply_watchlist_event, decide_watchlist
 from tradeloop.core.working import WorkingOrder
 from tradeloop.errors import (
@@ -188,6 +190,9 @@ class AccountActor(Actor[AccountMessage]):
             case ChangeWatchlist():
                 self._check_journal_writes()
                 self._handle_change_watchlist(message)
+            case ChangeStrategy():
+                self._check_journal_writes()
+                self._handle_change_strategy(message)
             case _:
                 assert_never(message)
 
@@ -203,6 +208,8 @@ class AccountActor(Actor[AccountMessage]):
                 reject(adjusted, exc)
             case ChangeWatchlist(reply=changed):
                 reject(changed, exc)
+            case ChangeStrategy(reply=strategy):
+                reject(strategy, exc)
             case PreviewOrder(reply=previewed):
                 reject(previewed, exc)
             case SetRisk(reply=done):
@@ -246,6 +253,15 @@ class AccountActor(Actor[AccountMessage]):
         if event is not None:
             apply_watchlist_event(after, event)
         answer = after.get(watchlist_id)
+        self._record([] if event is None else [event], lambda _: resolve(message.reply, answer), reply=message.reply)
+
+    def _handle_change_strategy(self, message: ChangeStrategy) -> None:
+        held = self.state.strategies
+        strategy_id, event = decide_strategy(held, message.command, new_id=random_id(), now=self._clock())
+        after = dict(held)  # the answer is the strategy as this write leaves it, not as a later one may
+        if event is not None:
+            apply_strategy_event(after, event)
+        answer = after[strategy_id].copy()
         self._record([] if event is None else [event], lambda _: resolve(message.reply, answer), reply=message.reply)
 
     def _handle_place_order(self, message: PlaceOrder) -> None:

@@ -39,6 +39,7 @@ from tradeloop.actors.messages import (
     AdjustCash,
     ApplyTick,
     CancelOrder,
+    ChangeStrategy,
     ChangeWatchlist,
     CheckRisk,
     CloseSession,
@@ -63,6 +64,8 @@ from tradeloop.core.money import ZERO
 from tradeloop.core.orders import Order, OrderRequest, ReplaceRequest
 from tradeloop.core.preview import Preview
 from tradeloop.core.risk_limits import LimitChanges, RiskLimits, StateSource, TradingState
+from tradeloop.core.strategies import Signal, Strategy, StrategyCommand
+from tradeloop.core.strategies import find as find_strategy
 from tradeloop.core.watchlists import Watchlist, WatchlistCommand
 from tradeloop.core.working import WorkingOrder
 from tradeloop.errors import (
@@ -73,7 +76,7 @@ from tradeloop.errors import (
     NotReplaceable,
     Unauthorized,
 )
-from tradeloop.journal import Journal, OrderQuery, refusal
+from tradeloop.journal import Journal, OrderQuery, SignalQuery, refusal
 from tradeloop.security import hash_secret, new_key_id, new_secret, verify_secret
 
 REPLY_TIMEOUT_S: Final = 10.0
@@ -509,6 +512,28 @@ class Engine:
         reply: asyncio.Future[Watchlist | None] = asyncio.get_running_loop().create_future()
         self.account_actor(account_id).tell(ChangeWatchlist(command=command, reply=reply))
         return await self._deadlines.watch(reply)
+
+    async def change_strategy(self, account_id: UUID, command: StrategyCommand) -> Strategy:
+        """Create, revise, (de)activate or delete a strategy, decided by the account in its turn; the strategy as the
+        change left it (a detached copy), once journaled.
+
+        Raises: NotFound for a strategy the account does not have (or deleted), InvalidField for a bad name.
+        """
+        reply: asyncio.Future[Strategy] = asyncio.get_running_loop().create_future()
+        self.account_actor(account_id).tell(ChangeStrategy(command=command, reply=reply))
+        return await self._deadlines.watch(reply)
+
+    def strategies(self, account_id: UUID) -> list[Strategy]:
+        """The account's strategies (detached copies), deleted ones included, in the order they were created."""
+        return [strategy.copy() for strategy in self.account(account_id).strategies.values()]
+
+    def strategy(self, account_id: UUID, strategy_id: UUID) -> Strategy:
+        """One strategy of the account (a detached copy), deleted or not. Raises: NotFound (another account's too)."""
+        return find_strategy(self.account(account_id).strategies, strategy_id).copy()
+
+    async def signals(self, query: SignalQuery) -> list[Signal]:
+        """A page of the account's signals, from the journal. Raises: InvalidField for a page token it never listed."""
+        return await self._journal.signals(query)
 
     def rekey(self, account_id: UUID, old_key_id: str, new_key_id: str) -> None:
         """Point authentication at an account's new key id; the old one stops working at once."""

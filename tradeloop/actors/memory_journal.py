@@ -10,6 +10,7 @@ from uuid import UUID
 from tradeloop.core.accounts import AccountState
 from tradeloop.core.events import AccountEvent
 from tradeloop.core.orders import Order
+from tradeloop.core.strategies import Signal, StrategySignalled
 from tradeloop.journal import (
     ACTIVITY_EVENTS,
     Activity,
@@ -17,8 +18,10 @@ from tradeloop.journal import (
     AuditEntry,
     ChainReport,
     OrderQuery,
+    SignalQuery,
     select_activities,
     select_orders,
+    select_signals,
 )
 
 
@@ -35,6 +38,7 @@ class MemoryJournal:
         self.meta: dict[str, bytes] = {}
         self.audit_entries: list[AuditEntry] = []
         self._activities: list[Activity] = []
+        self._signals: list[tuple[UUID, Signal]] = []
         self._orders: dict[UUID, dict[UUID, Order]] = {}
         """Per account, each order's record as last handed over (a copy: the account goes on changing its own)."""
 
@@ -43,6 +47,7 @@ class MemoryJournal:
     ) -> asyncio.Future[None]:
         self.records.extend((account_id, event) for event in events)
         self._activities.extend(e for e in events if isinstance(e, ACTIVITY_EVENTS))
+        self._signals.extend((account_id, e.signal) for e in events if isinstance(e, StrategySignalled))
         if orders:
             history = self._orders.setdefault(account_id, {})
             for order in orders:
@@ -84,6 +89,9 @@ class MemoryJournal:
 
     async def audit_log(self, limit: int) -> list[AuditEntry]:
         return list(reversed(self.audit_entries))[:limit]
+
+    async def signals(self, query: SignalQuery) -> list[Signal]:
+        return select_signals(self._signals, query)
 
     async def verify(self) -> ChainReport:
         return ChainReport(ok=True, records=len(self.records), first_seq=1, last_seq=len(self.records))

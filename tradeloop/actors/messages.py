@@ -15,6 +15,7 @@ from tradeloop.core.orders import Order, OrderRequest, ReplaceRequest
 from tradeloop.core.placement import Hold
 from tradeloop.core.preview import Preview
 from tradeloop.core.risk_limits import LimitChanges, RiskLimits, StateSource, TradingState
+from tradeloop.core.strategies import Strategy, StrategyCommand
 from tradeloop.core.watchlists import Watchlist, WatchlistCommand
 from tradeloop.core.working import WorkingOrder
 
@@ -101,6 +102,15 @@ class ChangeWatchlist:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class ChangeStrategy:
+    """Create, revise, activate, deactivate or delete a strategy, checked against the account's strategies as they
+    stand; the reply is the strategy as the change left it (a detached copy), once journaled."""
+
+    command: StrategyCommand
+    reply: asyncio.Future[Strategy]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class TakeSnapshot:
     """Write the account's state to the journal as of its last record."""
 
@@ -140,6 +150,7 @@ AccountMessage = (
     | RecordEvents
     | AdjustCash
     | ChangeWatchlist
+    | ChangeStrategy
     | CloseSession
     | TakeSnapshot
     | BookEvents

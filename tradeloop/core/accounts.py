@@ -35,6 +35,16 @@ from tradeloop.core.money import ZERO, cents
 from tradeloop.core.orders import Order, OrderSide, OrderStatus, is_group_entry, is_linked_exit
 from tradeloop.core.positions import Position
 from tradeloop.core.risk_limits import RiskNotice, RiskProfile
+from tradeloop.core.strategies import (
+    Strategy,
+    StrategyActivated,
+    StrategyCreated,
+    StrategyDeactivated,
+    StrategyDeleted,
+    StrategyRevised,
+    StrategySignalled,
+    apply_strategy_event,
+)
 from tradeloop.core.watchlists import (
     Watchlist,
     WatchlistCreated,
@@ -83,6 +93,8 @@ class AccountState:
     """The owner's configuration (older snapshots, without it, decode to the defaults)."""
     watchlists: dict[UUID, Watchlist] = field(default_factory=dict)
     """The account's watchlists by id, in the order they were created."""
+    strategies: dict[UUID, Strategy] = field(default_factory=dict)
+    """The account's strategies by id, deleted ones included, in the order they were created (older snapshots: none)."""
 
     @property
     def buying_power(self) -> Decimal:
@@ -215,6 +227,15 @@ def apply_event(state: AccountState, event: AccountEvent) -> None:
             state.config = event.changes.applied_to(state.config)
         case WatchlistCreated() | WatchlistUpdated() | WatchlistSymbolAdded() | WatchlistSymbolRemoved() | WatchlistDeleted():
             apply_watchlist_event(state.watchlists, event)
+        case (
+            StrategyCreated()
+            | StrategyRevised()
+            | StrategyActivated()
+            | StrategyDeactivated()
+            | StrategyDeleted()
+            | StrategySignalled()
+        ):
+            apply_strategy_event(state.strategies, event)
         case AccountOpened():
             raise ValueError("an opened account is built with open_account")
         case _:

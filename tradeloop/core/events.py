@@ -10,6 +10,7 @@ from uuid import UUID
 from tradeloop.core.configurations import ConfigChanges
 from tradeloop.core.orders import OrderSide, OrderTerms
 from tradeloop.core.risk_limits import RiskLimits, StateSource, TradingState
+from tradeloop.core.strategies import StrategyEvent
 from tradeloop.core.watchlists import WatchlistEvent
 
 
@@ -190,4 +191,6 @@ class AccountConfigured:
 OrderEvent = OrderFilled | OrderTriggered | OrderHwmMoved | OrderCanceled | OrderExpired | OrderReplaced
 AdminEvent = CashAdjusted | KeysRotated | AccountStatusChanged | AccountConfigured
 RiskEvent = RiskLimitsSet | TradingStateChanged | RiskWarned | PeakEquitySet
-AccountEvent = AccountOpened | OrderAccepted | OrderEvent | SessionClosed | AdminEvent | RiskEvent | WatchlistEvent
+AccountEvent = (
+    AccountOpened | OrderAccepted | OrderEvent | SessionClosed | AdminEvent | RiskEvent | WatchlistEvent | StrategyEvent
+)

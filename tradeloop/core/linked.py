@@ -247,6 +247,7 @@ def accept_linked(
                     order_class=kind,
                     parent_id=root_id,
                     group_id=root_id,
+                    strategy_id=request.strategy_id,
                 ),
                 reserved_cash=Decimal(0),
                 reserved_qty=Decimal(0),

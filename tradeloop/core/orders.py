@@ -93,6 +93,8 @@ class OrderRequest:
     stop_loss: StopLoss | None = None
     exit_time_in_force: TimeInForce | None = None
     """The exits' time in force when it differs from the entry's (an extension of Alpaca's request)."""
+    strategy_id: UUID | None = None
+    """The strategy placing the order (None: placed by hand); its terms carry it."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -156,6 +158,8 @@ class OrderTerms:
     """The id of the group's first order, on its legs (Alpaca nests legs under it); None on that order."""
     group_id: UUID | None = None
     """The linked group's id (its first order's id) on every member, kept by replacements; None for simple orders."""
+    strategy_id: UUID | None = None
+    """The strategy that placed the order, on every member of its group, kept by replacements; None for other orders."""
 
 
 @dataclass(slots=True, kw_only=True)

@@ -114,6 +114,7 @@ def accept_replacement(
         else None,
         client_order_id=change.client_order_id,
         extended_hours=old.extended_hours,
+        strategy_id=old.strategy_id,
     )
     try:
         validate_request(request, asset)
@@ -180,6 +181,7 @@ def _replace_exit(
         order_class=old.order_class,
         parent_id=old.parent_id,
         group_id=old.group_id,
+        strategy_id=old.strategy_id,
     )
     return OrderAccepted(terms=terms, reserved_cash=ZERO, reserved_qty=ZERO, hwm=hwm)
 
@@ -285,6 +287,7 @@ def _accept(
         created_at=now,
         expires_at=session_end if request.time_in_force is TimeInForce.DAY else None,
         replaces=replaces,
+        strategy_id=request.strategy_id,
     )
     return OrderAccepted(
         terms=terms,

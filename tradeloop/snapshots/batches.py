@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass, field
+from datetime import UTC
 from typing import Any
 from uuid import UUID
 
 from tradeloop.codec import rfc3339
 from tradeloop.core.events import OrderFilled
 from tradeloop.core.orders import Order
+from tradeloop.core.strategies import Signal
 from tradeloop.snapshots.codec import encode
 
 
@@ -89,5 +91,18 @@ def fill_row(fill: OrderFilled, seq: int) -> tuple[str, str, str, str, str, str,
         str(fill.price),
         str(fill.cash),
         rfc3339(fill.timestamp) or "",
+        seq,
+    )
+
+
+def signal_row(account_id: UUID, signal: Signal, part: bytes, seq: int) -> tuple[str, str, str, str, str, bytes, int]:
+    """The signals table's row of a signal recorded at position `seq`; `part` is its event's encoding."""
+    return (
+        str(signal.id),
+        str(account_id),
+        str(signal.strategy_id),
+        signal.symbol,
+        rfc3339(signal.bar_time.astimezone(UTC)),
+        part,
         seq,
     )

@@ -29,7 +29,7 @@ from uuid import UUID, SafeUUID
 
 import msgpack
 
-from tradeloop.core import accounts, configurations, events, orders, positions, risk_limits, watchlists
+from tradeloop.core import accounts, configurations, events, orders, positions, risk_limits, strategies, watchlists
 from tradeloop.errors import StartupFailure
 from tradeloop.snapshots.legacy import UPGRADES
 
@@ -72,6 +72,15 @@ DATACLASSES: Final = _registry(
         watchlists.WatchlistSymbolAdded,
         watchlists.WatchlistSymbolRemoved,
         watchlists.WatchlistDeleted,
+        strategies.Strategy,
+        strategies.StrategyVersion,
+        strategies.Signal,
+        strategies.StrategyCreated,
+        strategies.StrategyRevised,
+        strategies.StrategyActivated,
+        strategies.StrategyDeactivated,
+        strategies.StrategyDeleted,
+        strategies.StrategySignalled,
         risk_limits.RiskLimits,
         risk_limits.RiskProfile,
         risk_limits.RiskNotice,
@@ -93,6 +102,7 @@ ENUMS: Final = _registry(
         configurations.DayTradeCheck,
         configurations.ConfirmEmail,
         configurations.MarginMultiplier,
+        strategies.StrategyStatus,
     ]
 )
 

@@ -76,6 +76,10 @@ STATEMENTS: Final[dict[str, str]] = {
         " VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
     ),
     "audit": "INSERT OR IGNORE INTO audit (id, at, actor, action, target, detail) VALUES (?, ?, ?, ?, ?, ?)",
+    "signal": (
+        "INSERT OR IGNORE INTO signals (id, account_id, strategy_id, symbol, bar_time, payload, seq)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?)"
+    ),
 }
 """What a batch may ask for, by name: the process runs these statements and nothing else."""
 

@@ -15,7 +15,8 @@ import aiosqlite
 
 from tradeloop.codec import parse_rfc3339, rfc3339
 from tradeloop.core.orders import TERMINAL, Order
-from tradeloop.journal import Activity, ActivityQuery, AuditEntry, OrderQuery
+from tradeloop.core.strategies import Signal, StrategySignalled
+from tradeloop.journal import Activity, ActivityQuery, AuditEntry, OrderQuery, SignalQuery, bad_page_token
 from tradeloop.snapshots.codec import DecodeError, decode
 
 _CLOSED: Final = sorted(status.value for status in TERMINAL)
@@ -88,6 +89,37 @@ class HistoryReader:
             after = rows[-1][1], rows[-1][2]
         return found[: query.limit]
 
+    async def signals(self, query: SignalQuery) -> list[Signal]:
+        """One account's signals, by bar time then id, a page at a time.
+
+        Raises:
+            InvalidField: the page token names no signal the query could list.
+        """
+        where = "account_id = ?"
+        scope: list[Any] = [str(query.account_id)]
+        if query.strategy_id is not None:
+            where += " AND strategy_id = ?"
+            scope.append(str(query.strategy_id))
+        sql, args = f"SELECT payload FROM signals WHERE {where}", list(scope)
+        if query.page_token is not None:
+            found = await self._read(f"SELECT bar_time FROM signals WHERE {where} AND id = ?", [*scope, str(query.page_token)])
+            if not found:
+                raise bad_page_token()
+            sql += f" AND (bar_time, id) {'<' if query.direction == 'desc' else '>'} (?, ?)"
+            args += [found[0][0], str(query.page_token)]
+        if query.symbols is not None:
+            sql += f" AND symbol IN ({','.join('?' * len(query.symbols))})"
+            args += sorted(query.symbols)
+        if query.after is not None:
+            sql += " AND bar_time > ?"
+            args.append(rfc3339(query.after.astimezone(UTC)))
+        if query.until is not None:
+            sql += " AND bar_time <= ?"
+            args.append(rfc3339(query.until.astimezone(UTC)))
+        direction = "DESC" if query.direction == "desc" else "ASC"
+        sql += f" ORDER BY bar_time {direction}, id {direction}"
+        return [_decode_signal(payload) for (payload,) in await self._read(sql, args, query.limit)]
+
     async def audit_log(self, limit: int) -> list[AuditEntry]:
         rows = await self._read("SELECT at, actor, action, target, detail FROM audit ORDER BY id DESC LIMIT ?", [limit])
         return [
@@ -142,3 +174,10 @@ def _decode_order(payload: bytes) -> Order:
     if not isinstance(order, Order):
         raise DecodeError(f"an order record holds a {type(order).__name__}")
     return order
+
+
+def _decode_signal(payload: bytes) -> Signal:
+    event = decode(payload)
+    if not isinstance(event, StrategySignalled):
+        raise DecodeError(f"a signal record holds a {type(event).__name__}")
+    return event.signal

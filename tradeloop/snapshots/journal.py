@@ -67,6 +67,7 @@ from tradeloop.config import Fsync
 from tradeloop.core.accounts import AccountState
 from tradeloop.core.events import AccountEvent, OrderFilled
 from tradeloop.core.orders import Order
+from tradeloop.core.strategies import Signal, StrategySignalled
 from tradeloop.errors import JournalUnavailable, WriteKept
 from tradeloop.journal import (
     ACTIVITY_EVENTS,
@@ -75,9 +76,10 @@ from tradeloop.journal import (
     AuditEntry,
     ChainReport,
     OrderQuery,
+    SignalQuery,
     activity_kind,
 )
-from tradeloop.snapshots.batches import Batch, fill_row, settle
+from tradeloop.snapshots.batches import Batch, fill_row, settle, signal_row
 from tradeloop.snapshots.chain import GENESIS, chain_hash, verify_chain
 from tradeloop.snapshots.codec import encode
 from tradeloop.snapshots.commits import CHECKPOINT_EVERY_S
@@ -227,6 +229,8 @@ class JournalWriter:
             if isinstance(event, ACTIVITY_EVENTS):
                 row = (str(account_id), rfc3339(event.timestamp), activity_kind(event), part, seq)
                 batch.add("activity", row)
+            elif isinstance(event, StrategySignalled):
+                batch.add("signal", signal_row(account_id, event.signal, part, seq))
         for order in orders:
             batch.orders[order.terms.id] = (order, account_id, seq)
         self._events_written += len(events)
@@ -283,6 +287,11 @@ class JournalWriter:
 
     async def audit_log(self, limit: int) -> list[AuditEntry]:
         return await self._history.audit_log(limit)
+
+    async def signals(self, query: SignalQuery) -> list[Signal]:
+        """The signals a query selects, from the signals table (after what is queued commits)."""
+        await self.flush()
+        return await self._history.signals(query)
 
     async def verify(self) -> ChainReport:
         """Walk the whole chain on a connection of its own, off the event loop."""

@@ -65,6 +65,18 @@ CREATE TABLE IF NOT EXISTS orders (
 -- orders_by_account (account_id, seq) served start-up's reading of closed orders, which is gone.
 DROP INDEX IF EXISTS orders_by_account;
 CREATE INDEX IF NOT EXISTS orders_by_account_time ON orders (account_id, created_at, id);
+-- Strategies' signals, projected from the journal's StrategySignalled events in the same transaction (as activities
+-- are), so they outlive compaction. A row may be sent twice after a failure: its id keeps it once.
+CREATE TABLE IF NOT EXISTS signals (
+    id          TEXT PRIMARY KEY,
+    account_id  TEXT NOT NULL,
+    strategy_id TEXT NOT NULL,
+    symbol      TEXT NOT NULL,
+    bar_time    TEXT NOT NULL,
+    payload     BLOB NOT NULL,
+    seq         INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS signals_by_strategy ON signals (account_id, strategy_id, bar_time, id);
 CREATE TABLE IF NOT EXISTS audit (
     id     INTEGER PRIMARY KEY AUTOINCREMENT,
     at     TEXT NOT NULL,
