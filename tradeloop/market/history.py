@@ -7,6 +7,12 @@ that bar is complete and goes to the archive (the bar store) and to a short
 in-memory tail that covers what the archive has not committed yet. Queries
 merge the archive with the tail and the minute in progress, and aggregate
 coarser timeframes from the minutes on the way.
+
+Bar listeners (strategies) are told of each minute once, as soon as it is
+complete: when a trade of a later minute arrives, when the clock is a moment
+past the minute's end (`complete_due`, so a quiet symbol's bar is not late), or
+at once for a bar posted whole (`complete_minute`). A late trade still lands in
+its minute (stored again), but the minute is not told twice.
 """
 
 from __future__ import annotations
@@ -15,8 +21,8 @@ import asyncio
 import contextlib
 import heapq
 from collections import deque
-from collections.abc import Generator, Iterable, Iterator
-from datetime import datetime, timezone
+from collections.abc import Callable, Generator, Iterable, Iterator
+from datetime import datetime, timedelta, timezone
 from itertools import islice
 from typing import Final, Protocol, TypeVar
 
@@ -31,6 +37,12 @@ ARCHIVED_RECENT_BARS: Final = 60
 EARLIEST: Final = datetime(1970, 1, 1, tzinfo=timezone.utc)
 LATEST: Final = datetime(9998, 1, 1, tzinfo=timezone.utc)
 """The last moment a query reaches: a year short of the calendar's end, so the bucket after it (12Month) still exists."""
+COMPLETION_DELAY_S: Final = 2.0
+"""How long after a minute ends `complete_due` waits for late trades before it tells the minute anyway."""
+_ONE_MINUTE: Final = timedelta(minutes=1)
+
+BarListener = Callable[[Bar], None]
+"""Told of each completed one-minute bar, once; must not block."""
 
 TickT = TypeVar("TickT", Trade, Quote)
 Entry = tuple[int, TickT]
@@ -76,6 +88,9 @@ class MarketHistory:
         self._quotes: dict[str, deque[Entry[Quote]]] = {}
         self._current: dict[str, Bar] = {}
         self._recent: dict[str, deque[Bar]] = {}
+        self._told: dict[str, datetime] = {}
+        """Each symbol's newest minute told to the bar listeners."""
+        self._listeners: list[BarListener] = []
 
     # -- recording -------------------------------------------------------------
 
@@ -95,7 +110,12 @@ class MarketHistory:
         trades.append((self._seq, tick))
         current = self._current.get(symbol)
         if current is None:
-            self._current[symbol] = bar_from_trade(tick)
+            recent = self._recent.get(symbol)
+            if recent and recent[-1].timestamp >= minute_start(tick.timestamp):
+                # a trade in (or before) a minute posted whole: it continues that minute, stored again when complete
+                self._current[symbol] = add_trade(recent[-1], tick)
+            else:
+                self._current[symbol] = bar_from_trade(tick)
         elif minute_start(tick.timestamp) > current.timestamp:
             self._complete(current)
             self._current[symbol] = bar_from_trade(tick)
@@ -113,13 +133,72 @@ class MarketHistory:
             for bar in self._current.values():
                 self.archive.add(bar)
 
+    def listen(self, listener: BarListener) -> Callable[[], None]:
+        """Tell `listener` of each minute as it completes, from now on; returns what stops telling it."""
+        self._listeners.append(listener)
+
+        def stop() -> None:
+            if listener in self._listeners:
+                self._listeners.remove(listener)
+
+        return stop
+
+    def complete_due(self, now: datetime, *, delay_s: float = COMPLETION_DELAY_S) -> None:
+        """Tell (and store) each minute in progress that ended `delay_s` ago or more: its symbol has gone quiet."""
+        due = now - _ONE_MINUTE - timedelta(seconds=delay_s)
+        for bar in list(self._current.values()):
+            if bar.timestamp <= due and self._told.get(bar.symbol, EARLIEST) < bar.timestamp:
+                if self.archive is not None:
+                    self.archive.add(bar)
+                self._tell(bar)
+
+    def posting_refusal(self, symbol: str, timestamp: datetime) -> str | None:
+        """Why a whole bar for that minute cannot be posted now (None: it can): only the newest minute or a later one."""
+        newest = self._current.get(symbol)
+        recent = self._recent.get(symbol)
+        told = self._told.get(symbol)
+        floor = max(
+            (moment for moment in (newest and newest.timestamp, recent and recent[-1].timestamp) if moment is not None),
+            default=None,
+        )
+        if floor is not None and timestamp < floor:
+            return f"must not be before {symbol}'s newest minute ({floor.isoformat()})"
+        if told is not None and timestamp <= told:
+            return f"must be after {symbol}'s newest completed minute ({told.isoformat()})"
+        return None
+
+    def complete_minute(self, bar: Bar) -> None:
+        """Take a whole one-minute bar as its minute, complete at once (replacing what its trades built).
+
+        Raises:
+            ValueError: `posting_refusal` names a reason.
+        """
+        reason = self.posting_refusal(bar.symbol, bar.timestamp)
+        if reason is not None:
+            raise ValueError(reason)
+        current = self._current.pop(bar.symbol, None)
+        if current is not None and current.timestamp < bar.timestamp:
+            self._complete(current)
+        self._complete(bar)
+
     def _complete(self, bar: Bar) -> None:
         recent = self._recent.get(bar.symbol)
         if recent is None:
             recent = self._recent[bar.symbol] = deque(maxlen=self._recent_bars)
-        recent.append(bar)
+        if recent and recent[-1].timestamp == bar.timestamp:
+            recent[-1] = bar  # the minute continued after a posted bar, or after a late trade
+        else:
+            recent.append(bar)
         if self.archive is not None:
             self.archive.add(bar)
+        self._tell(bar)
+
+    def _tell(self, bar: Bar) -> None:
+        if self._told.get(bar.symbol, EARLIEST) >= bar.timestamp:
+            return
+        self._told[bar.symbol] = bar.timestamp
+        for listener in self._listeners:
+            listener(bar)
 
     # -- bars ------------------------------------------------------------------
 
@@ -166,6 +245,17 @@ class MarketHistory:
         return await asyncio.get_running_loop().run_in_executor(
             None, _read_archive, archive, symbol, low, high, recent, timeframe, limit, descending, check_more
         )
+
+    async def recent_bars(self, symbol: str, timeframe: TimeFrame, before: datetime, count: int) -> list[Bar]:
+        """Up to `count` bars of the timeframe that end at or before `before`, oldest first (warming strategies up)."""
+        if count < 1:
+            return []
+        found, _ = await self.bars(
+            symbol, timeframe, start=EARLIEST, end=before, limit=count + 1, descending=True, check_more=False
+        )
+        done = [bar for bar in found if timeframe.next_start(bar.timestamp) <= before][:count]
+        done.reverse()
+        return done
 
     def _memory_bars(self, symbol: str) -> list[Bar]:
         """Completed minutes still in memory, then the minute in progress, oldest first."""
