@@ -13,7 +13,7 @@ from uuid import UUID
 
 from tradeloop.actors.account_risk import AccountRisk
 from tradeloop.actors.base import Actor, Mailbox
-from tradeloop.actors.ids import ordered_id, random_id
+from tradeloop.actors.ids import SYSTEM_IDS, IdSource
 from tradeloop.actors.messages import (
     AccountMessage,
     AdjustCash,
@@ -129,9 +129,11 @@ class AccountActor(Actor[AccountMessage]):
         halted: AbstractSet[str],
         maxsize: int,
         watch: RiskWatch | None = None,
+        ids: IdSource = SYSTEM_IDS,
     ) -> None:
         super().__init__(f"account-{state.id}", maxsize)
         self.state = state
+        self._ids = ids
         self._markets = markets
         self._assets = assets
         self._board = board
@@ -240,7 +242,7 @@ class AccountActor(Actor[AccountMessage]):
 
     def _handle_adjust_cash(self, message: AdjustCash) -> None:
         event = adjust_cash(
-            self.state, message.amount, activity_id=random_id(), description=message.description, now=self._clock()
+            self.state, message.amount, activity_id=self._ids.random_id(), description=message.description, now=self._clock()
         )
         self._record([event], lambda _: resolve(message.reply, event), reply=message.reply)
 
@@ -257,7 +259,7 @@ class AccountActor(Actor[AccountMessage]):
 
     def _handle_change_strategy(self, message: ChangeStrategy) -> None:
         held = self.state.strategies
-        strategy_id, event = decide_strategy(held, message.command, new_id=random_id(), now=self._clock())
+        strategy_id, event = decide_strategy(held, message.command, new_id=self._ids.random_id(), now=self._clock())
         after = dict(held)  # the answer is the strategy as this write leaves it, not as a later one may
         if event is not None:
             apply_strategy_event(after, event)
@@ -309,7 +311,7 @@ class AccountActor(Actor[AccountMessage]):
             terms.id,
             message.change,
             self._assets.get(terms.symbol),
-            new_id=ordered_id(now),
+            new_id=self._ids.ordered_id(now),
             reference_price=side_price(terms.symbol),
             now=now,
             session_end=session_end(now),
@@ -334,7 +336,7 @@ class AccountActor(Actor[AccountMessage]):
                     self.state,
                     request,
                     self._assets.get(request.symbol),
-                    order_id=ordered_id(now),
+                    order_id=self._ids.ordered_id(now),
                     reference_price=side_price(request.symbol),
                     now=now,
                     session_end=session_end(now),
@@ -344,7 +346,7 @@ class AccountActor(Actor[AccountMessage]):
             self.state,
             request,
             self._assets.get(request.symbol),
-            new_id=lambda: ordered_id(now),
+            new_id=lambda: self._ids.ordered_id(now),
             reference_price=side_price(request.symbol),
             now=now,
             session_end=session_end(now),

@@ -26,13 +26,14 @@ from datetime import datetime
 from decimal import Decimal
 from types import MappingProxyType
 from typing import Final
-from uuid import UUID, uuid4
+from uuid import UUID
 
 import msgpack
 
 from tradeloop.actors.account import AccountActor, Committed, EventListener
 from tradeloop.actors.deadlines import Deadlines
 from tradeloop.actors.flatten import flatten, left_to_flatten
+from tradeloop.actors.ids import SYSTEM_IDS, IdSource
 from tradeloop.actors.listeners import HaltListener, Listeners, Subscription, TickListener
 from tradeloop.actors.market import MarketActor
 from tradeloop.actors.messages import (
@@ -112,10 +113,12 @@ class Engine:
         stale_after_s: float | None = None,
         queue_size: int = 10_000,
         reply_timeout_s: float = REPLY_TIMEOUT_S,
+        ids: IdSource = SYSTEM_IDS,
     ) -> None:
         """`journal` is open already; `accounts` and `halted` are what recovery found (their open orders
         go back to the books at `start`); prices older than `stale_after_s` are not filled at (None: never stale);
-        a caller waits `reply_timeout_s` at most for an actor's answer."""
+        a caller waits `reply_timeout_s` at most for an actor's answer; `ids` draws new ids (a backtest seeds it)."""
+        self._ids = ids
         self._assets = {asset.symbol: asset for asset in assets}
         self._board = PriceBoard(stale_after_s=stale_after_s)
         self._journal = journal
@@ -367,7 +370,7 @@ class Engine:
         self.check_journal_writes()
         secret_key = secret_key or new_secret()
         event = AccountOpened(
-            account_id=uuid4(),
+            account_id=self._ids.random_id(),
             account_number="PA" + "".join(secrets.choice("0123456789") for _ in range(10)),
             key_id=key_id,
             secret_hash=hash_secret(secret_key),
@@ -392,6 +395,7 @@ class Engine:
             halted=self._halted,
             maxsize=self._queue_size,
             watch=self._watch,
+            ids=self._ids,
         )
         self._accounts[state.id] = actor
         self._keys[state.key_id] = state.id

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import os
+import random
 from datetime import UTC, datetime, timedelta
-from typing import Final
+from typing import Final, Protocol
 from uuid import UUID
 
 from tradeloop.core.ids import VERSION_4, time_ordered_id, uuid_of
@@ -44,6 +45,40 @@ def _random_bits() -> int:
 def _refill() -> None:
     data = os.urandom(16 * _BATCH)
     _pool.extend(int.from_bytes(data[start : start + 16]) for start in range(0, len(data), 16))
+
+
+class IdSource(Protocol):
+    """Where an engine draws the ids of what it creates (accounts, orders, activities)."""
+
+    def random_id(self) -> UUID: ...
+
+    def ordered_id(self, now: datetime) -> UUID: ...
+
+
+class SystemIds:
+    """Ids from the OS's random source: unpredictable, as a server needs them."""
+
+    def random_id(self) -> UUID:
+        return random_id()
+
+    def ordered_id(self, now: datetime) -> UUID:
+        return ordered_id(now)
+
+
+class SeededIds:
+    """Ids from a seeded generator: the same seed and the same steps give the same ids (a backtest repeats exactly)."""
+
+    def __init__(self, seed: int) -> None:
+        self._rng = random.Random(seed)
+
+    def random_id(self) -> UUID:
+        return uuid_of(self._rng.getrandbits(128), VERSION_4)
+
+    def ordered_id(self, now: datetime) -> UUID:
+        return time_ordered_id((now - _EPOCH) // _MILLISECOND, self._rng.getrandbits(128))
+
+
+SYSTEM_IDS: Final = SystemIds()
 
 
 # A forked child must not hand out the ids its parent holds in the pool too.
