@@ -101,6 +101,7 @@ EXAMPLES: Final[dict[str, Example]] = {
     "InvalidOrderClass": Example(
         "/v2/orders", lambda cls: cls("take_profit.limit_price", "must be >= base_price + 0.01")
     ),
+    "InvalidStrategy": Example("/v2/strategies", lambda cls: cls("/entry/when/all/0/left", 'unknown indicator "fsat"')),
     "InvalidValue": Example("/v2/orders", lambda cls: cls("not a number"), TURNED_INTO_FIELD),
     "NotADecimal": Example("/v2/orders", lambda cls: cls("'ten'"), TURNED_INTO_FIELD),
     "OutOfBounds": Example("/v2/orders", lambda cls: cls("at most 9 decimal places"), TURNED_INTO_FIELD),

@@ -19,7 +19,8 @@
     ├── PayloadTooLarge                 413 41310000
     ├── Unprocessable                   422 40010001
     │   ├── InvalidField                422 40010001 (names the field)
-    │   │   └── InvalidOrderClass       422 42210000 (a bracket, OCO or OTO breaks one of Alpaca's rules; names the field)
+    │   │   ├── InvalidOrderClass       422 42210000 (a bracket, OCO or OTO breaks one of Alpaca's rules; names the field)
+    │   │   └── InvalidStrategy         422 42210001 (strategy.definition: names the field by JSON pointer)
     │   ├── InvalidValue                422 40010001 (a value a pure function refuses; a ValueError too)
     │   │   ├── NotADecimal             422 40010001 (core.money: callers name the field)
     │   │   ├── OutOfBounds             422 40010001 (core.money: callers name the field)
@@ -225,6 +226,18 @@ class InvalidOrderClass(InvalidField):
     def __init__(self, field: str, rule: str) -> None:
         Unprocessable.__init__(self, f"{field} {rule}", field=field)
         self.field = field
+
+
+class InvalidStrategy(InvalidField):
+    """A strategy definition is refused; `field` is the JSON pointer of the offending value, as in `/entry/when/all/0/left`."""
+
+    code = 42210001
+    slug = "invalid-strategy"
+
+    def __init__(self, field: str, message: str) -> None:
+        Unprocessable.__init__(self, f"{field}: {message}", field=field)
+        self.field = field
+        self.reason = message
 
 
 class InvalidValue(Unprocessable, ValueError):
