@@ -1,0 +1,188 @@
+"""What a run leaves: its orders, fills, signals and equity, collected as the engine commits them, and the result JSON.
+
+The result is written with sorted keys and money as decimal text, and holds nothing
+drawn from the wall clock or the OS's random source, so the same input gives the same bytes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+from typing import Any, Final
+from uuid import UUID
+
+import orjson
+
+from tradeloop.actors.account import Committed
+from tradeloop.backtest.metrics import EquityPoint, Execution, Metrics, RoundTrip
+from tradeloop.backtest.spec import RunSpec
+from tradeloop.codec import rfc3339
+from tradeloop.core.bars import TimeFrame, TimeFrameUnit
+from tradeloop.core.events import OrderFilled
+from tradeloop.core.money import fmt
+from tradeloop.core.orders import Order
+from tradeloop.core.strategies import Signal, StrategySignalled
+
+MAX_CURVE_POINTS: Final = 5_000
+"""The result's equity curve is coarsened (per hour, then per day, then per week) until it fits."""
+_COARSER: Final = (TimeFrame(1, TimeFrameUnit.HOUR), TimeFrame(1, TimeFrameUnit.DAY), TimeFrame(1, TimeFrameUnit.WEEK))
+
+
+@dataclass(slots=True)
+class Collector:
+    """Told of every committed write of the backtest's account (an engine event listener); keeps what the result shows."""
+
+    orders: dict[UUID, Order] = field(default_factory=dict)
+    """Each order's last record, in the order they were first seen."""
+    fills: list[OrderFilled] = field(default_factory=list)
+    fees: list[Decimal] = field(default_factory=list)
+    """The fee of each fill, by position in `fills` (filled in by the run once charged)."""
+    signals: list[Signal] = field(default_factory=list)
+
+    def __call__(self, told: Committed) -> None:
+        for order_id, order in told.orders.items():
+            self.orders[order_id] = order
+        for event in told.events:
+            if isinstance(event, OrderFilled):
+                self.fills.append(event)
+            elif isinstance(event, StrategySignalled):
+                self.signals.append(event.signal)
+
+    def executions(self) -> list[Execution]:
+        return [
+            Execution(symbol=f.symbol, side=f.side, qty=f.qty, price=f.price, fee=fee, timestamp=f.timestamp)
+            for f, fee in zip(self.fills, self.fees)
+        ]
+
+
+def result_json(
+    spec: RunSpec, collected: Collector, curve: Sequence[EquityPoint], found: Metrics, trips: Sequence[RoundTrip],
+    timeframe: TimeFrame,
+) -> bytes:
+    """The run's result as JSON bytes, keys sorted: the same run gives the same bytes."""
+    body = {
+        "strategy": {"id": str(spec.strategy_id), "version": spec.version, "name": spec.name},
+        "parameters": dict(spec.parameters),
+        "symbols": list(spec.symbols),
+        "start": rfc3339(spec.start),
+        "end": rfc3339(spec.end),
+        "initial_cash": fmt(spec.initial_cash),
+        "fill": spec.fill.value,
+        "slippage_bps": fmt(spec.slippage_bps),
+        "commission": {
+            "per_share": fmt(spec.commission.per_share),
+            "per_order": fmt(spec.commission.per_order),
+            "percent": fmt(spec.commission.percent),
+        },
+        "metrics": metrics_json(found),
+        "orders": [_order(order) for order in collected.orders.values()],
+        "fills": [_fill(fill, fee) for fill, fee in zip(collected.fills, collected.fees)],
+        "signals": [_signal(signal) for signal in collected.signals],
+        "round_trips": [_trip(trip) for trip in trips],
+        "equity_curve": [
+            {"timestamp": rfc3339(point.timestamp), "equity": fmt(point.equity)} for point in coarsened(curve, timeframe)
+        ],
+    }
+    return orjson.dumps(body, option=orjson.OPT_SORT_KEYS)
+
+
+def metrics_json(found: Metrics) -> dict[str, Any]:
+    return {
+        "total_return": found.total_return,
+        "max_drawdown": found.max_drawdown,
+        "sharpe": found.sharpe,
+        "win_rate": found.win_rate,
+        "trades": found.trades,
+        "final_equity": fmt(found.final_equity),
+        "net_profit": fmt(found.net_profit),
+        "fees": fmt(found.fees),
+    }
+
+
+def coarsened(curve: Sequence[EquityPoint], timeframe: TimeFrame) -> list[EquityPoint]:
+    """The curve with one point (the last) per bucket of the first timeframe that keeps it within MAX_CURVE_POINTS."""
+    points = list(curve)
+    for coarser in (timeframe, *_COARSER):
+        if len(points) <= MAX_CURVE_POINTS:
+            return points
+        kept: dict[datetime, EquityPoint] = {}
+        for point in points:
+            kept[coarser.bucket_start(point.timestamp)] = point
+        points = list(kept.values())
+    return points
+
+
+def _text(value: Decimal | None) -> str | None:
+    return None if value is None else fmt(value)
+
+
+def _time(value: datetime | None) -> str | None:
+    return None if value is None else rfc3339(value)
+
+
+def _order(order: Order) -> dict[str, Any]:
+    terms = order.terms
+    return {
+        "id": str(terms.id),
+        "client_order_id": terms.client_order_id,
+        "symbol": terms.symbol,
+        "side": terms.side.value,
+        "type": terms.type.value,
+        "order_class": terms.order_class.value,
+        "time_in_force": terms.time_in_force.value,
+        "qty": _text(terms.qty),
+        "notional": _text(terms.notional),
+        "limit_price": _text(terms.limit_price),
+        "stop_price": _text(terms.stop_price),
+        "trail_percent": _text(terms.trail_percent),
+        "parent_id": None if terms.parent_id is None else str(terms.parent_id),
+        "status": order.status.value,
+        "filled_qty": fmt(order.filled_qty),
+        "filled_avg_price": None if order.filled_qty == 0 else fmt(order.filled_value / order.filled_qty),
+        "submitted_at": rfc3339(terms.created_at),
+        "filled_at": _time(order.filled_at),
+        "canceled_at": _time(order.canceled_at),
+        "expired_at": _time(order.expired_at),
+    }
+
+
+def _fill(fill: OrderFilled, fee: Decimal) -> dict[str, Any]:
+    return {
+        "id": str(fill.fill_id),
+        "order_id": str(fill.order_id),
+        "symbol": fill.symbol,
+        "side": fill.side.value,
+        "qty": fmt(fill.qty),
+        "price": fmt(fill.price),
+        "fee": fmt(fee),
+        "timestamp": rfc3339(fill.timestamp),
+    }
+
+
+def _signal(signal: Signal) -> dict[str, Any]:
+    return {
+        "symbol": signal.symbol,
+        "bar_time": rfc3339(signal.bar_time),
+        "rule": signal.rule,
+        "side": signal.side.value,
+        "values": dict(signal.values),
+        "client_order_id": signal.client_order_id,
+        "order_id": None if signal.order_id is None else str(signal.order_id),
+        "refusal": signal.refusal,
+        "refusal_code": signal.refusal_code,
+    }
+
+
+def _trip(trip: RoundTrip) -> dict[str, Any]:
+    return {
+        "symbol": trip.symbol,
+        "opened_at": rfc3339(trip.opened_at),
+        "closed_at": rfc3339(trip.closed_at),
+        "qty": fmt(trip.qty),
+        "profit": fmt(trip.profit),
+    }
+
+
+__all__: Sequence[str] = ("MAX_CURVE_POINTS", "Collector", "coarsened", "metrics_json", "result_json")
