@@ -104,6 +104,7 @@ def order_json(order: Order, asset: UUID | None = None, legs: Sequence[Order] | 
         "hwm": _price(order.hwm),
         "expires_at": rfc3339(terms.expires_at),
         "ratio_qty": None,
+        "strategy_id": uuid_str(terms.strategy_id),
     }
 
 

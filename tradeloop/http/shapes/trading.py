@@ -58,6 +58,8 @@ class OrderJson(TypedDict):
     hwm: DecimalText | None
     expires_at: Timestamp | None
     ratio_qty: None
+    strategy_id: UuidText | None
+    """tradeloop's own: the strategy that placed the order (on each of its legs too); null for orders placed by hand."""
 
 
 class AccountJson(TypedDict):
