@@ -31,6 +31,7 @@ from tradeloop.http import (
     orders,
     portfolio,
     risk,
+    strategies,
     watchlists,
 )
 from tradeloop.http.admin import accounts, audit, journal, market, sessions
@@ -67,7 +68,7 @@ def trading() -> web.Application:
     """/v2: every call names its account by the key headers and spends the key's budget, which every answer tells."""
     tables = (
         orders.routes, risk.routes, portfolio.routes, activities.routes, assets.routes, calendar.routes,
-        configurations.routes, watchlists.routes, marketdata.routes, history.routes,
+        configurations.routes, watchlists.routes, strategies.routes, marketdata.routes, history.routes,
     )
     app = surface(V2, _all(tables), [auth_middleware, rate_limit_middleware])
     app.on_response_prepare.append(rate_limit_headers)  # a signal: errors rendered at the root get the headers too

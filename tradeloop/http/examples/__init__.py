@@ -2,7 +2,8 @@
 
 trading.json, market.json and admin.json hold answers of one run of a server on the simulated market (a
 market buy of 2 AAPL, a limit buy of MSFT, $500 of SPY, an account opened by an administrator...), so their
-ids agree with each other. The reference's tests check every example against its schema.
+ids agree with each other; strategies.json holds those of a strategy created, revised and activated on the
+manual market. The reference's tests check every example against its schema.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from functools import cache
 from importlib.resources import files
 from typing import Any, Literal
 
-Surface = Literal["trading", "market", "admin"]
+Surface = Literal["trading", "market", "admin", "strategies"]
 
 
 @cache
