@@ -157,10 +157,8 @@ class MarketHistory:
         newest = self._current.get(symbol)
         recent = self._recent.get(symbol)
         told = self._told.get(symbol)
-        floor = max(
-            (moment for moment in (newest and newest.timestamp, recent and recent[-1].timestamp) if moment is not None),
-            default=None,
-        )
+        moments = [bar.timestamp for bar in (newest, recent[-1] if recent else None) if bar is not None]
+        floor = max(moments, default=None)
         if floor is not None and timestamp < floor:
             return f"must not be before {symbol}'s newest minute ({floor.isoformat()})"
         if told is not None and timestamp <= told:
