@@ -93,6 +93,7 @@ async def test_create_answers_201_with_version_1_inactive_and_the_definition_as_
         (changed("/entry/side", "sell"), "/entry/side: "),
         (changed("/sizing/value", 10.5), "/sizing/value: "),
         (changed("/symbols/1", "msft"), "/symbols/1: "),
+        (changed("/symbols/1", "ZZZZ"), "/symbols/1: ZZZZ is not a listed symbol"),
         ({**EXAMPLE, "colour": "red"}, "/colour: unknown field"),
         ({key: value for key, value in EXAMPLE.items() if key != "entry"}, "/entry: is required"),
     ],

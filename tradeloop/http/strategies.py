@@ -172,6 +172,20 @@ async def _definition(request: web.Request) -> dict[str, Any]:
     return data
 
 
+def _checked(request: web.Request, data: object) -> StrategyDefinition:
+    """A definition as the schema and the market allow it.
+
+    Raises:
+        InvalidStrategy: the schema refuses it, or a symbol is not listed; named by JSON pointer.
+    """
+    definition = parse_definition(data)
+    assets = request.app[ENGINE].assets
+    for index, symbol in enumerate(definition.symbols):
+        if symbol not in assets:
+            raise InvalidStrategy(f"/symbols/{index}", f"{symbol} is not a listed symbol")
+    return definition
+
+
 async def _change(request: web.Request, command: StrategyCommand, status: int = 200) -> web.Response:
     changed = await request.app[ENGINE].change_strategy(account_id(request), command)
     return json_response(strategy_json(changed), status)
@@ -196,7 +210,7 @@ async def create_strategy(request: web.Request) -> web.Response:
     A definition the schema refuses is 422 naming the field by JSON pointer
     (`/entry/when/all/0/left: unknown indicator "fsat"`), and nothing is stored.
     """
-    definition = parse_definition(await _definition(request))
+    definition = _checked(request, await _definition(request))
     return await _change(request, CreateStrategy(name=definition.name, definition=canonical_json(definition)), 201)
 
 
@@ -245,7 +259,7 @@ async def revise_strategy(request: web.Request) -> web.Response:
     engine, account, strategy_id = request.app[ENGINE], account_id(request), _strategy_id(request)
     patch = await _definition(request)
     current = engine.strategy(account, strategy_id)
-    definition = parse_definition(merge_patch(json.loads(current.current.definition), patch))
+    definition = _checked(request, merge_patch(json.loads(current.current.definition), patch))
     command = ReviseStrategy(strategy_id=strategy_id, name=definition.name, definition=canonical_json(definition))
     return await _change(request, command)
 
