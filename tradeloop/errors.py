@@ -28,7 +28,8 @@
     │   ├── DuplicateClientOrderId      422 40010001
     │   ├── UnknownSymbol               422 42210000
     │   ├── NotCancelable               422 42210000
-    │   └── NotReplaceable              422 42210000
+    │   ├── NotReplaceable              422 42210000
+    │   └── ResultNotReady              422 42210000 (a backtest's result before it is done)
     ├── RateLimited                     429 42910000 (Retry-After)
     ├── Unavailable                     503 50310000 (queue full, feed lost)
     │   ├── StaleMarketData             503 50310001 (names the symbol and the price's age)
@@ -271,6 +272,13 @@ class NotReplaceable(Unprocessable):
 
     code = 42210000
     slug = "not-replaceable"
+
+
+class ResultNotReady(Unprocessable):
+    """A backtest's result was asked for before the backtest was done (queued, running, failed or canceled)."""
+
+    code = 42210000
+    slug = "result-not-ready"
 
 
 class RateLimited(TradeloopError):

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import CancelledError
 from datetime import datetime
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 from itertools import groupby
@@ -55,8 +56,8 @@ Progress = Callable[[float], bool]
 """Told the share done (0 to 1); answers True when the run should stop."""
 
 
-class Canceled(Exception):
-    """The run was told to stop before it finished."""
+Canceled = CancelledError
+"""Raised when the run was told to stop before it finished (the pool's own cancellation error)."""
 
 
 class SimulatedClock:

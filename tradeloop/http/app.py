@@ -9,11 +9,11 @@ from aiohttp import web
 
 from tradeloop.actors.live import LiveEngine
 from tradeloop.config import Settings
-from tradeloop.http import history, surfaces, system
+from tradeloop.http import backtests, history, surfaces, system
 from tradeloop.http.admin.gate import ADMIN, AdminGate
 from tradeloop.http.body_size import declared_size_middleware
 from tradeloop.http.headers import security_headers
-from tradeloop.http.keys import ENGINE, SETTINGS
+from tradeloop.http.keys import ENGINE, SETTINGS, STRATEGY_HOST
 from tradeloop.http.problems import error_middleware
 from tradeloop.http.ratelimit import LIMITER, RateLimiter
 from tradeloop.http.reference import mount as mount_reference
@@ -53,6 +53,8 @@ def create_app(
     app.on_response_prepare.append(security_headers(tls=settings.tls_cert is not None))
     app.add_routes(system.routes)  # the top level: health and readiness
     history.mount(app, engine, market_history or MarketHistory(max_ticks=settings.history_ticks), history_lifetime)
+    app[STRATEGY_HOST] = live.run_strategies(app[history.MARKET_HISTORY])  # on the minutes the history completes
+    backtests.mount(app, engine, app[history.MARKET_HISTORY])  # before the surfaces copy the root's state
     mount_streams(app, engine, settings)  # its hub starts before the engine and stops after it
     surfaces.mount(app)  # /v2, /admin/v1 and the streams, each with its own middlewares, sharing the state set above
     app.cleanup_ctx.append(_engine_lifetime(live))

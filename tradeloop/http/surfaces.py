@@ -24,6 +24,7 @@ from aiohttp.typedefs import Middleware
 from tradeloop.http import (
     activities,
     assets,
+    backtests,
     calendar,
     configurations,
     history,
@@ -68,7 +69,7 @@ def trading() -> web.Application:
     """/v2: every call names its account by the key headers and spends the key's budget, which every answer tells."""
     tables = (
         orders.routes, risk.routes, portfolio.routes, activities.routes, assets.routes, calendar.routes,
-        configurations.routes, watchlists.routes, strategies.routes, marketdata.routes, history.routes,
+        configurations.routes, watchlists.routes, backtests.routes, strategies.routes, marketdata.routes, history.routes,
     )
     app = surface(V2, _all(tables), [auth_middleware, rate_limit_middleware])
     app.on_response_prepare.append(rate_limit_headers)  # a signal: errors rendered at the root get the headers too
