@@ -110,7 +110,7 @@ def strategy_json(strategy: Strategy) -> StrategyJson:
         "id": str(strategy.id),
         "name": current.name,
         "version": current.version,
-        "status": str(strategy.status),  # type: ignore[typeddict-item]  # a StrategyStatus value
+        "status": str(strategy.status),
         "definition": json.loads(current.definition),
         "created_at": rfc3339(strategy.created_at),
         "updated_at": rfc3339(strategy.updated_at),
@@ -134,7 +134,7 @@ def signal_json(signal: Signal) -> SignalJson:
         "symbol": signal.symbol,
         "bar_time": rfc3339(signal.bar_time),
         "created_at": rfc3339(signal.created_at),
-        "rule": signal.rule,  # type: ignore[typeddict-item]  # "entry" or "exit"
+        "rule": signal.rule,
         "side": str(signal.side),
         "values": dict(signal.values),
         "client_order_id": signal.client_order_id,

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any
 
+from pydantic import Field
 from typing_extensions import TypedDict
 
+from tradeloop.core.strategies import StrategyStatus
 from tradeloop.http.openapi.fields import Timestamp, UuidText
 from tradeloop.http.shapes.enums import OrderSideText
 
-StrategyStatusText = Literal["inactive", "active", "deleted"]
+StrategyStatusText = Annotated[str, Field(json_schema_extra={"enum": [str(status.value) for status in StrategyStatus]})]
+RuleText = Annotated[str, Field(json_schema_extra={"enum": ["entry", "exit"]})]
 
 
 class StrategyJson(TypedDict):
@@ -43,7 +46,7 @@ class SignalJson(TypedDict):
     bar_time: Timestamp
     """The start of the completed bar of the strategy's timeframe."""
     created_at: Timestamp
-    rule: Literal["entry", "exit"]
+    rule: RuleText
     side: OrderSideText
     values: dict[str, str]
     """Every operand the rule read, by its reference (`fast`, `macd.signal`, `close`, `position.qty`, `70`)."""
