@@ -20,6 +20,7 @@ BENCHMARKS: Final = {
     "http": "bench.rest",
     "ticks": "bench.ticks",
     "risk": "bench.risk",
+    "backtest": "bench.backtest",
     "fanout": "bench.fanout",
     "recovery": "bench.recovery",
     "memory": "bench.memory",
