@@ -52,6 +52,9 @@ class ListArchive:
     def read(self, symbol: str, start: datetime, end: datetime, *, descending: bool) -> Generator[Bar, None, None]:
         yield from ()
 
+    async def flush(self) -> None:
+        pass
+
 
 def test_ticks_are_bounded_per_symbol() -> None:
     history = MarketHistory(max_ticks=3)

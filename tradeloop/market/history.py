@@ -60,6 +60,10 @@ class BarArchive(Protocol):
         """Stored bars with start <= timestamp < end in time order; blocking, so run in a worker thread."""
         ...
 
+    async def flush(self) -> None:
+        """Wait until every bar added so far is stored."""
+        ...
+
 
 class MarketHistory:
     """Recent ticks and bars of every symbol; fed by the engine's tick listeners."""
@@ -178,6 +182,11 @@ class MarketHistory:
         if current is not None and current.timestamp < bar.timestamp:
             self._complete(current)
         self._complete(bar)
+
+    async def flush(self) -> None:
+        """Wait until every minute handed to the archive so far is stored (at once without an archive)."""
+        if self.archive is not None:
+            await self.archive.flush()
 
     def _complete(self, bar: Bar) -> None:
         recent = self._recent.get(bar.symbol)

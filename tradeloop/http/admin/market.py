@@ -164,6 +164,7 @@ async def post_bar(request: web.Request) -> web.Response:
         await engine.ingest(tick)
     await engine.quiesce()
     history.complete_minute(bar)  # the strategy host hears of it as a bar listener
+    await history.flush()  # stored before it is acknowledged: warm-ups after a crash read it
     await app[STRATEGY_HOST].idle()
     await engine.quiesce()
     await administration.audit(engine, "post_bar", symbol, timestamp=bar.timestamp.isoformat(), close=str(bar.close))
