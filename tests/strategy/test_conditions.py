@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from tradeloop.strategy.conditions import Rule, evaluate, lookup_resolver
+from tradeloop.strategy.conditions import Operand, Rule, evaluate, lookup_resolver
 from tradeloop.strategy.definition import Condition
 
 
@@ -93,9 +93,13 @@ def test_a_rule_records_every_operand_it_reads_and_the_bar_before_for_crosses() 
     assert rule.values() == {"rsi": "71.25", "fast": "9.5", "fast[-1]": "10.5", "slow": "10.0", "slow[-1]": "10.0"}
 
 
-def test_a_compiled_rule_reads_fresh_values_each_time_it_is_asked() -> None:
-    values: dict[str, float | None] = {"close": 99.0}
-    rule = Rule(_condition({"op": ">", "left": "close", "right": "100"}), lookup_resolver(values.get, values.get))
+def test_a_compiled_rule_reads_its_operands_in_place_each_time_it_is_asked() -> None:
+    now: list[float | None] = [99.0]
+    before: list[float | None] = [98.0]
+    condition = _condition({"op": ">", "left": "close", "right": "100"})
+    rule = Rule(condition, lambda ref: Operand(ref, now, before, 0))
     assert not rule.fires()
-    values["close"] = 101.0
+    now[0] = 101.0
     assert rule.fires()
+    now[0] = None
+    assert not rule.fires()

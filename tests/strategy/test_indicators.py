@@ -17,7 +17,7 @@ from talib import abstract
 
 from tradeloop.core.bars import Bar
 from tradeloop.strategy.definition import COMPONENTS, IndicatorSpec
-from tradeloop.strategy.indicators import IndicatorBank, bar_inputs, plan_of
+from tradeloop.strategy.indicators import INPUT_INDEX, IndicatorBank, bar_inputs, input_reader, plan_of
 
 from .factories import SYMBOL, T0
 
@@ -159,3 +159,21 @@ def test_a_bank_with_several_indicators_reports_the_longest_lookback_and_address
     assert bank.previous("m.signal") is None  # the signal line's first value is this bar's
     with pytest.raises(KeyError):
         bank.value("m")
+
+
+def test_hlc3_is_ta_lib_s_typical_price() -> None:
+    bar = Bar(symbol=SYMBOL, timestamp=T0, open=Decimal("10.01"), high=Decimal("10.37"), low=Decimal("9.89"),
+              close=Decimal("10.2"), volume=Decimal(5), trade_count=1, notional=Decimal("51"))
+    typical = talib.TYPPRICE(np.asarray([10.37]), np.asarray([9.89]), np.asarray([10.2]))
+    assert bar_inputs(bar) == [10.01, 10.37, 9.89, 10.2, 5.0, float(typical[0])]
+
+
+def test_an_input_reader_converts_only_the_fields_it_is_asked_for_and_hlc3_from_its_parts() -> None:
+    bar = Bar(symbol=SYMBOL, timestamp=T0, open=Decimal("10.01"), high=Decimal("10.37"), low=Decimal("9.89"),
+              close=Decimal("10.2"), volume=Decimal(5), trade_count=1, notional=Decimal("51"))
+    into = [math.nan] * 6
+    input_reader({INPUT_INDEX["close"]})(bar, into)
+    assert into[3] == 10.2 and all(math.isnan(value) for index, value in enumerate(into) if index != 3)
+    into = [math.nan] * 6
+    input_reader({INPUT_INDEX["hlc3"], INPUT_INDEX["volume"]})(bar, into)
+    assert into[1:] == bar_inputs(bar)[1:] and math.isnan(into[0])

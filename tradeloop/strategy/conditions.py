@@ -9,13 +9,13 @@ comparison with an unknown value (an indicator warming up, or NaN) is false.
 from __future__ import annotations
 
 import operator
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Final
 
 from tradeloop.strategy.definition import CONSTANT, Condition
 
-Read = Callable[[], float | None]
+Values = Sequence[float | None]
 Lookup = Callable[[str], float | None]
 _COMPARE: Final[dict[str, Callable[[float, float], bool]]] = {
     ">": operator.gt,
@@ -29,11 +29,15 @@ PREVIOUS_SUFFIX: Final = "[-1]"
 
 @dataclass(frozen=True, slots=True)
 class Operand:
-    """How a rule reads one operand: its value now and after the bar before."""
+    """Where a rule reads one operand: `now[index]` after this bar, `before[index]` after the bar before.
+
+    The sequences are the owner's own, updated in place bar by bar, so a compiled rule reads them with no call.
+    """
 
     ref: str
-    now: Read
-    before: Read
+    now: Values
+    before: Values
+    index: int
     constant: bool = False
 
 
@@ -42,17 +46,17 @@ Resolve = Callable[[str], Operand]
 
 def constant_operand(text: str) -> Operand:
     """A decimal-string constant, the same on every bar."""
-    value = float(text)
-    return Operand(text, lambda: value, lambda: value, constant=True)
+    values = (float(text),)
+    return Operand(text, values, values, 0, constant=True)
 
 
 def lookup_resolver(now: Lookup, before: Lookup) -> Resolve:
-    """Operands read through two lookups by name (constants recognised first)."""
+    """Operands read once, at compile time, through two lookups by name (constants recognised first)."""
 
     def resolve(ref: str) -> Operand:
         if CONSTANT.match(ref):
             return constant_operand(ref)
-        return Operand(ref, lambda: now(ref), lambda: before(ref))
+        return Operand(ref, (now(ref),), (before(ref),), 0)
 
     return resolve
 
@@ -70,9 +74,9 @@ class Rule:
         """Every non-constant operand the rule reads, now (and before, for crosses), as text: floats by repr."""
         out: dict[str, str] = {}
         for ref, (operand, crossed) in self._reads.items():
-            out[ref] = _text(operand.now())
+            out[ref] = _text(operand.now[operand.index])
             if crossed:
-                out[ref + PREVIOUS_SUFFIX] = _text(operand.before())
+                out[ref + PREVIOUS_SUFFIX] = _text(operand.before[operand.index])
         return out
 
     def _read(self, ref: str, resolve: Resolve, crossed: bool) -> Operand:
@@ -93,16 +97,16 @@ class Rule:
                 return _cross(left, right)
             if node.op == "cross_below":
                 return _cross(right, left)
-            return _comparison(_COMPARE[node.op], left.now, right.now)
+            return _comparison(_COMPARE[node.op], left, right)
         if node.not_ is not None:
             inner = self._compile(node.not_, resolve)
             return lambda: not inner()
         if node.all is not None:
             tests = tuple(self._compile(child, resolve) for child in node.all)
-            return lambda: all(test() for test in tests)
+            return tests[0] if len(tests) == 1 else lambda: all(test() for test in tests)
         assert node.any is not None
         tests = tuple(self._compile(child, resolve) for child in node.any)
-        return lambda: any(test() for test in tests)
+        return tests[0] if len(tests) == 1 else lambda: any(test() for test in tests)
 
 
 def evaluate(condition: Condition, now: Lookup, before: Lookup) -> bool:
@@ -110,9 +114,11 @@ def evaluate(condition: Condition, now: Lookup, before: Lookup) -> bool:
     return Rule(condition, lookup_resolver(now, before)).fires()
 
 
-def _comparison(compare: Callable[[float, float], bool], left: Read, right: Read) -> Callable[[], bool]:
+def _comparison(compare: Callable[[float, float], bool], left: Operand, right: Operand) -> Callable[[], bool]:
+    left_now, left_index, right_now, right_index = left.now, left.index, right.now, right.index
+
     def test() -> bool:
-        a, b = left(), right()
+        a, b = left_now[left_index], right_now[right_index]
         return a is not None and b is not None and compare(a, b)
 
     return test
@@ -120,13 +126,14 @@ def _comparison(compare: Callable[[float, float], bool], left: Read, right: Read
 
 def _cross(rising: Operand, other: Operand) -> Callable[[], bool]:
     """`rising` crosses above `other`: strictly below on the bar before, strictly above now."""
-    rising_now, rising_before, other_now, other_before = rising.now, rising.before, other.now, other.before
+    rising_now, rising_before, rising_index = rising.now, rising.before, rising.index
+    other_now, other_before, other_index = other.now, other.before, other.index
 
     def test() -> bool:
-        a, b = rising_now(), other_now()
+        a, b = rising_now[rising_index], other_now[other_index]
         if a is None or b is None or not a > b:
             return False
-        c, d = rising_before(), other_before()
+        c, d = rising_before[rising_index], other_before[other_index]
         return c is not None and d is not None and c < d
 
     return test

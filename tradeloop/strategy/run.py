@@ -9,6 +9,7 @@ through the same checks as any order.
 from __future__ import annotations
 
 import hashlib
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -20,8 +21,16 @@ from tradeloop.core.bars import Bar
 from tradeloop.core.money import ZERO
 from tradeloop.core.orders import OrderRequest, OrderSide
 from tradeloop.strategy.conditions import Operand, Rule, constant_operand
-from tradeloop.strategy.definition import CONSTANT, Atr, IndicatorSpec, PriceExit, StrategyDefinition, atr_indicator
-from tradeloop.strategy.indicators import INPUT_INDEX, BarInputs, IndicatorBank, bar_inputs
+from tradeloop.strategy.definition import (
+    CONSTANT,
+    POSITION_FIELDS,
+    Atr,
+    IndicatorSpec,
+    PriceExit,
+    StrategyDefinition,
+    atr_indicator,
+)
+from tradeloop.strategy.indicators import INPUT_INDEX, IndicatorBank, input_reader
 from tradeloop.strategy.sizing import Refusal, entry_qty, entry_request, exit_request
 
 IMPLICIT_ATR: Final = "_atr"
@@ -85,10 +94,14 @@ class StrategyRun:
         self._bank = IndicatorBank(indicators)
         self.lookback: int = self._bank.lookback + 1
         """Completed bars of the timeframe wanted for warm-up: every indicator's value, and the one before."""
-        self._bar_now: BarInputs | None = None
-        self._bar_before: BarInputs | None = None
-        self._position_now: tuple[float, float, float] = (0.0, 0.0, 0.0)
-        self._position_before: tuple[float, float, float] = (0.0, 0.0, 0.0)
+        # bar fields and position fields as the rules read them: lists updated in place, by INPUT_INDEX and
+        # POSITION_FIELDS; a bar field no one reads is never converted (NaN, unequal to anything)
+        self._bar_now: list[float] = [math.nan] * len(INPUT_INDEX)
+        self._bar_before: list[float] = [math.nan] * len(INPUT_INDEX)
+        self._position_now: list[float | None] = [0.0, 0.0, 0.0]
+        self._position_before: list[float | None] = [0.0, 0.0, 0.0]
+        self._bar_fields: set[int] = set(self._bank.inputs_read)
+        self._reads_bar = self._reads_position = False  # set while the rules compile, by the operands they name
         self._entry_rule = Rule(definition.entry.when, self._resolve)
         self._exit_rule = Rule(definition.exit.when, self._resolve) if definition.exit is not None else None
         self._entry_bar: datetime | None = None
@@ -99,6 +112,7 @@ class StrategyRun:
         self._last_before: datetime | None = None
         self._was_open: bool | None = None
         self._warm_times: list[datetime] = []
+        self._read_bar = input_reader(self._bar_fields)
 
     def warm(self, bars: Sequence[Bar]) -> None:
         """Feed bars of the timeframe (oldest first) without deciding anything: the warm-up from stored bars."""
@@ -119,13 +133,18 @@ class StrategyRun:
         """Feed one completed bar of the timeframe and decide: an exit when the position is open, an entry when flat."""
         self._advance(bar)
         is_open = view.position_qty > ZERO
+        if not (is_open or self._was_open):  # flat, as on the bar before: the common case, kept short
+            if self._bank.ready and self._entry_rule.fires():
+                return self._entry(bar, view)
+            return None
         if self._was_open and not is_open and (self._exit_bar is None or self._since_exit > 1):
             # closed outside the rules (a stop-loss or take-profit filled, or a manual sale): the cooldown runs from here
             self._exit_bar, self._since_exit = self._last_before, 1
         if is_open and self._entry_bar is None:
             self._entry_bar, self._since_entry = bar.timestamp, 0  # opened by no signal of this run: count from now
+        if self._reads_position and (is_open or self._was_open):
+            self._set_position(view, bar, is_open)  # flat after flat: the fields are zero already
         self._was_open = is_open
-        self._set_position(view, bar, is_open)
         if not self._bank.ready:
             return None
         if is_open:
@@ -141,9 +160,10 @@ class StrategyRun:
         return self._bank.value(ref)
 
     def _advance(self, bar: Bar) -> None:
-        inputs = bar_inputs(bar)
-        self._bank.update_inputs(inputs)
-        self._bar_before, self._bar_now = self._bar_now, inputs
+        if self._reads_bar:
+            self._bar_before[:] = self._bar_now
+        self._read_bar(bar, self._bar_now)
+        self._bank.update_inputs(self._bar_now)
         self._last_before = self._last_time
         self._last_time = bar.timestamp
         if self._entry_bar is not None and bar.timestamp > self._entry_bar:
@@ -152,14 +172,16 @@ class StrategyRun:
             self._since_exit += 1
 
     def _set_position(self, view: AccountView, bar: Bar, is_open: bool) -> None:
-        self._position_before = self._position_now
+        now = self._position_now
+        self._position_before[:] = now
         if not is_open:
-            self._position_now = (0.0, 0.0, 0.0)
+            now[0] = now[1] = now[2] = 0.0
             return
         price = view.last_price if view.last_price is not None else bar.close
         basis = view.avg_entry_price
-        plpc = float((price - basis) / basis) if basis > ZERO else 0.0
-        self._position_now = (float(view.position_qty), plpc, float(self._since_entry))
+        now[0] = float(view.position_qty)
+        now[1] = float((price - basis) / basis) if basis > ZERO else 0.0
+        now[2] = float(self._since_entry)
 
     def _exit(self, bar: Bar, view: AccountView) -> Decision:
         client_order_id = strategy_client_order_id(self.strategy_id, self.version, self.symbol, bar.timestamp, "exit")
@@ -230,15 +252,10 @@ class StrategyRun:
         if CONSTANT.match(ref):
             return constant_operand(ref)
         if ref in INPUT_INDEX:
-            index = INPUT_INDEX[ref]
-            return Operand(
-                ref,
-                lambda: None if self._bar_now is None else self._bar_now[index],
-                lambda: None if self._bar_before is None else self._bar_before[index],
-            )
-        if ref.startswith("position."):
-            field = ("position.qty", "position.unrealized_plpc", "position.bars_held").index(ref)
-            return Operand(ref, lambda: self._position_now[field], lambda: self._position_before[field])
-        slot = self._bank.slot(ref)
-        bank = self._bank
-        return Operand(ref, lambda: bank.now[slot], lambda: bank.before[slot])
+            self._reads_bar = True
+            self._bar_fields.add(INPUT_INDEX[ref])
+            return Operand(ref, self._bar_now, self._bar_before, INPUT_INDEX[ref])
+        if ref in POSITION_FIELDS:
+            self._reads_position = True
+            return Operand(ref, self._position_now, self._position_before, POSITION_FIELDS.index(ref))
+        return Operand(ref, self._bank.now, self._bank.before, self._bank.slot(ref))
