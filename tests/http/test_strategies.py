@@ -10,7 +10,8 @@ from uuid import UUID, uuid4
 
 import pytest
 
-from tests.factories import HttpClient, auth_headers, limit_body, order_body, place, set_price
+from tests.factories import HttpClient, admin_headers, auth_headers, limit_body, order_body, place, set_price
+from tests.strategy_scripts import CROSSING_UP, FALLING, SYMBOL, bar_body, crossover, minute_bar
 from tradeloop.actors.engine import Credentials, Engine
 from tradeloop.core.orders import OrderClass, OrderRequest, OrderSide, OrderType, StopLoss, TakeProfit, TimeInForce
 from tradeloop.core.strategies import Signal, StrategySignalled
@@ -299,3 +300,34 @@ async def test_another_accounts_strategy_is_not_found(client: HttpClient, header
     assert (await call(client, headers, "GET", "/v2/strategies/not-a-uuid"))[0] == 404
     assert (await call(client, headers, "GET", f"/v2/strategies/{uuid4()}/signals"))[0] == 404
 
+
+
+async def test_an_activated_strategy_trades_posted_bars_and_deactivating_it_sells_what_it_bought(
+    client: HttpClient, headers: dict[str, str]
+) -> None:
+    admin = await admin_headers(client)
+    created = await create(client, headers, crossover(qty="10"))
+    path = f"/v2/strategies/{created['id']}"
+    assert (await call(client, headers, "POST", f"{path}/activate"))[1]["status"] == "active"
+    await place(client, headers, limit_body("50", qty="1"))  # the user's own open order stays
+    for minute, close in enumerate((*FALLING, CROSSING_UP)):
+        status, answer = await call(client, admin, "POST", "/admin/v1/market/bars", json=bar_body(minute_bar(minute, close)))
+        assert status == 201, answer
+
+    [entry] = (await call(client, headers, "GET", f"{path}/signals"))[1]
+    assert (entry["rule"], entry["version"], entry["refusal"]) == ("entry", 1, None)
+    assert set(entry["values"]) == {"fast", "fast[-1]", "slow", "slow[-1]"}
+    assert float(entry["values"]["fast[-1]"]) < float(entry["values"]["slow[-1]"])
+    assert float(entry["values"]["fast"]) > float(entry["values"]["slow"])
+    order = (await call(client, headers, "GET", f"/v2/orders/{entry['order_id']}"))[1]
+    assert (order["strategy_id"], order["client_order_id"], order["status"]) == (
+        created["id"], entry["client_order_id"], "filled"
+    )
+    assert (await call(client, headers, "GET", f"/v2/positions/{SYMBOL}"))[1]["qty"] == "10"
+
+    status, stopped = await call(client, headers, "POST", f"{path}/deactivate",
+                                 json={"cancel_orders": True, "close_positions": True})
+    assert (status, stopped["status"]) == (200, "inactive")
+    assert (await call(client, headers, "GET", f"/v2/positions/{SYMBOL}"))[0] == 404
+    still_open = (await call(client, headers, "GET", "/v2/orders"))[1]
+    assert [(each["limit_price"], each["strategy_id"]) for each in still_open] == [("50", None)]

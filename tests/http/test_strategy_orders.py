@@ -57,3 +57,20 @@ async def test_alpaca_py_reads_orders_that_carry_a_strategy_id(client: HttpClien
     assert len(orders[0].legs or []) == 2
     found = await loop.run_in_executor(None, sdk.get_order_by_id, entry.terms.id)
     assert isinstance(found, Order) and found.filled_qty == "2"
+
+
+async def test_trade_updates_carry_the_strategy_id_of_its_orders(client: HttpClient, engine: Engine, account: Credentials) -> None:
+    await set_price(engine, "AAPL", "150")
+    ws = await client.ws_connect("/stream")
+    await ws.send_json({"action": "authenticate", "data": {"key_id": account.key_id, "secret_key": account.secret_key}})
+    assert (await ws.receive_json(timeout=5))["data"]["status"] == "authorized"
+    await ws.send_json({"action": "listen", "data": {"streams": ["trade_updates"]}})
+    assert (await ws.receive_json(timeout=5))["stream"] == "listening"
+    entry = await engine.place_order(account.account_id, strategy_bracket())
+    seen: list[tuple[str, str | None]] = []
+    while ("fill", str(STRATEGY)) not in seen:
+        update = (await ws.receive_json(timeout=5))["data"]
+        if update["order"]["id"] == str(entry.terms.id):
+            seen.append((update["event"], update["order"]["strategy_id"]))
+    assert seen == [("new", str(STRATEGY)), ("fill", str(STRATEGY))]
+    await ws.close()
