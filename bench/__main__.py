@@ -21,6 +21,7 @@ BENCHMARKS: Final = {
     "ticks": "bench.ticks",
     "risk": "bench.risk",
     "backtest": "bench.backtest",
+    "strategies": "bench.strategies_live",
     "fanout": "bench.fanout",
     "recovery": "bench.recovery",
     "memory": "bench.memory",

@@ -35,7 +35,7 @@ from tradeloop.actors.base import Actor
 from tradeloop.actors.engine import Engine
 from tradeloop.actors.listeners import Subscription
 from tradeloop.actors.strategy_frames import ONE_MINUTE, Frame
-from tradeloop.core.accounts import AccountState, valuation
+from tradeloop.core.accounts import AccountState
 from tradeloop.core.bars import MINUTE, Bar, TimeFrame, minute_start
 from tradeloop.core.money import ZERO
 from tradeloop.core.strategies import (
@@ -98,6 +98,8 @@ class _Active:
     strategy_id: UUID
     version: int
     symbols: tuple[str, ...]
+    state: AccountState
+    """The account's state, which its actor alone changes (read here, never written)."""
     placed: list[tuple[Frame[_Run], _Run]] = field(default_factory=list)
 
 
@@ -236,7 +238,13 @@ class StrategyHost(Actor[HostMessage]):
             return
         timeframe = timeframe_of(definition)
         symbols = tuple(symbol for symbol in definition.symbols if symbol in self._engine.assets)
-        active = _Active(account_id=account_id, strategy_id=strategy.id, version=current.version, symbols=symbols)
+        active = _Active(
+            account_id=account_id,
+            strategy_id=strategy.id,
+            version=current.version,
+            symbols=symbols,
+            state=self._engine.account(account_id),
+        )
         for symbol in symbols:
             run = StrategyRun(strategy_id=strategy.id, version=current.version, definition=definition, symbol=symbol)
             frame = await self._frame(symbol, timeframe)
@@ -313,12 +321,12 @@ class StrategyHost(Actor[HostMessage]):
 
     async def _evaluate(self, frame: Frame[_Run], bar: Bar) -> None:
         """Feed a completed bar of the frame's timeframe to each run on it; act on what they decide."""
-        money: dict[UUID, tuple[Decimal, Decimal]] = {}
+        money: dict[int, tuple[Decimal, Decimal]] = {}
+        """Equity and buying power by account (by its state's identity: a UUID hashes slowly), until one acts."""
         for entry in list(frame.runs):
             active = entry.active
             try:
-                state = self._engine.account(active.account_id)
-                view = self._view(state, active, frame.symbol, money)
+                view = self._view(active, frame.symbol, money)
                 decision = entry.run.on_bar(bar, view)
             except Exception:  # one run's failure must not stop the others
                 log.exception("strategy %s failed on the %s bar of %s", active.strategy_id, bar.timestamp, frame.symbol)
@@ -326,20 +334,23 @@ class StrategyHost(Actor[HostMessage]):
             self.evaluated += 1
             if decision is None:
                 continue
-            money.pop(active.account_id, None)  # the account is about to change
+            money.clear()  # the account is about to change, and others may while the order is placed
             if self._hold_orders and decision.request is not None:
                 self._held.append((active, frame.symbol, decision))
             else:
                 await self._act(active, frame.symbol, decision)
 
-    def _view(
-        self, state: AccountState, active: _Active, symbol: str, money: dict[UUID, tuple[Decimal, Decimal]]
-    ) -> AccountView:
-        valued = money.get(state.id)
-        if valued is None:
-            value = valuation(state, self._engine.board.last_price)
-            valued = money[state.id] = (value.equity, value.buying_power)
+    def _view(self, active: _Active, symbol: str, money: dict[int, tuple[Decimal, Decimal]]) -> AccountView:
+        state = active.state
+        valued = money.get(id(state))
         positions = state.positions
+        price_of = self._engine.board.last_price
+        if valued is None:
+            equity = state.cash  # as core.accounts.valuation values it, without the figures a view does not show
+            for holding in positions.values():
+                price = price_of(holding.symbol)
+                equity += holding.market_value(price) if price is not None else holding.cost_basis
+            valued = money[id(state)] = (equity, state.buying_power)
         position = positions.get(symbol)
         held = 0
         for each in active.symbols:
@@ -351,7 +362,7 @@ class StrategyHost(Actor[HostMessage]):
             buying_power=valued[1],
             position_qty=position.qty if position is not None else ZERO,
             avg_entry_price=position.avg_entry_price if position is not None else ZERO,
-            last_price=self._engine.board.last_price(symbol),
+            last_price=price_of(symbol),
             open_positions=held,
         )
 
