@@ -151,6 +151,17 @@ async def test_a_bad_patch_is_422_naming_the_pointer_and_makes_no_version(client
     ]
 
 
+async def test_a_patch_nested_deeper_than_any_definition_is_422_not_a_crash(client: HttpClient, headers: dict[str, str]) -> None:
+    created = await create(client, headers)
+    path = f"/v2/strategies/{created['id']}"
+    deep = '{"x": ' * 990 + "{}" + "}" * 990  # within what JSON parsing takes, past Python's recursion limit
+    response = await client.patch(path, data=deep, headers={**headers, "Content-Type": "application/json"})
+    problem = await response.json()
+    assert (response.status, problem["code"]) == (422, InvalidStrategy.code), problem
+    assert problem["message"] == "/x" * 64 + ": nests objects more than 64 deep"
+    assert [v["version"] for v in (await call(client, headers, "GET", f"{path}/versions"))[1]] == [1]
+
+
 async def test_delete_hides_the_strategy_from_the_list_but_it_its_versions_and_signals_stay_readable(
     client: HttpClient, headers: dict[str, str], engine: Engine, account: Credentials
 ) -> None:

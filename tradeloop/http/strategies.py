@@ -46,6 +46,8 @@ from tradeloop.strategy.definition import StrategyDefinition, canonical_json, pa
 routes = web.RouteTableDef()
 
 TAG: Final = "strategies"
+MAX_PATCH_DEPTH: Final = 64
+"""Deeper than any definition nests (conditions nest 8 deep): a deeper patch is refused before it is merged."""
 
 
 class StrategyPath(BaseModel):
@@ -144,16 +146,23 @@ def signal_json(signal: Signal) -> SignalJson:
     }
 
 
-def merge_patch(target: Any, patch: Any) -> Any:
-    """`patch` applied to `target` as RFC 7396 says: objects merge key by key, null removes a key, anything else replaces."""
+def merge_patch(target: Any, patch: Any, where: str = "") -> Any:
+    """`patch` applied to `target` as RFC 7396 says: objects merge key by key, null removes a key, anything else replaces.
+
+    Raises:
+        InvalidStrategy: the patch nests objects deeper than any definition does (named by the pointer where it does).
+    """
     if not isinstance(patch, dict):
         return patch
+    if where.count("/") >= MAX_PATCH_DEPTH:
+        raise InvalidStrategy(where, f"nests objects more than {MAX_PATCH_DEPTH} deep")
     merged = dict(target) if isinstance(target, dict) else {}
     for key, value in patch.items():
         if value is None:
             merged.pop(key, None)
         else:
-            merged[key] = merge_patch(merged.get(key), value)
+            inner = f"{where}/{str(key).replace('~', '~0').replace('/', '~1')}"
+            merged[key] = merge_patch(merged.get(key), value, inner)
     return merged
 
 
