@@ -46,6 +46,7 @@ TAGS: Final = {
     "activities": "Fills and cash movements of the account, and its risk notices (/v2/account/activities).",
     "assets": "The listed assets (/v2/assets).",
     "watchlists": "Named lists of symbols kept with the account (/v2/watchlists), by id or by name.",
+    "strategies": "Indicator strategies as data: versions, activation and the signals they fired (/v2/strategies), an extension.",
     "backtests": "Backtests of a strategy on the stored bars, run by the engine in worker processes (/v2/backtests).",
     "clock": "The market clock and calendar (/v2/clock, /v2/calendar).",
     "market data": "Latest and historical trades, quotes and bars, and snapshots (Alpaca's /v2/stocks data API).",
