@@ -11,6 +11,7 @@ from uuid import UUID
 
 from tradeloop.core.accounts import AccountState
 from tradeloop.core.events import AccountEvent, CashAdjusted, OrderFilled, RiskWarned, TradingStateChanged
+from tradeloop.core.notifications import NotificationEntry, NotificationType
 from tradeloop.core.orders import Order, OrderSide
 from tradeloop.core.strategies import Signal
 from tradeloop.errors import InvalidField, JournalUnavailable
@@ -172,8 +173,57 @@ def select_signals(signals: Iterable[tuple[UUID, Signal]], query: SignalQuery) -
     return chosen[: query.limit]
 
 
-def bad_page_token() -> InvalidField:
-    return InvalidField("page_token", "names no signal of this listing")
+def bad_page_token(what: str = "signal") -> InvalidField:
+    return InvalidField("page_token", f"names no {what} of this listing")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class NotificationQuery:
+    """A page of one account's notifications, as GET /v2/notifications asks for it.
+
+    Notifications list in the order they were made (their journal write, then
+    their place in it); `page_token`, the id of the last one of the page before,
+    continues after it in the same direction.
+    """
+
+    account_id: UUID
+    types: frozenset[NotificationType] | None = None
+    after: datetime | None = None
+    """Made strictly after."""
+    until: datetime | None = None
+    """Made at or before."""
+    unread: bool = False
+    """Only those not read yet."""
+    limit: int = 50
+    direction: Literal["asc", "desc"] = "desc"
+    page_token: UUID | None = None
+
+
+def select_notifications(made: Sequence[NotificationEntry], query: NotificationQuery) -> list[NotificationEntry]:
+    """Filter, order and cut one account's notifications, given in the order they were made, as a query asks.
+
+    Raises:
+        InvalidField: the page token names no notification of the account.
+    """
+    newest_first = query.direction == "desc"
+    chosen = list(reversed(made)) if newest_first else list(made)
+    if query.page_token is not None:
+        place = next((i for i, entry in enumerate(chosen) if entry.notification.id == query.page_token), None)
+        if place is None:
+            raise bad_page_token("notification")
+        chosen = chosen[place + 1 :]
+    return [entry for entry in chosen if notification_selected(entry, query)][: query.limit]
+
+
+def notification_selected(entry: NotificationEntry, query: NotificationQuery) -> bool:
+    """Whether a notification of the query's account passes its filters (the page token aside)."""
+    made = entry.notification
+    return (
+        (query.types is None or made.type in query.types)
+        and (query.after is None or made.created_at > query.after)
+        and (query.until is None or made.created_at <= query.until)
+        and (not query.unread or entry.read_at is None)
+    )
 
 
 class Journal(Protocol):
@@ -238,6 +288,22 @@ class Journal(Protocol):
         Raises:
             InvalidField: the page token names no signal the query could list.
         """
+        ...
+
+    async def notifications(self, query: NotificationQuery) -> list[NotificationEntry]:
+        """The account's notifications a query selects, in the order they were made (newest first for "desc").
+
+        Raises:
+            InvalidField: the page token names no notification of the account.
+        """
+        ...
+
+    async def notification(self, account_id: UUID, notification_id: UUID) -> NotificationEntry | None:
+        """One notification of the account (None when the account has no such notification)."""
+        ...
+
+    async def unread_notifications(self, account_id: UUID) -> int:
+        """How many of the account's notifications are not read yet."""
         ...
 
     async def verify(self) -> ChainReport: ...

@@ -11,7 +11,7 @@ import copy
 import dataclasses
 import types
 import typing
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal
 from enum import Enum, IntEnum
@@ -39,12 +39,20 @@ amounts = st.decimals(allow_nan=False, allow_infinity=False)
 texts = st.text(max_size=12)
 
 
+json_values: st.SearchStrategy[Any] = st.recursive(
+    st.one_of(st.none(), st.booleans(), st.integers(-(2**40), 2**40), texts),
+    lambda inner: st.one_of(st.lists(inner, max_size=3), st.dictionaries(texts, inner, max_size=3)),
+    max_leaves=6,
+)
+"""What a field typed `object` holds in a record: JSON values (lists, not tuples, so they decode equal)."""
+
+
 def for_annotation(hint: Any) -> st.SearchStrategy[Any]:
     """Values of a field's annotation, registered records included."""
     origin, args = typing.get_origin(hint), typing.get_args(hint)
     if origin in (typing.Union, types.UnionType):
         return st.one_of([for_annotation(arg) for arg in args])
-    if origin is dict:
+    if origin in (dict, Mapping):  # a notification's data
         return st.dictionaries(
             for_annotation(args[0]), for_annotation(args[1]), max_size=3
         )
@@ -65,6 +73,8 @@ def for_annotation(hint: Any) -> st.SearchStrategy[Any]:
         UUID: st.uuids(),
         datetime: moments,
     }
+    if hint is object:  # a JSON value: a notification's data holds nothing else
+        return json_values
     if hint in scalars:
         return scalars[hint]
     if isinstance(hint, type) and issubclass(hint, Enum):

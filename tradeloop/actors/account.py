@@ -45,6 +45,8 @@ from tradeloop.core.funding import adjust_cash
 from tradeloop.core.instruments import Asset
 from tradeloop.core.linked import accept_linked
 from tradeloop.core.money import ZERO
+from tradeloop.core.notification_rules import notifications_of
+from tradeloop.core.notifications import NotificationsCreated
 from tradeloop.core.orders import Order, OrderClass, OrderRequest, OrderSide, OrderType
 from tradeloop.core.placement import (
     Hold,
@@ -453,7 +455,8 @@ class AccountActor(Actor[AccountMessage]):
         Both get the order records as this write left them, by id: copies taken
         now, so an answer never shows a later write that may not commit. An order
         that closed is no longer in the state, but its final record is among them.
-        `applied`, acceptances applied earlier and not journaled yet (an order, or a group's orders), lead the record.
+        `applied`, acceptances applied earlier and not journaled yet (an order, or a group's orders), lead the record;
+        the notifications the events make (`NotificationsCreated`) close it.
         With no events, `then` still waits for the last write: an answer must not
         get ahead of the events it reports.
         If the journal fails, `reply` (the caller waiting on `then`) is told so; a write
@@ -466,6 +469,9 @@ class AccountActor(Actor[AccountMessage]):
         if applied:
             events = [*applied, *events]
         records = {order_id: order.copy() for order_id, order in touched.items()}
+        notifications = notifications_of(self.state.id, events, records)
+        if notifications:  # journaled with what they tell of, so none is delivered that the journal lacks
+            events = [*events, NotificationsCreated(notifications=notifications)]
         if not events:
             last = self._last_write
             if last is None or last.done():

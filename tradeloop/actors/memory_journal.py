@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import datetime
 from uuid import UUID
 
 from tradeloop.core.accounts import AccountState
 from tradeloop.core.events import AccountEvent
+from tradeloop.core.notifications import NotificationEntry, NotificationsCreated, NotificationsRead
 from tradeloop.core.orders import Order
 from tradeloop.core.strategies import Signal, StrategySignalled
 from tradeloop.journal import (
@@ -17,9 +19,11 @@ from tradeloop.journal import (
     ActivityQuery,
     AuditEntry,
     ChainReport,
+    NotificationQuery,
     OrderQuery,
     SignalQuery,
     select_activities,
+    select_notifications,
     select_orders,
     select_signals,
 )
@@ -40,6 +44,8 @@ class MemoryJournal:
         self._activities: list[Activity] = []
         self._signals: list[tuple[UUID, Signal]] = []
         self._orders: dict[UUID, dict[UUID, Order]] = {}
+        self._notifications: dict[UUID, dict[UUID, NotificationEntry]] = {}
+        """Per account, its notifications by id, in the order they were made."""
         """Per account, each order's record as last handed over (a copy: the account goes on changing its own)."""
 
     def write(
@@ -48,6 +54,9 @@ class MemoryJournal:
         self.records.extend((account_id, event) for event in events)
         self._activities.extend(e for e in events if isinstance(e, ACTIVITY_EVENTS))
         self._signals.extend((account_id, e.signal) for e in events if isinstance(e, StrategySignalled))
+        for event in events:
+            if isinstance(event, NotificationsCreated | NotificationsRead):
+                self._project(account_id, event)
         if orders:
             history = self._orders.setdefault(account_id, {})
             for order in orders:
@@ -92,6 +101,31 @@ class MemoryJournal:
 
     async def signals(self, query: SignalQuery) -> list[Signal]:
         return select_signals(self._signals, query)
+
+    async def notifications(self, query: NotificationQuery) -> list[NotificationEntry]:
+        return select_notifications(list(self._notifications.get(query.account_id, {}).values()), query)
+
+    async def notification(self, account_id: UUID, notification_id: UUID) -> NotificationEntry | None:
+        return self._notifications.get(account_id, {}).get(notification_id)
+
+    async def unread_notifications(self, account_id: UUID) -> int:
+        return sum(entry.read_at is None for entry in self._notifications.get(account_id, {}).values())
+
+    def _project(self, account_id: UUID, event: NotificationsCreated | NotificationsRead) -> None:
+        """Keep notifications and their read flags as the journal's notifications table does."""
+        held = self._notifications.setdefault(account_id, {})
+        if isinstance(event, NotificationsCreated):
+            for made in event.notifications:
+                held.setdefault(made.id, NotificationEntry(notification=made))
+            return
+        chosen = event.ids if event.ids else list(held)
+        for notification_id in chosen:
+            entry = held.get(notification_id)
+            if entry is None or entry.read_at is not None:
+                continue
+            if not event.ids and event.until is not None and entry.notification.created_at > event.until:
+                continue
+            held[notification_id] = replace(entry, read_at=event.at)
 
     async def verify(self) -> ChainReport:
         return ChainReport(ok=True, records=len(self.records), first_seq=1, last_seq=len(self.records))

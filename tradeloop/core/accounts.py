@@ -32,6 +32,7 @@ from tradeloop.core.events import (
     TradingStateChanged,
 )
 from tradeloop.core.money import ZERO, cents
+from tradeloop.core.notifications import NotificationsCreated, NotificationsRead
 from tradeloop.core.orders import Order, OrderSide, OrderStatus, is_group_entry, is_linked_exit
 from tradeloop.core.positions import Position
 from tradeloop.core.risk_limits import RiskNotice, RiskProfile
@@ -236,6 +237,8 @@ def apply_event(state: AccountState, event: AccountEvent) -> None:
             | StrategySignalled()
         ):
             apply_strategy_event(state.strategies, event)
+        case NotificationsCreated() | NotificationsRead():
+            pass  # the journal's notifications table keeps them and their read flags
         case AccountOpened():
             raise ValueError("an opened account is built with open_account")
         case _:

@@ -8,6 +8,7 @@ from decimal import Decimal
 from uuid import UUID
 
 from tradeloop.core.configurations import ConfigChanges
+from tradeloop.core.notifications import NotificationEvent
 from tradeloop.core.orders import OrderSide, OrderTerms
 from tradeloop.core.risk_limits import RiskLimits, StateSource, TradingState
 from tradeloop.core.strategies import StrategyEvent
@@ -192,5 +193,13 @@ OrderEvent = OrderFilled | OrderTriggered | OrderHwmMoved | OrderCanceled | Orde
 AdminEvent = CashAdjusted | KeysRotated | AccountStatusChanged | AccountConfigured
 RiskEvent = RiskLimitsSet | TradingStateChanged | RiskWarned | PeakEquitySet
 AccountEvent = (
-    AccountOpened | OrderAccepted | OrderEvent | SessionClosed | AdminEvent | RiskEvent | WatchlistEvent | StrategyEvent
+    AccountOpened
+    | OrderAccepted
+    | OrderEvent
+    | SessionClosed
+    | AdminEvent
+    | RiskEvent
+    | WatchlistEvent
+    | StrategyEvent
+    | NotificationEvent
 )

@@ -5,11 +5,12 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass, field
 from datetime import UTC
-from typing import Any
+from typing import Any, Final
 from uuid import UUID
 
 from tradeloop.codec import rfc3339
 from tradeloop.core.events import OrderFilled
+from tradeloop.core.notifications import Notification, NotificationsRead
 from tradeloop.core.orders import Order
 from tradeloop.core.strategies import Signal
 from tradeloop.snapshots.codec import encode
@@ -106,3 +107,34 @@ def signal_row(account_id: UUID, signal: Signal, part: bytes, seq: int) -> tuple
         part,
         seq,
     )
+
+
+NotificationRow = tuple[str, str, str, str, bytes, int, int]
+LATEST: Final = "9999-12-31T23:59:59.999999Z"
+"""Later than any time the notifications table holds: a read of all notifications with no time bound."""
+
+
+def notification_row(account_id: UUID, made: Notification, seq: int, place: int) -> NotificationRow:
+    """The notifications table's row of the `place`th notification of the record at position `seq`."""
+    return (
+        str(made.id),
+        str(account_id),
+        made.type.value,
+        rfc3339(made.created_at.astimezone(UTC)),
+        encode(made),
+        seq,
+        place,
+    )
+
+
+def read_rows(read: NotificationsRead, seq: int) -> tuple[str, list[tuple[Any, ...]]]:
+    """The statement and rows that set the read flag a read event asks for, recorded at position `seq`.
+
+    A read of all covers only the notifications made before it (by position), never one made later at the same time.
+    """
+    at = rfc3339(read.at.astimezone(UTC))
+    account = str(read.account_id)
+    if read.ids:
+        return "notification_read", [(at, str(notification_id), account) for notification_id in read.ids]
+    until = LATEST if read.until is None else rfc3339(read.until.astimezone(UTC))
+    return "notifications_read", [(at, account, seq, until)]

@@ -29,7 +29,17 @@ from uuid import UUID, SafeUUID
 
 import msgpack
 
-from tradeloop.core import accounts, configurations, events, orders, positions, risk_limits, strategies, watchlists
+from tradeloop.core import (
+    accounts,
+    configurations,
+    events,
+    notifications,
+    orders,
+    positions,
+    risk_limits,
+    strategies,
+    watchlists,
+)
 from tradeloop.errors import StartupFailure
 from tradeloop.snapshots.legacy import UPGRADES
 
@@ -81,6 +91,9 @@ DATACLASSES: Final = _registry(
         strategies.StrategyDeactivated,
         strategies.StrategyDeleted,
         strategies.StrategySignalled,
+        notifications.Notification,
+        notifications.NotificationsCreated,
+        notifications.NotificationsRead,
         risk_limits.RiskLimits,
         risk_limits.RiskProfile,
         risk_limits.RiskNotice,
@@ -103,6 +116,7 @@ ENUMS: Final = _registry(
         configurations.ConfirmEmail,
         configurations.MarginMultiplier,
         strategies.StrategyStatus,
+        notifications.NotificationType,
     ]
 )
 

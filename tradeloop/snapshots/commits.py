@@ -22,8 +22,9 @@ The journal's end is how the server finds out, after a failure, whether the
 batch in hand was committed after all (a process killed between its commit and
 its answer): it settles that batch rather than send it again. Every other
 statement may be sent twice safely: snapshots, meta values and order records
-replace, audit entries carry their id and are skipped when present, and fills
-and activities only ride with journal records.
+replace, audit entries carry their id and are skipped when present, signals and
+notifications carry theirs, a notification's read flag is only set where it is
+still empty, and fills and activities only ride with journal records.
 
 WAL checkpoints run here too (`Checkpoints`), at most one per
 `CHECKPOINT_EVERY_S`: the commits never checkpoint on their own (SQLite's
@@ -79,6 +80,17 @@ STATEMENTS: Final[dict[str, str]] = {
     "signal": (
         "INSERT OR IGNORE INTO signals (id, account_id, strategy_id, symbol, bar_time, payload, seq)"
         " VALUES (?, ?, ?, ?, ?, ?, ?)"
+    ),
+    "notification": (
+        "INSERT OR IGNORE INTO notifications (id, account_id, type, created_at, payload, seq, place)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?)"
+    ),
+    "notification_read": (
+        "UPDATE notifications SET read_at = ? WHERE id = ? AND account_id = ? AND read_at IS NULL"
+    ),
+    "notifications_read": (
+        "UPDATE notifications SET read_at = ?"
+        " WHERE account_id = ? AND read_at IS NULL AND seq < ? AND created_at <= ?"
     ),
 }
 """What a batch may ask for, by name: the process runs these statements and nothing else."""

@@ -14,9 +14,18 @@ from uuid import UUID
 import aiosqlite
 
 from tradeloop.codec import parse_rfc3339, rfc3339
+from tradeloop.core.notifications import Notification, NotificationEntry
 from tradeloop.core.orders import TERMINAL, Order
 from tradeloop.core.strategies import Signal, StrategySignalled
-from tradeloop.journal import Activity, ActivityQuery, AuditEntry, OrderQuery, SignalQuery, bad_page_token
+from tradeloop.journal import (
+    Activity,
+    ActivityQuery,
+    AuditEntry,
+    NotificationQuery,
+    OrderQuery,
+    SignalQuery,
+    bad_page_token,
+)
 from tradeloop.snapshots.codec import DecodeError, decode
 
 _CLOSED: Final = sorted(status.value for status in TERMINAL)
@@ -120,6 +129,52 @@ class HistoryReader:
         sql += f" ORDER BY bar_time {direction}, id {direction}"
         return [_decode_signal(payload) for (payload,) in await self._read(sql, args, query.limit)]
 
+    async def notifications(self, query: NotificationQuery) -> list[NotificationEntry]:
+        """One account's notifications, in the order they were made (or its reverse), a page at a time.
+
+        Raises:
+            InvalidField: the page token names no notification of the account.
+        """
+        account = str(query.account_id)
+        sql, args = "SELECT payload, read_at FROM notifications WHERE account_id = ?", [account]
+        descending = query.direction == "desc"
+        if query.page_token is not None:
+            found = await self._read(
+                "SELECT seq, place FROM notifications WHERE account_id = ? AND id = ?", [account, str(query.page_token)]
+            )
+            if not found:
+                raise bad_page_token("notification")
+            sql += f" AND (seq, place) {'<' if descending else '>'} (?, ?)"
+            args += found[0]
+        if query.types is not None:
+            sql += f" AND type IN ({','.join('?' * len(query.types))})"
+            args += sorted(kind.value for kind in query.types)
+        if query.after is not None:
+            sql += " AND created_at > ?"
+            args.append(rfc3339(query.after.astimezone(UTC)))
+        if query.until is not None:
+            sql += " AND created_at <= ?"
+            args.append(rfc3339(query.until.astimezone(UTC)))
+        if query.unread:
+            sql += " AND read_at IS NULL"
+        direction = "DESC" if descending else "ASC"
+        sql += f" ORDER BY seq {direction}, place {direction}"
+        return [_notification_entry(*row) for row in await self._read(sql, args, query.limit)]
+
+    async def notification(self, account_id: UUID, notification_id: UUID) -> NotificationEntry | None:
+        rows = await self._read(
+            "SELECT payload, read_at FROM notifications WHERE account_id = ? AND id = ?",
+            [str(account_id), str(notification_id)],
+        )
+        return _notification_entry(*rows[0]) if rows else None
+
+    async def unread_notifications(self, account_id: UUID) -> int:
+        rows = await self._read(
+            "SELECT COUNT(*) FROM notifications WHERE account_id = ? AND read_at IS NULL", [str(account_id)]
+        )
+        count: int = rows[0][0]
+        return count
+
     async def audit_log(self, limit: int) -> list[AuditEntry]:
         rows = await self._read("SELECT at, actor, action, target, detail FROM audit ORDER BY id DESC LIMIT ?", [limit])
         return [
@@ -181,3 +236,10 @@ def _decode_signal(payload: bytes) -> Signal:
     if not isinstance(event, StrategySignalled):
         raise DecodeError(f"a signal record holds a {type(event).__name__}")
     return event.signal
+
+
+def _notification_entry(payload: bytes, read_at: str | None) -> NotificationEntry:
+    made = decode(payload)
+    if not isinstance(made, Notification):
+        raise DecodeError(f"a notification record holds a {type(made).__name__}")
+    return NotificationEntry(notification=made, read_at=None if read_at is None else parse_rfc3339(read_at))

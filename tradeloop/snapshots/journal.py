@@ -66,6 +66,7 @@ from tradeloop.codec import rfc3339
 from tradeloop.config import Fsync
 from tradeloop.core.accounts import AccountState
 from tradeloop.core.events import AccountEvent, OrderFilled
+from tradeloop.core.notifications import NotificationEntry, NotificationsCreated, NotificationsRead
 from tradeloop.core.orders import Order
 from tradeloop.core.strategies import Signal, StrategySignalled
 from tradeloop.errors import JournalUnavailable, WriteKept
@@ -75,11 +76,12 @@ from tradeloop.journal import (
     ActivityQuery,
     AuditEntry,
     ChainReport,
+    NotificationQuery,
     OrderQuery,
     SignalQuery,
     activity_kind,
 )
-from tradeloop.snapshots.batches import Batch, fill_row, settle, signal_row
+from tradeloop.snapshots.batches import Batch, fill_row, notification_row, read_rows, settle, signal_row
 from tradeloop.snapshots.chain import GENESIS, chain_hash, verify_chain
 from tradeloop.snapshots.codec import encode
 from tradeloop.snapshots.commits import CHECKPOINT_EVERY_S
@@ -231,6 +233,13 @@ class JournalWriter:
                 batch.add("activity", row)
             elif isinstance(event, StrategySignalled):
                 batch.add("signal", signal_row(account_id, event.signal, part, seq))
+            elif isinstance(event, NotificationsCreated):
+                for place, made in enumerate(event.notifications):
+                    batch.add("notification", notification_row(account_id, made, seq, place))
+            elif isinstance(event, NotificationsRead):
+                statement, rows = read_rows(event, seq)
+                for row in rows:
+                    batch.add(statement, row)
         for order in orders:
             batch.orders[order.terms.id] = (order, account_id, seq)
         self._events_written += len(events)
@@ -292,6 +301,19 @@ class JournalWriter:
         """The signals a query selects, from the signals table (after what is queued commits)."""
         await self.flush()
         return await self._history.signals(query)
+
+    async def notifications(self, query: NotificationQuery) -> list[NotificationEntry]:
+        """The notifications a query selects, from the notifications table (after what is queued commits)."""
+        await self.flush()
+        return await self._history.notifications(query)
+
+    async def notification(self, account_id: UUID, notification_id: UUID) -> NotificationEntry | None:
+        await self.flush()
+        return await self._history.notification(account_id, notification_id)
+
+    async def unread_notifications(self, account_id: UUID) -> int:
+        await self.flush()
+        return await self._history.unread_notifications(account_id)
 
     async def verify(self) -> ChainReport:
         """Walk the whole chain on a connection of its own, off the event loop."""

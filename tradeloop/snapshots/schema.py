@@ -77,6 +77,21 @@ CREATE TABLE IF NOT EXISTS signals (
     seq         INTEGER NOT NULL
 );
 CREATE INDEX IF NOT EXISTS signals_by_strategy ON signals (account_id, strategy_id, bar_time, id);
+-- Notifications, projected from the journal's NotificationsCreated events in the same transaction; (seq, place) is the
+-- order they were made in. NotificationsRead events set read_at. A row may be sent twice after a failure: its id
+-- keeps it once, and a read only sets read_at where it is still empty.
+CREATE TABLE IF NOT EXISTS notifications (
+    id         TEXT PRIMARY KEY,
+    account_id TEXT    NOT NULL,
+    type       TEXT    NOT NULL,
+    created_at TEXT    NOT NULL,
+    payload    BLOB    NOT NULL,
+    seq        INTEGER NOT NULL,
+    place      INTEGER NOT NULL,
+    read_at    TEXT
+);
+CREATE INDEX IF NOT EXISTS notifications_by_account ON notifications (account_id, seq, place);
+CREATE INDEX IF NOT EXISTS notifications_unread ON notifications (account_id) WHERE read_at IS NULL;
 CREATE TABLE IF NOT EXISTS audit (
     id     INTEGER PRIMARY KEY AUTOINCREMENT,
     at     TEXT NOT NULL,
