@@ -243,3 +243,18 @@ async def test_held_orders_wait_for_release() -> None:
     finally:
         await desk.host.stop()
         await desk.engine.stop(snapshot=False)
+
+
+async def test_a_waiting_limit_entry_is_not_placed_again_while_its_rule_keeps_firing(desk: Desk) -> None:
+    definition = crossover()
+    definition["entry"] = {"side": "buy", "when": {"all": [{"op": ">", "left": "close", "right": "0"}]}}
+    definition["orders"] = {"type": "limit", "time_in_force": "day", "offset_percent": "5"}
+    strategy_id = await desk.create(definition)
+    for close in FALLING:  # the rule fires on every bar once warm; the limit 5% under the close never fills
+        await desk.post(close)
+
+    placed = [signal for signal in await desk.signals(strategy_id) if signal.order_id is not None]
+    assert len(placed) == 1
+    orders = desk.engine.account(desk.account_id).orders.values()
+    entries = [o for o in orders if o.terms.strategy_id == strategy_id and o.terms.parent_id is None]
+    assert [o.terms.id for o in entries] == [placed[0].order_id]  # its bracket's legs wait with it

@@ -352,6 +352,11 @@ class StrategyHost(Actor[HostMessage]):
                 equity += holding.market_value(price) if price is not None else holding.cost_basis
             valued = money[id(state)] = (equity, state.buying_power)
         position = positions.get(symbol)
+        flat = position is None or position.qty <= ZERO
+        strategy_id = active.strategy_id
+        entry_pending = flat and any(
+            order.terms.strategy_id == strategy_id and order.terms.symbol == symbol for order in state.orders.values()
+        )
         held = 0
         for each in active.symbols:
             other = positions.get(each)
@@ -364,6 +369,7 @@ class StrategyHost(Actor[HostMessage]):
             avg_entry_price=position.avg_entry_price if position is not None else ZERO,
             last_price=price_of(symbol),
             open_positions=held,
+            entry_pending=entry_pending,
         )
 
     # -- orders and signals --------------------------------------------------------------

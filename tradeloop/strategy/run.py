@@ -51,6 +51,8 @@ class AccountView:
     """This symbol's latest price."""
     open_positions: int
     """Positions this strategy holds, all symbols (for max_open_positions)."""
+    entry_pending: bool = False
+    """An order of this strategy on this symbol is still open while flat (a limit entry not filled yet): no new entry."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -134,7 +136,7 @@ class StrategyRun:
         self._advance(bar)
         is_open = view.position_qty > ZERO
         if not (is_open or self._was_open):  # flat, as on the bar before: the common case, kept short
-            if self._bank.ready and self._entry_rule.fires():
+            if self._bank.ready and not view.entry_pending and self._entry_rule.fires():
                 return self._entry(bar, view)
             return None
         if self._was_open and not is_open and (self._exit_bar is None or self._since_exit > 1):
@@ -151,7 +153,7 @@ class StrategyRun:
             if self._exit_rule is None or not self._exit_rule.fires():
                 return None
             return self._exit(bar, view)
-        if not self._entry_rule.fires():
+        if view.entry_pending or not self._entry_rule.fires():
             return None
         return self._entry(bar, view)
 
