@@ -121,3 +121,14 @@ async def test_cancel_and_refusals(client: HttpClient, engine: Engine, headers: 
     response = await client.post("/v2/backtests", headers=headers, json={"strategy": definition(), **SPAN,
                                                                           "end": SPAN["start"]})
     assert response.status == 422 and "end" in (await response.json())["message"]
+
+
+async def test_a_span_given_as_dates_or_without_an_offset_is_read_as_utc(
+    client: HttpClient, engine: Engine, headers: dict[str, str]
+) -> None:
+    for span in ({"start": "2025-03-03", "end": "2025-03-04"}, {"start": "2025-03-03T14:30:00", "end": "2025-03-04"}):
+        response = await client.post("/v2/backtests", headers=headers, json={"strategy": definition(), **span})
+        assert response.status == 202, await response.text()
+        queued = await response.json()
+        assert queued["request"]["start"].startswith("2025-03-03T") and queued["request"]["start"].endswith("Z")
+        await client.delete(f"/v2/backtests/{queued['id']}", headers=headers)

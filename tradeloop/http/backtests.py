@@ -15,7 +15,7 @@ from uuid import UUID, uuid5
 
 import orjson
 from aiohttp import web
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from tradeloop.actors.engine import Engine
 from tradeloop.actors.ids import random_id
@@ -33,6 +33,7 @@ from tradeloop.http.keys import ENGINE
 from tradeloop.http.numbers import bounded
 from tradeloop.http.openapi import Example, Security, operation
 from tradeloop.http.shapes.backtests import BacktestJson, BacktestResultJson
+from tradeloop.http.times import clamp
 from tradeloop.http.wire import json_response
 from tradeloop.market.history import EARLIEST, MarketHistory
 from tradeloop.snapshots.bars import BarStore, bar_row
@@ -62,13 +63,17 @@ class CommissionBody(_Model):
     percent: Annotated[Decimal, bounded(PERCENT), Field(ge=0)] = ZERO
 
 
+BodyTime = Annotated[datetime, AfterValidator(clamp)]
+"""A time in the body: RFC 3339 or a date; without an offset it is UTC, as in query strings."""
+
+
 class BacktestBody(_Model):
     """POST /v2/backtests: a strategy (a `strategy/v1` definition, or `{id, version}` of a stored one) and the span."""
 
     strategy: dict[str, Any]
     symbols: list[str] | None = None
-    start: datetime
-    end: datetime
+    start: BodyTime
+    end: BodyTime
     initial_cash: Cash = Decimal(100_000)
     fill: Fill = Fill.NEXT_BAR_OPEN
     slippage_bps: Annotated[Decimal, bounded(PERCENT), Field(ge=0, le=1000)] = ZERO
