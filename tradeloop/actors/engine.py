@@ -305,6 +305,15 @@ class Engine:
                 listener(tick)
             await market.send(ApplyTick(tick=tick))
 
+    async def ingest_now(self, tick: Tick) -> None:
+        """`ingest`, returning once the market has handled the tick: in the caller's turn when its mailbox is empty
+        (a backtest feeds ticks this way, without two turns of the loop for each)."""
+        market = self._markets.get(tick.symbol)
+        if market is not None:
+            for listener in self._listeners.ticks:
+                listener(tick)
+            await market.handle_now(ApplyTick(tick=tick))
+
     async def quiesce(self) -> None:
         """Wait until every actor has handled everything sent so far (and replies went out).
 
@@ -319,6 +328,22 @@ class Engine:
             await asyncio.sleep(0)
             if not any(actor.backlog for actor in actors) and not self._flattening:
                 return
+
+    async def settle(self) -> None:
+        """Wait until no actor holds a message and no flatten runs, waiting only on the busy ones.
+
+        `quiesce` without its extra turn of the loop for other tasks, for a caller that alone sends (a backtest):
+        it returns at once when nothing is in hand, which is most steps of a backtest.
+        """
+        while True:
+            busy: list[MarketActor | AccountActor] = [actor for actor in self._markets.values() if actor.busy]
+            busy.extend(actor for actor in self._accounts.values() if actor.busy)
+            if not busy and not self._flattening:
+                return
+            for actor in busy:
+                await actor.idle()
+            if self._flattening:
+                await asyncio.gather(*self._flattening, return_exceptions=True)
 
     async def snapshot_all(self) -> int:
         """Snapshot every account, then let the journal drop what the snapshots cover.

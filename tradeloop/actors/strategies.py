@@ -160,6 +160,11 @@ class StrategyHost(Actor[HostMessage]):
         await self.send(Release(reply))
         await reply
 
+    @property
+    def holding(self) -> bool:
+        """Whether decisions' orders wait for `release` (read between steps: a backtest skips an empty release)."""
+        return bool(self._held)
+
     def runs(self) -> list[tuple[UUID, UUID, int, str]]:
         """The runs now active: (account id, strategy id, version, symbol), for inspection."""
         return [

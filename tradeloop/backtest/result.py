@@ -107,11 +107,22 @@ def coarsened(curve: Sequence[EquityPoint], timeframe: TimeFrame) -> list[Equity
     for coarser in (timeframe, *_COARSER):
         if len(points) <= MAX_CURVE_POINTS:
             return points
-        kept: dict[datetime, EquityPoint] = {}
-        for point in points:
-            kept[coarser.bucket_start(point.timestamp)] = point
-        points = list(kept.values())
+        points = last_per_bucket(points, coarser)
     return points
+
+
+def last_per_bucket(points: Sequence[EquityPoint], timeframe: TimeFrame) -> list[EquityPoint]:
+    """The last point of each bucket of the timeframe, for points in time order (a bucket is looked up only
+    when a point falls past the current one's end: a year of minutes would otherwise cost seconds)."""
+    kept: list[EquityPoint] = []
+    end: datetime | None = None
+    for point in points:
+        if end is not None and point.timestamp < end:
+            kept[-1] = point
+        else:
+            end = timeframe.next_start(timeframe.bucket_start(point.timestamp))
+            kept.append(point)
+    return kept
 
 
 def _text(value: Decimal | None) -> str | None:
@@ -185,4 +196,4 @@ def _trip(trip: RoundTrip) -> dict[str, Any]:
     }
 
 
-__all__: Sequence[str] = ("MAX_CURVE_POINTS", "Collector", "coarsened", "metrics_json", "result_json")
+__all__: Sequence[str] = ("MAX_CURVE_POINTS", "Collector", "coarsened", "last_per_bucket", "metrics_json", "result_json")

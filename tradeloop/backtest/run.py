@@ -31,12 +31,12 @@ import orjson
 from tradeloop.actors.engine import Engine
 from tradeloop.actors.ids import SeededIds
 from tradeloop.actors.memory_journal import MemoryJournal
-from tradeloop.actors.strategies import StrategyHost
+from tradeloop.actors.strategies import BarCompleted, StrategyHost
 from tradeloop.backtest.bars import RunBars
 from tradeloop.backtest.metrics import EquityPoint, metrics, round_trips
 from tradeloop.backtest.result import Collector, result_json
 from tradeloop.backtest.spec import BPS, CENT, Fill, RunSpec
-from tradeloop.core.bars import Bar, bar_ticks
+from tradeloop.core.bars import BAR_TICK_OFFSETS, Bar, bar_ticks
 from tradeloop.core.events import CashAdjusted
 from tradeloop.core.ids import derived_id_beside
 from tradeloop.core.marketdata import Quote, Tick, Trade
@@ -51,6 +51,8 @@ PROGRESS_EVERY: Final = 512
 """Minutes between progress reports (each may cross a process boundary)."""
 OPENING_TICKS: Final = 2
 """`bar_ticks` gives each price as a quote and a trade: the first two ticks are the open."""
+CLOSING_TICKS: Final = 2
+"""... and the last two the close."""
 
 Progress = Callable[[float], bool]
 """Told the share done (0 to 1); answers True when the run should stop."""
@@ -97,6 +99,8 @@ class Run:
         self._charged = 0
         self._ordered: set[UUID] = set()
         self._account: UUID | None = None
+        self._bucket_end: datetime | None = None
+        """The end of the bar of the strategy's timeframe the curve's last point (after the first) stands for."""
 
     async def drive(self, progress: Progress | None = None) -> bytes:
         """Feed every minute of the span, then build the result."""
@@ -117,7 +121,7 @@ class Run:
                 if moment >= session:
                     self.clock.now = session
                     await engine.close_session(session)
-                    await engine.quiesce()
+                    await engine.settle()
                     session = session_end(moment)
                 await self._step(account, minutes)
                 done += len(minutes)
@@ -146,37 +150,62 @@ class Run:
         events.append(StrategyActivated(strategy_id=spec.strategy_id, at=now))
         assert self._account is not None
         await self.engine.record(self._account, events)
-        await self.engine.quiesce()
+        await self.engine.settle()
         await self.host.idle()
-        await self.engine.quiesce()
+        await self.engine.settle()
 
     async def _step(self, account: UUID, minutes: Sequence[Bar]) -> None:
         """One minute of every symbol that traded in it."""
         engine, host = self.engine, self.host
-        ticks = [self._ticks(minute) for minute in minutes]
-        for each in ticks:
-            for tick in each[:OPENING_TICKS]:
-                self.clock.now = tick.timestamp
-                await engine.ingest(tick)
-        await engine.quiesce()
-        if self.spec.fill is Fill.NEXT_BAR_OPEN:
-            await host.release()
-            await engine.quiesce()
-        for each in ticks:
-            for tick in each[OPENING_TICKS:]:
-                self.clock.now = tick.timestamp
-                await engine.ingest(tick)
-        await engine.quiesce()
+        if self._quiet(account):
+            # No order rests or waits: no tick of the minute can fill, trigger or expire anything, and
+            # the board keeps only the last quote and trade, so the closing ones alone leave the same state.
+            for minute in minutes:
+                for tick in self._closing_ticks(minute):
+                    self.clock.now = tick.timestamp
+                    await engine.ingest_now(tick)
+        else:
+            ticks = [self._ticks(minute) for minute in minutes]
+            for each in ticks:
+                for tick in each[:OPENING_TICKS]:
+                    self.clock.now = tick.timestamp
+                    await engine.ingest_now(tick)
+            await engine.settle()
+            if host.holding:
+                await host.release()
+                await engine.settle()
+            for each in ticks:
+                for tick in each[OPENING_TICKS:]:
+                    self.clock.now = tick.timestamp
+                    await engine.ingest_now(tick)
+        await engine.settle()
         await self._charge()
         for minute in minutes:
-            host.bar_completed(minute)
-        await host.idle()
-        await engine.quiesce()
+            await host.handle_now(BarCompleted(minute))
+        await engine.settle()
         await self._charge()
         self._mark(minutes[0].timestamp)
 
+    def _quiet(self, account: UUID) -> bool:
+        """Whether the minute's prices can change nothing but the board: the account has no open order, the host
+        holds none to release, and no risk limit watches the account's equity (a price inside the minute could breach it)."""
+        state = self.engine.account(account)
+        return not state.orders and not self.host.holding and not state.risk.limits.watches_equity
+
     def _ticks(self, minute: Bar) -> list[Tick]:
+        """The minute's ticks as fed: `bar_ticks`, slipped."""
         ticks = bar_ticks(minute)
+        bps = self.spec.slippage_bps
+        return ticks if bps == ZERO else list(slipped(ticks, bps))
+
+    def _closing_ticks(self, minute: Bar) -> list[Tick]:
+        """The last CLOSING_TICKS of `_ticks(minute)` (its close as a quote and a trade), without making the others."""
+        moment = minute.timestamp + BAR_TICK_OFFSETS[-1]
+        close = minute.close
+        ticks: list[Tick] = [
+            Quote(symbol=minute.symbol, bid=close, ask=close, bid_size=None, ask_size=None, timestamp=moment),
+            Trade(symbol=minute.symbol, price=close, size=None, timestamp=moment),
+        ]
         bps = self.spec.slippage_bps
         return ticks if bps == ZERO else list(slipped(ticks, bps))
 
@@ -195,17 +224,16 @@ class Run:
                     account_id=self._account, activity_id=derived_id_beside(fill.fill_id, "commission"),
                     amount=-fee, description=f"commission {fill.symbol}", timestamp=self.clock(),
                 )])
-                await self.engine.quiesce()
+                await self.engine.settle()
 
     def _mark(self, moment: datetime) -> None:
         """The equity after a minute; one point per bar of the strategy's timeframe (the last minute of it wins)."""
         assert self._account is not None
-        equity = self.engine.valuation(self._account).equity
-        bucket = self.timeframe.bucket_start(moment)
-        point = EquityPoint(timestamp=moment, equity=equity)
-        if len(self.curve) > 1 and self.timeframe.bucket_start(self.curve[-1].timestamp) == bucket:
+        point = EquityPoint(timestamp=moment, equity=self.engine.valuation(self._account).equity)
+        if self._bucket_end is not None and moment < self._bucket_end:
             self.curve[-1] = point
         else:
+            self._bucket_end = self.timeframe.next_start(self.timeframe.bucket_start(moment))
             self.curve.append(point)
 
 
