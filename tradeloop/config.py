@@ -86,6 +86,8 @@ class Settings:
     """Stream connections the server holds before they authenticate; more get 503 before the upgrade."""
     contract_check: bool = False
     """A developer aid: hold every answer to the OpenAPI document, a mismatch answered as a 500 and logged."""
+    webhook_allow_private: bool = False
+    """Let webhooks go to loopback, private and link-local addresses, and over plain http (a local receiver, tests)."""
 
 
 def _text(raw: str) -> str:
@@ -309,6 +311,12 @@ _OPTIONS: Final = (
         "BOOL",
         _boolean,
         "developer aid: hold every answer to /openapi.json, a mismatch answered as a 500 and logged (needs jsonschema-rs)",
+    ),
+    _Option(
+        "webhook_allow_private",
+        "BOOL",
+        _boolean,
+        "let webhooks reach loopback, private and link-local addresses, and plain http (off: public https only)",
     ),
 )
 

@@ -158,7 +158,14 @@ async def open_app(prepared: Prepared) -> AsyncIterator[web.Application]:
             snapshot_every_s=float(settings.snapshot_seconds),
         )
         history, history_context = _market_history(settings, prepared.assets, feed)
-        app = create_app(live, settings, prepared.gate, market_history=history, history_lifetime=history_context)
+        app = create_app(
+            live,
+            settings,
+            prepared.gate,
+            market_history=history,
+            history_lifetime=history_context,
+            vault=prepared.storage.vault,
+        )
         if isinstance(feed, finnhub.FinnhubFeed):
             app[FEED_HEALTH] = feed.health
         app.cleanup_ctx.append(_demo_account(settings, prepared.admin))  # after the engine's own start

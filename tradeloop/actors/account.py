@@ -21,6 +21,7 @@ from tradeloop.actors.messages import (
     CancelOrder,
     ChangeStrategy,
     ChangeWatchlist,
+    ChangeWebhook,
     CheckRisk,
     CloseSession,
     Intent,
@@ -59,6 +60,7 @@ from tradeloop.core.preview import preview_of
 from tradeloop.core.sessions import session_end
 from tradeloop.core.strategies import apply_strategy_event, decide_strategy
 from tradeloop.core.watchlists import apply_watchlist_event, decide_watchlist
+from tradeloop.core.webhooks import apply_webhook_event, decide_webhook
 from tradeloop.core.working import WorkingOrder
 from tradeloop.errors import (
     AccountDisabled,
@@ -197,6 +199,9 @@ class AccountActor(Actor[AccountMessage]):
             case ChangeStrategy():
                 self._check_journal_writes()
                 self._handle_change_strategy(message)
+            case ChangeWebhook():
+                self._check_journal_writes()
+                self._handle_change_webhook(message)
             case _:
                 assert_never(message)
 
@@ -214,6 +219,8 @@ class AccountActor(Actor[AccountMessage]):
                 reject(changed, exc)
             case ChangeStrategy(reply=strategy):
                 reject(strategy, exc)
+            case ChangeWebhook(reply=endpoint):
+                reject(endpoint, exc)
             case PreviewOrder(reply=previewed):
                 reject(previewed, exc)
             case SetRisk(reply=done):
@@ -266,6 +273,15 @@ class AccountActor(Actor[AccountMessage]):
         if event is not None:
             apply_strategy_event(after, event)
         answer = after[strategy_id].copy()
+        self._record([] if event is None else [event], lambda _: resolve(message.reply, answer), reply=message.reply)
+
+    def _handle_change_webhook(self, message: ChangeWebhook) -> None:
+        held = self.state.webhooks
+        webhook_id, event = decide_webhook(held, message.command, account_id=self.state.id, now=self._clock())
+        after = dict(held)  # the answer is the endpoint as this write leaves it, not as a later one may
+        if event is not None:
+            apply_webhook_event(after, event)
+        answer = after.get(webhook_id)
         self._record([] if event is None else [event], lambda _: resolve(message.reply, answer), reply=message.reply)
 
     def _handle_place_order(self, message: PlaceOrder) -> None:

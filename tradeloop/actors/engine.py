@@ -42,6 +42,7 @@ from tradeloop.actors.messages import (
     CancelOrder,
     ChangeStrategy,
     ChangeWatchlist,
+    ChangeWebhook,
     CheckRisk,
     CloseSession,
     ExpireOrders,
@@ -68,6 +69,7 @@ from tradeloop.core.risk_limits import LimitChanges, RiskLimits, StateSource, Tr
 from tradeloop.core.strategies import Signal, Strategy, StrategyCommand
 from tradeloop.core.strategies import find as find_strategy
 from tradeloop.core.watchlists import Watchlist, WatchlistCommand
+from tradeloop.core.webhooks import WebhookCommand, WebhookEndpoint
 from tradeloop.core.working import WorkingOrder
 from tradeloop.errors import (
     InvalidField,
@@ -550,6 +552,15 @@ class Engine:
         """
         reply: asyncio.Future[Strategy] = asyncio.get_running_loop().create_future()
         self.account_actor(account_id).tell(ChangeStrategy(command=command, reply=reply))
+        return await self._deadlines.watch(reply)
+
+    async def change_webhook(self, account_id: UUID, command: WebhookCommand) -> WebhookEndpoint | None:
+        """Change a webhook endpoint, decided by the account in its turn; the endpoint as it then stands (None: deleted).
+
+        Raises: NotFound for an endpoint the account does not have, InvalidField for a bad URL or pattern.
+        """
+        reply: asyncio.Future[WebhookEndpoint | None] = asyncio.get_running_loop().create_future()
+        self.account_actor(account_id).tell(ChangeWebhook(command=command, reply=reply))
         return await self._deadlines.watch(reply)
 
     def strategies(self, account_id: UUID) -> list[Strategy]:

@@ -17,6 +17,7 @@ from tradeloop.core.preview import Preview
 from tradeloop.core.risk_limits import LimitChanges, RiskLimits, StateSource, TradingState
 from tradeloop.core.strategies import Strategy, StrategyCommand
 from tradeloop.core.watchlists import Watchlist, WatchlistCommand
+from tradeloop.core.webhooks import WebhookCommand, WebhookEndpoint
 from tradeloop.core.working import WorkingOrder
 
 OrderReply = asyncio.Future[Order]
@@ -111,6 +112,15 @@ class ChangeStrategy:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class ChangeWebhook:
+    """Create, change, rotate the secret of, disable or delete a webhook endpoint, checked against the account's
+    endpoints as they stand; the reply is the endpoint as the change left it (None: deleted), once journaled."""
+
+    command: WebhookCommand
+    reply: asyncio.Future[WebhookEndpoint | None]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class TakeSnapshot:
     """Write the account's state to the journal as of its last record."""
 
@@ -151,6 +161,7 @@ AccountMessage = (
     | AdjustCash
     | ChangeWatchlist
     | ChangeStrategy
+    | ChangeWebhook
     | CloseSession
     | TakeSnapshot
     | BookEvents

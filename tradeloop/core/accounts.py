@@ -55,6 +55,15 @@ from tradeloop.core.watchlists import (
     WatchlistUpdated,
     apply_watchlist_event,
 )
+from tradeloop.core.webhooks import (
+    WebhookCreated,
+    WebhookDeleted,
+    WebhookDisabled,
+    WebhookEndpoint,
+    WebhookSecretRotated,
+    WebhookUpdated,
+    apply_webhook_event,
+)
 from tradeloop.errors import (
     NotFound,
 )
@@ -96,6 +105,8 @@ class AccountState:
     """The account's watchlists by id, in the order they were created."""
     strategies: dict[UUID, Strategy] = field(default_factory=dict)
     """The account's strategies by id, deleted ones included, in the order they were created (older snapshots: none)."""
+    webhooks: dict[UUID, WebhookEndpoint] = field(default_factory=dict)
+    """The account's webhook endpoints by id, in the order they were created (older snapshots: none)."""
 
     @property
     def buying_power(self) -> Decimal:
@@ -237,6 +248,8 @@ def apply_event(state: AccountState, event: AccountEvent) -> None:
             | StrategySignalled()
         ):
             apply_strategy_event(state.strategies, event)
+        case WebhookCreated() | WebhookUpdated() | WebhookSecretRotated() | WebhookDisabled() | WebhookDeleted():
+            apply_webhook_event(state.webhooks, event)
         case NotificationsCreated() | NotificationsRead():
             pass  # the journal's notifications table keeps them and their read flags
         case AccountOpened():

@@ -13,6 +13,7 @@ from tradeloop.core.orders import OrderSide, OrderTerms
 from tradeloop.core.risk_limits import RiskLimits, StateSource, TradingState
 from tradeloop.core.strategies import StrategyEvent
 from tradeloop.core.watchlists import WatchlistEvent
+from tradeloop.core.webhooks import WebhookEvent
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -202,4 +203,5 @@ AccountEvent = (
     | WatchlistEvent
     | StrategyEvent
     | NotificationEvent
+    | WebhookEvent
 )

@@ -31,6 +31,7 @@ from tradeloop.core.money import fmt, fmt_qty
 from tradeloop.core.notifications import Notification, NotificationType
 from tradeloop.core.orders import Order, OrderStatus, TimeInForce
 from tradeloop.core.strategies import Signal, StrategySignalled
+from tradeloop.core.webhooks import WebhookDisabled
 
 NAMESPACE: Final = UUID("6b1f5c8e-3d0a-5e7b-9c4f-2a8d1e6b0f37")
 """The namespace of notification ids (UUID version 5 of the type and the id of what they tell of)."""
@@ -213,6 +214,18 @@ def _funds(write: _Write, event: AccountEvent) -> Notification:
     )
 
 
+def _webhook_disabled(write: _Write, event: AccountEvent) -> Notification:
+    assert isinstance(event, WebhookDisabled)
+    kind = NotificationType.WEBHOOK_DISABLED
+    return Notification(
+        id=notification_id(kind, f"{event.webhook_id}/{_time(event.timestamp)}"),
+        type=kind,
+        created_at=event.timestamp,
+        account_id=write.account_id,
+        data={"webhook_id": str(event.webhook_id), "url": event.url, "reason": event.reason},
+    )
+
+
 def _time(moment: datetime) -> str:
     """RFC 3339 in UTC with microseconds, as the API writes times."""
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
@@ -231,5 +244,6 @@ _RULES: Final[dict[type, Callable[[_Write, AccountEvent], Notification | None]]]
     TradingStateChanged: _state_changed,
     StrategySignalled: _signalled,
     CashAdjusted: _funds,
+    WebhookDisabled: _webhook_disabled,
 }
 """The rule of each class of event that notifies; every other class notifies no one."""

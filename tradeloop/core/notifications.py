@@ -33,6 +33,8 @@ class NotificationType(StrEnum):
     STRATEGY_SIGNAL = "strategy.signal"
     STRATEGY_ERROR = "strategy.error"
     ACCOUNT_FUNDS = "account.funds"
+    WEBHOOK_DISABLED = "webhook.disabled"
+    """The server stopped delivering to a webhook endpoint (it answered 410 Gone, or failed for over a day)."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

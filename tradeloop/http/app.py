@@ -9,7 +9,7 @@ from aiohttp import web
 
 from tradeloop.actors.live import LiveEngine
 from tradeloop.config import Settings
-from tradeloop.http import backtests, history, surfaces, system
+from tradeloop.http import backtests, history, surfaces, system, webhooks
 from tradeloop.http.admin.gate import ADMIN, AdminGate
 from tradeloop.http.body_size import declared_size_middleware
 from tradeloop.http.headers import security_headers
@@ -19,6 +19,7 @@ from tradeloop.http.ratelimit import LIMITER, RateLimiter
 from tradeloop.http.reference import mount as mount_reference
 from tradeloop.http.streams.mount import mount as mount_streams
 from tradeloop.market.history import MarketHistory
+from tradeloop.vault import Vault
 
 CleanupContext = Callable[[web.Application], AsyncIterator[None]]
 
@@ -31,6 +32,7 @@ def create_app(
     market_history: MarketHistory | None = None,
     history_lifetime: CleanupContext | None = None,
     monotonic: Callable[[], float] = time.monotonic,
+    vault: Vault | None = None,
 ) -> web.Application:
     """Build the application around a ready (not yet started) engine, which `live` starts and stops with the app.
 
@@ -38,7 +40,7 @@ def create_app(
     given): whatever opened the journal closes it after the app stops. `market_history`
     (else one in memory) records every tick; `history_lifetime` opens its store
     before the engine starts and closes it after. `monotonic` is the rate
-    limiter's clock.
+    limiter's clock. `vault` seals the webhooks' secrets (the data directory's master key).
     """
     app = web.Application(
         middlewares=[error_middleware, declared_size_middleware],
@@ -55,6 +57,7 @@ def create_app(
     history.mount(app, engine, market_history or MarketHistory(max_ticks=settings.history_ticks), history_lifetime)
     app[STRATEGY_HOST] = live.run_strategies(app[history.MARKET_HISTORY])  # on the minutes the history completes
     backtests.mount(app, engine, app[history.MARKET_HISTORY])  # before the surfaces copy the root's state
+    webhooks.mount(app, engine, settings, vault)
     mount_streams(app, engine, settings)  # its hub starts before the engine and stops after it
     surfaces.mount(app)  # /v2, /admin/v1 and the streams, each with its own middlewares, sharing the state set above
     app.cleanup_ctx.append(_engine_lifetime(live))

@@ -34,6 +34,7 @@ from tradeloop.http import (
     risk,
     strategies,
     watchlists,
+    webhooks,
 )
 from tradeloop.http.admin import accounts, audit, journal, market, sessions
 from tradeloop.http.admin import risk as admin_risk
@@ -70,6 +71,7 @@ def trading() -> web.Application:
     tables = (
         orders.routes, risk.routes, portfolio.routes, activities.routes, assets.routes, calendar.routes,
         configurations.routes, watchlists.routes, backtests.routes, strategies.routes, marketdata.routes, history.routes,
+        webhooks.routes,
     )
     app = surface(V2, _all(tables), [auth_middleware, rate_limit_middleware])
     app.on_response_prepare.append(rate_limit_headers)  # a signal: errors rendered at the root get the headers too

@@ -39,6 +39,7 @@ from tradeloop.core import (
     risk_limits,
     strategies,
     watchlists,
+    webhooks,
 )
 from tradeloop.errors import StartupFailure
 from tradeloop.snapshots.legacy import UPGRADES
@@ -94,6 +95,12 @@ DATACLASSES: Final = _registry(
         notifications.Notification,
         notifications.NotificationsCreated,
         notifications.NotificationsRead,
+        webhooks.WebhookEndpoint,
+        webhooks.WebhookCreated,
+        webhooks.WebhookUpdated,
+        webhooks.WebhookSecretRotated,
+        webhooks.WebhookDisabled,
+        webhooks.WebhookDeleted,
         risk_limits.RiskLimits,
         risk_limits.RiskProfile,
         risk_limits.RiskNotice,
@@ -117,6 +124,7 @@ ENUMS: Final = _registry(
         configurations.MarginMultiplier,
         strategies.StrategyStatus,
         notifications.NotificationType,
+        webhooks.WebhookStatus,
     ]
 )
 
