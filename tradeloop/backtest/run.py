@@ -179,11 +179,14 @@ class Run:
                     self.clock.now = tick.timestamp
                     await engine.ingest_now(tick)
         await engine.settle()
-        await self._charge()
+        fills = self.collected.fills
+        if self._charged < len(fills):
+            await self._charge()
         for minute in minutes:
             await host.handle_now(BarCompleted(minute))
         await engine.settle()
-        await self._charge()
+        if self._charged < len(fills):
+            await self._charge()
         self._mark(minutes[0].timestamp)
 
     def _quiet(self, account: UUID) -> bool:
@@ -230,11 +233,19 @@ class Run:
         """The equity after a minute; one point per bar of the strategy's timeframe (the last minute of it wins)."""
         assert self._account is not None
         point = EquityPoint(timestamp=moment, equity=self.engine.valuation(self._account).equity)
-        if self._bucket_end is not None and moment < self._bucket_end:
+        end = self._bucket_end
+        if end is not None and moment < end:
             self.curve[-1] = point
-        else:
-            self._bucket_end = self.timeframe.next_start(self.timeframe.bucket_start(moment))
-            self.curve.append(point)
+            return
+        timeframe = self.timeframe
+        # Most minutes open the bucket right after the last one (every minute, for a 1Min strategy): its start
+        # is the last one's end, which spares `bucket_start`.
+        start = end if end is not None else timeframe.bucket_start(moment)
+        end = timeframe.next_start(start)
+        if moment >= end:
+            end = timeframe.next_start(timeframe.bucket_start(moment))
+        self._bucket_end = end
+        self.curve.append(point)
 
 
 def slipped(ticks: Sequence[Tick], bps: Decimal) -> Iterator[Tick]:
