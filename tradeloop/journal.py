@@ -14,6 +14,7 @@ from tradeloop.core.events import AccountEvent, CashAdjusted, OrderFilled, RiskW
 from tradeloop.core.notifications import NotificationEntry, NotificationType
 from tradeloop.core.orders import Order, OrderSide
 from tradeloop.core.strategies import Signal
+from tradeloop.core.trades import Fill
 from tradeloop.errors import InvalidField, JournalUnavailable
 
 Activity = OrderFilled | CashAdjusted | TradingStateChanged | RiskWarned
@@ -116,6 +117,30 @@ def select_orders(orders: Iterable[Order], query: OrderQuery) -> list[Order]:
     ]
     chosen.sort(key=order_sort_key, reverse=query.newest_first)
     return chosen[: query.limit]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class FillQuery:
+    """Every fill of one account (of some symbols), in the order the account applied them: what round trips are made of."""
+
+    account_id: UUID
+    symbols: frozenset[str] | None = None
+    """None: every symbol."""
+
+
+def fill_of(event: OrderFilled, strategy_id: UUID | None) -> Fill:
+    """A journaled fill as trade history reads it, with the strategy of its order."""
+    return Fill(
+        fill_id=event.fill_id,
+        order_id=event.order_id,
+        symbol=event.symbol,
+        side=event.side,
+        qty=event.qty,
+        price=event.price,
+        cash=event.cash,
+        timestamp=event.timestamp,
+        strategy_id=strategy_id,
+    )
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -280,6 +305,10 @@ class Journal(Protocol):
 
     async def audit_log(self, limit: int) -> list[AuditEntry]:
         """The newest admin actions first."""
+        ...
+
+    async def fills(self, query: FillQuery) -> list[Fill]:
+        """Every fill of the account a query selects, oldest first, each with its order's strategy."""
         ...
 
     async def signals(self, query: SignalQuery) -> list[Signal]:

@@ -9,19 +9,22 @@ from datetime import datetime
 from uuid import UUID
 
 from tradeloop.core.accounts import AccountState
-from tradeloop.core.events import AccountEvent
+from tradeloop.core.events import AccountEvent, OrderFilled
 from tradeloop.core.notifications import NotificationEntry, NotificationsCreated, NotificationsRead
 from tradeloop.core.orders import Order
 from tradeloop.core.strategies import Signal, StrategySignalled
+from tradeloop.core.trades import Fill
 from tradeloop.journal import (
     ACTIVITY_EVENTS,
     Activity,
     ActivityQuery,
     AuditEntry,
     ChainReport,
+    FillQuery,
     NotificationQuery,
     OrderQuery,
     SignalQuery,
+    fill_of,
     select_activities,
     select_notifications,
     select_orders,
@@ -98,6 +101,16 @@ class MemoryJournal:
 
     async def audit_log(self, limit: int) -> list[AuditEntry]:
         return list(reversed(self.audit_entries))[:limit]
+
+    async def fills(self, query: FillQuery) -> list[Fill]:
+        orders = self._orders.get(query.account_id, {})
+        return [
+            fill_of(event, order.terms.strategy_id if (order := orders.get(event.order_id)) is not None else None)
+            for event in self._activities
+            if isinstance(event, OrderFilled)
+            and event.account_id == query.account_id
+            and (query.symbols is None or event.symbol in query.symbols)
+        ]
 
     async def signals(self, query: SignalQuery) -> list[Signal]:
         return select_signals(self._signals, query)

@@ -160,6 +160,8 @@ class _Book:
 def round_trips(fills: Iterable[Fill]) -> list[RoundTrip]:
     """Every round trip of an account's fills, given in the order the account applied them; by exit time, oldest first.
 
+    Trips that end at the same time list as they began: the older entry first.
+
     A trip whose exit order is still filling, or whose entry order's shares a
     later fill of the same exit order also closes, grows with each such fill.
     """
@@ -175,7 +177,7 @@ def round_trips(fills: Iterable[Fill]) -> list[RoundTrip]:
         else:
             _close(book, fill, trips)
     closed = [trip.done() for trip in trips.values()]
-    closed.sort(key=lambda trip: (trip.exit_at, trip.id))
+    closed.sort(key=lambda trip: trip.exit_at)  # stable: trips ending on one fill keep their entries' order
     return closed
 
 

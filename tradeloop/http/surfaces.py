@@ -33,6 +33,7 @@ from tradeloop.http import (
     portfolio,
     risk,
     strategies,
+    trades,
     watchlists,
     webhooks,
 )
@@ -72,6 +73,7 @@ def trading() -> web.Application:
         orders.routes, risk.routes, portfolio.routes, activities.routes, assets.routes, calendar.routes,
         configurations.routes, watchlists.routes, backtests.routes, strategies.routes, marketdata.routes, history.routes,
         webhooks.routes,
+        trades.routes,
     )
     app = surface(V2, _all(tables), [auth_middleware, rate_limit_middleware])
     app.on_response_prepare.append(rate_limit_headers)  # a signal: errors rendered at the root get the headers too

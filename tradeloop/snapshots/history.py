@@ -14,22 +14,29 @@ from uuid import UUID
 import aiosqlite
 
 from tradeloop.codec import parse_rfc3339, rfc3339
+from tradeloop.core.events import OrderFilled
 from tradeloop.core.notifications import Notification, NotificationEntry
 from tradeloop.core.orders import TERMINAL, Order
 from tradeloop.core.strategies import Signal, StrategySignalled
+from tradeloop.core.trades import Fill
 from tradeloop.journal import (
     Activity,
     ActivityQuery,
     AuditEntry,
+    FillQuery,
     NotificationQuery,
     OrderQuery,
     SignalQuery,
     bad_page_token,
+    fill_of,
 )
 from tradeloop.snapshots.codec import DecodeError, decode
 
 _CLOSED: Final = sorted(status.value for status in TERMINAL)
 _ORDER_PAGE: Final = 200
+"""Rows decoded at a time when a listing filters by side, which is not a column."""
+_IDS_PER_READ: Final = 500
+"""Order ids asked for in one statement (SQLite allows 32,766 parameters; far fewer keep each statement short)."""
 """Rows decoded at a time when a listing filters by side, which is not a column."""
 
 
@@ -97,6 +104,36 @@ class HistoryReader:
                 break
             after = rows[-1][1], rows[-1][2]
         return found[: query.limit]
+
+    async def fills(self, query: FillQuery) -> list[Fill]:
+        """One account's fills in the order they were recorded (the activities table's), with their orders' strategies.
+
+        The activities table holds every fill (the fills table has no index by account), and its
+        ids follow the account's writes, so they give the order in which the account applied them.
+        """
+        account = str(query.account_id)
+        events: list[OrderFilled] = []
+        for (payload,) in await self._read(
+            "SELECT payload FROM activities WHERE account_id = ? AND kind = 'FILL' ORDER BY id", [account]
+        ):
+            event = decode(payload)
+            if not isinstance(event, OrderFilled):
+                raise DecodeError(f"a fill activity holds a {type(event).__name__}")
+            if query.symbols is None or event.symbol in query.symbols:
+                events.append(event)
+        strategies = await self._strategies(account, sorted({str(event.order_id) for event in events}))
+        return [fill_of(event, strategies.get(event.order_id)) for event in events]
+
+    async def _strategies(self, account: str, order_ids: Sequence[str]) -> dict[UUID, UUID | None]:
+        """The strategy of each of the account's orders named (None: placed by hand)."""
+        found: dict[UUID, UUID | None] = {}
+        for start in range(0, len(order_ids), _IDS_PER_READ):
+            chosen = order_ids[start : start + _IDS_PER_READ]
+            sql = f"SELECT payload FROM orders WHERE account_id = ? AND id IN ({','.join('?' * len(chosen))})"
+            for (payload,) in await self._read(sql, [account, *chosen]):
+                order = _decode_order(payload)
+                found[order.terms.id] = order.terms.strategy_id
+        return found
 
     async def signals(self, query: SignalQuery) -> list[Signal]:
         """One account's signals, by bar time then id, a page at a time.

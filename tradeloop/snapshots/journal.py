@@ -69,6 +69,7 @@ from tradeloop.core.events import AccountEvent, OrderFilled
 from tradeloop.core.notifications import NotificationEntry, NotificationsCreated, NotificationsRead
 from tradeloop.core.orders import Order
 from tradeloop.core.strategies import Signal, StrategySignalled
+from tradeloop.core.trades import Fill
 from tradeloop.errors import JournalUnavailable, WriteKept
 from tradeloop.journal import (
     ACTIVITY_EVENTS,
@@ -76,6 +77,7 @@ from tradeloop.journal import (
     ActivityQuery,
     AuditEntry,
     ChainReport,
+    FillQuery,
     NotificationQuery,
     OrderQuery,
     SignalQuery,
@@ -296,6 +298,11 @@ class JournalWriter:
 
     async def audit_log(self, limit: int) -> list[AuditEntry]:
         return await self._history.audit_log(limit)
+
+    async def fills(self, query: FillQuery) -> list[Fill]:
+        """The fills a query selects, from the activities table (after what is queued commits)."""
+        await self.flush()
+        return await self._history.fills(query)
 
     async def signals(self, query: SignalQuery) -> list[Signal]:
         """The signals a query selects, from the signals table (after what is queued commits)."""
