@@ -117,11 +117,15 @@ def last_per_bucket(points: Sequence[EquityPoint], timeframe: TimeFrame) -> list
     kept: list[EquityPoint] = []
     end: datetime | None = None
     for point in points:
-        if end is not None and point.timestamp < end:
+        moment = point.timestamp
+        if end is not None and moment < end:
             kept[-1] = point
-        else:
-            end = timeframe.next_start(timeframe.bucket_start(point.timestamp))
-            kept.append(point)
+            continue
+        kept.append(point)
+        if end is not None:  # most often the point opens the bucket right after the last one
+            end = timeframe.next_start(end)
+        if end is None or moment >= end:
+            end = timeframe.next_start(timeframe.bucket_start(moment))
     return kept
 
 
