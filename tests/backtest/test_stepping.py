@@ -120,3 +120,21 @@ def test_last_per_bucket_keeps_the_last_point_of_each_bucket(gaps: list[int], ti
         by_bucket[timeframe.bucket_start(point.timestamp)] = point
 
     assert last_per_bucket(points, timeframe) == list(by_bucket.values())
+
+
+def test_a_5min_run_values_the_account_once_a_bar_not_once_a_minute() -> None:
+    spec = run_spec(BARS, definition=definition(timeframe="5Min"))
+    run = Run(spec)
+    valued: list[object] = []
+    valuation = run.engine.valuation
+
+    def counting(account_id: Any) -> Any:
+        valued.append(account_id)
+        return valuation(account_id)
+
+    run.engine.valuation = counting  # type: ignore[method-assign]
+
+    drive(run)
+
+    bars_of_5min = len({TimeFrame(5, TimeFrameUnit.MINUTE).bucket_start(bar.timestamp) for bar in BARS})
+    assert len(valued) == bars_of_5min

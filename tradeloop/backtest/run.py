@@ -100,7 +100,9 @@ class Run:
         self._ordered: set[UUID] = set()
         self._account: UUID | None = None
         self._bucket_end: datetime | None = None
-        """The end of the bar of the strategy's timeframe the curve's last point (after the first) stands for."""
+        """The end of the bar of the strategy's timeframe the newest minute fell in."""
+        self._unvalued: datetime | None = None
+        """The newest minute, whose equity goes on the curve once a minute of a later bar comes (or the span ends)."""
 
     async def drive(self, progress: Progress | None = None) -> bytes:
         """Feed every minute of the span, then build the result."""
@@ -118,6 +120,7 @@ class Run:
             session = session_end(spec.start)
             for moment, group in groupby(self.bars.minutes(), key=lambda bar: bar.timestamp):
                 minutes = list(group)
+                self._close_bucket(moment)
                 if moment >= session:
                     self.clock.now = session
                     await engine.close_session(session)
@@ -127,6 +130,7 @@ class Run:
                 done += len(minutes)
                 if progress is not None and done % PROGRESS_EVERY < len(minutes) and progress(done / total):
                     raise Canceled("canceled")
+            self._close_bucket(None)
             if progress is not None and progress(1.0):
                 raise Canceled("canceled")
         finally:
@@ -230,22 +234,29 @@ class Run:
                 await self.engine.settle()
 
     def _mark(self, moment: datetime) -> None:
-        """The equity after a minute; one point per bar of the strategy's timeframe (the last minute of it wins)."""
-        assert self._account is not None
-        point = EquityPoint(timestamp=moment, equity=self.engine.valuation(self._account).equity)
+        """After a minute: it is the newest of its bar of the strategy's timeframe, whose curve point it will be if
+        no later minute of the bar comes (the equity is read then, so a 5Min strategy values the account once a bar)."""
         end = self._bucket_end
-        if end is not None and moment < end:
-            self.curve[-1] = point
+        if end is None or moment >= end:
+            timeframe = self.timeframe
+            # Most minutes open the bar right after the last one (every minute, for a 1Min strategy): its start
+            # is the last one's end, which spares `bucket_start`.
+            start = end if end is not None else timeframe.bucket_start(moment)
+            end = timeframe.next_start(start)
+            if moment >= end:
+                end = timeframe.next_start(timeframe.bucket_start(moment))
+            self._bucket_end = end
+        self._unvalued = moment
+
+    def _close_bucket(self, coming: datetime | None) -> None:
+        """Before a minute's ticks (None: after the last): if it opens a later bar, the newest minute was its bar's
+        last, and the account is as that minute left it, so its equity is the bar's curve point."""
+        moment, end = self._unvalued, self._bucket_end
+        if moment is None or end is None or (coming is not None and coming < end):
             return
-        timeframe = self.timeframe
-        # Most minutes open the bucket right after the last one (every minute, for a 1Min strategy): its start
-        # is the last one's end, which spares `bucket_start`.
-        start = end if end is not None else timeframe.bucket_start(moment)
-        end = timeframe.next_start(start)
-        if moment >= end:
-            end = timeframe.next_start(timeframe.bucket_start(moment))
-        self._bucket_end = end
-        self.curve.append(point)
+        assert self._account is not None
+        self.curve.append(EquityPoint(timestamp=moment, equity=self.engine.valuation(self._account).equity))
+        self._unvalued = None
 
 
 def slipped(ticks: Sequence[Tick], bps: Decimal) -> Iterator[Tick]:

@@ -7,6 +7,7 @@ from datetime import datetime
 from decimal import Decimal
 from uuid import UUID
 
+from tradeloop.core.alerts import AlertEvent
 from tradeloop.core.configurations import ConfigChanges
 from tradeloop.core.notifications import NotificationEvent
 from tradeloop.core.orders import OrderSide, OrderTerms
@@ -202,6 +203,7 @@ AccountEvent = (
     | RiskEvent
     | WatchlistEvent
     | StrategyEvent
+    | AlertEvent
     | NotificationEvent
     | WebhookEvent
 )

@@ -23,6 +23,7 @@ from aiohttp.typedefs import Middleware
 
 from tradeloop.http import (
     activities,
+    alerts,
     assets,
     backtests,
     calendar,
@@ -72,6 +73,7 @@ def trading() -> web.Application:
     tables = (
         orders.routes, risk.routes, portfolio.routes, activities.routes, assets.routes, calendar.routes,
         configurations.routes, watchlists.routes, backtests.routes, strategies.routes, marketdata.routes, history.routes,
+        alerts.routes,
         webhooks.routes,
         trades.routes,
     )

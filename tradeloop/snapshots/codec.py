@@ -31,6 +31,7 @@ import msgpack
 
 from tradeloop.core import (
     accounts,
+    alerts,
     configurations,
     events,
     notifications,
@@ -92,6 +93,13 @@ DATACLASSES: Final = _registry(
         strategies.StrategyDeactivated,
         strategies.StrategyDeleted,
         strategies.StrategySignalled,
+        alerts.Alert,
+        alerts.AlertTerms,
+        alerts.AlertCreated,
+        alerts.AlertRevised,
+        alerts.AlertCanceled,
+        alerts.AlertExpired,
+        alerts.AlertTriggered,
         notifications.Notification,
         notifications.NotificationsCreated,
         notifications.NotificationsRead,
@@ -124,6 +132,12 @@ ENUMS: Final = _registry(
         configurations.MarginMultiplier,
         strategies.StrategyStatus,
         notifications.NotificationType,
+        alerts.AlertKind,
+        alerts.AlertCondition,
+        alerts.AlertStatus,
+        alerts.Repeat,
+        alerts.AccountMetric,
+        alerts.PercentReference,
         webhooks.WebhookStatus,
     ]
 )

@@ -1,0 +1,115 @@
+"""Alerts over the API: made, listed by status and symbol, read, changed and canceled; refusals naming the field;
+another account's alert is not found; a price alert fires once when the admin moves the price across its level."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+import pytest
+
+from tests.actors.alert_factories import alert_notifications
+from tests.factories import HttpClient, admin_headers, auth_headers
+from tradeloop.actors.engine import Credentials, Engine
+
+
+async def call(client: HttpClient, headers: dict[str, str], method: str, path: str, **kwargs: Any) -> tuple[int, Any]:
+    response = await client.request(method, path, headers=headers, **kwargs)
+    return response.status, (await response.json() if response.status != 204 else None)
+
+
+async def move(client: HttpClient, admin: dict[str, str], price: str, symbol: str = "AAPL") -> None:
+    response = await client.post("/admin/v1/market/prices", json={"symbol": symbol, "price": price}, headers=admin)
+    assert response.status == 200
+
+
+PRICE_ALERT = {"kind": "price", "symbol": "aapl", "condition": "crosses_above", "price": "190.00", "note": "breakout"}
+
+
+async def test_make_read_list_change_and_cancel(client: HttpClient, headers: dict[str, str]) -> None:
+    status, made = await call(client, headers, "POST", "/v2/alerts", json=PRICE_ALERT)
+    assert status == 201
+    assert (made["kind"], made["symbol"], made["condition"], made["price"], made["status"]) == (
+        "price", "AAPL", "crosses_above", "190.00", "active",
+    )  # fmt: skip
+    assert (made["repeat"], made["cooldown_s"], made["expires_at"], made["trigger_count"]) == ("once", 0, None, 0)
+    path = f"/v2/alerts/{made['id']}"
+    assert await call(client, headers, "GET", path) == (200, made)
+    _, other = await call(client, headers, "POST", "/v2/alerts",
+                          json={"kind": "price", "symbol": "MSFT", "condition": "below", "price": 300})  # fmt: skip
+    assert [each["id"] for each in (await call(client, headers, "GET", "/v2/alerts"))[1]] == [made["id"], other["id"]]
+    assert [each["id"] for each in (await call(client, headers, "GET", "/v2/alerts", params={"symbol": "msft"}))[1]] == [
+        other["id"]
+    ]
+    status, changed = await call(client, headers, "PATCH", path,
+                                 json={"price": "195", "repeat": "every", "cooldown_s": 60, "note": "higher"})  # fmt: skip
+    assert status == 200
+    assert (changed["price"], changed["repeat"], changed["cooldown_s"], changed["note"]) == ("195", "every", 60, "higher")
+    assert (await call(client, headers, "DELETE", path))[0] == 204
+    assert (await call(client, headers, "GET", path))[1]["status"] == "canceled"
+    assert [each["id"] for each in (await call(client, headers, "GET", "/v2/alerts", params={"status": "active"}))[1]] == [
+        other["id"]
+    ]
+    assert [each["id"] for each in (await call(client, headers, "GET", "/v2/alerts", params={"status": "canceled"}))[1]] == [
+        made["id"]
+    ]
+    status, refused = await call(client, headers, "PATCH", path, json={"price": "200"})
+    assert (status, refused["code"]) == (422, 40010001)
+    assert "status" in refused["message"]
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"kind": "price", "symbol": "AAPL", "price": "190"}, "condition"),
+        ({"kind": "price", "symbol": "AAPL", "condition": "crosses_above"}, "price"),
+        ({"kind": "price", "symbol": "ZZZZ", "condition": "above", "price": "1"}, "symbol"),
+        ({"kind": "price", "symbol": "AAPL", "condition": "sideways", "price": "1"}, "condition"),
+        ({"kind": "price", "symbol": "AAPL", "condition": "above", "price": "-1"}, "price"),
+        ({"kind": "price", "symbol": "AAPL", "condition": "above", "price": "1.000001"}, "price"),
+        ({"kind": "price", "symbol": "AAPL", "condition": "above", "price": "1", "amount": "5"}, "amount"),
+        ({"kind": "price", "symbol": "AAPL", "condition": "above", "price": "1", "cooldown_s": 5}, "cooldown_s"),
+        ({"kind": "price", "symbol": "AAPL", "condition": "above", "price": "1", "expires_at": "2001-01-01T00:00:00Z"},
+         "expires_at"),
+        ({"kind": "price", "symbol": "AAPL", "condition": "above", "price": "1", "colour": "red"}, "colour"),
+        ({"kind": "sometimes", "symbol": "AAPL"}, "kind"),
+    ],
+)  # fmt: skip
+async def test_a_bad_alert_is_422_naming_the_field_and_nothing_is_made(
+    client: HttpClient, headers: dict[str, str], body: dict[str, Any], field: str
+) -> None:
+    status, refused = await call(client, headers, "POST", "/v2/alerts", json=body)
+    assert status == 422, refused
+    assert field in refused["message"]
+    assert (await call(client, headers, "GET", "/v2/alerts"))[1] == []
+
+
+async def test_another_accounts_alert_is_not_found(client: HttpClient, headers: dict[str, str], engine: Engine) -> None:
+    _, made = await call(client, headers, "POST", "/v2/alerts", json=PRICE_ALERT)
+    stranger = auth_headers(await engine.open_account(Decimal(1000)))
+    path = f"/v2/alerts/{made['id']}"
+    for method, kwargs in (("GET", {}), ("PATCH", {"json": {"note": "mine"}}), ("DELETE", {})):
+        status, refused = await call(client, stranger, method, path, **kwargs)
+        assert (status, refused["code"]) == (404, 40410000)
+    assert (await call(client, stranger, "GET", "/v2/alerts"))[1] == []
+    assert (await call(client, headers, "GET", "/v2/alerts/not-a-uuid"))[0] == 404
+    assert (await call(client, headers, "GET", path))[1] == made
+
+
+async def test_a_price_alert_fires_once_when_the_admin_moves_the_price_across(
+    client: HttpClient, headers: dict[str, str], engine: Engine, account: Credentials
+) -> None:
+    admin = await admin_headers(client)  # one session: each TOTP code opens one
+    await move(client, admin, "185")
+    _, made = await call(client, headers, "POST", "/v2/alerts", json=PRICE_ALERT)
+    await move(client, admin, "189")
+    assert await alert_notifications(engine, account.account_id) == []
+    await move(client, admin, "191")
+    await move(client, admin, "180")
+    await move(client, admin, "192")
+    await engine.quiesce()
+    (told,) = await alert_notifications(engine, account.account_id)
+    assert (told.data["alert_id"], told.data["price"], told.data["note"]) == (made["id"], "191", "breakout")
+    status, fired = await call(client, headers, "GET", f"/v2/alerts/{made['id']}")
+    assert (fired["status"], fired["trigger_count"]) == ("triggered", 1)
+    assert fired["triggered_at"] is not None

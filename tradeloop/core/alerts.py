@@ -1,0 +1,441 @@
+"""Alerts as account state: what the owner asked to be told of, the commands that change them, and their firing.
+
+An alert watches one thing (a symbol's price, a position's unrealized P&L, the
+account's equity, an indicator on bars) and fires when its condition is met:
+`AlertTriggered` is journaled with the `alert.triggered` notification it makes.
+A `once` alert then ends (`triggered`); an `every` alert fires again each time
+the condition is met anew, never within `cooldown_s` of its last firing.
+
+What the runtime needs to watch a price-like alert cheaply is a level and a
+side (`watched_level`): the actors index those levels by symbol, so that a tick
+costs nothing for the alerts it does not reach.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Container
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+from decimal import Decimal
+from enum import StrEnum
+from typing import Final, TypeVar, assert_never
+from uuid import UUID
+
+from tradeloop.core.money import HUNDRED, ZERO, quantize_price
+from tradeloop.errors import InvalidField, NotFound
+
+_T = TypeVar("_T")
+
+MAX_ACTIVE_ALERTS: Final = 1000
+"""Active alerts an account may hold at once."""
+MAX_ENDED_KEPT: Final = 500
+"""Ended alerts (triggered, expired, canceled) an account keeps readable; older ones are dropped as others end."""
+MAX_NOTE_LENGTH: Final = 500
+MAX_COOLDOWN_S: Final = 30 * 24 * 3600
+
+
+class AlertKind(StrEnum):
+    PRICE = "price"
+    PERCENT_CHANGE = "percent_change"
+    POSITION = "position"
+    INDICATOR = "indicator"
+    ACCOUNT = "account"
+
+
+class AlertCondition(StrEnum):
+    """Crossing fires when the value passes the level from the other side; above and below whenever it is there."""
+
+    CROSSES_ABOVE = "crosses_above"
+    CROSSES_BELOW = "crosses_below"
+    ABOVE = "above"
+    BELOW = "below"
+
+    @property
+    def rising(self) -> bool:
+        return self in (AlertCondition.CROSSES_ABOVE, AlertCondition.ABOVE)
+
+    @property
+    def crossing(self) -> bool:
+        return self in (AlertCondition.CROSSES_ABOVE, AlertCondition.CROSSES_BELOW)
+
+
+class AlertStatus(StrEnum):
+    ACTIVE = "active"
+    TRIGGERED = "triggered"
+    EXPIRED = "expired"
+    CANCELED = "canceled"
+
+
+class Repeat(StrEnum):
+    ONCE = "once"
+    EVERY = "every"
+
+
+class AccountMetric(StrEnum):
+    EQUITY = "equity"
+    DAILY_PL = "daily_pl"
+    """Equity less the equity at the last session's close."""
+    DRAWDOWN = "drawdown"
+    """Percent below the peak equity."""
+
+
+class PercentReference(StrEnum):
+    SESSION_OPEN = "session_open"
+    CREATED = "created"
+    """The price when the alert was made."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AlertTerms:
+    """What the owner asked for; which fields a kind takes is checked by `check_terms`."""
+
+    kind: AlertKind
+    symbol: str | None = None
+    condition: AlertCondition | None = None
+    price: Decimal | None = None
+    """The level of a price alert; of a percent_change alert, the level its percent makes of its reference."""
+    percent: Decimal | None = None
+    """percent_change: the move from the reference (negative: down); position: the unrealized P&L in percent of cost."""
+    reference: PercentReference | None = None
+    reference_price: Decimal | None = None
+    amount: Decimal | None = None
+    """position: the unrealized P&L in money (negative: a loss)."""
+    metric: AccountMetric | None = None
+    level: Decimal | None = None
+    """account: the level of the metric."""
+    indicator: str | None = None
+    """indicator: the canonical JSON of its condition, indicators and timeframe."""
+    repeat: Repeat = Repeat.ONCE
+    cooldown_s: int = 0
+    expires_at: datetime | None = None
+    note: str = ""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Alert:
+    id: UUID
+    terms: AlertTerms
+    status: AlertStatus
+    created_at: datetime
+    updated_at: datetime
+    triggered_at: datetime | None = None
+    """When it last fired."""
+    trigger_count: int = 0
+
+    @property
+    def symbol(self) -> str | None:
+        return self.terms.symbol
+
+    @property
+    def active(self) -> bool:
+        return self.status is AlertStatus.ACTIVE
+
+    def cooling(self, now: datetime) -> bool:
+        """Whether an `every` alert fired less than `cooldown_s` ago."""
+        fired = self.triggered_at
+        return fired is not None and now < fired + timedelta(seconds=self.terms.cooldown_s)
+
+
+# -- events -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AlertCreated:
+    account_id: UUID
+    alert: Alert
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AlertRevised:
+    """The owner changed an active alert: its terms from now on."""
+
+    account_id: UUID
+    alert_id: UUID
+    terms: AlertTerms
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AlertCanceled:
+    account_id: UUID
+    alert_id: UUID
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AlertExpired:
+    account_id: UUID
+    alert_id: UUID
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AlertTriggered:
+    """An alert fired: the alert as it stood, the price (or value) that fired it, and its count of firings with this one."""
+
+    account_id: UUID
+    alert: Alert
+    count: int
+    price: Decimal | None = None
+    value: Decimal | None = None
+    """What the condition read: the unrealized P&L, the account metric (None for a price)."""
+    values: tuple[tuple[str, str], ...] = ()
+    """Every operand an indicator condition read, by name, as strings."""
+    at: datetime
+
+    def __post_init__(self) -> None:
+        # the journal's codec gives tuples back as lists
+        object.__setattr__(self, "values", tuple((str(name), str(value)) for name, value in self.values))
+
+    @property
+    def ends(self) -> bool:
+        """Whether this firing ends the alert (a `once` alert)."""
+        return self.alert.terms.repeat is Repeat.ONCE
+
+
+AlertEvent = AlertCreated | AlertRevised | AlertCanceled | AlertExpired | AlertTriggered
+
+# -- commands ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CreateAlert:
+    alert_id: UUID
+    """Chosen by the caller: the core draws no random numbers."""
+    terms: AlertTerms
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ReviseAlert:
+    """New terms for an active alert, checked as a new one's are (its kind and symbol stay)."""
+
+    alert_id: UUID
+    terms: AlertTerms
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CancelAlert:
+    alert_id: UUID
+
+
+AlertCommand = CreateAlert | ReviseAlert | CancelAlert
+
+
+def decide_alert(
+    alerts: dict[UUID, Alert], command: AlertCommand, *, account_id: UUID, listed: Container[str], now: datetime
+) -> tuple[UUID, AlertEvent | None]:
+    """The id of the alert the command is about and the event it calls for (None: nothing changes).
+
+    Raises:
+        NotFound: the account has no alert with that id.
+        InvalidField: terms a kind does not take, or missing what it needs; too many active alerts; revising an alert
+            that ended.
+    """
+    if isinstance(command, CreateAlert):
+        terms = check_terms(command.terms, listed, now=now)
+        if command.alert_id in alerts:
+            raise InvalidField("id", "an alert with this id exists already")
+        if sum(each.active for each in alerts.values()) >= MAX_ACTIVE_ALERTS:
+            raise InvalidField("kind", f"an account holds at most {MAX_ACTIVE_ALERTS} active alerts")
+        alert = Alert(id=command.alert_id, terms=terms, status=AlertStatus.ACTIVE, created_at=now, updated_at=now)
+        return alert.id, AlertCreated(account_id=account_id, alert=alert)
+    found = find(alerts, command.alert_id)
+    match command:
+        case ReviseAlert():
+            if not found.active:
+                raise InvalidField("status", f"the alert is {found.status}: only an active alert changes")
+            if (command.terms.kind, command.terms.symbol) != (found.terms.kind, found.terms.symbol):
+                raise InvalidField("kind", "an alert's kind and symbol stay as made")
+            terms = check_terms(command.terms, listed, now=now)
+            if terms == found.terms:
+                return found.id, None
+            return found.id, AlertRevised(account_id=account_id, alert_id=found.id, terms=terms, at=now)
+        case CancelAlert():
+            if not found.active:
+                return found.id, None
+            return found.id, AlertCanceled(account_id=account_id, alert_id=found.id, at=now)
+        case _:
+            assert_never(command)
+
+
+def decide_reached(alert: Alert, *, account_id: UUID, price: Decimal | None, value: Decimal | None, now: datetime) -> AlertEvent | None:
+    """What an alert whose condition was just met calls for: it fires, or expires, or (cooling down) nothing."""
+    if not alert.active:
+        return None
+    expires_at = alert.terms.expires_at
+    if expires_at is not None and now >= expires_at:
+        return AlertExpired(account_id=account_id, alert_id=alert.id, at=now)
+    if alert.cooling(now):
+        return None
+    return AlertTriggered(
+        account_id=account_id, alert=alert, count=alert.trigger_count + 1, price=price, value=value, at=now
+    )
+
+
+def decide_expiry(alert: Alert, *, account_id: UUID, now: datetime) -> AlertExpired | None:
+    """An active alert past its expiry expires."""
+    expires_at = alert.terms.expires_at
+    if alert.active and expires_at is not None and now >= expires_at:
+        return AlertExpired(account_id=account_id, alert_id=alert.id, at=now)
+    return None
+
+
+def apply_alert_event(alerts: dict[UUID, Alert], event: AlertEvent) -> None:
+    """Change an account's alerts as the event says; a changed alert is a new object, never the old one changed."""
+    if isinstance(event, AlertCreated):
+        alerts[event.alert.id] = event.alert
+        return
+    alert_id = event.alert.id if isinstance(event, AlertTriggered) else event.alert_id
+    found = alerts.get(alert_id)
+    if found is None:
+        return
+    match event:
+        case AlertRevised():
+            alerts[found.id] = replace(found, terms=event.terms, updated_at=event.at)
+        case AlertCanceled():
+            alerts[found.id] = replace(found, status=AlertStatus.CANCELED, updated_at=event.at)
+        case AlertExpired():
+            alerts[found.id] = replace(found, status=AlertStatus.EXPIRED, updated_at=event.at)
+        case AlertTriggered():
+            status = AlertStatus.TRIGGERED if event.ends else found.status
+            alerts[found.id] = replace(
+                found, status=status, triggered_at=event.at, trigger_count=event.count, updated_at=event.at
+            )
+        case _:
+            assert_never(event)
+    if not alerts[found.id].active:
+        _drop_oldest_ended(alerts)
+
+
+def _drop_oldest_ended(alerts: dict[UUID, Alert]) -> None:
+    ended = [each for each in alerts.values() if not each.active]
+    if len(ended) > MAX_ENDED_KEPT:
+        ended.sort(key=lambda each: each.updated_at)
+        for each in ended[: len(ended) - MAX_ENDED_KEPT]:
+            del alerts[each.id]
+
+
+def find(alerts: dict[UUID, Alert], alert_id: UUID) -> Alert:
+    """Raises: NotFound when the account has no alert with that id."""
+    found = alerts.get(alert_id)
+    if found is None:
+        raise NotFound("alert not found")
+    return found
+
+
+# -- checks -----------------------------------------------------------------------
+
+_TAKES: Final[dict[AlertKind, frozenset[str]]] = {
+    AlertKind.PRICE: frozenset({"symbol", "condition", "price"}),
+    AlertKind.PERCENT_CHANGE: frozenset({"symbol", "percent", "reference", "reference_price", "price"}),
+    AlertKind.POSITION: frozenset({"symbol", "amount", "percent"}),
+    AlertKind.ACCOUNT: frozenset({"metric", "condition", "level"}),
+    AlertKind.INDICATOR: frozenset({"symbol", "indicator"}),
+}
+"""The kind-specific fields each kind takes; the others must be left out."""
+_KIND_FIELDS: Final = ("symbol", "condition", "price", "percent", "reference", "reference_price", "amount", "metric",
+                       "level", "indicator")  # fmt: skip
+
+
+def check_terms(terms: AlertTerms, listed: Container[str], *, now: datetime) -> AlertTerms:
+    """The terms as kept (symbol upper-cased, a percent_change's level worked out), or the field that is wrong.
+
+    Raises:
+        InvalidField: naming the first field the kind does not take, or needs and lacks, or has out of range.
+    """
+    takes = _TAKES[terms.kind]
+    for name in _KIND_FIELDS:
+        if name not in takes and getattr(terms, name) is not None:
+            raise InvalidField(name, f"a {terms.kind} alert does not take {name}")
+    if "symbol" in takes:
+        if not terms.symbol or not terms.symbol.strip():
+            raise InvalidField("symbol", f"a {terms.kind} alert needs a symbol")
+        symbol = terms.symbol.strip().upper()
+        if symbol not in listed:
+            raise InvalidField("symbol", f"unknown symbol {symbol!r}")
+        terms = replace(terms, symbol=symbol)
+    match terms.kind:
+        case AlertKind.PRICE:
+            _need(terms.condition, "condition", terms.kind)
+            _positive(_need(terms.price, "price", terms.kind), "price")
+        case AlertKind.PERCENT_CHANGE:
+            percent = _need(terms.percent, "percent", terms.kind)
+            if percent == ZERO or percent <= -HUNDRED:
+                raise InvalidField("percent", "must be non-zero and above -100")
+            reference_price = _positive(_need(terms.reference_price, "reference", terms.kind), "reference")
+            level = quantize_price(reference_price * (HUNDRED + percent) / HUNDRED)
+            terms = replace(terms, reference=terms.reference or PercentReference.CREATED, price=level)
+        case AlertKind.POSITION:
+            if (terms.amount is None) == (terms.percent is None):
+                raise InvalidField("amount", "a position alert takes either amount or percent")
+            if (terms.amount if terms.amount is not None else terms.percent) == ZERO:
+                raise InvalidField("amount" if terms.amount is not None else "percent", "must not be zero")
+            if terms.percent is not None and terms.percent <= -HUNDRED:
+                raise InvalidField("percent", "a loss is at most 100 percent")
+        case AlertKind.ACCOUNT:
+            _need(terms.metric, "metric", terms.kind)
+            _need(terms.condition, "condition", terms.kind)
+            _need(terms.level, "level", terms.kind)
+        case AlertKind.INDICATOR:
+            _need(terms.indicator, "indicator", terms.kind)
+        case _:
+            assert_never(terms.kind)
+    if not 0 <= terms.cooldown_s <= MAX_COOLDOWN_S:
+        raise InvalidField("cooldown_s", f"must be between 0 and {MAX_COOLDOWN_S}")
+    if terms.repeat is Repeat.ONCE and terms.cooldown_s:
+        raise InvalidField("cooldown_s", "only an alert that repeats (repeat: every) cools down")
+    if terms.expires_at is not None and terms.expires_at <= now:
+        raise InvalidField("expires_at", "must be in the future")
+    if len(terms.note) > MAX_NOTE_LENGTH:
+        raise InvalidField("note", f"must be at most {MAX_NOTE_LENGTH} characters")
+    return terms
+
+
+def _need(value: _T | None, name: str, kind: AlertKind) -> _T:
+    if value is None:
+        raise InvalidField(name, f"a {kind} alert needs {name}")
+    return value
+
+
+def _positive(value: Decimal, name: str) -> Decimal:
+    if value <= ZERO:
+        raise InvalidField(name, "must be above zero")
+    return value
+
+
+# -- what to watch ----------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Level:
+    """Where a price-like alert fires: at or above `price` when rising, at or below it when falling."""
+
+    price: Decimal
+    rising: bool
+
+
+def price_level(alert: Alert) -> Level | None:
+    """The level of a price or percent_change alert (None for other kinds)."""
+    terms = alert.terms
+    if terms.kind is AlertKind.PRICE and terms.price is not None and terms.condition is not None:
+        return Level(terms.price, terms.condition.rising)
+    if terms.kind is AlertKind.PERCENT_CHANGE and terms.price is not None and terms.percent is not None:
+        return Level(terms.price, terms.percent > ZERO)
+    return None
+
+
+def in_fire_region(level: Level, price: Decimal) -> bool:
+    return price >= level.price if level.rising else price <= level.price
+
+
+def armed_at_start(alert: Alert, level: Level, price: Decimal | None) -> bool:
+    """Whether the alert may fire at the next price that reaches its level, or must first see a price on the other side.
+
+    A crossing needs a price seen on the other side first; so does an alert that fired before (it fires again only
+    when its condition is met anew). A fresh level alert (above, below, a percent or P&L reached) may fire at once.
+    """
+    if price is not None and not in_fire_region(level, price):
+        return True
+    condition = alert.terms.condition
+    crossing = condition is not None and condition.crossing
+    return not crossing and alert.trigger_count == 0
