@@ -10,6 +10,7 @@ from uuid import UUID
 import pytest
 
 from tests.core.factories import T0
+from tradeloop.core.alert_levels import Level, armed_at_start, price_level
 from tradeloop.core.alerts import (
     MAX_ACTIVE_ALERTS,
     MAX_ENDED_KEPT,
@@ -25,15 +26,12 @@ from tradeloop.core.alerts import (
     AlertTriggered,
     CancelAlert,
     CreateAlert,
-    Level,
     Repeat,
     ReviseAlert,
     apply_alert_event,
-    armed_at_start,
     check_terms,
     decide_alert,
     decide_reached,
-    price_level,
 )
 from tradeloop.errors import InvalidField, NotFound
 

@@ -20,6 +20,7 @@ from uuid import UUID
 from tradeloop.actors.alert_watch import AlertWatch, Trigger
 from tradeloop.actors.prices import PriceBoard
 from tradeloop.core.accounts import AccountState
+from tradeloop.core.alert_levels import Level, armed_at_start, in_fire_region, price_level
 from tradeloop.core.alerts import (
     Alert,
     AlertCanceled,
@@ -28,12 +29,8 @@ from tradeloop.core.alerts import (
     AlertExpired,
     AlertRevised,
     AlertTriggered,
-    Level,
-    armed_at_start,
     decide_expiry,
     decide_reached,
-    in_fire_region,
-    price_level,
 )
 from tradeloop.core.events import AccountEvent
 

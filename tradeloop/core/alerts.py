@@ -6,9 +6,9 @@ account's equity, an indicator on bars) and fires when its condition is met:
 A `once` alert then ends (`triggered`); an `every` alert fires again each time
 the condition is met anew, never within `cooldown_s` of its last firing.
 
-What the runtime needs to watch a price-like alert cheaply is a level and a
-side (`watched_level`): the actors index those levels by symbol, so that a tick
-costs nothing for the alerts it does not reach.
+Where a price-like alert fires, as a price level and a side, is worked out by
+`tradeloop.core.alert_levels`: the actors index those levels by symbol, so that a
+tick costs nothing for the alerts it does not reach.
 """
 
 from __future__ import annotations
@@ -401,41 +401,3 @@ def _positive(value: Decimal, name: str) -> Decimal:
     if value <= ZERO:
         raise InvalidField(name, "must be above zero")
     return value
-
-
-# -- what to watch ----------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class Level:
-    """Where a price-like alert fires: at or above `price` when rising, at or below it when falling."""
-
-    price: Decimal
-    rising: bool
-
-
-def price_level(alert: Alert) -> Level | None:
-    """The level of a price or percent_change alert (None for other kinds)."""
-    terms = alert.terms
-    if terms.kind is AlertKind.PRICE and terms.price is not None and terms.condition is not None:
-        return Level(terms.price, terms.condition.rising)
-    if terms.kind is AlertKind.PERCENT_CHANGE and terms.price is not None and terms.percent is not None:
-        return Level(terms.price, terms.percent > ZERO)
-    return None
-
-
-def in_fire_region(level: Level, price: Decimal) -> bool:
-    return price >= level.price if level.rising else price <= level.price
-
-
-def armed_at_start(alert: Alert, level: Level, price: Decimal | None) -> bool:
-    """Whether the alert may fire at the next price that reaches its level, or must first see a price on the other side.
-
-    A crossing needs a price seen on the other side first; so does an alert that fired before (it fires again only
-    when its condition is met anew). A fresh level alert (above, below, a percent or P&L reached) may fire at once.
-    """
-    if price is not None and not in_fire_region(level, price):
-        return True
-    condition = alert.terms.condition
-    crossing = condition is not None and condition.crossing
-    return not crossing and alert.trigger_count == 0
