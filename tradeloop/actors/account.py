@@ -12,9 +12,7 @@ from typing import TypeVar, assert_never
 from uuid import UUID
 
 from tradeloop.actors.account_alerts import AccountAlerts
-from tradeloop.actors.account_alerts import AccountAlerts
 from tradeloop.actors.account_risk import AccountRisk
-from tradeloop.actors.alert_watch import AlertWatch
 from tradeloop.actors.alert_watch import AlertWatch
 from tradeloop.actors.base import Actor, Mailbox
 from tradeloop.actors.ids import SYSTEM_IDS, IdSource
@@ -22,10 +20,8 @@ from tradeloop.actors.messages import (
     AccountMessage,
     AdjustCash,
     AlertsReached,
-    AlertsReached,
     BookEvents,
     CancelOrder,
-    ChangeAlert,
     ChangeAlert,
     ChangeStrategy,
     ChangeWatchlist,
@@ -48,7 +44,6 @@ from tradeloop.actors.messages import (
 from tradeloop.actors.prices import PriceBoard
 from tradeloop.actors.risk_watch import RiskWatch
 from tradeloop.core.accounts import AccountState, apply_event, apply_events, session_closed
-from tradeloop.core.alerts import AlertKind, CreateAlert, apply_alert_event, decide_alert
 from tradeloop.core.alerts import AlertKind, CreateAlert, apply_alert_event, decide_alert
 from tradeloop.core.configurations import check_order, check_replacement
 from tradeloop.core.events import AccountEvent, OrderAccepted, OrderCanceled, OrderFilled
@@ -74,7 +69,6 @@ from tradeloop.core.webhooks import apply_webhook_event, decide_webhook
 from tradeloop.core.working import WorkingOrder
 from tradeloop.errors import (
     AccountDisabled,
-    InvalidField,
     InvalidField,
     NotReplaceable,
     StaleMarketData,
@@ -146,7 +140,6 @@ class AccountActor(Actor[AccountMessage]):
         maxsize: int,
         watch: RiskWatch | None = None,
         alerts: AlertWatch | None = None,
-        alerts: AlertWatch | None = None,
         ids: IdSource = SYSTEM_IDS,
     ) -> None:
         super().__init__(f"account-{state.id}", maxsize)
@@ -170,8 +163,6 @@ class AccountActor(Actor[AccountMessage]):
         A snapshot taken meanwhile holds the order; recovery then skips the
         acceptance it finds after the snapshot (see `snapshots.recovery`).
         """
-        self._alerts = AccountAlerts(state, board=board, watch=alerts if alerts is not None else AlertWatch())
-        self._reach_now(self._alerts.watch_all())
         self._alerts = AccountAlerts(state, board=board, watch=alerts if alerts is not None else AlertWatch())
         self._reach_now(self._alerts.watch_all())
 
@@ -224,13 +215,6 @@ class AccountActor(Actor[AccountMessage]):
                 events = self._alerts.reached(message.alert_ids, message.price, self._clock())
                 if events:
                     self._record(events)
-            case ChangeAlert():
-                self._check_journal_writes()
-                self._handle_change_alert(message)
-            case AlertsReached():
-                events = self._alerts.reached(message.alert_ids, message.price, self._clock())
-                if events:
-                    self._record(events)
             case ChangeWebhook():
                 self._check_journal_writes()
                 self._handle_change_webhook(message)
@@ -251,8 +235,6 @@ class AccountActor(Actor[AccountMessage]):
                 reject(changed, exc)
             case ChangeStrategy(reply=strategy):
                 reject(strategy, exc)
-            case ChangeAlert(reply=alert):
-                reject(alert, exc)
             case ChangeAlert(reply=alert):
                 reject(alert, exc)
             case ChangeWebhook(reply=endpoint):
@@ -310,34 +292,6 @@ class AccountActor(Actor[AccountMessage]):
             apply_strategy_event(after, event)
         answer = after[strategy_id].copy()
         self._record([] if event is None else [event], lambda _: resolve(message.reply, answer), reply=message.reply)
-
-    def _handle_change_alert(self, message: ChangeAlert) -> None:
-        command = message.command
-        if isinstance(command, CreateAlert) and command.terms.kind is AlertKind.PERCENT_CHANGE:
-            terms = command.terms
-            if terms.reference_price is None:  # the price when it is made: the board's, in the account's turn
-                price = self._board.last_price(terms.symbol.strip().upper()) if terms.symbol else None
-                if price is None:
-                    raise InvalidField("reference", f"{terms.symbol} has no price yet to measure the change from")
-                command = replace(command, terms=replace(terms, reference_price=price))
-        held = self.state.alerts
-        alert_id, event = decide_alert(held, command, account_id=self.state.id, listed=self._assets, now=self._clock())
-        after = dict(held)  # the answer is the alert as this write leaves it, not as a later one may
-        if event is not None:
-            apply_alert_event(after, event)
-        answer = after[alert_id]
-        self._record([] if event is None else [event], lambda _: resolve(message.reply, answer), reply=message.reply)
-
-    def _reach_now(self, alert_ids: list[UUID]) -> None:
-        """Have the alerts whose condition holds at the price of now decided in a turn of their own (a write of their own)."""
-        alerts = self.state.alerts
-        for alert_id in alert_ids:
-            symbol = alerts[alert_id].symbol
-            price = None if symbol is None else self._board.last_price(symbol)
-            try:
-                self.tell(AlertsReached(alert_ids=(alert_id,), price=price))
-            except Unavailable:
-                pass  # still registered at its level: the next price that reaches it fires it
 
     def _handle_change_alert(self, message: ChangeAlert) -> None:
         command = message.command
@@ -574,7 +528,6 @@ class AccountActor(Actor[AccountMessage]):
         for acceptance in applied:
             touched[acceptance.terms.id] = self.state.orders[acceptance.terms.id]
         apply_events(self.state, events, touched)
-        self._reach_now(self._alerts.after(events))
         self._reach_now(self._alerts.after(events))
         if applied:
             events = [*applied, *events]

@@ -32,7 +32,6 @@ import msgpack
 
 from tradeloop.actors.account import AccountActor, Committed, EventListener
 from tradeloop.actors.alert_watch import AlertWatch
-from tradeloop.actors.alert_watch import AlertWatch
 from tradeloop.actors.deadlines import Deadlines
 from tradeloop.actors.flatten import flatten, left_to_flatten
 from tradeloop.actors.ids import SYSTEM_IDS, IdSource
@@ -62,8 +61,6 @@ from tradeloop.actors.prices import PriceBoard
 from tradeloop.actors.risk_watch import RiskWatch
 from tradeloop.clock import utc_now
 from tradeloop.core.accounts import AccountState, Valuation, open_account, valuation
-from tradeloop.core.alerts import Alert, AlertCommand
-from tradeloop.core.alerts import find as find_alert
 from tradeloop.core.alerts import Alert, AlertCommand
 from tradeloop.core.alerts import find as find_alert
 from tradeloop.core.events import AccountEvent, AccountOpened, CashAdjusted, TradingStateChanged
@@ -137,7 +134,6 @@ class Engine:
         self._queue_size = queue_size
         self._accounts: dict[UUID, AccountActor] = {}
         self._watch = RiskWatch()
-        self._alert_watch = AlertWatch()
         self._alert_watch = AlertWatch()
         self._flattening: set[asyncio.Task[None]] = set()
         self._listeners.events.append(self._on_committed)
@@ -581,29 +577,6 @@ class Engine:
     def strategy(self, account_id: UUID, strategy_id: UUID) -> Strategy:
         """One strategy of the account (a detached copy), deleted or not. Raises: NotFound (another account's too)."""
         return find_strategy(self.account(account_id).strategies, strategy_id).copy()
-
-    async def change_alert(self, account_id: UUID, command: AlertCommand) -> Alert:
-        """Create, revise or cancel an alert, decided by the account in its turn; the alert as the change left it, once
-        journaled.
-
-        Raises: NotFound for an alert the account does not have, InvalidField for terms its kind does not take.
-        """
-        reply: asyncio.Future[Alert] = asyncio.get_running_loop().create_future()
-        self.account_actor(account_id).tell(ChangeAlert(command=command, reply=reply))
-        return await self._deadlines.watch(reply)
-
-    def alerts(self, account_id: UUID) -> list[Alert]:
-        """The account's alerts, active and recently ended, in the order they were made."""
-        return list(self.account(account_id).alerts.values())
-
-    def alert(self, account_id: UUID, alert_id: UUID) -> Alert:
-        """One alert of the account. Raises: NotFound (another account's too)."""
-        return find_alert(self.account(account_id).alerts, alert_id)
-
-    @property
-    def alert_watch(self) -> AlertWatch:
-        """The index of alert triggers the market actors read (a benchmark counts its lookups)."""
-        return self._alert_watch
 
     async def change_alert(self, account_id: UUID, command: AlertCommand) -> Alert:
         """Create, revise or cancel an alert, decided by the account in its turn; the alert as the change left it, once

@@ -6,11 +6,9 @@ from collections.abc import Callable, Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from datetime import datetime
 from decimal import Decimal
-from decimal import Decimal
 from typing import assert_never
 from uuid import UUID
 
-from tradeloop.actors.alert_watch import AlertWatch, Reached
 from tradeloop.actors.alert_watch import AlertWatch, Reached
 from tradeloop.actors.base import Actor, Mailbox
 from tradeloop.actors.messages import (
@@ -64,7 +62,6 @@ class MarketActor(Actor[MarketMessage]):
         self._journal_trouble = journal_trouble
         self._watch = watch
         self._alerts = alerts
-        self._alerts = alerts
 
     async def handle(self, message: MarketMessage) -> None:
         match message:
@@ -83,8 +80,6 @@ class MarketActor(Actor[MarketMessage]):
                 await self._route(events)
                 if self._watch is not None:
                     await self._check_risk(tick.symbol)
-                if self._alerts is not None:
-                    await self._check_alerts(tick.symbol)
                 if self._alerts is not None:
                     await self._check_alerts(tick.symbol)
             case SubmitOrder(order=order, pending=pending, legs=legs):
@@ -154,27 +149,6 @@ class MarketActor(Actor[MarketMessage]):
             actor = self._accounts.get(account_id)
             if actor is not None:
                 await actor.send(CheckRisk())
-
-    async def _check_alerts(self, symbol: str) -> None:
-        """Tell the accounts of the alerts this price reaches, and of those whose time ran out (the rest are not looked at)."""
-        assert self._alerts is not None
-        price = self._board.last_price(symbol)
-        if price is not None:
-            reached = self._alerts.crossed(symbol, price)
-            if reached:
-                await self._tell_alerts(reached, price)
-        due = self._alerts.due(self._clock())
-        if due:
-            await self._tell_alerts(due, None)
-
-    async def _tell_alerts(self, reached: list[Reached], price: Decimal | None) -> None:
-        by_account: dict[UUID, list[UUID]] = {}
-        for account_id, alert_id in reached:
-            by_account.setdefault(account_id, []).append(alert_id)
-        for account_id, alert_ids in by_account.items():
-            actor = self._accounts.get(account_id)
-            if actor is not None:
-                await actor.send(AlertsReached(alert_ids=tuple(alert_ids), price=price))
 
     async def _check_alerts(self, symbol: str) -> None:
         """Tell the accounts of the alerts this price reaches, and of those whose time ran out (the rest are not looked at)."""

@@ -10,7 +10,6 @@ from enum import StrEnum
 from uuid import UUID
 
 from tradeloop.core.alerts import Alert, AlertCommand
-from tradeloop.core.alerts import Alert, AlertCommand
 from tradeloop.core.events import AccountEvent, CashAdjusted, OrderAccepted, OrderEvent
 from tradeloop.core.marketdata import Tick
 from tradeloop.core.orders import Order, OrderRequest, ReplaceRequest
@@ -131,23 +130,6 @@ class AlertsReached:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class ChangeAlert:
-    """Create, revise or cancel an alert, checked against the account's alerts as they stand; the reply is the alert
-    as the change left it, once journaled."""
-
-    command: AlertCommand
-    reply: asyncio.Future[Alert]
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class AlertsReached:
-    """A price (or, with none, the clock) reached these alerts' triggers in the alert watch: decide whether they fire."""
-
-    alert_ids: tuple[UUID, ...]
-    price: Decimal | None
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
 class ChangeWebhook:
     """Create, change, rotate the secret of, disable or delete a webhook endpoint, checked against the account's
     endpoints as they stand; the reply is the endpoint as the change left it (None: deleted), once journaled."""
@@ -197,8 +179,6 @@ AccountMessage = (
     | AdjustCash
     | ChangeWatchlist
     | ChangeStrategy
-    | ChangeAlert
-    | AlertsReached
     | ChangeAlert
     | AlertsReached
     | ChangeWebhook

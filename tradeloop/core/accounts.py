@@ -19,15 +19,6 @@ from tradeloop.core.alerts import (
     AlertTriggered,
     apply_alert_event,
 )
-from tradeloop.core.alerts import (
-    Alert,
-    AlertCanceled,
-    AlertCreated,
-    AlertExpired,
-    AlertRevised,
-    AlertTriggered,
-    apply_alert_event,
-)
 from tradeloop.core.configurations import AccountConfig
 from tradeloop.core.events import (
     AccountConfigured,
@@ -123,8 +114,6 @@ class AccountState:
     """The account's watchlists by id, in the order they were created."""
     strategies: dict[UUID, Strategy] = field(default_factory=dict)
     """The account's strategies by id, deleted ones included, in the order they were created (older snapshots: none)."""
-    alerts: dict[UUID, Alert] = field(default_factory=dict)
-    """The account's alerts by id, active and recently ended, in the order they were made (older snapshots: none)."""
     alerts: dict[UUID, Alert] = field(default_factory=dict)
     """The account's alerts by id, active and recently ended, in the order they were made (older snapshots: none)."""
     webhooks: dict[UUID, WebhookEndpoint] = field(default_factory=dict)
@@ -272,8 +261,6 @@ def apply_event(state: AccountState, event: AccountEvent) -> None:
             apply_strategy_event(state.strategies, event)
         case WebhookCreated() | WebhookUpdated() | WebhookSecretRotated() | WebhookDisabled() | WebhookDeleted():
             apply_webhook_event(state.webhooks, event)
-        case AlertCreated() | AlertRevised() | AlertCanceled() | AlertExpired() | AlertTriggered():
-            apply_alert_event(state.alerts, event)
         case AlertCreated() | AlertRevised() | AlertCanceled() | AlertExpired() | AlertTriggered():
             apply_alert_event(state.alerts, event)
         case NotificationsCreated() | NotificationsRead():

@@ -8,7 +8,6 @@ from decimal import Decimal
 from uuid import UUID
 
 from tradeloop.core.alerts import AlertEvent
-from tradeloop.core.alerts import AlertEvent
 from tradeloop.core.configurations import ConfigChanges
 from tradeloop.core.notifications import NotificationEvent
 from tradeloop.core.orders import OrderSide, OrderTerms

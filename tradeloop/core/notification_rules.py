@@ -16,11 +16,9 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from decimal import Decimal
-from decimal import Decimal
 from typing import Final
 from uuid import UUID, uuid5
 
-from tradeloop.core.alerts import AlertTriggered
 from tradeloop.core.alerts import AlertTriggered
 from tradeloop.core.events import (
     AccountEvent,
@@ -261,37 +259,6 @@ def _alerted(write: _Write, event: AccountEvent) -> Notification:
     )
 
 
-def _alerted(write: _Write, event: AccountEvent) -> Notification:
-    """An alert fired; its n-th firing makes the n-th id, so each firing is told once."""
-    assert isinstance(event, AlertTriggered)
-    alert, terms = event.alert, event.alert.terms
-    kind = NotificationType.ALERT_TRIGGERED
-
-    def text(value: Decimal | None) -> str | None:
-        return None if value is None else fmt(value)
-
-    return Notification(
-        id=notification_id(kind, f"{alert.id}/{event.count}"),
-        type=kind,
-        created_at=event.at,
-        account_id=write.account_id,
-        data={
-            "alert_id": str(alert.id),
-            "kind": terms.kind.value,
-            "symbol": terms.symbol,
-            "condition": None if terms.condition is None else terms.condition.value,
-            "level": text(terms.price if terms.level is None else terms.level),
-            "price": text(event.price),
-            "value": text(event.value),
-            "values": dict(event.values),
-            "note": terms.note,
-            "repeat": terms.repeat.value,
-            "count": event.count,
-            "status": "triggered" if event.ends else "active",
-        },
-    )
-
-
 def _time(moment: datetime) -> str:
     """RFC 3339 in UTC with microseconds, as the API writes times."""
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
@@ -310,7 +277,6 @@ _RULES: Final[dict[type, Callable[[_Write, AccountEvent], Notification | None]]]
     TradingStateChanged: _state_changed,
     StrategySignalled: _signalled,
     CashAdjusted: _funds,
-    AlertTriggered: _alerted,
     AlertTriggered: _alerted,
     WebhookDisabled: _webhook_disabled,
 }

@@ -24,7 +24,6 @@ from aiohttp.typedefs import Middleware
 from tradeloop.http import (
     activities,
     alerts,
-    alerts,
     assets,
     backtests,
     calendar,
@@ -74,7 +73,6 @@ def trading() -> web.Application:
     tables = (
         orders.routes, risk.routes, portfolio.routes, activities.routes, assets.routes, calendar.routes,
         configurations.routes, watchlists.routes, backtests.routes, strategies.routes, marketdata.routes, history.routes,
-        alerts.routes,
         alerts.routes,
         webhooks.routes,
         trades.routes,
