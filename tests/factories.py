@@ -25,6 +25,7 @@ from tradeloop.http.app import create_app
 from tradeloop.journal import Journal
 from tradeloop.market.manual import admin_ticks
 from tradeloop.snapshots.journal import JournalWriter
+from tradeloop.vault import Vault
 
 HttpClient = TestClient[web.Request, web.Application]
 ADMIN_KEY: Final = "test-admin-key-0123456789"
@@ -70,13 +71,17 @@ def make_engine(**overrides: Any) -> Engine:
 
 
 def make_app(
-    engine: Engine | None = None, settings: Settings | None = None, *, monotonic: Callable[[], float] = time.monotonic
+    engine: Engine | None = None,
+    settings: Settings | None = None,
+    *,
+    monotonic: Callable[[], float] = time.monotonic,
+    vault: Vault | None = None,
 ) -> web.Application:
     """The app around the engine, run as the server runs it: by a LiveEngine (no feed; the session and snapshot clocks)."""
     engine = engine or make_engine()
     settings = settings or make_settings()
     gate = AdminGate.create(ADMIN_KEY, TOTP_SECRET, utc_now, monotonic)
-    return create_app(LiveEngine(engine), settings, gate, monotonic=monotonic)
+    return create_app(LiveEngine(engine), settings, gate, monotonic=monotonic, vault=vault)
 
 
 def auth_headers(credentials: Credentials) -> dict[str, str]:

@@ -61,6 +61,7 @@ def create_app(
     mount_streams(app, engine, settings)  # its hub starts before the engine and stops after it
     surfaces.mount(app)  # /v2, /admin/v1 and the streams, each with its own middlewares, sharing the state set above
     app.cleanup_ctx.append(_engine_lifetime(live))
+    app.cleanup_ctx.append(webhooks.lifetime)  # the dispatcher runs while the engine does
     mount_reference(app)  # /openapi.json and /docs; the documents are built at start-up from every route
     return app
 

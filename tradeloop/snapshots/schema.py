@@ -92,6 +92,8 @@ CREATE TABLE IF NOT EXISTS notifications (
 );
 CREATE INDEX IF NOT EXISTS notifications_by_account ON notifications (account_id, seq, place);
 CREATE INDEX IF NOT EXISTS notifications_unread ON notifications (account_id) WHERE read_at IS NULL;
+-- The webhook dispatcher reads every account's notifications in the order they were made, after its cursor.
+CREATE INDEX IF NOT EXISTS notifications_by_position ON notifications (seq, place);
 CREATE TABLE IF NOT EXISTS audit (
     id     INTEGER PRIMARY KEY AUTOINCREMENT,
     at     TEXT NOT NULL,

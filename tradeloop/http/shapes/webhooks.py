@@ -28,3 +28,22 @@ class WebhookWithSecretJson(WebhookJson):
     """An endpoint with its signing secret, shown only in the answer that made it (creation, rotation)."""
 
     secret: str
+
+
+class WebhookTestJson(TypedDict):
+    """A test message queued to one endpoint: its `webhook-id`, as the receiver will see it."""
+
+    message_id: str
+    type: Literal["webhook.test"]
+
+
+class DeliveryAttemptJson(TypedDict):
+    """One attempt to deliver a message: when, the endpoint's status code (null: no answer), how long, what went wrong."""
+
+    message_id: str
+    type: str
+    attempt: int
+    attempted_at: Timestamp
+    status_code: int | None
+    latency_ms: int
+    error: str | None
