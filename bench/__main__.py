@@ -20,6 +20,7 @@ BENCHMARKS: Final = {
     "http": "bench.rest",
     "ticks": "bench.ticks",
     "risk": "bench.risk",
+    "alerts": "bench.alerts",
     "backtest": "bench.backtest",
     "strategies": "bench.strategies_live",
     "fanout": "bench.fanout",

@@ -72,6 +72,11 @@ class AlertWatch:
     def __contains__(self, alert_id: object) -> bool:
         return alert_id in self._generation
 
+    @property
+    def expiring(self) -> bool:
+        """Whether any alert waits for its expiry (else `due` need not be asked, nor the clock read)."""
+        return bool(self._expiry_generation)
+
     def register(self, account_id: UUID, alert_id: UUID, triggers: Iterable[Trigger]) -> None:
         """Replace the alert's triggers (none: it is not watched by price)."""
         self._generation.pop(alert_id, None)

@@ -158,9 +158,10 @@ class MarketActor(Actor[MarketMessage]):
             reached = self._alerts.crossed(symbol, price)
             if reached:
                 await self._tell_alerts(reached, price)
-        due = self._alerts.due(self._clock())
-        if due:
-            await self._tell_alerts(due, None)
+        if self._alerts.expiring:
+            due = self._alerts.due(self._clock())
+            if due:
+                await self._tell_alerts(due, None)
 
     async def _tell_alerts(self, reached: list[Reached], price: Decimal | None) -> None:
         by_account: dict[UUID, list[UUID]] = {}
