@@ -53,8 +53,11 @@ class Receiver:
         self.received: list[Received] = []
         self.answers: list[Answer] = []
         """Answers for the next requests, in order; once they are used up, 200."""
+        self.holding = False
+        """While true, requests are recorded but never answered (until the receiver stops)."""
         self._runner: web.AppRunner | None = None
         self._arrived = asyncio.Event()
+        self._released = asyncio.Event()
 
     @property
     def url(self) -> str:
@@ -74,6 +77,7 @@ class Receiver:
         self.port = self._runner.addresses[0][1]
 
     async def stop(self) -> None:
+        self._released.set()  # requests held get an answer now, so the server can stop
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
@@ -89,6 +93,8 @@ class Receiver:
     async def _handle(self, request: web.Request) -> web.StreamResponse:
         self.received.append(Received({k.lower(): v for k, v in request.headers.items()}, await request.read()))
         self._arrived.set()
+        if self.holding:
+            await self._released.wait()
         return self.answers.pop(0)() if self.answers else web.Response(text="ok")
 
 
