@@ -344,14 +344,19 @@ class Engine:
         it returns at once when nothing is in hand, which is most steps of a backtest.
         """
         while True:
-            busy: list[MarketActor | AccountActor] = [actor for actor in self._markets.values() if actor.busy]
-            busy.extend(actor for actor in self._accounts.values() if actor.busy)
-            if not busy and not self._flattening:
-                return
-            for actor in busy:
-                await actor.idle()
+            waited = False
+            for market in self._markets.values():
+                if market.busy:
+                    await market.idle()
+                    waited = True
+            for account in tuple(self._accounts.values()):  # an account may open while one is waited on
+                if account.busy:
+                    await account.idle()
+                    waited = True
             if self._flattening:
                 await asyncio.gather(*self._flattening, return_exceptions=True)
+            elif not waited:
+                return
 
     async def snapshot_all(self) -> int:
         """Snapshot every account, then let the journal drop what the snapshots cover.
