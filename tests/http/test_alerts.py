@@ -113,3 +113,32 @@ async def test_a_price_alert_fires_once_when_the_admin_moves_the_price_across(
     status, fired = await call(client, headers, "GET", f"/v2/alerts/{made['id']}")
     assert (fired["status"], fired["trigger_count"]) == ("triggered", 1)
     assert fired["triggered_at"] is not None
+
+
+async def test_a_percent_change_from_the_session_open_and_a_position_alert_over_the_api(
+    client: HttpClient, headers: dict[str, str], engine: Engine, account: Credentials
+) -> None:
+    body = {"kind": "percent_change", "symbol": "AAPL", "percent": "25", "reference": "session_open"}
+    status, refused = await call(client, headers, "POST", "/v2/alerts", json=body)
+    assert (status, "reference" in refused["message"]) == (422, True)  # no trade yet this session
+    admin = await admin_headers(client)
+    await move(client, admin, "100")
+    await move(client, admin, "120")
+    status, made = await call(client, headers, "POST", "/v2/alerts", json=body)
+    assert status == 201
+    assert (made["reference"], made["reference_price"], made["price"], made["percent"]) == ("session_open", "100", "125.00", "25")
+    status, loss = await call(client, headers, "POST", "/v2/alerts",
+                              json={"kind": "position", "symbol": "AAPL", "amount": "-100"})  # fmt: skip
+    assert (status, loss["amount"], loss["percent"]) == (201, "-100", None)
+    order = {"symbol": "AAPL", "qty": "10", "side": "buy", "type": "market", "time_in_force": "day"}
+    assert (await call(client, headers, "POST", "/v2/orders", json=order))[0] == 200
+    await move(client, admin, "126")
+    await move(client, admin, "105")  # 10 bought at 120: -150
+    await engine.quiesce()
+    told = await alert_notifications(engine, account.account_id)
+    assert [(each.data["alert_id"], each.data["kind"], each.data["price"]) for each in told] == [
+        (made["id"], "percent_change", "126"), (loss["id"], "position", "105"),
+    ]  # fmt: skip
+    assert told[1].data["value"] == "-150.00"
+    status, refused = await call(client, headers, "PATCH", f"/v2/alerts/{made['id']}", json={"percent": "30"})
+    assert (status, "status" in refused["message"]) == (422, True)  # it fired: only an active alert changes

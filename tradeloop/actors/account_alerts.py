@@ -20,19 +20,27 @@ from uuid import UUID
 from tradeloop.actors.alert_watch import AlertWatch, Trigger
 from tradeloop.actors.prices import PriceBoard
 from tradeloop.core.accounts import AccountState
-from tradeloop.core.alert_levels import Level, armed_at_start, in_fire_region, price_level
+from tradeloop.core.alert_levels import (
+    Level,
+    armed_at_start,
+    in_fire_region,
+    position_level,
+    price_level,
+    unrealized_pl,
+)
 from tradeloop.core.alerts import (
     Alert,
     AlertCanceled,
     AlertCreated,
     AlertEvent,
     AlertExpired,
+    AlertKind,
     AlertRevised,
     AlertTriggered,
     decide_expiry,
     decide_reached,
 )
-from tradeloop.core.events import AccountEvent
+from tradeloop.core.events import AccountEvent, OrderFilled
 
 _CHANGES: Final = frozenset({AlertCreated, AlertRevised, AlertCanceled, AlertExpired, AlertTriggered})
 
@@ -45,6 +53,8 @@ class AccountAlerts:
         self._board = board
         self._watch = watch
         self._armed: dict[UUID, bool] = {}
+        self._positional: dict[str, set[UUID]] = {}
+        """Active position alerts by symbol: watched afresh whenever a fill changes the position."""
 
     def watch_all(self) -> list[UUID]:
         """Register every active alert (on start); the ids of those whose condition holds at the price of now."""
@@ -55,6 +65,12 @@ class AccountAlerts:
         now_due: list[UUID] = []
         alerts = self._state.alerts
         for event in events:
+            if type(event) is OrderFilled:
+                assert isinstance(event, OrderFilled)
+                positional = self._positional.get(event.symbol)
+                if positional:  # the position moved: so did the level of each of its alerts
+                    now_due.extend(alert_id for alert_id in list(positional) if self._start(alerts[alert_id]))
+                continue
             if type(event) not in _CHANGES:
                 continue
             assert isinstance(event, AlertCreated | AlertRevised | AlertCanceled | AlertExpired | AlertTriggered)
@@ -69,6 +85,8 @@ class AccountAlerts:
     def forget(self, alert_id: UUID) -> None:
         self._watch.forget(alert_id)
         self._armed.pop(alert_id, None)
+        for positional in self._positional.values():
+            positional.discard(alert_id)
 
     def reached(self, alert_ids: Iterable[UUID], price: Decimal | None, now: datetime) -> list[AlertEvent]:
         """What the alerts a price (or, with None, the clock) reached call for; each is watched again as it then stands."""
@@ -84,7 +102,7 @@ class AccountAlerts:
                 self.forget(alert_id)
                 found.append(expired)
                 continue
-            level = price_level(alert)
+            level = self._level(alert)
             if level is None or alert.symbol is None:
                 continue
             if price is None:  # the clock reached it, not a price: watched as before
@@ -98,7 +116,10 @@ class AccountAlerts:
             if not self._armed.get(alert_id, False):
                 self._register(alert, level, False)
                 continue
-            event = decide_reached(alert, account_id=account_id, price=price, value=None, now=now)
+            value = None
+            if alert.terms.kind is AlertKind.POSITION:
+                value = unrealized_pl(self._state.positions.get(alert.symbol), price)
+            event = decide_reached(alert, account_id=account_id, price=price, value=value, now=now)
             if isinstance(event, AlertTriggered) and event.ends:
                 self.forget(alert_id)
             else:  # fires again (or, cooling down, fires) only once met anew
@@ -111,7 +132,9 @@ class AccountAlerts:
     def _start(self, alert: Alert) -> bool:
         """Register an alert afresh; True when its condition holds at the price of now."""
         self._watch.expire_at(self._state.id, alert.id, alert.terms.expires_at)
-        level = price_level(alert)
+        if alert.terms.kind is AlertKind.POSITION and alert.symbol is not None:
+            self._positional.setdefault(alert.symbol, set()).add(alert.id)
+        level = self._level(alert)
         if level is None or alert.symbol is None:
             self._watch.register(self._state.id, alert.id, ())
             return False
@@ -119,6 +142,12 @@ class AccountAlerts:
         armed = self._armed[alert.id] = armed_at_start(alert, level, price)
         self._register(alert, level, armed)  # even if it fires now: the next tick reaches it, should the actor not
         return armed and price is not None and in_fire_region(level, price)
+
+    def _level(self, alert: Alert) -> Level | None:
+        """Where the alert fires now (None: nowhere yet, as a position alert while nothing is held)."""
+        if alert.terms.kind is AlertKind.POSITION:
+            return position_level(alert, self._state.positions.get(alert.symbol or ""))
+        return price_level(alert)
 
     def _register(self, alert: Alert, level: Level, armed: bool) -> None:
         assert alert.symbol is not None

@@ -1,5 +1,8 @@
 """Where a price-like alert fires, as a price level and a side, and whether it may fire at the next price that reaches it.
 
+A price alert's level is its price; a percent_change alert's, the price its percent makes of its reference; a
+position alert's, the price at which the position's unrealized P&L reaches its target.
+
 The actors index these levels by symbol (`tradeloop.actors.alert_watch`), so a tick
 costs nothing for the alerts it does not reach.
 """
@@ -10,7 +13,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from tradeloop.core.alerts import Alert, AlertKind
-from tradeloop.core.money import ZERO
+from tradeloop.core.money import HUNDRED, ZERO, cents
+from tradeloop.core.positions import Position
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,3 +50,30 @@ def armed_at_start(alert: Alert, level: Level, price: Decimal | None) -> bool:
     condition = alert.terms.condition
     crossing = condition is not None and condition.crossing
     return not crossing and alert.trigger_count == 0
+
+
+def position_target(alert: Alert, position: Position) -> Decimal:
+    """The unrealized P&L a position alert waits for: its amount, or its percent of the position's cost."""
+    terms = alert.terms
+    if terms.amount is not None:
+        return terms.amount
+    assert terms.percent is not None
+    return position.cost_basis * terms.percent / HUNDRED
+
+
+def position_level(alert: Alert, position: Position | None) -> Level | None:
+    """The price at which the position's unrealized P&L reaches the alert's target (None while nothing is held).
+
+    Worked out again whenever the position changes: the level moves with its size and cost.
+    """
+    if alert.terms.kind is not AlertKind.POSITION or position is None or position.qty <= ZERO:
+        return None
+    target = position_target(alert, position)
+    return Level((position.cost_basis + target) / position.qty, rising=target > ZERO)
+
+
+def unrealized_pl(position: Position | None, price: Decimal) -> Decimal | None:
+    """The position's unrealized P&L at `price`, to the cent (None while nothing is held)."""
+    if position is None or position.qty <= ZERO:
+        return None
+    return cents(position.qty * price - position.cost_basis)
