@@ -30,7 +30,6 @@ from tradeloop.http import (
     configurations,
     history,
     marketdata,
-    notifications,
     orders,
     portfolio,
     risk,
@@ -76,7 +75,6 @@ def trading() -> web.Application:
         configurations.routes, watchlists.routes, backtests.routes, strategies.routes, marketdata.routes, history.routes,
         alerts.routes,
         webhooks.routes,
-        notifications.routes,
         trades.routes,
     )
     app = surface(V2, _all(tables), [auth_middleware, rate_limit_middleware])
