@@ -10,10 +10,12 @@ from typing import Any, Final
 
 from pydantic import TypeAdapter
 
+from tradeloop.http.shapes.notifications import NotificationJson
 from tradeloop.http.shapes.trading import OrderJson
 from tradeloop.http.streams.frames import MSGPACK_CONTENT_TYPE
 from tradeloop.http.streams.hub import Channel
 from tradeloop.http.streams.market_messages import StreamError
+from tradeloop.http.streams.notifications import NOTIFICATIONS
 from tradeloop.http.streams.paths import TRADING_STREAM_PATH
 from tradeloop.http.streams.updates import TRADE_UPDATES
 
@@ -81,7 +83,7 @@ def _trading_schemas() -> dict[str, dict[str, Any]]:
     return {
         "authenticate": _object({"action": _const("authenticate"), "data": auth_data}, title="authenticate"),
         "listen": _object(
-            {"action": _const("listen"), "data": _object({"streams": {"type": "array", "items": {"enum": [TRADE_UPDATES]}}}, title="streams")},
+            {"action": _const("listen"), "data": _object({"streams": {"type": "array", "items": {"enum": [TRADE_UPDATES, NOTIFICATIONS]}}}, title="streams")},
             title="listen",
         ),
         "authorization": _object(
@@ -107,6 +109,11 @@ def _trading_schemas() -> dict[str, dict[str, Any]]:
                 },
             },
             title="tradeUpdate",
+        ),
+        "notification": _object(
+            {"stream": _const(NOTIFICATIONS), "data": {"$ref": "#/components/schemas/NotificationJson"}},
+            title="notification",
+            description="One of the account's notifications, once journaled, in the order they were made (docs/notifications.md).",
         ),
         "streamError": _object(
             {"stream": _const("error"), "data": _object({"code": {"enum": [int(code) for code in StreamError]}, "message": _STRING}, title="error data")},
@@ -161,11 +168,13 @@ def asyncapi_document(version: str) -> dict[str, Any]:
         "msgpack timestamps). " + _error_codes()
     )
     trading_text = (
-        "Alpaca's trading stream: `trade_updates` of the authenticated account. `authenticate`, answered by an "
+        "Alpaca's trading stream: `trade_updates` of the authenticated account, and its `notifications` (ours). "
+        "`authenticate`, answered by an "
         "authorization; `listen`, answered by listening. One message per frame, JSON text or msgpack binary. " + _error_codes()
     )
     order_schema = TypeAdapter(OrderJson).json_schema(mode="serialization", ref_template="#/components/schemas/{model}")
-    schemas: dict[str, Any] = {"OrderJson": order_schema}
+    notification_schema = TypeAdapter(NotificationJson).json_schema(mode="serialization")
+    schemas: dict[str, Any] = {"OrderJson": order_schema, "NotificationJson": notification_schema}
     schemas.update({f"market.{name}": schema for name, schema in market.items()})
     schemas.update({f"trading.{name}": schema for name, schema in trading.items()})
     return {

@@ -1,4 +1,4 @@
-"""The stream hub: who is connected and subscribed to what, and the fan-out of ticks, bars, statuses and trade updates.
+"""The stream hub: who is connected and subscribed to what, and the fan-out of ticks, bars, statuses, trade updates and notifications.
 
 Publishing runs inside the engine's listeners, so it never waits: it builds a
 message once and puts it in the outbox of each connection that wants it, which
@@ -43,8 +43,9 @@ from tradeloop.http.streams.market_messages import (
     trade_message,
 )
 from tradeloop.http.streams.minute_bars import DEFAULT_DELAY_S, MinuteBars, MinuteSource
+from tradeloop.http.streams.notifications import NOTIFICATIONS, notification_messages
 from tradeloop.http.streams.peer import Farewell, Peer
-from tradeloop.http.streams.updates import trade_updates
+from tradeloop.http.streams.updates import TRADE_UPDATES, trade_updates
 
 log = logging.getLogger(__name__)
 
@@ -114,7 +115,8 @@ class StreamHub:
         self._index: dict[Channel, dict[str, set[Peer]]] = {channel: {} for channel in Channel}
         self._subscriptions: dict[Peer, dict[Channel, dict[str, None]]] = {}
         self._accounts: dict[tuple[UUID, StreamKind], set[Peer]] = {}
-        self._listening: dict[UUID, set[Peer]] = {}
+        self._listening: dict[str, dict[UUID, set[Peer]]] = {TRADE_UPDATES: {}, NOTIFICATIONS: {}}
+        """By stream (trade updates, notifications), the connections listening to each account's."""
         self._sweeper: asyncio.Task[None] | None = None
         self._engine_subscriptions: list[Subscription[Any]] = []
         self._minutes: MinuteBars | None = None
@@ -207,7 +209,8 @@ class StreamHub:
                 held.discard(peer)
                 if not held:
                     del self._accounts[key]
-            self.listen(peer, False)
+            for stream in self._listening:
+                self.listen(peer, False, stream)
 
     def connections(self, account_id: UUID, kind: StreamKind) -> int:
         return len(self._accounts.get((account_id, kind), ()))
@@ -326,32 +329,37 @@ class StreamHub:
 
     # -- trade updates --------------------------------------------------------
 
-    def listen(self, peer: Peer, on: bool) -> None:
-        """Start or stop sending an authenticated connection its account's trade updates."""
+    def listen(self, peer: Peer, on: bool, stream: str = TRADE_UPDATES) -> None:
+        """Start or stop sending an authenticated connection its account's trade updates (or notifications)."""
         assert peer.account_id is not None
-        listening = self._listening.setdefault(peer.account_id, set())
+        accounts = self._listening[stream]
+        listening = accounts.setdefault(peer.account_id, set())
         if on:
             listening.add(peer)
         else:
             listening.discard(peer)
         if not listening:
-            del self._listening[peer.account_id]
+            del accounts[peer.account_id]
 
     def publish_events(self, committed: Committed) -> None:
-        """Send an account's committed events as trade updates to its listening connections (an engine listener)."""
+        """Send an account's committed write to its listening connections (an engine listener).
+
+        Its trade updates go to the connections listening to trade_updates, then its
+        notifications to those listening to notifications, each in order.
+        """
         account_id = committed.account_id
         try:
             if any(isinstance(event, KeysRotated) for event in committed.events):
                 self._revoke(account_id)
-            listening = self._listening.get(account_id)
-            if not listening:
-                return
             now = self.clock()
-            for message in trade_updates(committed):
-                for peer in list(listening):
-                    peer.deliver(message, now)
+            for stream, messages in ((TRADE_UPDATES, trade_updates), (NOTIFICATIONS, notification_messages)):
+                listening = self._listening[stream].get(account_id)
+                if listening:
+                    for message in messages(committed):
+                        for peer in list(listening):
+                            peer.deliver(message, now)
         except Exception:
-            log.exception("trade updates of account %s were not sent", account_id)
+            log.exception("trade updates and notifications of account %s were not sent", account_id)
 
     def _revoke(self, account_id: UUID) -> None:
         """End every connection authenticated with an account's old key."""

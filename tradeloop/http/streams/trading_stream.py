@@ -1,10 +1,12 @@
-"""Route: the trading stream at /stream, Alpaca's `trade_updates` for the authenticated account only.
+"""Route: the trading stream at /stream, Alpaca's `trade_updates` and our `notifications`, for the authenticated account only.
 
 The client sends `{"action":"authenticate","data":{"key_id":..,"secret_key":..}}`
 and gets `{"stream":"authorization","data":{"status":"authorized","action":"authenticate"}}`
 (or `"unauthorized"`, and the connection closes). `{"action":"listen","data":{"streams":[..]}}`
 sets the streams it listens to (an empty list stops them) and is answered with
-those it got, `{"stream":"listening","data":{"streams":["trade_updates"]}}`.
+those it got, `{"stream":"listening","data":{"streams":["trade_updates"]}}`. `notifications`
+carries the account's notifications (`{"stream":"notifications","data":{id, type, created_at,
+account_id, data}}`), once journaled and in order; see `tradeloop.http.streams.notifications`.
 Each message is its own frame: JSON text, as alpaca-py sends and reads, or
 msgpack binary for a client that connected with `Content-Type: application/msgpack`.
 
@@ -26,6 +28,7 @@ from tradeloop.http.openapi import Example, Reply, Security, operation
 from tradeloop.http.streams.frames import Message
 from tradeloop.http.streams.hub import StreamHub, StreamKind
 from tradeloop.http.streams.market_messages import StreamError
+from tradeloop.http.streams.notifications import NOTIFICATIONS
 from tradeloop.http.streams.paths import TRADING_STREAM_PATH
 from tradeloop.http.streams.peer import Farewell, Farewells, Peer
 from tradeloop.http.streams.session import Session, serve
@@ -33,7 +36,7 @@ from tradeloop.http.streams.updates import TRADE_UPDATES
 
 routes = web.RouteTableDef()
 
-STREAMS: Final = (TRADE_UPDATES,)
+STREAMS: Final = (TRADE_UPDATES, NOTIFICATIONS)
 
 
 def authorization(action: str, status: str) -> Message:
@@ -95,7 +98,8 @@ class TradingSession(Session):
             self.reply(authorization("listen", "unauthorized"))
             return
         granted = [name for name in STREAMS if name in streams]
-        self.hub.listen(self.peer, TRADE_UPDATES in granted)
+        for name in STREAMS:
+            self.hub.listen(self.peer, name in granted, name)
         self.reply(listening(granted))
 
 
