@@ -48,6 +48,7 @@ TAGS: Final = {
     "assets": "The listed assets (/v2/assets).",
     "watchlists": "Named lists of symbols kept with the account (/v2/watchlists), by id or by name.",
     "strategies": "Indicator strategies as data: versions, activation and the signals they fired (/v2/strategies), an extension.",
+    "notifications": "What the account was told of (fills, cancels, risk, strategies, funds), with read flags (/v2/notifications).",
     "alerts": "Price, percent change, position, account and indicator alerts that notify when they fire (/v2/alerts), an extension.",
     "backtests": "Backtests of a strategy on the stored bars, run by the engine in worker processes (/v2/backtests).",
     "webhooks": "Endpoints the account's notifications are sent to, signed per Standard Webhooks, and their deliveries (/v2/webhooks).",

@@ -30,6 +30,7 @@ from tradeloop.http import (
     configurations,
     history,
     marketdata,
+    notifications,
     orders,
     portfolio,
     risk,
@@ -75,6 +76,7 @@ def trading() -> web.Application:
         configurations.routes, watchlists.routes, backtests.routes, strategies.routes, marketdata.routes, history.routes,
         alerts.routes,
         webhooks.routes,
+        notifications.routes,
         trades.routes,
     )
     app = surface(V2, _all(tables), [auth_middleware, rate_limit_middleware])
