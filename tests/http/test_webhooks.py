@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
+from uuid import uuid4
 
+import jsonschema
+import orjson
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient
@@ -13,7 +17,9 @@ from tests.conftest import ClientFactory
 from tests.factories import HttpClient, auth_headers, make_app, make_settings
 from tradeloop.actors.engine import Engine
 from tradeloop.actors.memory_journal import MemoryJournal
+from tradeloop.core.notifications import Notification, NotificationType
 from tradeloop.snapshots.codec import encode
+from tradeloop.webhooks.dispatcher import body_of
 
 URL = "http://127.0.0.1:9/hooks"
 
@@ -118,3 +124,16 @@ async def test_without_the_operators_leave_only_public_https_urls_are_taken(
     _, made = await call(client, headers, "POST", "/v2/webhooks", json={"url": "https://93.184.215.14/in", "events": ["*"]})
     status, problem = await call(client, headers, "PATCH", f"/v2/webhooks/{made['id']}", json={"url": url})
     assert status == 422 and says in problem["message"]
+
+
+async def test_the_reference_describes_the_request_an_endpoint_gets(client: HttpClient) -> None:
+    document = await (await client.get("/openapi.json")).json()
+    sent = document["webhooks"]["notification"]["post"]
+    assert [p["name"] for p in sent["parameters"]] == ["webhook-id", "webhook-timestamp", "webhook-signature"]
+    content = sent["requestBody"]["content"]["application/json"]
+    notification = Notification(
+        id=uuid4(), type=NotificationType.ACCOUNT_FUNDS, created_at=datetime(2026, 1, 5, 15, 30, tzinfo=UTC),
+        account_id=uuid4(), data={"amount": "500.00"},
+    )
+    for body in (orjson.loads(body_of(notification)), content["examples"]["funds"]["value"]):
+        jsonschema.validate(body, content["schema"])

@@ -82,6 +82,11 @@ class Receiver:
             await self._runner.cleanup()
             self._runner = None
 
+    def release(self) -> None:
+        """Answer the requests held, and hold no more."""
+        self.holding = False
+        self._released.set()
+
     async def wait_for(self, count: int, timeout_s: float = 10.0) -> list[Received]:
         """The requests once `count` have arrived."""
         async with asyncio.timeout(timeout_s):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -10,6 +11,7 @@ from tests.factories import HttpClient, auth_headers, order_body, place, set_pri
 from tests.webhooks.factories import ManualTime, Receiver, receiving, served
 from tradeloop.core.notifications import NotificationType
 from tradeloop.journal import NotificationQuery
+from tradeloop.webhooks.dispatcher import CONCURRENCY
 from tradeloop.webhooks.schedule import MAX_ATTEMPTS
 
 
@@ -213,3 +215,22 @@ async def test_another_accounts_deliveries_and_test_are_not_found(tmp_path: Path
         assert (await app.client.get(f"/v2/webhooks/{made['id']}/deliveries", headers=other)).status == 404
         assert (await app.client.post(f"/v2/webhooks/{made['id']}/test", headers=other)).status == 404
 
+
+
+async def test_requests_in_flight_are_bounded_and_a_receiver_that_never_answers_holds_up_no_trading(tmp_path: Path) -> None:
+    async with receiving() as receiver, served(tmp_path) as app:
+        account = await app.engine.open_account(Decimal(100_000))
+        headers = auth_headers(account)
+        await create(app.client, headers, receiver.url, ["account.funds", "order.filled"])
+        receiver.holding = True
+        for n in range(CONCURRENCY + 4):
+            await app.engine.adjust_cash(account.account_id, Decimal(1), f"deposit {n}")
+        await receiver.wait_for(CONCURRENCY)
+        await set_price(app.engine, "AAPL", "190.00")
+        order = await place(app.client, headers, order_body(qty="1"))  # trading goes on while every slot waits
+        assert order["status"] == "filled"
+        await asyncio.sleep(0.2)  # time enough for a request beyond the bound to arrive, were one sent
+        assert len(receiver.received) == CONCURRENCY
+        receiver.release()
+        await receiver.wait_for(CONCURRENCY + 5)  # the deposits, then the fill
+        assert len({each.message_id for each in receiver.received}) == CONCURRENCY + 5

@@ -27,6 +27,7 @@ from tradeloop.http.keys import SETTINGS
 from tradeloop.http.openapi import Example, Reply, Security, build_openapi, operation, served_routes
 from tradeloop.http.openapi.contract import CONTRACT
 from tradeloop.http.openapi.contract import install as install_contract_check
+from tradeloop.http.webhook_document import webhook_requests
 
 routes = web.RouteTableDef()
 
@@ -142,6 +143,7 @@ def _rendered(key: tuple[tuple[str, str, Any], ...], app: web.Application) -> tu
     if found is None:
         version = tradeloop.__version__
         document = build_openapi(app, title=TITLE, version=version, description=DESCRIPTION, tags=TAGS)
+        document["webhooks"] = webhook_requests()  # what the server sends, beside what it serves
         found = _RENDERED[key] = (document, dumps(document), dumps(asyncapi_document(version)))
     return found
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from typing_extensions import TypedDict
 
@@ -47,3 +47,12 @@ class DeliveryAttemptJson(TypedDict):
     status_code: int | None
     latency_ms: int
     error: str | None
+
+
+class WebhookMessageJson(TypedDict):
+    """The body of a request to an endpoint (Standard Webhooks): the notification's type, when it was made, its data."""
+
+    type: str
+    timestamp: Timestamp
+    data: dict[str, Any]
+    """The notification's data with its `notification_id` and `account_id` (money and quantities as strings)."""
