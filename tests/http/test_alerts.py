@@ -142,3 +142,16 @@ async def test_a_percent_change_from_the_session_open_and_a_position_alert_over_
     assert told[1].data["value"] == "-150.00"
     status, refused = await call(client, headers, "PATCH", f"/v2/alerts/{made['id']}", json={"percent": "30"})
     assert (status, "status" in refused["message"]) == (422, True)  # it fired: only an active alert changes
+
+
+async def test_an_account_alert_over_the_api(client: HttpClient, headers: dict[str, str]) -> None:
+    body = {"kind": "account", "metric": "drawdown", "condition": "above", "level": "5", "note": "ease off"}
+    status, made = await call(client, headers, "POST", "/v2/alerts", json=body)
+    assert status == 201
+    assert (made["symbol"], made["metric"], made["condition"], made["level"], made["price"]) == (None, "drawdown", "above", "5", None)
+    status, refused = await call(client, headers, "POST", "/v2/alerts", json={**body, "level": "100"})
+    assert (status, "level" in refused["message"]) == (422, True)
+    status, refused = await call(client, headers, "POST", "/v2/alerts", json={**body, "symbol": "AAPL"})
+    assert (status, "symbol" in refused["message"]) == (422, True)
+    status, changed = await call(client, headers, "PATCH", f"/v2/alerts/{made['id']}", json={"level": "7.5"})
+    assert (status, changed["level"]) == (200, "7.5")

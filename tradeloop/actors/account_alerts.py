@@ -19,10 +19,13 @@ from uuid import UUID
 
 from tradeloop.actors.alert_watch import AlertWatch, Trigger
 from tradeloop.actors.prices import PriceBoard
-from tradeloop.core.accounts import AccountState
+from tradeloop.core.accounts import AccountState, valuation
 from tradeloop.core.alert_levels import (
     Level,
+    account_metric,
     armed_at_start,
+    equity_bands,
+    equity_level,
     in_fire_region,
     position_level,
     price_level,
@@ -41,6 +44,7 @@ from tradeloop.core.alerts import (
     decide_reached,
 )
 from tradeloop.core.events import AccountEvent, OrderFilled
+from tradeloop.core.money import ZERO
 
 _CHANGES: Final = frozenset({AlertCreated, AlertRevised, AlertCanceled, AlertExpired, AlertTriggered})
 
@@ -55,6 +59,8 @@ class AccountAlerts:
         self._armed: dict[UUID, bool] = {}
         self._positional: dict[str, set[UUID]] = {}
         """Active position alerts by symbol: watched afresh whenever a fill changes the position."""
+        self._accountwide: set[UUID] = set()
+        """Active account alerts: looked at again after every write (cash, fills, a session's close move the equity)."""
 
     def watch_all(self) -> list[UUID]:
         """Register every active alert (on start); the ids of those whose condition holds at the price of now."""
@@ -80,11 +86,14 @@ class AccountAlerts:
                 self.forget(alert_id)
             elif isinstance(event, AlertCreated | AlertRevised) and self._start(alert):
                 now_due.append(alert.id)
+        if self._accountwide and events:
+            now_due.extend(self._review_accountwide(skip=now_due))
         return now_due
 
     def forget(self, alert_id: UUID) -> None:
         self._watch.forget(alert_id)
         self._armed.pop(alert_id, None)
+        self._accountwide.discard(alert_id)
         for positional in self._positional.values():
             positional.discard(alert_id)
 
@@ -101,6 +110,11 @@ class AccountAlerts:
             if expired is not None:
                 self.forget(alert_id)
                 found.append(expired)
+                continue
+            if alert.terms.kind is AlertKind.ACCOUNT:
+                reached = self._reached_accountwide(alert, now)
+                if reached is not None:
+                    found.append(reached)
                 continue
             level = self._level(alert)
             if level is None or alert.symbol is None:
@@ -132,6 +146,13 @@ class AccountAlerts:
     def _start(self, alert: Alert) -> bool:
         """Register an alert afresh; True when its condition holds at the price of now."""
         self._watch.expire_at(self._state.id, alert.id, alert.terms.expires_at)
+        if alert.terms.kind is AlertKind.ACCOUNT:
+            self._accountwide.add(alert.id)
+            at_equity = self._equity_level(alert)
+            equity = self._equity()
+            armed = self._armed[alert.id] = armed_at_start(alert, at_equity, equity)
+            self._register_accountwide(alert, at_equity, armed, equity)
+            return armed and in_fire_region(at_equity, equity)
         if alert.terms.kind is AlertKind.POSITION and alert.symbol is not None:
             self._positional.setdefault(alert.symbol, set()).add(alert.id)
         level = self._level(alert)
@@ -156,3 +177,72 @@ class AccountAlerts:
         else:  # arming: reached by a price strictly on the other side
             trigger = Trigger(alert.symbol, level.price, not level.rising, strict=True)
         self._watch.register(self._state.id, alert.id, (trigger,))
+
+    # -- account alerts: an equity level, watched through a band per held symbol --------------
+
+    def _equity(self) -> Decimal:
+        return valuation(self._state, self._board.last_price).equity
+
+    def _equity_level(self, alert: Alert) -> Level:
+        state = self._state
+        peak = state.risk.peak_equity if state.risk.peak_equity is not None else state.last_equity
+        level = equity_level(alert, last_equity=state.last_equity, peak=peak)
+        assert level is not None, "an account alert has a metric, a condition and a level"
+        return level
+
+    def _metric(self, alert: Alert, equity: Decimal) -> Decimal:
+        state = self._state
+        assert alert.terms.metric is not None
+        peak = state.risk.peak_equity if state.risk.peak_equity is not None else state.last_equity
+        return account_metric(alert.terms.metric, equity=equity, last_equity=state.last_equity, peak=peak)
+
+    def _register_accountwide(self, alert: Alert, level: Level, armed: bool, equity: Decimal) -> None:
+        """Watch the prices of the held symbols for the equity reaching the side of the level the alert waits for."""
+        rising = level.rising if armed else not level.rising
+        holdings: dict[str, tuple[Decimal, Decimal]] = {}
+        for symbol, position in self._state.positions.items():
+            price = self._board.last_price(symbol)
+            if position.qty > ZERO and price is not None:
+                holdings[symbol] = (position.qty, price)
+        bands = equity_bands(level.price, rising=rising, equity=equity, holdings=holdings)
+        # arming waits for the equity strictly past the level: a band at the price of now is then not reached by it
+        triggers = [Trigger(symbol, price, rising, strict=not armed) for symbol, price in bands.items()]
+        self._watch.register(self._state.id, alert.id, triggers)
+
+    def _reached_accountwide(self, alert: Alert, now: datetime) -> AlertEvent | None:
+        """A band of the alert was reached: value the account, fire if the equity is past the level, else watch again."""
+        level = self._equity_level(alert)
+        equity = self._equity()
+        armed = self._armed.get(alert.id, False)
+        if not in_fire_region(level, equity):
+            self._armed[alert.id] = True
+            self._register_accountwide(alert, level, True, equity)
+            return None
+        if not armed:
+            self._register_accountwide(alert, level, False, equity)
+            return None
+        event = decide_reached(alert, account_id=self._state.id, price=None, value=self._metric(alert, equity), now=now)
+        if isinstance(event, AlertTriggered) and event.ends:
+            self.forget(alert.id)
+        else:
+            self._armed[alert.id] = False
+            self._register_accountwide(alert, level, False, equity)
+        return event
+
+    def _review_accountwide(self, skip: Sequence[UUID]) -> list[UUID]:
+        """After a write: the account alerts whose equity level it reached (they fire in a turn of their own); the
+        others are watched again from the equity it left."""
+        due: list[UUID] = []
+        equity = self._equity()
+        for alert_id in list(self._accountwide):
+            if alert_id in skip:
+                continue
+            alert = self._state.alerts[alert_id]
+            level = self._equity_level(alert)
+            armed = self._armed.get(alert_id, False)
+            if not in_fire_region(level, equity):
+                armed = self._armed[alert_id] = True
+            elif armed:
+                due.append(alert_id)
+            self._register_accountwide(alert, level, armed, equity)
+        return due

@@ -1,7 +1,8 @@
 """Where a price-like alert fires, as a price level and a side, and whether it may fire at the next price that reaches it.
 
 A price alert's level is its price; a percent_change alert's, the price its percent makes of its reference; a
-position alert's, the price at which the position's unrealized P&L reaches its target.
+position alert's, the price at which the position's unrealized P&L reaches its target. An account alert's level
+is an equity, watched through a band per held symbol.
 
 The actors index these levels by symbol (`tradeloop.actors.alert_watch`), so a tick
 costs nothing for the alerts it does not reach.
@@ -9,11 +10,13 @@ costs nothing for the alerts it does not reach.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import assert_never
 
-from tradeloop.core.alerts import Alert, AlertKind
-from tradeloop.core.money import HUNDRED, ZERO, cents
+from tradeloop.core.alerts import AccountMetric, Alert, AlertKind
+from tradeloop.core.money import HUNDRED, PCT_STEP, ZERO, cents
 from tradeloop.core.positions import Position
 
 
@@ -77,3 +80,54 @@ def unrealized_pl(position: Position | None, price: Decimal) -> Decimal | None:
     if position is None or position.qty <= ZERO:
         return None
     return cents(position.qty * price - position.cost_basis)
+
+
+def account_metric(metric: AccountMetric, *, equity: Decimal, last_equity: Decimal, peak: Decimal) -> Decimal:
+    """What an account alert reads: the equity, the equity less the last session's closing equity, or the percent below
+    the peak (4 places)."""
+    match metric:
+        case AccountMetric.EQUITY:
+            return equity
+        case AccountMetric.DAILY_PL:
+            return equity - last_equity
+        case AccountMetric.DRAWDOWN:
+            if peak <= ZERO:
+                return ZERO
+            return max(ZERO, (peak - equity) * HUNDRED / peak).quantize(PCT_STEP)
+        case _:
+            assert_never(metric)
+
+
+def equity_level(alert: Alert, *, last_equity: Decimal, peak: Decimal) -> Level | None:
+    """The equity at which an account alert's metric meets its level, and the side of it where it fires.
+
+    A drawdown rises as the equity falls: a drawdown above its level is the equity below the level's equity.
+    """
+    terms = alert.terms
+    if terms.kind is not AlertKind.ACCOUNT or terms.metric is None or terms.condition is None or terms.level is None:
+        return None
+    match terms.metric:
+        case AccountMetric.EQUITY:
+            return Level(terms.level, terms.condition.rising)
+        case AccountMetric.DAILY_PL:
+            return Level(last_equity + terms.level, terms.condition.rising)
+        case AccountMetric.DRAWDOWN:
+            return Level(peak * (HUNDRED - terms.level) / HUNDRED, not terms.condition.rising)
+        case _:
+            assert_never(terms.metric)
+
+
+def equity_bands(
+    target: Decimal, *, rising: bool, equity: Decimal, holdings: Mapping[str, tuple[Decimal, Decimal]]
+) -> dict[str, Decimal]:
+    """Per held symbol (qty, price), the price past which the equity may have reached `target` from `equity`.
+
+    The way to the target is shared evenly among the holdings: while every price stays short of its band, the
+    equity has moved less than the whole way (the same reasoning as the risk watch's bands).
+    """
+    if not holdings:
+        return {}
+    share = (target - equity) / Decimal(len(holdings))
+    if (share > ZERO) != rising and share != ZERO:
+        return {}  # the equity is past the target already: nothing to wait for
+    return {symbol: price + share / qty for symbol, (qty, price) in holdings.items()}

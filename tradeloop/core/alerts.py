@@ -373,9 +373,13 @@ def check_terms(terms: AlertTerms, listed: Container[str], *, now: datetime) -> 
             if terms.percent is not None and terms.percent <= -HUNDRED:
                 raise InvalidField("percent", "a loss is at most 100 percent")
         case AlertKind.ACCOUNT:
-            _need(terms.metric, "metric", terms.kind)
+            metric = _need(terms.metric, "metric", terms.kind)
             _need(terms.condition, "condition", terms.kind)
-            _need(terms.level, "level", terms.kind)
+            level = _need(terms.level, "level", terms.kind)
+            if metric is AccountMetric.DRAWDOWN and not ZERO < level < HUNDRED:
+                raise InvalidField("level", "a drawdown is a percent above 0 and below 100")
+            if metric is AccountMetric.EQUITY and level < ZERO:
+                raise InvalidField("level", "an equity is not negative")
         case AlertKind.INDICATOR:
             _need(terms.indicator, "indicator", terms.kind)
         case _:
