@@ -3,8 +3,9 @@ SQLite) across restarts and compaction, never twice, with read flags set by jour
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 from pathlib import Path
 from uuid import UUID
@@ -142,3 +143,24 @@ async def test_notifications_and_read_flags_survive_a_restart_and_are_never_made
         await engine.stop(snapshot=snapshot)
     with sqlite3.connect(tmp_path / DATABASE_FILE) as db:
         assert db.execute("SELECT COUNT(*) FROM notifications").fetchone() == (5,)
+
+
+@pytest.mark.parametrize("kind", ["memory", "sqlite"])
+async def test_a_read_of_all_leaves_unread_what_a_later_write_of_the_same_commit_made(tmp_path: Path, kind: str) -> None:
+    async with journal_on(kind, tmp_path / "tradeloop.db") as journal:
+        moment = datetime(2026, 1, 5, 15, 30, tzinfo=timezone.utc)
+        engine = make_engine(journal=journal, clock=lambda: moment)  # every write at the same time
+        await engine.start()
+        try:
+            account_id = (await engine.open_account(Decimal(1000))).account_id
+            # one after the other in the account's turn; the last three commit together on SQLite
+            await asyncio.gather(
+                engine.adjust_cash(account_id, Decimal(1), "first"),
+                engine.adjust_cash(account_id, Decimal(2), "before the read"),
+                engine.record(account_id, [NotificationsRead(account_id=account_id, at=moment)]),
+                engine.adjust_cash(account_id, Decimal(3), "after the read"),
+            )
+            unread = await listed(engine, account_id, unread=True)
+            assert [entry.notification.data["description"] for entry in unread] == ["after the read"]
+        finally:
+            await engine.stop()
