@@ -142,6 +142,8 @@ async def test_410_disables_the_endpoint_and_tells_the_owner(tmp_path: Path) -> 
         (told,) = await watcher.wait_for(1)
         payload = told.verified(watch["secret"])
         assert payload["type"] == "webhook.disabled" and payload["data"]["webhook_id"] == made["id"]
+        listed = await (await app.client.get("/v2/notifications", headers=headers, params={"types": "webhook.disabled"})).json()
+        assert [each["id"] for each in listed["notifications"]] == [told.message_id]
         await app.engine.adjust_cash(account.account_id, Decimal(500), "another")
         await app.dispatcher.step()
         assert len(gone.received) == 1
