@@ -28,6 +28,7 @@ from tradeloop.actors.messages import (
     ChangeWebhook,
     CheckRisk,
     CloseSession,
+    IndicatorAlertMet,
     Intent,
     MarketMessage,
     Pending,
@@ -213,6 +214,10 @@ class AccountActor(Actor[AccountMessage]):
                 self._handle_change_alert(message)
             case AlertsReached():
                 events = self._alerts.reached(message.alert_ids, message.price, self._clock())
+                if events:
+                    self._record(events)
+            case IndicatorAlertMet():
+                events = self._alerts.indicator_met(message.alert_id, message.values, message.price, self._clock())
                 if events:
                     self._record(events)
             case ChangeWebhook():

@@ -143,6 +143,19 @@ class AccountAlerts:
                 found.append(event)
         return found
 
+    def indicator_met(
+        self, alert_id: UUID, values: tuple[tuple[str, str], ...], price: Decimal | None, now: datetime
+    ) -> list[AlertEvent]:
+        """An indicator alert's condition held on a completed bar (the strategy host says so): it fires, unless it ended,
+        expired or cools down."""
+        alert = self._state.alerts.get(alert_id)
+        if alert is None or not alert.active or alert.terms.kind is not AlertKind.INDICATOR:
+            return []
+        event = decide_reached(alert, account_id=self._state.id, price=price, value=None, values=values, now=now)
+        if isinstance(event, AlertExpired) or (isinstance(event, AlertTriggered) and event.ends):
+            self.forget(alert_id)
+        return [] if event is None else [event]
+
     def _start(self, alert: Alert) -> bool:
         """Register an alert afresh; True when its condition holds at the price of now."""
         self._watch.expire_at(self._state.id, alert.id, alert.terms.expires_at)

@@ -48,6 +48,7 @@ from tradeloop.actors.messages import (
     CheckRisk,
     CloseSession,
     ExpireOrders,
+    IndicatorAlertMet,
     PlaceOrder,
     PreviewOrder,
     RecordEvents,
@@ -592,6 +593,12 @@ class Engine:
         reply: asyncio.Future[Alert] = asyncio.get_running_loop().create_future()
         self.account_actor(account_id).tell(ChangeAlert(command=command, reply=reply))
         return await self._deadlines.watch(reply)
+
+    async def indicator_alert_met(
+        self, account_id: UUID, alert_id: UUID, *, values: tuple[tuple[str, str], ...], price: Decimal | None
+    ) -> None:
+        """Tell an account that one of its indicator alerts' conditions held on a completed bar (it decides the rest)."""
+        await self.account_actor(account_id).send(IndicatorAlertMet(alert_id=alert_id, values=values, price=price))
 
     def alerts(self, account_id: UUID) -> list[Alert]:
         """The account's alerts, active and recently ended, in the order they were made."""

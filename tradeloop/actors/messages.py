@@ -130,6 +130,17 @@ class AlertsReached:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class IndicatorAlertMet:
+    """An indicator alert's condition held on a completed bar (the strategy host evaluates them): decide whether it fires."""
+
+    alert_id: UUID
+    values: tuple[tuple[str, str], ...]
+    """Every operand the condition read, by name, as strings."""
+    price: Decimal | None
+    """The bar's close."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class ChangeWebhook:
     """Create, change, rotate the secret of, disable or delete a webhook endpoint, checked against the account's
     endpoints as they stand; the reply is the endpoint as the change left it (None: deleted), once journaled."""
@@ -181,6 +192,7 @@ AccountMessage = (
     | ChangeStrategy
     | ChangeAlert
     | AlertsReached
+    | IndicatorAlertMet
     | ChangeWebhook
     | CloseSession
     | TakeSnapshot

@@ -33,6 +33,7 @@ from uuid import UUID
 from tradeloop.actors.account import Committed, EventListener
 from tradeloop.actors.base import Actor
 from tradeloop.actors.engine import Engine
+from tradeloop.actors.indicator_alerts import IndicatorAlerts
 from tradeloop.actors.listeners import Subscription
 from tradeloop.actors.strategy_frames import ONE_MINUTE, Frame
 from tradeloop.core.accounts import AccountState
@@ -132,6 +133,8 @@ class StrategyHost(Actor[HostMessage]):
         self._subscription: Subscription[EventListener] | None = None
         self.evaluated = 0
         """Bars fed to runs so far (how the benchmark counts)."""
+        self.alerts = IndicatorAlerts(engine, source)
+        """The accounts' indicator alerts, evaluated here too: the same bars, the same condition language."""
 
     # -- what others call ----------------------------------------------------------
 
@@ -139,12 +142,14 @@ class StrategyHost(Actor[HostMessage]):
         """Start the mailbox, listen to the accounts' strategy changes, and take up every active strategy."""
         super().start()
         self._subscription = self._engine.subscribe_events(self._on_committed)
+        self.alerts.start()
         self.tell(Reconcile(None, None))
 
     async def stop(self) -> None:
         if self._subscription is not None:
             self._subscription.close()
             self._subscription = None
+        self.alerts.stop()
         await super().stop()
 
     def bar_completed(self, bar: Bar) -> None:
@@ -317,6 +322,7 @@ class StrategyHost(Actor[HostMessage]):
         if through is not None and end <= through:
             return  # taken in already (by a warm-up that read it)
         self._through[symbol] = end
+        await self.alerts.on_minute(minute)
         frames = self._frames.get(symbol)
         if not frames:
             return

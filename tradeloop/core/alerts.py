@@ -258,7 +258,15 @@ def decide_alert(
             assert_never(command)
 
 
-def decide_reached(alert: Alert, *, account_id: UUID, price: Decimal | None, value: Decimal | None, now: datetime) -> AlertEvent | None:
+def decide_reached(
+    alert: Alert,
+    *,
+    account_id: UUID,
+    price: Decimal | None,
+    value: Decimal | None,
+    values: tuple[tuple[str, str], ...] = (),
+    now: datetime,
+) -> AlertEvent | None:
     """What an alert whose condition was just met calls for: it fires, or expires, or (cooling down) nothing."""
     if not alert.active:
         return None
@@ -268,7 +276,7 @@ def decide_reached(alert: Alert, *, account_id: UUID, price: Decimal | None, val
     if alert.cooling(now):
         return None
     return AlertTriggered(
-        account_id=account_id, alert=alert, count=alert.trigger_count + 1, price=price, value=value, at=now
+        account_id=account_id, alert=alert, count=alert.trigger_count + 1, price=price, value=value, values=values, at=now
     )
 
 

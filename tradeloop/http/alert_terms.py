@@ -10,9 +10,10 @@ from aiohttp import web
 
 from tradeloop.core.bars import TimeFrame, TimeFrameUnit
 from tradeloop.core.sessions import session_bounds
-from tradeloop.errors import InvalidField
+from tradeloop.errors import InvalidField, InvalidStrategy
 from tradeloop.http.history import MARKET_HISTORY
 from tradeloop.http.keys import ENGINE
+from tradeloop.strategy.definition import POSITION_FIELDS, canonical_json, parse_definition, references
 
 _MINUTE = TimeFrame(1, TimeFrameUnit.MINUTE)
 
@@ -44,9 +45,33 @@ def indicator_fields(stored: str) -> tuple[Any, Any, Any]:
 
 
 def indicator_terms(request: web.Request, condition: object, indicators: object, timeframe: object) -> str:
-    """The canonical JSON of an indicator alert's condition, indicators and timeframe.
+    """The canonical JSON of an indicator alert's condition, indicators and timeframe, checked as a strategy's are.
 
     Raises:
-        InvalidField: (kind) this server does not watch indicator alerts yet.
+        InvalidStrategy: naming the field by JSON pointer (`/condition/left`, `/indicators/rsi/period`, `/timeframe`).
     """
-    raise InvalidField("kind", "indicator alerts are not watched by this server")
+    if condition is None:
+        raise InvalidStrategy("/condition", "an indicator alert needs a condition")
+    draft = {
+        "name": "alert", "symbols": ["SPY"], "timeframe": timeframe, "indicators": indicators or {},
+        "entry": {"when": condition}, "sizing": {"type": "notional", "value": "1"},
+    }  # fmt: skip
+    try:
+        definition = parse_definition(draft)
+    except InvalidStrategy as exc:
+        raise InvalidStrategy(_pointer(exc.field), exc.message.split(": ", 1)[-1]) from None
+    for ref in references(definition.entry.when):
+        if ref in POSITION_FIELDS:
+            raise InvalidStrategy("/condition", f"{ref} is for strategies: an alert holds no position")
+    stored = json.loads(canonical_json(definition))
+    return json.dumps(
+        {"condition": stored["entry"]["when"], "indicators": stored["indicators"], "timeframe": stored["timeframe"]},
+        sort_keys=True, separators=(",", ":"),
+    )  # fmt: skip
+
+
+def _pointer(field: str) -> str:
+    """A strategy definition's pointer as the alert's body names it."""
+    if field.startswith("/entry/when"):
+        return "/condition" + field.removeprefix("/entry/when")
+    return field

@@ -28,7 +28,7 @@ from tradeloop.core.alerts import (
     ReviseAlert,
 )
 from tradeloop.core.money import fmt
-from tradeloop.errors import InvalidField, NotFound
+from tradeloop.errors import InvalidField, InvalidStrategy, NotFound
 from tradeloop.http.alert_terms import indicator_fields, indicator_terms, session_open
 from tradeloop.http.auth import account_id
 from tradeloop.http.bodies import read_model, read_query
@@ -246,7 +246,7 @@ _PATH: Final = {"alert_id": _ID}
 
 @routes.post("/v2/alerts")
 @operation(
-    tag=TAG, security=Security.KEYS, body=CreateBody, responses={201: AlertJson}, errors=(InvalidField,),
+    tag=TAG, security=Security.KEYS, body=CreateBody, responses={201: AlertJson}, errors=(InvalidField, InvalidStrategy),
     examples=[
         Example(name="price", summary="tell me when AAPL crosses above 190",
                 body={"kind": "price", "symbol": "AAPL", "condition": "crosses_above", "price": "190.00",
@@ -291,7 +291,7 @@ async def get_alert(request: web.Request) -> web.Response:
 @routes.patch("/v2/alerts/{alert_id}")
 @operation(
     tag=TAG, security=Security.KEYS, path=AlertPath, body=PatchBody, responses={200: AlertJson},
-    errors=(NotFound, InvalidField),
+    errors=(NotFound, InvalidField, InvalidStrategy),
     examples=[Example(name="level", summary="move the level", path=_PATH, body={"price": "190"}, response=_EXAMPLE)],
 )
 async def patch_alert(request: web.Request) -> web.Response:
