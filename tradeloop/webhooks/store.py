@@ -216,12 +216,6 @@ class DeliveryStore:
         await db.execute("UPDATE deliveries SET status = ? WHERE id = ?", [status.value, delivery.id])
         await db.commit()
 
-    async def status(self, webhook_id: UUID, message_id: str) -> DeliveryStatus | None:
-        rows = await self._read(
-            "SELECT status FROM deliveries WHERE webhook_id = ? AND message_id = ?", [str(webhook_id), message_id]
-        )
-        return DeliveryStatus(rows[0][0]) if rows else None
-
     async def attempts(self, webhook_id: UUID, limit: int) -> list[Attempt]:
         """An endpoint's attempts, newest first."""
         rows = await self._read(
