@@ -10,7 +10,7 @@ from typing import Final
 import aiohttp
 
 from tradeloop.webhooks.schedule import retry_after
-from tradeloop.webhooks.targets import GuardedResolver, RefusedTarget, refusal_of_literal
+from tradeloop.webhooks.targets import GuardedResolver, refusal_in, refusal_of_literal
 
 TIMEOUT_S: Final = 10.0
 MAX_ANSWER_BYTES: Final = 4096
@@ -81,9 +81,7 @@ def _since(started: float) -> int:
 
 def _describe(exc: BaseException) -> str:
     """A failure in one line, naming the refused address when the guarded resolver refused it."""
-    cause: BaseException | None = exc
-    while cause is not None:
-        if isinstance(cause, RefusedTarget):
-            return str(cause)
-        cause = cause.__cause__ or getattr(cause, "os_error", None)
+    refused = refusal_in(exc)
+    if refused is not None:
+        return refused
     return f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__

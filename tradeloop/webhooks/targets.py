@@ -25,8 +25,18 @@ ALLOW_HINT: Final = "(the operator may allow it with TRADELOOP_WEBHOOK_ALLOW_PRI
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
 
-class RefusedTarget(OSError):
-    """The webhook's host is, or resolves to, an address deliveries may not reach."""
+class _Refused(OSError):
+    """The webhook's host resolves to an address deliveries may not reach (an OSError, as aiohttp expects of a resolver)."""
+
+
+def refusal_in(exc: BaseException) -> str | None:
+    """Why the guarded resolver refused the connection that failed with `exc` (None: it did not)."""
+    cause: BaseException | None = exc
+    while cause is not None:
+        if isinstance(cause, _Refused):
+            return str(cause)
+        cause = cause.__cause__ or getattr(cause, "os_error", None)
+    return None
 
 
 def address_refused(address: IPAddress) -> bool:
@@ -87,7 +97,7 @@ class GuardedResolver(AbstractResolver):
         found = await self._inner.resolve(host, port, family)
         for each in found:
             if address_refused(ipaddress.ip_address(each["host"])):
-                raise RefusedTarget(f"{host} resolves to {each['host']}, not a public address {ALLOW_HINT}")
+                raise _Refused(f"{host} resolves to {each['host']}, not a public address {ALLOW_HINT}")
         return found
 
     async def close(self) -> None:
