@@ -125,7 +125,7 @@ async def create_webhook(request: web.Request) -> web.Response:
            examples=[Example(name="one", response=[_EXAMPLE])])
 async def get_webhooks(request: web.Request) -> web.Response:
     """The account's endpoints, in the order they were made (without their secrets)."""
-    return json_response([webhook_json(each) for each in request.app[WEBHOOKS].endpoints.list(account_id(request))])
+    return json_response([webhook_json(each) for each in request.app[WEBHOOKS].endpoints.of_account(account_id(request))])
 
 
 @routes.get("/v2/webhooks/{webhook_id}")

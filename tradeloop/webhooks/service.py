@@ -39,7 +39,7 @@ class Endpoints:
         self._vault = vault
         self._allow_private = allow_private
 
-    def list(self, account_id: UUID) -> list[WebhookEndpoint]:
+    def of_account(self, account_id: UUID) -> list[WebhookEndpoint]:
         """The account's endpoints, in the order they were created."""
         return list(self._engine.account(account_id).webhooks.values())
 
