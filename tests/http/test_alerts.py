@@ -10,6 +10,7 @@ import pytest
 
 from tests.actors.alert_factories import alert_notifications
 from tests.factories import HttpClient, admin_headers, auth_headers
+from tests.http.streams_client import connect, frame, send
 from tradeloop.actors.engine import Credentials, Engine
 
 
@@ -100,6 +101,11 @@ async def test_a_price_alert_fires_once_when_the_admin_moves_the_price_across(
     client: HttpClient, headers: dict[str, str], engine: Engine, account: Credentials
 ) -> None:
     admin = await admin_headers(client)  # one session: each TOTP code opens one
+    ws = await connect(client, "/stream")
+    await send(ws, {"action": "authenticate", "data": {"key_id": account.key_id, "secret_key": account.secret_key}})
+    assert (await frame(ws))["data"]["status"] == "authorized"
+    await send(ws, {"action": "listen", "data": {"streams": ["notifications"]}})
+    assert await frame(ws) == {"stream": "listening", "data": {"streams": ["notifications"]}}
     await move(client, admin, "185")
     _, made = await call(client, headers, "POST", "/v2/alerts", json=PRICE_ALERT)
     await move(client, admin, "189")
@@ -113,6 +119,15 @@ async def test_a_price_alert_fires_once_when_the_admin_moves_the_price_across(
     status, fired = await call(client, headers, "GET", f"/v2/alerts/{made['id']}")
     assert (fired["status"], fired["trigger_count"]) == ("triggered", 1)
     assert fired["triggered_at"] is not None
+    status, page = await call(client, headers, "GET", "/v2/notifications", params={"types": "alert.triggered"})
+    assert status == 200
+    [listed] = page["notifications"]
+    assert (listed["id"], listed["type"], listed["data"]["alert_id"]) == (str(told.id), "alert.triggered", made["id"])
+    streamed = await frame(ws)  # the same record on the trading stream, told once
+    assert streamed == {"stream": "notifications", "data": {key: value for key, value in listed.items() if key != "read_at"}}
+    with pytest.raises(TimeoutError):
+        await ws.receive(timeout=0.2)
+    await ws.close()
 
 
 async def test_a_percent_change_from_the_session_open_and_a_position_alert_over_the_api(
