@@ -8,6 +8,8 @@ from decimal import Decimal
 from uuid import UUID
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from tests.core.factories import T0
 from tradeloop.actors.alert_watch import AlertWatch, Trigger
@@ -81,3 +83,30 @@ def test_many_re_registrations_keep_the_heaps_small() -> None:
     heaps = watch._symbols["AAPL"]  # noqa: SLF001 - the size of what it keeps is what is under test
     assert len(heaps.rising) + len(heaps.falling) < 200
     assert watch.crossed("AAPL", Decimal(1000)) == [(ACCOUNT, alert)]
+
+
+prices = st.decimals(min_value=Decimal(1), max_value=Decimal(300), places=2)
+triggers = st.tuples(prices, st.booleans(), st.booleans())
+
+
+def reaches(trigger: Trigger, price: Decimal) -> bool:
+    """What a trigger means, said plainly."""
+    if trigger.rising:
+        return price > trigger.price if trigger.strict else price >= trigger.price
+    return price < trigger.price if trigger.strict else price <= trigger.price
+
+
+@given(st.lists(triggers, max_size=40), st.lists(prices, min_size=1, max_size=20))
+def test_each_price_hands_back_exactly_the_triggers_it_reaches_each_once(
+    registered: list[tuple[Decimal, bool, bool]], ticks: list[Decimal]
+) -> None:
+    watch = AlertWatch()
+    waiting = {UUID(int=n + 1): Trigger("AAPL", price, rising, strict) for n, (price, rising, strict) in enumerate(registered)}
+    for alert_id, trigger in waiting.items():
+        watch.register(ACCOUNT, alert_id, [trigger])
+    for price in ticks:
+        expected = {alert_id for alert_id, trigger in waiting.items() if reaches(trigger, price)}
+        assert {alert_id for _, alert_id in watch.crossed("AAPL", price)} == expected
+        for alert_id in expected:
+            del waiting[alert_id]
+    assert len(watch) == len(waiting)

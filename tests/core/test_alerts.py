@@ -8,9 +8,11 @@ from decimal import Decimal
 from uuid import UUID
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from tests.core.factories import T0
-from tradeloop.core.alert_levels import Level, armed_at_start, price_level
+from tradeloop.core.alert_levels import Level, armed_at_start, equity_bands, price_level
 from tradeloop.core.alerts import (
     MAX_ACTIVE_ALERTS,
     MAX_ENDED_KEPT,
@@ -194,3 +196,40 @@ def test_an_alert_is_armed_at_start_only_where_firing_would_be_new(
     level = price_level(alert)
     assert level is not None
     assert armed_at_start(alert, level, None if price is None else Decimal(price)) is armed
+
+
+holdings = st.dictionaries(
+    st.sampled_from(["AAPL", "MSFT", "NVDA", "SPY"]),
+    st.tuples(
+        st.decimals(min_value=Decimal("0.5"), max_value=Decimal(1000), places=3),
+        st.decimals(min_value=Decimal(1), max_value=Decimal(500), places=2),
+    ),
+    min_size=1,
+)
+
+
+@given(
+    holdings,
+    st.decimals(min_value=Decimal(-5000), max_value=Decimal(5000), places=2),
+    st.data(),
+)
+def test_while_every_price_stays_short_of_its_band_the_equity_stays_short_of_the_level(
+    held: dict[str, tuple[Decimal, Decimal]], way: Decimal, data: st.DataObject
+) -> None:
+    equity = Decimal(10_000)
+    target = equity + way
+    rising = way > 0
+    bands = equity_bands(target, rising=rising, equity=equity, holdings=held)
+    if way == 0:
+        return
+    assert set(bands) == set(held)
+    moved = equity
+    for symbol, (qty, price) in held.items():
+        band = bands[symbol]
+        # any price short of the band (for a rise: below it, down to a tenth of the price; for a fall: above it)
+        short = data.draw(st.decimals(min_value=price / 10, max_value=band, places=4) if rising
+                          else st.decimals(min_value=band, max_value=price * 3, places=4))  # fmt: skip
+        if short == band:
+            continue  # at the band itself the account is valued again
+        moved += qty * (short - price)
+    assert (moved < target) if rising else (moved > target)
