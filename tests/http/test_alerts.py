@@ -74,6 +74,7 @@ async def test_make_read_list_change_and_cancel(client: HttpClient, headers: dic
          "expires_at"),
         ({"kind": "price", "symbol": "AAPL", "condition": "above", "price": "1", "colour": "red"}, "colour"),
         ({"kind": "sometimes", "symbol": "AAPL"}, "kind"),
+        ({"kind": "percent_change", "symbol": "AAPL", "percent": "5", "price": "1"}, "price"),
     ],
 )  # fmt: skip
 async def test_a_bad_alert_is_422_naming_the_field_and_nothing_is_made(
@@ -81,7 +82,7 @@ async def test_a_bad_alert_is_422_naming_the_field_and_nothing_is_made(
 ) -> None:
     status, refused = await call(client, headers, "POST", "/v2/alerts", json=body)
     assert status == 422, refused
-    assert field in refused["message"]
+    assert refused["message"].startswith(f"invalid {field}"), refused
     assert (await call(client, headers, "GET", "/v2/alerts"))[1] == []
 
 
@@ -155,6 +156,8 @@ async def test_a_percent_change_from_the_session_open_and_a_position_alert_over_
         (made["id"], "percent_change", "126"), (loss["id"], "position", "105"),
     ]  # fmt: skip
     assert told[1].data["value"] == "-150.00"
+    status, refused = await call(client, headers, "PATCH", f"/v2/alerts/{made['id']}", json={"price": "1"})
+    assert (status, "price" in refused["message"]) == (422, True)  # its level comes from its percent
     status, refused = await call(client, headers, "PATCH", f"/v2/alerts/{made['id']}", json={"percent": "30"})
     assert (status, "status" in refused["message"]) == (422, True)  # it fired: only an active alert changes
 

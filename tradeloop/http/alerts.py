@@ -166,6 +166,8 @@ def _condition(value: str | dict[str, Any] | None, kind: AlertKind) -> AlertCond
 async def _terms(request: web.Request, body: CreateBody) -> AlertTerms:
     """The terms a body asks for; a percent_change measured from the session's open gets that price here."""
     kind = AlertKind(body.kind)
+    if kind is AlertKind.PERCENT_CHANGE and body.price is not None:
+        raise InvalidField("price", "a percent_change alert's level comes from its percent and reference")
     reference = None if body.reference is None else PercentReference(body.reference)
     reference_price = None
     if kind is AlertKind.PERCENT_CHANGE and reference is PercentReference.SESSION_OPEN and body.symbol:
@@ -196,6 +198,8 @@ async def _terms(request: web.Request, body: CreateBody) -> AlertTerms:
 
 def _patched(request: web.Request, terms: AlertTerms, body: PatchBody) -> AlertTerms:
     """The alert's terms with the body's changes."""
+    if terms.kind is AlertKind.PERCENT_CHANGE and body.price is not None:
+        raise InvalidField("price", "a percent_change alert's level comes from its percent and reference")
     changes: dict[str, Any] = {}
     for name in ("price", "percent", "amount", "level", "cooldown_s", "expires_at", "note"):
         value = getattr(body, name)
