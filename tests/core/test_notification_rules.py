@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 from decimal import Decimal
 from typing import Any
-from uuid import UUID, uuid4
+from uuid import UUID, uuid4, uuid5
 
 from hypothesis import given
 from hypothesis import strategies as st
@@ -23,7 +23,7 @@ from tradeloop.core.events import (
     SessionClosed,
     TradingStateChanged,
 )
-from tradeloop.core.notification_rules import notification_id, notifications_of
+from tradeloop.core.notification_rules import NAMESPACE, notification_id, notification_id_beside, notifications_of
 from tradeloop.core.notifications import NotificationType
 from tradeloop.core.orders import Order, OrderSide, OrderStatus, TimeInForce
 from tradeloop.core.risk_limits import StateSource, TradingState
@@ -77,7 +77,7 @@ def test_a_fill_notifies_order_filled_with_its_order_and_strategy() -> None:
         "side": "buy", "qty": "3", "price": "190.05", "filled_qty": "3", "leaves_qty": "7",
         "order_status": "partially_filled", "strategy_id": str(STRATEGY),
     }  # fmt: skip
-    assert made.id == notification_id(NotificationType.ORDER_FILLED, str(fill.fill_id))
+    assert made.id == notification_id_beside(NotificationType.ORDER_FILLED, fill.fill_id)
 
 
 def test_an_order_filled_on_arrival_notifies_the_fill_only() -> None:
@@ -94,7 +94,7 @@ def test_a_client_cancel_of_a_resting_order_is_order_canceled() -> None:
     (made,) = notifications_of(ACCOUNT_ID, [canceled(order, "canceled by client")], {order.terms.id: record(order)})
     assert made.type is NotificationType.ORDER_CANCELED
     assert made.data["reason"] == "canceled by client" and made.data["filled_qty"] == "0"
-    assert made.id == notification_id(NotificationType.ORDER_CANCELED, str(order.terms.id))
+    assert made.id == notification_id_beside(NotificationType.ORDER_CANCELED, order.terms.id)
 
 
 def test_an_order_the_server_ends_as_it_arrives_is_order_rejected() -> None:
@@ -204,3 +204,16 @@ def test_data_holds_json_values_only_and_money_as_exact_strings(qty: Decimal, am
     assert all(_json_only(dict(n.data)) for n in made)
     assert Decimal(str(made[0].data["qty"])) == qty
     assert Decimal(str(made[1].data["amount"])) == amount
+
+
+@given(st.text(max_size=40))
+def test_name_based_ids_are_uuid5_of_the_type_and_key(key: str) -> None:
+    for kind in NotificationType:
+        assert notification_id(kind, key) == uuid5(NAMESPACE, f"{kind.value}/{key}")
+
+
+def test_a_fills_notification_sorts_beside_the_fill() -> None:
+    order = accepted(id=UUID("0195f7a2-5b3c-7d4e-9f10-2a3b4c5d6e7f"))
+    made = notification_id_beside(NotificationType.ORDER_FILLED, order.terms.id)
+    assert made.int >> 80 == order.terms.id.int >> 80  # the same millisecond stamp
+    assert made != notification_id_beside(NotificationType.ORDER_CANCELED, order.terms.id)
