@@ -36,3 +36,21 @@ async def test_a_restart_resumes_pending_deliveries_with_the_same_id_and_keeps_t
             await app.dispatcher.step()
             assert again.received == []
 
+
+
+async def test_a_new_delivery_store_starts_after_the_last_notification_journaled(tmp_path: Path) -> None:
+    async with receiving() as receiver:
+        async with served(tmp_path) as app:
+            credentials = await app.engine.open_account(Decimal(1_000))
+            headers = auth_headers(credentials)
+            await app.client.post("/v2/webhooks", headers=headers, json={"url": receiver.url, "events": ["*"]})
+            await app.engine.adjust_cash(credentials.account_id, Decimal(500), "deposit")
+            await receiver.wait_for(1)
+        for leftover in tmp_path.glob("webhooks.db*"):  # the store deleted by hand
+            leftover.unlink()
+        async with served(tmp_path) as app:
+            await app.dispatcher.step()
+            assert len(receiver.received) == 1  # the past is not sent again
+            await app.engine.adjust_cash(credentials.account_id, Decimal(500), "another")
+            _, new = await receiver.wait_for(2)
+            assert new.body.startswith(b'{"type":"account.funds"') and new.message_id != receiver.received[0].message_id

@@ -32,7 +32,7 @@ from tradeloop.webhooks.feed import NotificationFeed
 from tradeloop.webhooks.schedule import FAILING_FOR, next_attempt
 from tradeloop.webhooks.sender import Answer, Sender
 from tradeloop.webhooks.signing import signed_headers
-from tradeloop.webhooks.store import Attempt, Delivery, DeliveryStatus, DeliveryStore, NewDelivery
+from tradeloop.webhooks.store import START, Attempt, Delivery, DeliveryStatus, DeliveryStore, NewDelivery
 
 log = logging.getLogger(__name__)
 
@@ -96,6 +96,15 @@ class Dispatcher:
             except TimeoutError:
                 pass
 
+    async def begin(self) -> None:
+        """On a new store, start after the last notification journaled: none made before it is owed to an endpoint.
+
+        Endpoints exist only once the store does (it opens as the server starts), so a new store
+        skips nothing owed; one deleted by hand forgets what was pending rather than resend every past notification.
+        """
+        if await self.store.cursor() is None:
+            await self.store.record([], due_s=self._clock().timestamp(), cursor=await self._feed.end())
+
     async def step(self) -> None:
         """One whole turn: record deliveries for new notifications, send what is due, and wait for every request sent."""
         await self._take_turn()
@@ -132,8 +141,7 @@ class Dispatcher:
 
     async def _record_new(self) -> bool:
         """Record deliveries for the notifications after the cursor, one page; whether there was any."""
-        cursor = await self.store.cursor()
-        found = await self._feed.after(cursor)
+        found = await self._feed.after(await self.store.cursor() or START)
         if not found:
             return False
         made: list[NewDelivery] = []

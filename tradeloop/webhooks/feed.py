@@ -17,7 +17,7 @@ import aiosqlite
 from tradeloop.actors.account import Committed
 from tradeloop.core.notifications import Notification, NotificationsCreated
 from tradeloop.snapshots.codec import DecodeError, decode
-from tradeloop.webhooks.store import Cursor
+from tradeloop.webhooks.store import START, Cursor
 
 Read = list[tuple[Cursor, Notification]]
 PAGE: Final = 500
@@ -31,6 +31,10 @@ class NotificationFeed(Protocol):
 
     async def after(self, cursor: Cursor, limit: int = PAGE) -> Read:
         """The notifications journaled after `cursor`, oldest first, each with its own cursor."""
+        ...
+
+    async def end(self) -> Cursor:
+        """The cursor of the last notification journaled (START: none yet)."""
         ...
 
 
@@ -63,6 +67,11 @@ class StoredNotifications:
             found.append(((seq, place), made))
         return found
 
+    async def end(self) -> Cursor:
+        assert self._db is not None, "the feed is not open"
+        rows = list(await self._db.execute_fetchall("SELECT seq, place FROM notifications ORDER BY seq DESC, place DESC LIMIT 1"))
+        return (rows[0][0], rows[0][1]) if rows else START
+
 
 class HeardNotifications:
     """The notifications of the engine's committed writes, kept in memory as they are heard (for the in-memory journal)."""
@@ -81,6 +90,9 @@ class HeardNotifications:
 
     async def close(self) -> None:
         pass
+
+    async def end(self) -> Cursor:
+        return (len(self._made), 0)
 
     async def after(self, cursor: Cursor, limit: int = PAGE) -> Read:
         start = cursor[0]

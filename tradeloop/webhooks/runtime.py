@@ -58,6 +58,7 @@ class Webhooks:
         await self.store.open()
         await self._feed.open()
         await self._sender.open()
+        await self.dispatcher.begin()
         self._subscription = self._engine.subscribe_events(self._heard_of)
         self._task = asyncio.create_task(self.dispatcher.run(), name="webhook-dispatcher")
 

@@ -31,6 +31,7 @@ FILE_NAME: Final = "webhooks.db"
 Cursor = tuple[int, int]
 """A notification's place in the journal: the position of its record, then its place among the record's notifications."""
 START: Final[Cursor] = (0, 0)
+"""Before every notification."""
 
 SCHEMA: Final = """
 CREATE TABLE IF NOT EXISTS cursor (
@@ -143,9 +144,10 @@ class DeliveryStore:
             await self._db.close()
             self._db = None
 
-    async def cursor(self) -> Cursor:
+    async def cursor(self) -> Cursor | None:
+        """Where the dispatcher left off (None: a new store, which has never read a notification)."""
         rows = await self._read("SELECT seq, place FROM cursor WHERE id = 1")
-        return (rows[0][0], rows[0][1]) if rows else START
+        return (rows[0][0], rows[0][1]) if rows else None
 
     async def record(self, deliveries: Sequence[NewDelivery], *, due_s: float, cursor: Cursor | None = None) -> None:
         """Add deliveries due at `due_s` (seconds since the epoch) and, in the same transaction, move the cursor."""
