@@ -85,7 +85,7 @@ def _notification_id(request: web.Request) -> UUID:
         raise NotFound("notification not found") from None
 
 
-_ID: Final = "5b0f3c9e-1a7d-5f2e-8c4b-6d9e0a1b2c3d"
+_ID: Final = "0195f7a2-5b3c-8e21-b7a0-6d9e0a1b2c3d"
 _PATH: Final = {"notification_id": _ID}
 _FILLED: Final = {
     "id": _ID, "type": "order.filled", "created_at": "2026-01-05T15:30:00.123456Z",
