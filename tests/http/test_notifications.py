@@ -11,8 +11,7 @@ from aiohttp import ClientWebSocketResponse
 
 from tests.conftest import ClientFactory
 from tests.factories import HttpClient, auth_headers, limit_body, make_app, make_engine, order_body, place, set_price
-from tests.http.streams_client import connect, send
-from tests.http.test_streams_trading import authorization, message
+from tests.http.streams_client import connect, frame, send
 from tradeloop.actors.engine import Credentials, Engine
 from tradeloop.journal import Journal
 
@@ -163,9 +162,9 @@ async def _listening(client: HttpClient, account: Credentials, *, packed: bool) 
     ws = await connect(client, "/stream", packed=packed)
     auth = {"action": "authenticate", "data": {"key_id": account.key_id, "secret_key": account.secret_key}}
     await send(ws, auth, packed=packed)
-    assert await message(ws) == authorization("authorized")
+    assert await frame(ws) == {"stream": "authorization", "data": {"action": "authenticate", "status": "authorized"}}
     await send(ws, {"action": "listen", "data": {"streams": ["notifications"]}}, packed=packed)
-    assert await message(ws) == {"stream": "listening", "data": {"streams": ["notifications"]}}
+    assert await frame(ws) == {"stream": "listening", "data": {"streams": ["notifications"]}}
     return ws
 
 
@@ -177,7 +176,7 @@ async def test_the_stream_sends_each_notification_in_order_as_the_list_shows_it(
     ws = await _listening(client, account, packed=packed)
     quiet = await _listening(client, other, packed=packed)
     filled, _ = await _fill_and_cancel(client, engine, headers)
-    first, second = await message(ws), await message(ws)  # no trade update before them: only notifications listened to
+    first, second = await frame(ws), await frame(ws)  # no trade update before them: only notifications listened to
     assert [first["stream"], second["stream"]] == ["notifications", "notifications"]
     listed = (await page(client, headers))["notifications"]
     assert [first["data"], second["data"]] == [{k: v for k, v in each.items() if k != "read_at"} for each in reversed(listed)]
