@@ -18,6 +18,7 @@ from tradeloop.actors.administration import rotate_account_keys, set_account_act
 from tradeloop.actors.engine import Engine
 from tradeloop.core.accounts import AccountState
 from tradeloop.core.events import CashAdjusted
+from tradeloop.core.notifications import NotificationsCreated
 from tradeloop.core.orders import OrderStatus, ReplaceRequest
 from tradeloop.errors import JournalUnavailable
 from tradeloop.snapshots.journal import JournalWriter
@@ -108,8 +109,9 @@ async def test_a_write_kept_while_the_journal_cannot_write_is_told_to_listeners_
     allow_writes(pid)
     await until(lambda: engine.journal_trouble is None)
     await until(lambda: len(told) == 1)
-    (deposit,) = told[0].events
+    deposit, notices = told[0].events  # the deposit and, in the same write, the owner's notification of it
     assert isinstance(deposit, CashAdjusted) and deposit.description == "in the failing batch"
+    assert isinstance(notices, NotificationsCreated)
 
 
 async def test_markets_stop_matching_while_the_journal_cannot_write_and_trade_again_after(engine: Engine) -> None:

@@ -13,6 +13,7 @@ from tests.factories import make_engine, set_price
 from tradeloop.actors import bulk
 from tradeloop.actors.engine import Engine
 from tradeloop.core.events import OrderAccepted, OrderCanceled, OrderFilled
+from tradeloop.core.notifications import NotificationsCreated
 from tradeloop.core.orders import (
     OrderClass,
     OrderRequest,
@@ -67,7 +68,8 @@ async def test_a_filled_entry_and_its_working_legs_are_one_write(engine: Engine)
     entry = await engine.place_order(account, bracket())
     assert entry.status is OrderStatus.FILLED and entry.terms.order_class is OrderClass.BRACKET
     placed = batches(engine)[-1]
-    assert [type(e) for e in placed] == [OrderAccepted, OrderAccepted, OrderAccepted, OrderFilled]
+    # the owner's notification of the fill is journaled in the same write
+    assert [type(e) for e in placed] == [OrderAccepted, OrderAccepted, OrderAccepted, OrderFilled, NotificationsCreated]
     legs = list(engine.account(account).orders.values())
     assert sorted(o.status for o in legs) == [OrderStatus.NEW, OrderStatus.NEW]
     assert all(o.terms.parent_id == entry.terms.id for o in legs)
@@ -78,7 +80,7 @@ async def test_an_exit_fill_and_the_cancel_of_its_sibling_are_one_write(engine: 
     await engine.place_order(account, bracket())
     await set_price(engine, "AAPL", "111")
     last = batches(engine)[-1]
-    assert [type(e) for e in last] == [OrderFilled, OrderCanceled]
+    assert [type(e) for e in last] == [OrderFilled, OrderCanceled, NotificationsCreated]
     assert engine.account(account).orders == {} and engine.account(account).positions == {}
 
 

@@ -17,6 +17,7 @@ from tests.factories import make_engine, set_price
 from tests.snapshots.factories import open_journal
 from tradeloop.actors.engine import Engine
 from tradeloop.core.events import OrderAccepted, OrderFilled
+from tradeloop.core.notifications import NotificationsCreated
 from tradeloop.core.orders import (
     Order,
     OrderRequest,
@@ -71,8 +72,10 @@ async def test_an_order_that_fills_on_arrival_is_one_record_with_its_acceptance(
     assert order.status is OrderStatus.FILLED
 
     record = _records(path)[-1]
-    assert [type(event) for event in record] == [OrderAccepted, OrderFilled]
-    assert {event.terms.id if isinstance(event, OrderAccepted) else event.order_id for event in record} == {order.terms.id}
+    assert [type(event) for event in record] == [OrderAccepted, OrderFilled, NotificationsCreated]
+    accepted, filled, _ = record
+    assert isinstance(accepted, OrderAccepted) and isinstance(filled, OrderFilled)
+    assert accepted.terms.id == filled.order_id == order.terms.id
 
 
 async def test_a_resting_order_is_journaled_with_the_market_s_empty_answer(tmp_path: Path) -> None:
