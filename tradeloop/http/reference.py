@@ -46,6 +46,7 @@ TAGS: Final = {
     "risk": "Risk limits, trading states and the kill switch (/v2/risk), an extension; the what-if is under orders.",
     "activities": "Fills and cash movements of the account, and its risk notices (/v2/account/activities).",
     "trades": "Round trips made of the account's fills, and their summary (/v2/account/trades), an extension.",
+    "reports": "The account statement and the performance report, in JSON, CSV or HTML (/v2/reports), an extension.",
     "assets": "The listed assets (/v2/assets).",
     "watchlists": "Named lists of symbols kept with the account (/v2/watchlists), by id or by name.",
     "strategies": "Indicator strategies as data: versions, activation and the signals they fired (/v2/strategies), an extension.",

@@ -34,6 +34,7 @@ from tradeloop.http import (
     orders,
     portfolio,
     risk,
+    statements,
     strategies,
     trades,
     watchlists,
@@ -74,10 +75,11 @@ def trading() -> web.Application:
     tables = (
         orders.routes, risk.routes, portfolio.routes, activities.routes, assets.routes, calendar.routes,
         configurations.routes, watchlists.routes, backtests.routes, strategies.routes, marketdata.routes, history.routes,
-        alerts.routes,
         webhooks.routes,
+        alerts.routes,
         notifications.routes,
         trades.routes,
+        statements.routes,
     )
     app = surface(V2, _all(tables), [auth_middleware, rate_limit_middleware])
     app.on_response_prepare.append(rate_limit_headers)  # a signal: errors rendered at the root get the headers too

@@ -1,0 +1,144 @@
+"""GET /v2/reports/statement: balances and movements of real orders and deposits on the manual market, on both journals."""
+
+from __future__ import annotations
+
+import csv
+import io
+from decimal import Decimal
+from typing import Any
+
+import pytest
+
+from tests.conftest import ClientFactory
+from tests.factories import HttpClient, make_app, make_engine, order_body, place
+from tests.http.report_factories import Clock, tick
+from tradeloop.actors.engine import Credentials, Engine
+from tradeloop.journal import Journal
+
+Headers = dict[str, str]
+STATEMENT = "/v2/reports/statement"
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+def engine(clock: Clock, journal: Journal) -> Engine:
+    return make_engine(clock=clock, journal=journal)
+
+
+@pytest.fixture
+async def client(engine: Engine, aiohttp_client: ClientFactory) -> HttpClient:
+    return await aiohttp_client(make_app(engine))
+
+
+async def get(client: HttpClient, headers: Headers, path: str = STATEMENT, status: int = 200, **params: str) -> Any:
+    response = await client.get(path, params=params, headers=headers)
+    payload = await response.json()
+    assert response.status == status, payload
+    return payload
+
+
+async def history(client: HttpClient, engine: Engine, clock: Clock, account: Credentials, headers: Headers) -> None:
+    """Day one: buy 10 AAPL at 100 and 4 MSFT at 50.25, deposit 1,000.50; day two: sell 6 AAPL at 110.10, withdraw 99.99."""
+    await tick(engine, clock, 0, "100")
+    await tick(engine, clock, 0, "50.25", symbol="MSFT")
+    await place(client, headers, order_body(qty="10"))
+    await place(client, headers, order_body(qty="4", symbol="MSFT"))
+    clock.at(60)
+    await engine.adjust_cash(account.account_id, Decimal("1000.50"), "deposit")
+    await tick(engine, clock, 86_400, "110.10")
+    await place(client, headers, order_body(qty="6", side="sell"))
+    clock.at(86_460)
+    await engine.adjust_cash(account.account_id, Decimal("-99.99"), "withdrawal")
+    clock.at(90_000)
+
+
+def reconciles(statement: dict[str, Any]) -> bool:
+    totals = {k: Decimal(v) for k, v in statement["totals"].items()}
+    moved = totals["deposits"] - totals["withdrawals"] + totals["sells"] - totals["buys"] - totals["fees"]
+    return Decimal(statement["opening"]["cash"]) + moved == Decimal(statement["closing"]["cash"])
+
+
+async def test_the_whole_statement_reconciles_and_closes_with_the_accounts_cash_and_positions(
+    client: HttpClient, engine: Engine, clock: Clock, account: Credentials, headers: Headers
+) -> None:
+    await history(client, engine, clock, account, headers)
+    statement = await get(client, headers)
+    assert statement["start"] is None and statement["end"] == "2026-01-06T16:00:00.000000Z"
+    assert statement["opening"] == {"cash": "100000.00", "positions": []}
+    assert [a["activity_type"] for a in statement["activities"]] == ["FILL", "FILL", "CSD", "FILL", "CSW"]
+    assert statement["totals"] == {
+        "deposits": "1000.50", "withdrawals": "99.99", "buys": "1201.00", "sells": "660.60", "fees": "0.00",
+        "realized_pl": "60.60",
+    }  # fmt: skip
+    assert reconciles(statement)
+    account_now = await get(client, headers, "/v2/account")
+    assert statement["closing"]["cash"] == "100360.11" and Decimal(statement["closing"]["cash"]) == Decimal(
+        account_now["cash"]
+    )
+    positions = await get(client, headers, "/v2/positions")
+    assert (
+        [(p["symbol"], p["qty"], p["cost_basis"]) for p in statement["closing"]["positions"]]
+        == [(p["symbol"], p["qty"], p["cost_basis"]) for p in positions]
+        == [("AAPL", "4", "400.00"), ("MSFT", "4", "201.00")]
+    )
+
+
+async def test_a_period_opens_with_the_balance_the_period_before_it_closed_with(
+    client: HttpClient, engine: Engine, clock: Clock, account: Credentials, headers: Headers
+) -> None:
+    await history(client, engine, clock, account, headers)
+    day_one = await get(client, headers, start="2026-01-05", end="2026-01-05T23:59:59.999999Z")
+    day_two = await get(client, headers, start="2026-01-06")
+    assert (
+        day_one["closing"]
+        == day_two["opening"]
+        == {
+            "cash": "99799.50",
+            "positions": [
+                {"symbol": "AAPL", "qty": "10", "cost_basis": "1000.00", "avg_entry_price": "100.00"},
+                {"symbol": "MSFT", "qty": "4", "cost_basis": "201.00", "avg_entry_price": "50.25"},
+            ],
+        }
+    )
+    assert [a["activity_type"] for a in day_one["activities"]] == ["FILL", "FILL", "CSD"]
+    assert [a["activity_type"] for a in day_two["activities"]] == ["FILL", "CSW"]
+    assert day_two["totals"]["realized_pl"] == "60.60" and day_one["totals"]["realized_pl"] == "0.00"
+    assert reconciles(day_one) and reconciles(day_two)
+
+
+async def test_the_csv_statement_is_streamed_with_the_cash_after_each_activity(
+    client: HttpClient, engine: Engine, clock: Clock, account: Credentials, headers: Headers
+) -> None:
+    await history(client, engine, clock, account, headers)
+    response = await client.get(STATEMENT, params={"format": "csv", "start": "2026-01-06"}, headers=headers)
+    assert response.status == 200 and response.content_type == "text/csv"
+    assert response.headers["Transfer-Encoding"] == "chunked"  # written as it goes, its length unknown beforehand
+    rows = list(csv.DictReader(io.StringIO(await response.text())))
+    assert [row["record"] for row in rows] == [
+        "opening_position", "opening_position", "opening", "activity", "activity",
+        "deposits", "withdrawals", "buys", "sells", "fees", "realized_pl",
+        "closing_position", "closing_position", "closing",
+    ]  # fmt: skip
+    sale, withdrawal = rows[3], rows[4]
+    assert (sale["activity_type"], sale["symbol"], sale["side"], sale["qty"], sale["price"]) == (
+        "FILL",
+        "AAPL",
+        "sell",
+        "6",
+        "110.10",
+    )
+    assert (sale["amount"], sale["cash"]) == ("660.60", "100460.10")
+    assert (withdrawal["activity_type"], withdrawal["amount"], withdrawal["cash"]) == ("CSW", "-99.99", "100360.11")
+    assert rows[2]["cash"] == "99799.50" and rows[-1]["cash"] == "100360.11"
+    assert (rows[-3]["symbol"], rows[-3]["qty"], rows[-3]["amount"]) == ("AAPL", "4", "400.00")
+
+
+async def test_a_start_after_the_end_is_refused_naming_start(client: HttpClient, headers: Headers) -> None:
+    problem = await get(client, headers, status=400, start="2026-02-01", end="2026-01-01")
+    assert problem["code"] == 40010001 and "start" in problem["message"]
+    refused = await get(client, headers, status=400, format="pdf")
+    assert "format" in refused["message"]

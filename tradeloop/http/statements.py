@@ -1,0 +1,222 @@
+"""Routes: the account statement (tradeloop's /v2/reports/statement), in JSON or streamed as CSV.
+
+The statement replays the journal's fills and cash movements from the cash the
+account was opened with (`tradeloop.core.statements`), so its balances are
+what the account held then and its closing cash, for a period ending now, is
+the cash GET /v2/account shows.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator, Sequence
+from datetime import datetime
+from decimal import Decimal
+from typing import Final, Literal
+from uuid import UUID
+
+from aiohttp import web
+from pydantic import BaseModel, ConfigDict, Field
+
+from tradeloop.codec import rfc3339
+from tradeloop.core.events import CashAdjusted, OrderFilled
+from tradeloop.core.money import cents, fmt, fmt_qty
+from tradeloop.core.statements import Balance, Movement, Statement, cash_change, statement
+from tradeloop.errors import InvalidParameter
+from tradeloop.http.activities import activity_id, activity_json
+from tradeloop.http.auth import account_id
+from tradeloop.http.bodies import read_query
+from tradeloop.http.keys import ENGINE
+from tradeloop.http.openapi import Example, Reply, Security, operation
+from tradeloop.http.shapes.reports import BalanceJson, StatementJson
+from tradeloop.http.times import QueryTime
+from tradeloop.http.wire import average_price, json_response
+from tradeloop.journal import ActivityQuery
+
+routes = web.RouteTableDef()
+
+TAG: Final = "reports"
+CSV_COLUMNS: Final = (
+    "record",
+    "time",
+    "activity_id",
+    "activity_type",
+    "symbol",
+    "side",
+    "qty",
+    "price",
+    "amount",
+    "cash",
+)
+"""The statement's CSV columns; `record` says what a row is (opening, position, activity, a total, closing)."""
+_ROWS_PER_CHUNK: Final = 500
+_EVERYTHING: Final = 2**62
+"""A listing limit no account reaches."""
+
+
+class StatementQuery(BaseModel):
+    """GET /v2/reports/statement: the period (both ends included) and the format."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    start: QueryTime = Field(
+        default=None, description="From this time (RFC 3339 or a date); left out: since the opening."
+    )
+    end: QueryTime = Field(default=None, description="Up to this time, included; left out: now.")
+    format: Literal["json", "csv"] = Field(default="json", description="json, or csv (streamed).")
+
+
+async def account_statement(request: web.Request, start: datetime | None, end: datetime | None) -> Statement:
+    """The statement of the caller's account over [start, end] (end None: now), from the journal.
+
+    Raises:
+        InvalidParameter: start is after end.
+    """
+    engine = request.app[ENGINE]
+    until = engine.clock() if end is None else end
+    if start is not None and start > until:
+        raise InvalidParameter("start", f"{rfc3339(start)} is after end {rfc3339(until)}")
+    found = await engine.journal.activities(
+        ActivityQuery(account_id=account_id(request), kinds=frozenset({"FILL", "CSD", "CSW"}), newest_first=False,
+                      limit=_EVERYTHING)
+    )  # fmt: skip
+    movements = [a for a in found if isinstance(a, OrderFilled | CashAdjusted)]
+    # The account's contributions are the cash it was opened with plus every deposit less every withdrawal.
+    opened_with = engine.account(account_id(request)).contributions - sum(
+        (m.amount for m in movements if isinstance(m, CashAdjusted)), Decimal(0)
+    )
+    return statement(opened_with, movements, start, until)
+
+
+def _money(value: Decimal) -> str:
+    return fmt(cents(value))
+
+
+def balance_json(balance: Balance) -> BalanceJson:
+    return {
+        "cash": _money(balance.cash),
+        "positions": [
+            {
+                "symbol": holding.symbol,
+                "qty": fmt_qty(holding.qty),
+                "cost_basis": _money(holding.cost_basis),
+                "avg_entry_price": average_price(holding.avg_entry_price) or "0",
+            }
+            for holding in balance.holdings
+        ],
+    }
+
+
+def statement_json(account: UUID, found: Statement) -> StatementJson:
+    return {
+        "account_id": str(account),
+        "currency": "USD",
+        "start": None if found.start is None else rfc3339(found.start),
+        "end": rfc3339(found.end),
+        "opening": balance_json(found.opening),
+        "activities": [activity_json(m) for m in found.movements],  # type: ignore[misc]
+        "totals": {
+            "deposits": _money(found.deposits),
+            "withdrawals": _money(found.withdrawals),
+            "buys": _money(found.buys),
+            "sells": _money(found.sells),
+            "fees": _money(found.fees),
+            "realized_pl": _money(found.realized_pl),
+        },
+        "closing": balance_json(found.closing),
+    }
+
+
+def _balance_rows(kind: str, moment: str, balance: Balance) -> Iterator[Sequence[str]]:
+    for holding in balance.holdings:
+        price = average_price(holding.avg_entry_price) or "0"
+        yield (f"{kind}_position", moment, "", "", holding.symbol, "", fmt_qty(holding.qty), price,
+               _money(holding.cost_basis), "")  # fmt: skip
+    yield (kind, moment, "", "", "", "", "", "", "", _money(balance.cash))
+
+
+def statement_rows(found: Statement) -> Iterator[Sequence[str]]:
+    """The statement as CSV rows (after the header): opening, each activity with the cash after it, totals, closing."""
+    yield from _balance_rows("opening", "" if found.start is None else rfc3339(found.start), found.opening)
+    cash = found.opening.cash
+    for movement in found.movements:
+        change = cash_change(movement)
+        cash += change
+        yield _activity_row(movement, change, cash)
+    totals = (("deposits", found.deposits), ("withdrawals", found.withdrawals), ("buys", found.buys),
+              ("sells", found.sells), ("fees", found.fees), ("realized_pl", found.realized_pl))  # fmt: skip
+    for name, amount in totals:
+        yield (name, "", "", "", "", "", "", "", _money(amount), "")
+    yield from _balance_rows("closing", rfc3339(found.end), found.closing)
+
+
+def _activity_row(movement: Movement, change: Decimal, cash: Decimal) -> Sequence[str]:
+    when, ident = rfc3339(movement.timestamp), activity_id(movement)
+    if isinstance(movement, CashAdjusted):
+        kind = "CSD" if movement.amount > 0 else "CSW"
+        return ("activity", when, ident, kind, "", "", "", "", _money(change), _money(cash))
+    return ("activity", when, ident, "FILL", movement.symbol, movement.side.value, fmt_qty(movement.qty),
+            fmt(movement.price), _money(change), _money(cash))  # fmt: skip
+
+
+async def stream_csv(
+    request: web.Request, filename: str, header: Sequence[str], rows: Iterator[Sequence[str]]
+) -> web.StreamResponse:
+    """Send rows as CSV a chunk at a time, so a long history is never held whole as text."""
+    response = web.StreamResponse(headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+    response.content_type = "text/csv"
+    response.charset = "utf-8"
+    await response.prepare(request)
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(header)
+    for count, row in enumerate(rows, 1):
+        writer.writerow(row)
+        if count % _ROWS_PER_CHUNK == 0:
+            await response.write(buffer.getvalue().encode())
+            buffer.seek(0)
+            buffer.truncate()
+    await response.write(buffer.getvalue().encode())
+    await response.write_eof()
+    return response
+
+
+_BALANCE: Final[BalanceJson] = {
+    "cash": "98098.00", "positions": [{"symbol": "AAPL", "qty": "10", "cost_basis": "1902.00", "avg_entry_price": "190.20"}],
+}  # fmt: skip
+_STATEMENT: Final[StatementJson] = {
+    "account_id": "0195f7a2-1111-7d4e-9f10-2a3b4c5d6e7f", "currency": "USD",
+    "start": "2026-01-05T00:00:00.000000Z", "end": "2026-01-06T00:00:00.000000Z",
+    "opening": {"cash": "100000.00", "positions": []},
+    "activities": [{
+        "id": "20260105150000000::0195f7a2-5b3c-7d4e-9f10-2a3b4c5d6e70", "account_id": "0195f7a2-1111-7d4e-9f10-2a3b4c5d6e7f",
+        "activity_type": "FILL", "transaction_time": "2026-01-05T15:00:00.000000Z", "type": "fill", "price": "190.2",
+        "qty": "10", "side": "buy", "symbol": "AAPL", "leaves_qty": "0", "order_id": "0195f7a2-5b3c-7d4e-9f10-2a3b4c5d6e7f",
+        "cum_qty": "10", "order_status": "filled",
+    }],
+    "totals": {"deposits": "0.00", "withdrawals": "0.00", "buys": "1902.00", "sells": "0.00", "fees": "0.00",
+               "realized_pl": "0.00"},
+    "closing": _BALANCE,
+}  # fmt: skip
+
+
+@routes.get("/v2/reports/statement")
+@operation(
+    tag=TAG, security=Security.KEYS, query=StatementQuery, errors=(InvalidParameter,),
+    responses={200: [Reply(shape=StatementJson, description="format=json;"),
+                     Reply(content_type="text/csv", description="format=csv: one row per opening or closing position, "
+                           "activity (with the cash after it) and total, streamed.")]},
+    examples=[Example(name="day", summary="one day", query={"start": "2026-01-05T00:00:00Z", "end": "2026-01-06T00:00:00Z"},
+                      response=_STATEMENT)],
+)  # fmt: skip
+async def get_statement(request: web.Request) -> web.StreamResponse:
+    """The account's cash and positions at the start, every fill and cash movement in the period, and at the end.
+
+    Opening + deposits − withdrawals + sells − buys − fees = closing, to the cent.
+    """
+    query = read_query(request, StatementQuery)
+    found = await account_statement(request, query.start, query.end)
+    if query.format == "csv":
+        return await stream_csv(request, "statement.csv", CSV_COLUMNS, statement_rows(found))
+    return json_response(statement_json(account_id(request), found))
