@@ -12,6 +12,7 @@ answer it had not recorded, each under the same `webhook-id`.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import logging
 import random
@@ -76,14 +77,15 @@ class Dispatcher:
         self._sending: dict[int, asyncio.Task[None]] = {}
         self._wake = asyncio.Event()
         self._turn = asyncio.Lock()
+        self._halted = False
 
     def wake(self) -> None:
         """Look for new notifications and due deliveries now rather than at the next idle timeout."""
         self._wake.set()
 
     async def run(self) -> None:
-        """Take turns until cancelled; a turn that fails (the store, the feed) is logged and the next one tries again."""
-        while True:
+        """Take turns until halted; a turn that fails (the store, the feed) is logged and the next one tries again."""
+        while not self._halted:
             self._wake.clear()
             try:
                 await self._take_turn()
@@ -91,10 +93,16 @@ class Dispatcher:
             except Exception:  # the task must outlive a failing turn: deliveries are kept and retried
                 log.exception("webhook dispatcher turn failed")
                 wait = IDLE_S
-            try:
-                await asyncio.wait_for(self._wake.wait(), wait)
-            except TimeoutError:
-                pass
+            # asyncio.timeout, not wait_for: on Python 3.11 wait_for can turn a cancellation that meets
+            # its timeout into a TimeoutError, and the loop would never end.
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(wait):
+                    await self._wake.wait()
+
+    def halt(self) -> None:
+        """End `run` after the turn it is taking."""
+        self._halted = True
+        self._wake.set()
 
     async def begin(self) -> None:
         """On a new store, start after the last notification journaled: none made before it is owed to an endpoint.

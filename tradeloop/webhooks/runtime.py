@@ -8,7 +8,6 @@ in-memory journal both live in memory, as everything else then does.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from pathlib import Path
 
 from tradeloop.actors.account import Committed, EventListener
@@ -66,10 +65,9 @@ class Webhooks:
         """Stop the dispatcher (requests in flight are sent again after a restart), then close what it used."""
         if self._subscription is not None:
             self._subscription.close()
+        self.dispatcher.halt()
         if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+            await self._task  # the turn it is taking ends soon: it waits on no receiver
         await self.dispatcher.stop()
         await self._sender.close()
         await self._feed.close()
