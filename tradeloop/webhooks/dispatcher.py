@@ -111,7 +111,7 @@ class Dispatcher:
         skips nothing owed; one deleted by hand forgets what was pending rather than resend every past notification.
         """
         if await self.store.cursor() is None:
-            await self.store.record([], due_s=self._clock().timestamp(), cursor=await self._feed.end())
+            await self.store.record([], due_s=0.0, cursor=await self._feed.end())  # no delivery: nothing is due
 
     async def step(self) -> None:
         """One whole turn: record deliveries for new notifications, send what is due, and wait for every request sent."""
@@ -155,7 +155,8 @@ class Dispatcher:
         made: list[NewDelivery] = []
         for _, notification in found:
             made += self._deliveries_of(notification)
-        await self.store.record(made, due_s=self._clock().timestamp(), cursor=found[-1][0])
+        due_s = self._clock().timestamp() if made else 0.0  # no reading of the clock for nothing to send
+        await self.store.record(made, due_s=due_s, cursor=found[-1][0])
         return True
 
     def _deliveries_of(self, notification: Notification) -> list[NewDelivery]:
@@ -183,8 +184,8 @@ class Dispatcher:
 
     async def _start_due(self) -> None:
         room = self._concurrency - len(self._sending)
-        if room <= 0:
-            return
+        if room <= 0 or await self.store.next_due_s(besides=list(self._sending)) is None:
+            return  # the clock is read only when something waits: an idle dispatcher takes no readings from it
         for delivery in await self.store.due(self._clock().timestamp(), room, besides=list(self._sending)):
             task = asyncio.create_task(self._deliver(delivery), name=f"webhook-delivery-{delivery.id}")
             self._sending[delivery.id] = task
