@@ -51,6 +51,7 @@ CSV_COLUMNS: Final = (
 )
 """The statement's CSV columns; `record` says what a row is (opening, position, activity, a total, closing)."""
 _ROWS_PER_CHUNK: Final = 500
+MOVEMENT_KINDS: Final = frozenset({"FILL", "CSD", "CSW"})
 _EVERYTHING: Final = 2**62
 """A listing limit no account reaches."""
 
@@ -67,25 +68,40 @@ class StatementQuery(BaseModel):
     format: Literal["json", "csv"] = Field(default="json", description="json, or csv (streamed).")
 
 
+async def account_movements(request: web.Request) -> tuple[Decimal, list[Movement]]:
+    """The cash the caller's account was opened with, and every fill and cash movement it made since, oldest first."""
+    engine = request.app[ENGINE]
+    found = await engine.journal.activities(
+        ActivityQuery(account_id=account_id(request), kinds=MOVEMENT_KINDS, newest_first=False, limit=_EVERYTHING)
+    )
+    movements = [a for a in found if isinstance(a, OrderFilled | CashAdjusted)]
+    # The account's contributions are the cash it was opened with plus every deposit less every withdrawal.
+    opened_with = engine.account(account_id(request)).contributions - sum(
+        (m.amount for m in movements if isinstance(m, CashAdjusted)), Decimal(0)
+    )
+    return opened_with, movements
+
+
+def period(request: web.Request, start: datetime | None, end: datetime | None) -> tuple[datetime | None, datetime]:
+    """A query's period, its end now when left out.
+
+    Raises:
+        InvalidParameter: start is after end.
+    """
+    until = request.app[ENGINE].clock() if end is None else end
+    if start is not None and start > until:
+        raise InvalidParameter("start", f"{rfc3339(start)} is after end {rfc3339(until)}")
+    return start, until
+
+
 async def account_statement(request: web.Request, start: datetime | None, end: datetime | None) -> Statement:
     """The statement of the caller's account over [start, end] (end None: now), from the journal.
 
     Raises:
         InvalidParameter: start is after end.
     """
-    engine = request.app[ENGINE]
-    until = engine.clock() if end is None else end
-    if start is not None and start > until:
-        raise InvalidParameter("start", f"{rfc3339(start)} is after end {rfc3339(until)}")
-    found = await engine.journal.activities(
-        ActivityQuery(account_id=account_id(request), kinds=frozenset({"FILL", "CSD", "CSW"}), newest_first=False,
-                      limit=_EVERYTHING)
-    )  # fmt: skip
-    movements = [a for a in found if isinstance(a, OrderFilled | CashAdjusted)]
-    # The account's contributions are the cash it was opened with plus every deposit less every withdrawal.
-    opened_with = engine.account(account_id(request)).contributions - sum(
-        (m.amount for m in movements if isinstance(m, CashAdjusted)), Decimal(0)
-    )
+    start, until = period(request, start, end)
+    opened_with, movements = await account_movements(request)
     return statement(opened_with, movements, start, until)
 
 

@@ -32,6 +32,7 @@ from tradeloop.http import (
     marketdata,
     notifications,
     orders,
+    performance,
     portfolio,
     risk,
     statements,
@@ -80,6 +81,7 @@ def trading() -> web.Application:
         notifications.routes,
         trades.routes,
         statements.routes,
+        performance.routes,
     )
     app = surface(V2, _all(tables), [auth_middleware, rate_limit_middleware])
     app.on_response_prepare.append(rate_limit_headers)  # a signal: errors rendered at the root get the headers too

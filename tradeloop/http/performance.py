@@ -1,0 +1,260 @@
+"""Routes: the performance report (tradeloop's /v2/reports/performance), in JSON or streamed as CSV.
+
+The equity curve is the account's balance, replayed from the journal
+(`tradeloop.core.statements.balances_at`), at the period's start and at the end
+of each of its days, each position marked at its symbol's daily close
+(`tradeloop.core.performance`); the figures are computed from it and from the
+round trips of trade history.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Final, Literal
+from uuid import UUID
+
+from aiohttp import web
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from tradeloop.codec import rfc3339
+from tradeloop.core.bars import TimeFrame, TimeFrameUnit
+from tradeloop.core.events import CashAdjusted
+from tradeloop.core.money import ZERO, cents, fmt
+from tradeloop.core.performance import (
+    DAYS_PER_YEAR,
+    CurvePoint,
+    Performance,
+    daily_moments,
+    performance,
+    price_at,
+)
+from tradeloop.core.statements import Movement, balances_at
+from tradeloop.core.trades import Fill, RoundTrip, round_trips
+from tradeloop.errors import InvalidParameter
+from tradeloop.http.auth import account_id
+from tradeloop.http.bodies import read_query
+from tradeloop.http.history import MARKET_HISTORY
+from tradeloop.http.keys import ENGINE
+from tradeloop.http.openapi import Example, Reply, Security, operation
+from tradeloop.http.shapes.performance import EquityPointJson, PerformanceJson
+from tradeloop.http.statements import TAG, account_movements, period, stream_csv
+from tradeloop.http.times import QueryTime
+from tradeloop.http.trades import stats_json
+from tradeloop.http.wire import json_response
+from tradeloop.journal import FillQuery
+
+routes = web.RouteTableDef()
+
+DAY: Final = TimeFrame(1, TimeFrameUnit.DAY)
+DAY_SPAN: Final = timedelta(days=1)
+CSV_COLUMNS: Final = ("record", "name", "timestamp", "value", "cashflow", "benchmark")
+"""`record` is `metric` (a figure: `name`, `value`) or `equity` (a point of the curve: `timestamp`, `value`, ...)."""
+
+
+class PerformanceQuery(BaseModel):
+    """GET /v2/reports/performance: the period, whose trades, the benchmark, and the format."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    start: QueryTime = Field(default=None, description="From this time (RFC 3339 or a date); left out: the opening.")
+    end: QueryTime = Field(default=None, description="Up to this time, included; left out: now.")
+    symbol: str | None = Field(default=None, description="Only this symbol's round trips in the trade figures.")
+    strategy_id: UUID | None = Field(default=None, description="Only this strategy's round trips in the trade figures.")
+    benchmark: str | None = Field(default=None, description="A listed symbol to compare with, such as SPY.")
+    format: Literal["json", "csv"] = Field(default="json", description="json, or csv (streamed).")
+
+    @field_validator("symbol", "benchmark", mode="before")
+    @classmethod
+    def _upper(cls, value: object) -> object:
+        return value.strip().upper() or None if isinstance(value, str) else value
+
+
+async def _daily_closes(
+    request: web.Request, symbols: Sequence[str], start: datetime, end: datetime
+) -> dict[str, list[tuple[datetime, Decimal]]]:
+    """Each symbol's daily closes by bar start, from the day before the period's start to its end."""
+    history = request.app[MARKET_HISTORY]
+    days = (end - start).days + 3
+    closes: dict[str, list[tuple[datetime, Decimal]]] = {}
+    for symbol in symbols:
+        bars, _ = await history.bars(symbol, DAY, start=start - DAY_SPAN, end=end, limit=days, check_more=False)
+        closes[symbol] = [(bar.timestamp, bar.close) for bar in bars]
+    return closes
+
+
+async def account_curve(
+    request: web.Request, opened_with: Decimal, movements: Sequence[Movement], start: datetime, end: datetime
+) -> list[CurvePoint]:
+    """The account's equity at the period's start and at each day's end, positions at their daily closes."""
+    moments = daily_moments(start, end)
+    symbols = sorted({m.symbol for m in movements if not isinstance(m, CashAdjusted)})
+    closes = await _daily_closes(request, symbols, start, end)
+    curve: list[CurvePoint] = []
+    flows = [m for m in movements if isinstance(m, CashAdjusted)]
+    before = None
+    for moment, balance in zip(moments, balances_at(opened_with, movements, moments)):
+        equity = balance.cash
+        for holding in balance.holdings:
+            price = price_at(closes[holding.symbol], moment)
+            equity += cents(holding.qty * price) if price is not None else holding.cost_basis
+        flow = sum((f.amount for f in flows if before is not None and before <= f.timestamp < moment), ZERO)
+        point = CurvePoint(at=min(moment, end), equity=equity, flow=flow, invested=bool(balance.holdings))
+        curve.append(point)
+        before = moment
+    return curve
+
+
+async def _trips(request: web.Request, query: PerformanceQuery, start: datetime, end: datetime) -> list[RoundTrip]:
+    """The round trips that closed in the period, of the symbol and strategy asked for."""
+    symbols = None if query.symbol is None else frozenset({query.symbol})
+    fills = await request.app[ENGINE].journal.fills(FillQuery(account_id=account_id(request), symbols=symbols))
+    return [
+        trip
+        for trip in round_trips(fills)
+        if start <= trip.exit_at <= end and (query.strategy_id is None or trip.strategy_id == query.strategy_id)
+    ]
+
+
+def _listed(request: web.Request, field: str, symbol: str | None) -> None:
+    if symbol is not None and symbol not in request.app[ENGINE].assets:
+        raise InvalidParameter(field, f"{symbol} is not a listed symbol")
+
+
+async def account_performance(
+    request: web.Request, query: PerformanceQuery
+) -> tuple[Performance, list[EquityPointJson]]:
+    """The figures and the daily curve (with the benchmark's closes) of the caller's account over the period asked for.
+
+    Raises:
+        InvalidParameter: start is after end, or the symbol or benchmark is not listed.
+    """
+    _listed(request, "symbol", query.symbol)
+    _listed(request, "benchmark", query.benchmark)
+    opened_at = request.app[ENGINE].account(account_id(request)).created_at
+    start, end = period(request, query.start, query.end)
+    start = opened_at if start is None else start
+    if start > end:
+        raise InvalidParameter("end", f"{rfc3339(end)} is before the account was opened ({rfc3339(opened_at)})")
+    opened_with, movements = await account_movements(request)
+    curve = await account_curve(request, opened_with, movements, start, end)
+    benchmark: list[Decimal | None] = [None] * len(curve)
+    benchmark_return = None
+    if query.benchmark is not None:
+        closes = (await _daily_closes(request, [query.benchmark], start, end))[query.benchmark]
+        benchmark = [price_at(closes, point.at) for point in curve]
+        first, last = benchmark[0], benchmark[-1]
+        benchmark_return = float(last / first - 1) if first and last else None
+    fees = sum((m.fee for m in await _fills_in(request, start, end)), ZERO)
+    found = performance(curve, await _trips(request, query, start, end), fees, benchmark_return)
+    points: list[EquityPointJson] = [
+        {
+            "timestamp": rfc3339(point.at),
+            "equity": fmt(cents(point.equity)),
+            "cashflow": fmt(cents(point.flow)),
+            "benchmark": None if close is None else fmt(close),
+        }
+        for point, close in zip(curve, benchmark)
+    ]
+    return found, points
+
+
+async def _fills_in(request: web.Request, start: datetime, end: datetime) -> list[Fill]:
+    fills = await request.app[ENGINE].journal.fills(FillQuery(account_id=account_id(request)))
+    return [fill for fill in fills if start <= fill.timestamp <= end]
+
+
+def _ratio(value: float | None) -> float | None:
+    return None if value is None else round(value, 10)
+
+
+def performance_json(
+    request: web.Request, query: PerformanceQuery, found: Performance, points: list[EquityPointJson]
+) -> PerformanceJson:
+    return {
+        "account_id": str(account_id(request)),
+        "start": points[0]["timestamp"],
+        "end": points[-1]["timestamp"],
+        "symbol": query.symbol,
+        "strategy_id": None if query.strategy_id is None else str(query.strategy_id),
+        "days_per_year": DAYS_PER_YEAR,
+        "start_equity": fmt(cents(found.start_equity)),
+        "end_equity": fmt(cents(found.end_equity)),
+        "net_deposits": fmt(cents(found.net_deposits)),
+        "profit": fmt(cents(found.profit)),
+        "total_return": round(found.total_return, 10),
+        "cagr": _ratio(found.cagr),
+        "volatility": _ratio(found.volatility),
+        "sharpe": _ratio(found.sharpe),
+        "sortino": _ratio(found.sortino),
+        "calmar": _ratio(found.calmar),
+        "max_drawdown": round(found.max_drawdown, 10),
+        "max_drawdown_duration_seconds": found.max_drawdown_duration.total_seconds(),
+        "exposure": _ratio(found.exposure),
+        "payoff_ratio": _ratio(found.payoff_ratio),
+        "fees": fmt(cents(found.fees)),
+        "benchmark": query.benchmark,
+        "benchmark_return": _ratio(found.benchmark_return),
+        "trades": stats_json(found.trades),
+        "equity": points,
+    }
+
+
+def performance_rows(report: PerformanceJson) -> Iterator[Sequence[str]]:
+    """The report as CSV rows: each figure (trade figures prefixed `trades.`), then each point of the curve."""
+    for name, value in report.items():
+        if name == "equity":
+            continue
+        if name == "trades":
+            for key, figure in report["trades"].items():
+                yield ("metric", f"trades.{key}", "", _text(figure), "", "")
+            continue
+        yield ("metric", name, "", _text(value), "", "")
+    for point in report["equity"]:
+        yield ("equity", "", point["timestamp"], point["equity"], point["cashflow"], point["benchmark"] or "")
+
+
+def _text(value: object) -> str:
+    return "" if value is None else str(value)
+
+
+_EXAMPLE: Final[PerformanceJson] = {
+    "account_id": "0195f7a2-1111-7d4e-9f10-2a3b4c5d6e7f", "start": "2026-01-05T00:00:00.000000Z",
+    "end": "2026-01-07T00:00:00.000000Z", "symbol": None, "strategy_id": None, "days_per_year": 365,
+    "start_equity": "100000.00", "end_equity": "100150.00", "net_deposits": "0.00", "profit": "150.00",
+    "total_return": 0.0015, "cagr": 0.3146969, "volatility": 0.0135, "sharpe": 19.1, "sortino": None,
+    "calmar": None, "max_drawdown": 0.0, "max_drawdown_duration_seconds": 0.0, "exposure": 0.5,
+    "payoff_ratio": None, "fees": "0.00", "benchmark": "SPY", "benchmark_return": 0.004,
+    "trades": {"trades": 1, "winners": 1, "losers": 0, "win_rate": 1.0, "gross_profit": "150.00", "gross_loss": "0.00",
+               "realized_pl": "150.00", "fees": "0.00", "profit_factor": None, "expectancy": "150.00",
+               "avg_win": "150.00", "avg_loss": None, "best": "150.00", "worst": "150.00", "avg_holding_seconds": 86400.0},
+    "equity": [
+        {"timestamp": "2026-01-05T00:00:00.000000Z", "equity": "100000.00", "cashflow": "0.00", "benchmark": "500.00"},
+        {"timestamp": "2026-01-06T00:00:00.000000Z", "equity": "100050.00", "cashflow": "0.00", "benchmark": "501.00"},
+        {"timestamp": "2026-01-07T00:00:00.000000Z", "equity": "100150.00", "cashflow": "0.00", "benchmark": "502.00"},
+    ],
+}  # fmt: skip
+
+
+@routes.get("/v2/reports/performance")
+@operation(
+    tag=TAG, security=Security.KEYS, query=PerformanceQuery, errors=(InvalidParameter,),
+    responses={200: [Reply(shape=PerformanceJson, description="format=json;"),
+                     Reply(content_type="text/csv", description="format=csv: a row per figure, then per point of the curve.")]},
+    examples=[Example(name="two days", summary="two days against SPY",
+                      query={"start": "2026-01-05T00:00:00Z", "end": "2026-01-07T00:00:00Z", "benchmark": "SPY"},
+                      response=_EXAMPLE)],
+)  # fmt: skip
+async def get_performance(request: web.Request) -> web.StreamResponse:
+    """How the account did over a period: return, CAGR, volatility, Sharpe, Sortino, Calmar, drawdown, trade figures.
+
+    Daily returns of the equity curve (deposits and withdrawals taken out), annualized by 365 days a year.
+    `symbol` and `strategy_id` narrow the trade figures; the return figures are the whole account's.
+    """
+    query = read_query(request, PerformanceQuery)
+    found, points = await account_performance(request, query)
+    report = performance_json(request, query, found, points)
+    if query.format == "csv":
+        return await stream_csv(request, "performance.csv", CSV_COLUMNS, performance_rows(report))
+    return json_response(report)
