@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 import pytest
 from hypothesis import given
@@ -16,6 +16,7 @@ from tradeloop.core.risk import (
     check_order,
     check_state_change,
     daily_loss_allowed,
+    equity_floor,
     review_equity,
     watch_bands,
 )
@@ -24,6 +25,7 @@ from tradeloop.errors import RiskLimitExceeded, TradingStateRefused
 
 D = Decimal
 money = st.decimals(min_value=D("0.01"), max_value=D("1000000"), places=2)
+percents = st.decimals(min_value=D("0.01"), max_value=D("100"), places=2)
 
 
 def context(**overrides: object) -> OrderContext:
@@ -88,7 +90,7 @@ def test_the_daily_loss_is_start_minus_equity_and_reaching_the_limit_halts(start
 def test_the_tighter_of_the_amount_and_the_percent_applies(start: D, percent: D, amount: D) -> None:
     limits = RiskLimits(daily_loss_limit=amount, daily_loss_limit_percent=percent)
     allowed = daily_loss_allowed(limits, start)
-    assert allowed == min(amount, (start * percent / 100).quantize(D("0.01")))
+    assert allowed == min(amount, (start * percent / 100).quantize(D("0.01"), rounding=ROUND_HALF_UP))  # money's rounding
 
 
 def test_a_breach_with_the_reduce_action_sets_reducing_and_halt_and_flatten_asks_to_flatten() -> None:
@@ -110,6 +112,47 @@ def test_a_loss_near_the_limit_warns_once() -> None:
     assert review_equity(risk, account_id=ACCOUNT_ID, equity=D(915), start_equity=D(1000), now=T0) == []
 
 
+@given(limit=money, warn_at=percents, start=money)
+def test_a_daily_loss_warns_from_its_warn_at_percent_of_the_limit_not_before(limit: D, warn_at: D, start: D) -> None:
+    risk = RiskProfile(limits=RiskLimits(daily_loss_limit=limit, warn_at_percent=warn_at))
+    at = limit * warn_at / 100
+    for loss in (at - D("0.01"), at, limit - D("0.01")):
+        found = review_equity(risk, account_id=ACCOUNT_ID, equity=start - loss, start_equity=start, now=T0)
+        warned = [e.limit for e in found if isinstance(e, RiskWarned)]
+        assert warned == (["daily_loss_limit"] if at <= loss < limit else []), loss
+
+
+def test_a_warning_at_half_the_daily_loss_limit_comes_at_half_and_the_default_is_80_percent() -> None:
+    assert RiskLimits().warn_at_percent == D(80)
+    half = RiskProfile(limits=RiskLimits(daily_loss_limit=D(100), warn_at_percent=D(50)))
+    assert review_equity(half, account_id=ACCOUNT_ID, equity=D("950.01"), start_equity=D(1000), now=T0) == []
+    [warned] = review_equity(half, account_id=ACCOUNT_ID, equity=D(950), start_equity=D(1000), now=T0)
+    assert isinstance(warned, RiskWarned) and warned.message == "daily_loss_limit 100: the session's loss is 50.00"
+    default = RiskProfile(limits=RiskLimits(daily_loss_limit=D(100)))
+    assert review_equity(default, account_id=ACCOUNT_ID, equity=D(950), start_equity=D(1000), now=T0) == []
+
+
+def test_a_drawdown_warns_from_its_warn_at_percent_of_the_limit() -> None:
+    risk = RiskProfile(limits=RiskLimits(max_drawdown_percent=D(10), warn_at_percent=D(25)), peak_equity=D(1000))
+    assert review_equity(risk, account_id=ACCOUNT_ID, equity=D("975.01"), start_equity=D(1000), now=T0) == []
+    [warned] = review_equity(risk, account_id=ACCOUNT_ID, equity=D(975), start_equity=D(1000), now=T0)
+    assert isinstance(warned, RiskWarned) and warned.limit == "max_drawdown_percent"
+
+
+@given(limit=money, warn_at=percents, start=money, qty=st.integers(1, 500))
+def test_the_equity_floor_and_the_band_below_a_price_sit_where_the_warning_begins(
+    limit: D, warn_at: D, start: D, qty: int
+) -> None:
+    risk = RiskProfile(limits=RiskLimits(daily_loss_limit=limit, warn_at_percent=warn_at))
+    floor = equity_floor(risk, start)
+    assert floor == start - limit * warn_at / 100
+    warned = review_equity(risk, account_id=ACCOUNT_ID, equity=floor, start_equity=start, now=T0)
+    assert warned and all(isinstance(e, (RiskWarned, TradingStateChanged)) for e in warned)
+    price = D(start) / qty + limit  # the whole equity in one position, priced so the band's low stays positive
+    [(low, high)] = watch_bands(risk, holdings={"S": (D(qty), price)}, equity=start, start_equity=start).values()
+    assert high is None and low == price - (start - floor) / qty
+
+
 @given(peak=money, equity=money, percent=st.decimals(min_value=D("0.01"), max_value=D("99"), places=2))
 def test_drawdown_from_the_peak_sets_reducing_and_the_peak_only_rises(peak: D, equity: D, percent: D) -> None:
     risk = RiskProfile(limits=RiskLimits(max_drawdown_percent=percent), peak_equity=peak)
@@ -127,12 +170,14 @@ def test_drawdown_from_the_peak_sets_reducing_and_the_peak_only_rises(peak: D, e
         st.tuples(st.integers(1, 500), st.decimals(min_value=D("1"), max_value=D("1000"), places=2)), min_size=1, max_size=4
     ),
     moves=st.lists(st.decimals(min_value=D("-0.99"), max_value=D("0.99"), places=2), min_size=4, max_size=4),
+    warn_at=percents,
 )
 def test_while_every_price_stays_inside_its_band_no_review_finds_anything(
-    cash: D, held: list[tuple[int, D]], moves: list[D]
+    cash: D, held: list[tuple[int, D]], moves: list[D], warn_at: D
 ) -> None:
     start = cash + sum((D(q) * p for q, p in held), D(0))
-    risk = RiskProfile(limits=RiskLimits(daily_loss_limit=start / 4, max_drawdown_percent=D(10)), peak_equity=start)
+    limits = RiskLimits(daily_loss_limit=start / 4, max_drawdown_percent=D(10), warn_at_percent=warn_at)
+    risk = RiskProfile(limits=limits, peak_equity=start)
     holdings = {f"S{i}": (D(q), p) for i, (q, p) in enumerate(held)}
     bands = watch_bands(risk, holdings=holdings, equity=start, start_equity=start)
     moved = {}

@@ -33,7 +33,8 @@ async def test_an_account_starts_active_without_limits(client: HttpClient, engin
     risk = await call(client, "GET", "/v2/risk", headers)
     assert shape_failures(RiskJson, risk) == []
     assert (risk["trading_state"], risk["reason"], risk["source"]) == ("ACTIVE", None, None)
-    assert set(risk["limits"].values()) == {None, "halt"}
+    assert set(risk["limits"].values()) == {None, "halt", "80"}
+    assert (risk["limits"]["daily_loss_action"], risk["limits"]["warn_at_percent"]) == ("halt", "80")
     assert risk["usage"]["equity"] == risk["usage"]["session_start_equity"] == "100000.00"
     assert risk["usage"]["daily_loss"] == "0.00" and risk["notices"] == []
     assert (risk["usage"]["open_orders"], risk["usage"]["orders_last_minute"]) == (0, 0)
@@ -57,6 +58,59 @@ async def test_patch_sets_the_limits_sent_keeps_the_rest_and_null_removes_one(
     assert await call(client, "GET", "/v2/risk", headers) == risk
 
 
+async def test_the_warning_percent_is_set_read_back_kept_by_other_changes_and_null_sets_it_back_to_80(
+    client: HttpClient, engine: Engine, account: Credentials, headers: Headers
+) -> None:
+    risk = await patch_risk(client, headers, {"limits": {"warn_at_percent": "50", "daily_loss_limit": "1000"}})
+    assert shape_failures(RiskJson, risk) == [] and risk["limits"]["warn_at_percent"] == "50"
+    assert engine.account(account.account_id).risk.limits.warn_at_percent == D(50)
+    risk = await patch_risk(client, headers, {"limits": {"max_open_orders": 5}})
+    assert risk["limits"]["warn_at_percent"] == "50" and risk["limits"]["daily_loss_limit"] == "1000"
+    assert (await call(client, "GET", "/v2/risk", headers))["limits"]["warn_at_percent"] == "50"
+    assert (await patch_risk(client, headers, {"limits": {"warn_at_percent": 100}}))["limits"]["warn_at_percent"] == "100"
+    assert (await patch_risk(client, headers, {"limits": {"warn_at_percent": "33.25"}}))["limits"]["warn_at_percent"] == "33.25"
+    risk = await patch_risk(client, headers, {"limits": {"warn_at_percent": None}})
+    assert risk["limits"]["warn_at_percent"] == "80" and risk["limits"]["daily_loss_limit"] == "1000"
+    admin = await admin_headers(client)
+    path = f"/admin/v1/accounts/{account.account_id}/risk"
+    shown = await call(client, "PATCH", path, admin, json={"limits": {"warn_at_percent": "60"}})
+    assert shown["limits"]["warn_at_percent"] == "60" == (await call(client, "GET", path, admin))["limits"]["warn_at_percent"]
+    refused = await call(client, "PATCH", path, admin, 422, json={"limits": {"warn_at_percent": "0"}})
+    assert refused["field"] == "limits.warn_at_percent"
+    await call(client, "PATCH", "/admin/v1/risk", admin, json={"limits": {"warn_at_percent": "70"}})
+    assert (await call(client, "GET", "/v2/risk", headers))["limits"]["warn_at_percent"] == "70"
+    refused = await call(client, "PATCH", "/admin/v1/risk", admin, 422, json={"limits": {"warn_at_percent": "101"}})
+    assert refused["field"] == "limits.warn_at_percent"
+    assert engine.account(account.account_id).risk.limits.warn_at_percent == D(70)
+
+
+async def test_a_warning_at_50_percent_comes_at_half_the_daily_loss_on_the_tick_and_is_listed_in_notifications(
+    client: HttpClient, engine: Engine, headers: Headers
+) -> None:
+    admin = await admin_headers(client)
+
+    async def price(value: str) -> None:
+        await call(client, "POST", "/admin/v1/market/prices", admin, json={"symbol": "AAPL", "price": value})
+
+    async def warnings() -> list[Any]:
+        listed = await call(client, "GET", "/v2/notifications", headers, params={"types": "risk.limit_warning"})
+        return list(listed["notifications"])
+
+    await price("100")
+    await place(client, headers, order_body(qty="500"))
+    risk = await patch_risk(client, headers, {"limits": {"daily_loss_limit": "1000", "warn_at_percent": "50"}})
+    assert risk["usage"]["session_start_equity"] == "100000.00" and risk["usage"]["equity"] == "100000.00"
+    await price("99.01")  # a loss of 495: short of half
+    assert await warnings() == []
+    await price("99")  # 500, half the limit, in one tick that stays far above the default 80%'s 800
+    [warned] = await warnings()
+    assert warned["data"] == {"limit": "daily_loss_limit", "message": "daily_loss_limit 1000: the session's loss is 500.00"}
+    risk = await call(client, "GET", "/v2/risk", headers)
+    assert risk["trading_state"] == "ACTIVE" and risk["notices"][-1]["kind"] == "warning"
+    await price("98.5")  # once per session
+    assert len(await warnings()) == 1
+
+
 @pytest.mark.parametrize(
     ("body", "field"),
     [
@@ -69,6 +123,11 @@ async def test_patch_sets_the_limits_sent_keeps_the_rest_and_null_removes_one(
         ({"limits": {"max_orders_per_minute": "many"}}, "limits.max_orders_per_minute"),
         ({"limits": {"daily_loss_action": "panic"}}, "limits.daily_loss_action"),
         ({"limits": {"max_loss": "5"}}, "limits.max_loss"),
+        ({"limits": {"warn_at_percent": "0"}}, "limits.warn_at_percent"),
+        ({"limits": {"warn_at_percent": -50}}, "limits.warn_at_percent"),
+        ({"limits": {"warn_at_percent": "100.01"}}, "limits.warn_at_percent"),
+        ({"limits": {"warn_at_percent": "half"}}, "limits.warn_at_percent"),
+        ({"limits": {"warn_at_percent": True}}, "limits.warn_at_percent"),
         ({"trading_state": "PAUSED"}, "trading_state"),
         ({"reason": "x" * 201, "trading_state": "HALTED"}, "reason"),
     ],

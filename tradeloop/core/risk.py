@@ -15,8 +15,6 @@ from tradeloop.core.orders import OrderSide, OrderTerms, OrderType
 from tradeloop.core.risk_limits import BreachAction, RiskLimits, RiskProfile, StateSource, TradingState
 from tradeloop.errors import RiskLimitExceeded, TradingStateRefused
 
-WARN_AT: Final = Decimal("0.8")
-"""A warning is given once a loss reaches this share of its limit."""
 PEAK_STEP: Final = Decimal("0.001")
 """A rise of equity smaller than this share of the peak may go unseen between checks (see `watch_bands`)."""
 _STRICTNESS: Final = {TradingState.ACTIVE: 0, TradingState.REDUCING: 1, TradingState.HALTED: 2}
@@ -141,6 +139,11 @@ def check_state_change(risk: RiskProfile, target: TradingState, source: StateSou
 # -- equity ------------------------------------------------------------------------
 
 
+def warn_share(limits: RiskLimits) -> Decimal:
+    """The share of a loss limit at which a warning is given (its warn_at_percent as a fraction)."""
+    return limits.warn_at_percent / HUNDRED
+
+
 def daily_loss_allowed(limits: RiskLimits, start_equity: Decimal) -> Decimal | None:
     """The loss the session may reach: the tighter of the amount and the percent of the starting equity."""
     allowed = [limits.daily_loss_limit] if limits.daily_loss_limit is not None else []
@@ -187,7 +190,7 @@ def review_equity(
                         flatten=limits.daily_loss_action is BreachAction.HALT_AND_FLATTEN,
                     )
                 )
-        elif loss >= allowed * WARN_AT and loss < allowed and "daily_loss_limit" not in risk.warned:
+        elif loss >= allowed * warn_share(limits) and loss < allowed and "daily_loss_limit" not in risk.warned:
             found.append(
                 RiskWarned(
                     account_id=account_id,
@@ -209,7 +212,7 @@ def review_equity(
                     timestamp=now,
                 )
             )
-        elif drawn >= limits.max_drawdown_percent * WARN_AT and drawn < limits.max_drawdown_percent:
+        elif drawn >= limits.max_drawdown_percent * warn_share(limits) and drawn < limits.max_drawdown_percent:
             if "max_drawdown_percent" not in risk.warned:
                 found.append(
                     RiskWarned(
@@ -227,13 +230,14 @@ def equity_floor(risk: RiskProfile, start_equity: Decimal) -> Decimal | None:
     """The highest equity below which a valuation calls for an event (a warning or a breach); None: none can."""
     limits = risk.limits
     floors: list[Decimal] = []
+    warn_at = warn_share(limits)
     allowed = daily_loss_allowed(limits, start_equity)
     if allowed is not None and risk.source is not StateSource.DAILY_LOSS:
-        share = WARN_AT if "daily_loss_limit" not in risk.warned else ONE
+        share = warn_at if "daily_loss_limit" not in risk.warned else ONE
         floors.append(start_equity - allowed * share)
     if limits.max_drawdown_percent is not None and risk.peak_equity is not None:
         if risk.state is TradingState.ACTIVE:
-            share = WARN_AT if "max_drawdown_percent" not in risk.warned else ONE
+            share = warn_at if "max_drawdown_percent" not in risk.warned else ONE
             floors.append(risk.peak_equity * (ONE - limits.max_drawdown_percent * share / HUNDRED))
     return max(floors) if floors else None
 

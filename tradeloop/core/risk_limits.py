@@ -39,6 +39,10 @@ class StateSource(StrEnum):
     SESSION = "session"
 
 
+DEFAULT_WARN_AT_PERCENT: Final = Decimal("80")
+"""A loss reaching this percent of its limit is warned of, unless the account sets another."""
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class RiskLimits:
     """An account's limits; None means no limit."""
@@ -55,6 +59,9 @@ class RiskLimits:
     daily_loss_action: BreachAction = BreachAction.HALT
     max_drawdown_percent: Decimal | None = None
     """Fall from the peak equity (a high-water mark that only rises), in percent."""
+    warn_at_percent: Decimal = DEFAULT_WARN_AT_PERCENT
+    """The percent of the daily loss or drawdown limit at which a warning is given (in (0, 100]); records written
+    before it existed decode with the default."""
 
     @property
     def watches_equity(self) -> bool:

@@ -17,7 +17,15 @@ from tradeloop.codec import rfc3339
 from tradeloop.core.money import HUNDRED, ZERO, cents, fmt, fmt_qty
 from tradeloop.core.preview import Preview
 from tradeloop.core.risk import daily_loss_allowed, drawdown_percent
-from tradeloop.core.risk_limits import ORDER_WINDOW, BreachAction, LimitChanges, RiskLimits, StateSource, TradingState
+from tradeloop.core.risk_limits import (
+    NO_LIMITS,
+    ORDER_WINDOW,
+    BreachAction,
+    LimitChanges,
+    RiskLimits,
+    StateSource,
+    TradingState,
+)
 from tradeloop.errors import TradingStateRefused
 from tradeloop.http.auth import account_id
 from tradeloop.http.bodies import read_model
@@ -50,6 +58,8 @@ class LimitsBody(BaseModel):
     daily_loss_action: BreachAction | None = None
     """halt (the default; null sets it back), reduce, or halt_and_flatten."""
     max_drawdown_percent: Percent = None
+    warn_at_percent: Percent = None
+    """The percent of the daily loss or drawdown limit at which a warning is given (80 to begin with; null sets it back)."""
 
     @field_validator("max_order_notional", "max_position_notional", "daily_loss_limit")
     @classmethod
@@ -58,7 +68,7 @@ class LimitsBody(BaseModel):
             raise ValueError("must be greater than 0")
         return value
 
-    @field_validator("max_position_percent_of_equity", "daily_loss_limit_percent", "max_drawdown_percent")
+    @field_validator("max_position_percent_of_equity", "daily_loss_limit_percent", "max_drawdown_percent", "warn_at_percent")
     @classmethod
     def _share(cls, value: Decimal | None) -> Decimal | None:
         if value is not None and not ZERO < value <= HUNDRED:
@@ -67,9 +77,11 @@ class LimitsBody(BaseModel):
 
     def changes(self) -> LimitChanges:
         """The limits this body sets, as a change that keeps the limits it leaves out."""
-        values: dict[str, Any] = {name: getattr(self, name) for name in self.model_fields_set}
-        if "daily_loss_action" in values and values["daily_loss_action"] is None:
-            values["daily_loss_action"] = BreachAction.HALT
+        # null removes a limit, or sets one that is never absent (the action, the warning's percent) back to its default
+        values: dict[str, Any] = {
+            name: getattr(NO_LIMITS, name) if getattr(self, name) is None else getattr(self, name)
+            for name in self.model_fields_set
+        }
         return LimitChanges(values)
 
 
@@ -105,6 +117,7 @@ def limits_json(limits: RiskLimits) -> LimitsJson:
         "daily_loss_limit_percent": text(limits.daily_loss_limit_percent),
         "daily_loss_action": limits.daily_loss_action.value,
         "max_drawdown_percent": text(limits.max_drawdown_percent),
+        "warn_at_percent": fmt(limits.warn_at_percent),
     }
 
 
@@ -174,6 +187,7 @@ _LIMITS_EXAMPLE: Final = {
     "daily_loss_limit_percent": None,
     "daily_loss_action": "halt_and_flatten",
     "max_drawdown_percent": "10",
+    "warn_at_percent": "80",
 }
 _LIMITS_SET: Final = {"kind": "limits_set", "message": "limits set by user", "timestamp": "2026-01-05T15:00:00.000000Z"}
 RISK_EXAMPLE: Final = {

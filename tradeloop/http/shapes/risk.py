@@ -26,6 +26,8 @@ class LimitsJson(TypedDict):
     daily_loss_action: BreachActionText
     max_drawdown_percent: DecimalText | None
     """Fall from the peak equity, in percent; a breach sets REDUCING."""
+    warn_at_percent: DecimalText
+    """The percent of daily_loss_limit (or max_drawdown_percent) at which a warning is given, once per session."""
 
 
 class UsageJson(TypedDict):
