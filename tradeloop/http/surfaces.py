@@ -34,6 +34,7 @@ from tradeloop.http import (
     orders,
     performance,
     portfolio,
+    portfolio_history,
     risk,
     statements,
     strategies,
@@ -82,6 +83,7 @@ def trading() -> web.Application:
         trades.routes,
         statements.routes,
         performance.routes,
+        portfolio_history.routes,
     )
     app = surface(V2, _all(tables), [auth_middleware, rate_limit_middleware])
     app.on_response_prepare.append(rate_limit_headers)  # a signal: errors rendered at the root get the headers too
