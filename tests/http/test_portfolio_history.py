@@ -96,6 +96,7 @@ async def test_numbers_are_exact_json_numbers_to_the_cent(
     response = await client.get(HISTORY, params={"timeframe": "1Min", "period": "1D"}, headers=headers)
     text = await response.text()
     assert '"equity":[100000.00,100000.12]' in text and '"profit_loss":[0.00,0.12]' in text
+    assert '"profit_loss_pct":[0,0.0000012]' in text  # 0.12 / 100,000, without trailing zeros
 
 
 async def test_daily_points_measure_pl_from_the_close_before_the_first_day(

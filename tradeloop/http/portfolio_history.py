@@ -229,7 +229,8 @@ def history_json(history: PortfolioHistory, label: str) -> PortfolioHistoryJson:
         "equity": [json_number(cents(point.equity)) for point in points],
         "profit_loss": [json_number(cents(point.profit_loss)) for point in points],
         "profit_loss_pct": [
-            None if point.profit_loss_pct is None else json_number(point.profit_loss_pct) for point in points
+            None if point.profit_loss_pct is None else json_number(point.profit_loss_pct.normalize())
+            for point in points
         ],
         "base_value": json_number(cents(history.base_value)),
         "timeframe": label,
