@@ -9,7 +9,7 @@ if [[ "${1:-}" == --contract-sweep ]]; then  # the larger schemathesis sweep alo
 fi
 source scripts/bootstrap.sh
 tradeloop_bootstrap test
-tradeloop_system_tools curl=curl jq=jq  # the documented examples run them
+tradeloop_system_tools curl=curl jq=jq chromium=chromium  # the documented examples run curl and jq; the HTML reports' test, chromium
 python -m mypy
 lint-imports --no-cache  # the package's layers: the [importlinter] contracts in setup.cfg
 exec python -m pytest "$@"

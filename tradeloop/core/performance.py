@@ -6,12 +6,12 @@ the cash withdrawn) that day, over the previous close, minus one: money moved
 in or out is not performance. Statistics over these returns follow empyrical's
 definitions (sample deviation, no risk-free rate, the drawdown's peak including
 the start) and are annualized by 365 days a year: the market trades every day
-of the calendar. Money stays Decimal; ratios are floats, as statistics.
+of the calendar. Everything is Decimal, ratios too (at the context's 28
+digits); the edge turns ratios into JSON numbers.
 """
 
 from __future__ import annotations
 
-import math
 import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -25,6 +25,9 @@ from tradeloop.core.trades import RoundTrip
 
 DAYS_PER_YEAR: Final = 365
 """Daily returns per year: every calendar day trades (the simulated and manual markets never close)."""
+_YEAR: Final = Decimal(DAYS_PER_YEAR)
+_ROOT_YEAR: Final = _YEAR.sqrt()
+_ONE: Final = Decimal(1)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -47,60 +50,60 @@ class Performance:
     """Deposits less withdrawals in the period."""
     profit: Decimal
     """The change in equity that deposits and withdrawals do not explain."""
-    returns: tuple[float, ...]
+    returns: tuple[Decimal, ...]
     """The daily returns the statistics are computed from."""
-    total_return: float
+    total_return: Decimal
     """The daily returns compounded."""
-    cagr: float | None
-    volatility: float | None
+    cagr: Decimal | None
+    volatility: Decimal | None
     """Annualized sample deviation of daily returns."""
-    sharpe: float | None
-    sortino: float | None
-    calmar: float | None
-    max_drawdown: float
+    sharpe: Decimal | None
+    sortino: Decimal | None
+    calmar: Decimal | None
+    max_drawdown: Decimal
     """The deepest fall of the compounded returns from a running peak, as a fraction of it: 0 or negative."""
     max_drawdown_duration: timedelta
     """The longest time from a peak to the first point back at it (or to the period's end, if never)."""
-    exposure: float | None
+    exposure: Decimal | None
     """The share of the curve's daily closes at which a position was held."""
     trades: TradeStats
-    payoff_ratio: float | None
+    payoff_ratio: Decimal | None
     """Average win over the size of the average loss."""
     fees: Decimal
-    benchmark_return: float | None
+    benchmark_return: Decimal | None
 
 
-def daily_returns(curve: Sequence[CurvePoint]) -> list[float]:
+def daily_returns(curve: Sequence[CurvePoint]) -> list[Decimal]:
     """Each point's return over the point before, deposits and withdrawals taken out (0 after an equity of 0)."""
-    returns: list[float] = []
+    returns: list[Decimal] = []
     for before, point in zip(curve, curve[1:]):
-        returns.append(float((point.equity - point.flow) / before.equity - 1) if before.equity != ZERO else 0.0)
+        returns.append((point.equity - point.flow) / before.equity - 1 if before.equity != ZERO else ZERO)
     return returns
 
 
-def compounded(returns: Sequence[float]) -> list[float]:
+def compounded(returns: Sequence[Decimal]) -> list[Decimal]:
     """The growth of 1 through the returns, one value per return."""
-    value, grown = 1.0, []
+    value, grown = _ONE, []
     for daily in returns:
-        value *= 1.0 + daily
+        value *= _ONE + daily
         grown.append(value)
     return grown
 
 
-def drawdowns(returns: Sequence[float]) -> list[float]:
+def drawdowns(returns: Sequence[Decimal]) -> list[Decimal]:
     """Each day's fall from the running peak of the compounded returns (the start, 1, counting as a peak)."""
-    peak, found = 1.0, []
+    peak, found = _ONE, []
     for value in compounded(returns):
         peak = max(peak, value)
-        found.append(value / peak - 1.0)
+        found.append(value / peak - 1 if peak else ZERO)
     return found
 
 
-def max_drawdown_duration(curve: Sequence[CurvePoint], returns: Sequence[float]) -> timedelta:
+def max_drawdown_duration(curve: Sequence[CurvePoint], returns: Sequence[Decimal]) -> timedelta:
     """The longest time spent below a previous peak, from the peak to the first point back at it or to the end."""
     if not curve:
         return timedelta(0)
-    longest, peak, peak_at, below = timedelta(0), 1.0, curve[0].at, False
+    longest, peak, peak_at, below = timedelta(0), _ONE, curve[0].at, False
     for point, value in zip(curve[1:], compounded(returns)):
         if value < peak or below:  # still below the peak, or the first point back at it: the time since the peak counts
             longest = max(longest, point.at - peak_at)
@@ -110,46 +113,46 @@ def max_drawdown_duration(curve: Sequence[CurvePoint], returns: Sequence[float])
     return longest
 
 
-def cagr(returns: Sequence[float]) -> float | None:
+def cagr(returns: Sequence[Decimal]) -> Decimal | None:
     """The compounded return as a yearly rate over len(returns) / 365 years."""
     if not returns:
         return None
     final = compounded(returns)[-1]
-    return final ** (DAYS_PER_YEAR / len(returns)) - 1.0 if final > 0 else -1.0
+    return final ** (_YEAR / len(returns)) - 1 if final > 0 else -_ONE
 
 
-def volatility(returns: Sequence[float]) -> float | None:
+def volatility(returns: Sequence[Decimal]) -> Decimal | None:
     if len(returns) < 2:
         return None
-    return statistics.stdev(returns) * math.sqrt(DAYS_PER_YEAR)
+    return statistics.stdev(returns) * _ROOT_YEAR
 
 
-def sharpe(returns: Sequence[float]) -> float | None:
+def sharpe(returns: Sequence[Decimal]) -> Decimal | None:
     """Mean over sample deviation of daily returns, times √365; None when they do not vary."""
     if len(returns) < 2:
         return None
     deviation = statistics.stdev(returns)
-    if deviation == 0.0 or not math.isfinite(deviation):
+    if deviation == ZERO:
         return None
-    return statistics.fmean(returns) / deviation * math.sqrt(DAYS_PER_YEAR)
+    return statistics.mean(returns) / deviation * _ROOT_YEAR
 
 
-def sortino(returns: Sequence[float]) -> float | None:
+def sortino(returns: Sequence[Decimal]) -> Decimal | None:
     """Annualized mean over annualized downside deviation (root mean square of the returns below zero)."""
     if len(returns) < 2:
         return None
-    downside = math.sqrt(statistics.fmean(min(r, 0.0) ** 2 for r in returns)) * math.sqrt(DAYS_PER_YEAR)
-    if downside == 0.0:
+    downside = statistics.mean([min(r, ZERO) ** 2 for r in returns]).sqrt() * _ROOT_YEAR
+    if downside == ZERO:
         return None
-    return statistics.fmean(returns) * DAYS_PER_YEAR / downside
+    return statistics.mean(returns) * _YEAR / downside
 
 
 def performance(
-    curve: Sequence[CurvePoint], trips: Sequence[RoundTrip], fees: Decimal, benchmark_return: float | None = None
+    curve: Sequence[CurvePoint], trips: Sequence[RoundTrip], fees: Decimal, benchmark_return: Decimal | None = None
 ) -> Performance:
     """The figures of a period from its equity curve (start first), the round trips closed and the fees paid in it."""
     returns = daily_returns(curve)
-    deepest = min(drawdowns(returns), default=0.0)
+    deepest = min(drawdowns(returns), default=ZERO)
     growth = cagr(returns)
     stats = summarize(trips)
     start = curve[0].equity if curve else ZERO
@@ -162,7 +165,7 @@ def performance(
         net_deposits=net_deposits,
         profit=end - start - net_deposits,
         returns=tuple(returns),
-        total_return=compounded(returns)[-1] - 1.0 if returns else 0.0,
+        total_return=compounded(returns)[-1] - 1 if returns else ZERO,
         cagr=growth,
         volatility=volatility(returns),
         sharpe=sharpe(returns),
@@ -170,9 +173,9 @@ def performance(
         calmar=growth / -deepest if growth is not None and deepest < 0 else None,
         max_drawdown=deepest,
         max_drawdown_duration=max_drawdown_duration(curve, returns),
-        exposure=sum(1 for point in closes if point.invested) / len(closes) if closes else None,
+        exposure=Decimal(sum(1 for point in closes if point.invested)) / len(closes) if closes else None,
         trades=stats,
-        payoff_ratio=float(stats.avg_win / -stats.avg_loss) if stats.avg_win and stats.avg_loss else None,
+        payoff_ratio=stats.avg_win / -stats.avg_loss if stats.avg_win and stats.avg_loss else None,
         fees=fees,
         benchmark_return=benchmark_return,
     )
@@ -197,3 +200,14 @@ def price_at(closes: Sequence[tuple[datetime, Decimal]], moment: datetime) -> De
             break
         found = close
     return found
+
+
+def monthly_returns(curve: Sequence[CurvePoint]) -> dict[tuple[int, int], Decimal]:
+    """Each calendar month's daily returns compounded, by (year, month) of the points that end them, in order."""
+    months: dict[tuple[int, int], Decimal] = {}
+    for point, daily in zip(curve[1:], daily_returns(curve)):
+        # A point at midnight closes the day before it: it belongs to that day's month.
+        day = (point.at - timedelta(microseconds=1)).date()
+        key = (day.year, day.month)
+        months[key] = (_ONE + months.get(key, ZERO)) * (_ONE + daily) - 1
+    return months

@@ -10,8 +10,9 @@ round trips of trade history.
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
-from decimal import Decimal
+from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Final, Literal
 from uuid import UUID
 
@@ -27,10 +28,13 @@ from tradeloop.core.performance import (
     CurvePoint,
     Performance,
     daily_moments,
+    drawdowns,
+    monthly_returns,
     performance,
     price_at,
 )
 from tradeloop.core.statements import Movement, balances_at
+from tradeloop.core.trade_stats import summarize_by_symbol
 from tradeloop.core.trades import Fill, RoundTrip, round_trips
 from tradeloop.errors import InvalidParameter
 from tradeloop.http.auth import account_id
@@ -38,6 +42,7 @@ from tradeloop.http.bodies import read_query
 from tradeloop.http.history import MARKET_HISTORY
 from tradeloop.http.keys import ENGINE
 from tradeloop.http.openapi import Example, Reply, Security, operation
+from tradeloop.http.report_pages import performance_page
 from tradeloop.http.shapes.performance import EquityPointJson, PerformanceJson
 from tradeloop.http.statements import TAG, account_movements, period, stream_csv
 from tradeloop.http.times import QueryTime
@@ -49,6 +54,7 @@ routes = web.RouteTableDef()
 
 DAY: Final = TimeFrame(1, TimeFrameUnit.DAY)
 DAY_SPAN: Final = timedelta(days=1)
+RATIO_PLACES: Final = Decimal("1E-10")
 CSV_COLUMNS: Final = ("record", "name", "timestamp", "value", "cashflow", "benchmark")
 """`record` is `metric` (a figure: `name`, `value`) or `equity` (a point of the curve: `timestamp`, `value`, ...)."""
 
@@ -63,7 +69,9 @@ class PerformanceQuery(BaseModel):
     symbol: str | None = Field(default=None, description="Only this symbol's round trips in the trade figures.")
     strategy_id: UUID | None = Field(default=None, description="Only this strategy's round trips in the trade figures.")
     benchmark: str | None = Field(default=None, description="A listed symbol to compare with, such as SPY.")
-    format: Literal["json", "csv"] = Field(default="json", description="json, or csv (streamed).")
+    format: Literal["json", "csv", "html"] = Field(
+        default="json", description="json, csv (streamed), or html (one page, its charts drawn in it)."
+    )
 
     @field_validator("symbol", "benchmark", mode="before")
     @classmethod
@@ -122,9 +130,17 @@ def _listed(request: web.Request, field: str, symbol: str | None) -> None:
         raise InvalidParameter(field, f"{symbol} is not a listed symbol")
 
 
-async def account_performance(
-    request: web.Request, query: PerformanceQuery
-) -> tuple[Performance, list[EquityPointJson]]:
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Report:
+    """What a performance report is made of: its figures, its curve (as sent and as computed) and its round trips."""
+
+    performance: Performance
+    points: list[EquityPointJson]
+    curve: list[CurvePoint]
+    trips: list[RoundTrip]
+
+
+async def account_performance(request: web.Request, query: PerformanceQuery) -> Report:
     """The figures and the daily curve (with the benchmark's closes) of the caller's account over the period asked for.
 
     Raises:
@@ -145,9 +161,10 @@ async def account_performance(
         closes = (await _daily_closes(request, [query.benchmark], start, end))[query.benchmark]
         benchmark = [price_at(closes, point.at) for point in curve]
         first, last = benchmark[0], benchmark[-1]
-        benchmark_return = float(last / first - 1) if first and last else None
+        benchmark_return = last / first - 1 if first and last else None
     fees = sum((m.fee for m in await _fills_in(request, start, end)), ZERO)
-    found = performance(curve, await _trips(request, query, start, end), fees, benchmark_return)
+    trips = await _trips(request, query, start, end)
+    found = performance(curve, trips, fees, benchmark_return)
     points: list[EquityPointJson] = [
         {
             "timestamp": rfc3339(point.at),
@@ -157,7 +174,7 @@ async def account_performance(
         }
         for point, close in zip(curve, benchmark)
     ]
-    return found, points
+    return Report(performance=found, points=points, curve=curve, trips=trips)
 
 
 async def _fills_in(request: web.Request, start: datetime, end: datetime) -> list[Fill]:
@@ -165,8 +182,13 @@ async def _fills_in(request: web.Request, start: datetime, end: datetime) -> lis
     return [fill for fill in fills if start <= fill.timestamp <= end]
 
 
-def _ratio(value: float | None) -> float | None:
-    return None if value is None else round(value, 10)
+def _ratio(value: Decimal | None) -> float | None:
+    """A ratio as a JSON number, to ten places."""
+    return None if value is None else _number(value)
+
+
+def _number(value: Decimal) -> float:
+    return float(value.quantize(RATIO_PLACES, rounding=ROUND_HALF_EVEN))
 
 
 def performance_json(
@@ -183,13 +205,13 @@ def performance_json(
         "end_equity": fmt(cents(found.end_equity)),
         "net_deposits": fmt(cents(found.net_deposits)),
         "profit": fmt(cents(found.profit)),
-        "total_return": round(found.total_return, 10),
+        "total_return": _number(found.total_return),
         "cagr": _ratio(found.cagr),
         "volatility": _ratio(found.volatility),
         "sharpe": _ratio(found.sharpe),
         "sortino": _ratio(found.sortino),
         "calmar": _ratio(found.calmar),
-        "max_drawdown": round(found.max_drawdown, 10),
+        "max_drawdown": _number(found.max_drawdown),
         "max_drawdown_duration_seconds": found.max_drawdown_duration.total_seconds(),
         "exposure": _ratio(found.exposure),
         "payoff_ratio": _ratio(found.payoff_ratio),
@@ -241,7 +263,8 @@ _EXAMPLE: Final[PerformanceJson] = {
 @operation(
     tag=TAG, security=Security.KEYS, query=PerformanceQuery, errors=(InvalidParameter,),
     responses={200: [Reply(shape=PerformanceJson, description="format=json;"),
-                     Reply(content_type="text/csv", description="format=csv: a row per figure, then per point of the curve.")]},
+                     Reply(content_type="text/csv", description="format=csv: a row per figure, then per point of the curve;"),
+                     Reply(content_type="text/html", description="format=html: one self-contained page, its charts inline SVG.")]},
     examples=[Example(name="two days", summary="two days against SPY",
                       query={"start": "2026-01-05T00:00:00Z", "end": "2026-01-07T00:00:00Z", "benchmark": "SPY"},
                       response=_EXAMPLE)],
@@ -253,8 +276,14 @@ async def get_performance(request: web.Request) -> web.StreamResponse:
     `symbol` and `strategy_id` narrow the trade figures; the return figures are the whole account's.
     """
     query = read_query(request, PerformanceQuery)
-    found, points = await account_performance(request, query)
-    report = performance_json(request, query, found, points)
+    made = await account_performance(request, query)
+    report = performance_json(request, query, made.performance, made.points)
     if query.format == "csv":
         return await stream_csv(request, "performance.csv", CSV_COLUMNS, performance_rows(report))
+    if query.format == "html":
+        by_symbol = [(symbol, float(stats.realized_pl)) for symbol, stats in summarize_by_symbol(made.trips).items()]
+        drawn = [0.0, *(float(d) for d in drawdowns(made.performance.returns))]
+        months = {month: float(r) for month, r in monthly_returns(made.curve).items()}
+        page = performance_page(report, drawn, months, by_symbol)
+        return web.Response(text=page, content_type="text/html")
     return json_response(report)

@@ -29,6 +29,7 @@ from tradeloop.http.auth import account_id
 from tradeloop.http.bodies import read_query
 from tradeloop.http.keys import ENGINE
 from tradeloop.http.openapi import Example, Reply, Security, operation
+from tradeloop.http.report_pages import statement_page
 from tradeloop.http.shapes.reports import BalanceJson, StatementJson
 from tradeloop.http.times import QueryTime
 from tradeloop.http.wire import average_price, json_response
@@ -65,7 +66,9 @@ class StatementQuery(BaseModel):
         default=None, description="From this time (RFC 3339 or a date); left out: since the opening."
     )
     end: QueryTime = Field(default=None, description="Up to this time, included; left out: now.")
-    format: Literal["json", "csv"] = Field(default="json", description="json, or csv (streamed).")
+    format: Literal["json", "csv", "html"] = Field(
+        default="json", description="json, csv (streamed), or html (one page to read or print)."
+    )
 
 
 async def account_movements(request: web.Request) -> tuple[Decimal, list[Movement]]:
@@ -222,7 +225,8 @@ _STATEMENT: Final[StatementJson] = {
     tag=TAG, security=Security.KEYS, query=StatementQuery, errors=(InvalidParameter,),
     responses={200: [Reply(shape=StatementJson, description="format=json;"),
                      Reply(content_type="text/csv", description="format=csv: one row per opening or closing position, "
-                           "activity (with the cash after it) and total, streamed.")]},
+                           "activity (with the cash after it) and total, streamed;"),
+                     Reply(content_type="text/html", description="format=html: one self-contained page to read or print.")]},
     examples=[Example(name="day", summary="one day", query={"start": "2026-01-05T00:00:00Z", "end": "2026-01-06T00:00:00Z"},
                       response=_STATEMENT)],
 )  # fmt: skip
@@ -235,4 +239,7 @@ async def get_statement(request: web.Request) -> web.StreamResponse:
     found = await account_statement(request, query.start, query.end)
     if query.format == "csv":
         return await stream_csv(request, "statement.csv", CSV_COLUMNS, statement_rows(found))
-    return json_response(statement_json(account_id(request), found))
+    answer = statement_json(account_id(request), found)
+    if query.format == "html":
+        return web.Response(text=statement_page(answer), content_type="text/html")
+    return json_response(answer)
