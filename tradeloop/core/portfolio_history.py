@@ -187,6 +187,18 @@ def replay(
     return PortfolioHistory(points=tuple(points), base_value=base_value, base_value_asof=asof)
 
 
+def symbols_held(fills: Iterable[Fill], start: datetime, end: datetime) -> set[str]:
+    """The symbols the account holds at `start` or fills from then until before `end`: those a chart must mark."""
+    held: dict[str, Decimal] = {}
+    touched: set[str] = set()
+    for fill in fills:
+        if fill.timestamp < start:
+            held[fill.symbol] = held.get(fill.symbol, ZERO) + (fill.qty if fill.side is OrderSide.BUY else -fill.qty)
+        elif fill.timestamp < end:
+            touched.add(fill.symbol)
+    return touched | {symbol for symbol, qty in held.items() if qty > ZERO}
+
+
 def bucket_starts(timeframe: TimeFrame, first: datetime, last: datetime) -> list[datetime]:
     """The starts of the timeframe's buckets from the one holding `first` to the one holding `last`."""
     starts: list[datetime] = []

@@ -31,6 +31,7 @@ from tradeloop.core.portfolio_history import (
     PortfolioHistory,
     bucket_starts,
     replay,
+    symbols_held,
 )
 from tradeloop.errors import InvalidParameter
 from tradeloop.http.auth import account_id
@@ -212,7 +213,7 @@ async def portfolio_history(request: web.Request, window: Window) -> PortfolioHi
     marks: list[Mark] = []
     if starts:
         reach = DAY.bucket_start(starts[0])  # the first point's base is the close before its day
-        for symbol in sorted({fill.symbol for fill in fills}):
+        for symbol in sorted(symbols_held(fills, reach, window.timeframe.next_start(starts[-1]))):
             marks += await _marks(history, symbol, window.timeframe, reach, starts[-1])
     return replay(
         opening_cash=opening_cash, opened_at=opened, fills=fills, flows=flows, marks=marks, starts=starts,
