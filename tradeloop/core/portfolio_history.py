@@ -3,7 +3,7 @@
 Nothing is sampled: the equity at a moment is the cash and the positions that
 the fills and cash movements before that moment leave, each position marked at
 the close of its symbol's last bar ending by then (at its cost while its
-symbol has no such bar, as the account values it), to the cent.
+symbol has no such bar), to the cent.
 
 P&L is measured from a day's closing equity, the base (Alpaca's `pnl_reset`):
 the close of the day before each point's day (`per_day`, intraday charts) or
@@ -118,7 +118,7 @@ class _Ledger:
             del self.positions[fill.symbol]  # as the account drops a flat position and starts afresh
 
     def equity(self) -> Decimal:
-        """Cash plus each position at its last close (at cost without one), as the account values itself."""
+        """Cash plus each position at its last close (at cost without one), each to the cent."""
         total = self.cash
         for symbol, position in self.positions.items():
             price = self.prices.get(symbol)
