@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from datetime import timedelta
 from decimal import Decimal
+from uuid import uuid4
 
 import empyrical
 import numpy as np
@@ -12,16 +13,25 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tests.core.factories import D, at
+from tradeloop.core.orders import OrderSide
 from tradeloop.core.performance import (
     DAYS_PER_YEAR,
     CurvePoint,
-    daily_moments,
     daily_returns,
+    held_at,
     performance,
     price_at,
 )
+from tradeloop.core.trades import Fill
 
 DAY = 86_400
+
+
+def a_fill(side: OrderSide, seconds: float) -> Fill:
+    return Fill(
+        fill_id=uuid4(), order_id=uuid4(), symbol="AAPL", side=side, qty=D(10), price=D(100), cash=D(1000),
+        timestamp=at(seconds),
+    )  # fmt: skip
 
 
 def curve_of(equities: list[Decimal], flows: list[Decimal] | None = None) -> list[CurvePoint]:
@@ -72,9 +82,8 @@ def test_the_drawdown_lasts_from_its_peak_to_the_first_close_back_at_it() -> Non
     assert found.exposure == D("0.5")  # the points at odd days hold a position
 
 
-def test_the_moments_are_the_start_each_midnight_and_just_after_the_end() -> None:
-    start, end = at(3600), at(2 * DAY + 60)
-    midnight = start.replace(hour=0, minute=0, second=0) + timedelta(days=1)
-    assert daily_moments(start, end) == [start, midnight, midnight + timedelta(days=1), end + timedelta(microseconds=1)]
+def test_a_position_is_held_at_a_moment_when_the_fills_before_it_leave_shares() -> None:
+    buy, sell = a_fill(OrderSide.BUY, 10), a_fill(OrderSide.SELL, 20)
+    assert held_at([buy, sell], [at(0), at(10), at(11), at(20), at(21)]) == [False, False, True, True, False]
     closes = [(at(0), D(10)), (at(DAY), D(11))]
     assert (price_at(closes, at(0)), price_at(closes, at(1)), price_at(closes, at(DAY + 1))) == (None, D(10), D(11))

@@ -59,7 +59,7 @@ async def test_the_report_is_made_of_the_daily_equity_and_the_round_trips_and_en
     await three_days(client, engine, clock, headers)
     report = await get(client, headers, start="2026-01-05T16:00:00Z", benchmark="spy")
     assert [(p["timestamp"], p["equity"], p["benchmark"]) for p in report["equity"]] == [
-        ("2026-01-05T16:00:00.000000Z", "100000.00", "500"),
+        ("2026-01-05T00:00:00.000000Z", "100000.00", "500"),  # the midnight starting the period's first day
         ("2026-01-06T00:00:00.000000Z", "100000.00", "500"),
         ("2026-01-07T00:00:00.000000Z", "100100.00", "500"),
         ("2026-01-07T16:00:00.000000Z", "100050.00", "510"),

@@ -20,8 +20,9 @@ from decimal import Decimal
 from typing import Final
 
 from tradeloop.core.money import ZERO
+from tradeloop.core.orders import OrderSide
 from tradeloop.core.trade_stats import TradeStats, summarize
-from tradeloop.core.trades import RoundTrip
+from tradeloop.core.trades import Fill, RoundTrip
 
 DAYS_PER_YEAR: Final = 365
 """Daily returns per year: every calendar day trades (the simulated and manual markets never close)."""
@@ -181,15 +182,18 @@ def performance(
     )
 
 
-def daily_moments(start: datetime, end: datetime) -> list[datetime]:
-    """The curve's moments: the start, then each UTC midnight after it up to the end, then just after the end."""
-    moments = [start]
-    midnight = datetime(start.year, start.month, start.day, tzinfo=start.tzinfo) + timedelta(days=1)
-    while midnight <= end:
-        moments.append(midnight)
-        midnight += timedelta(days=1)
-    moments.append(end + timedelta(microseconds=1))  # a point at `end` counts what happened at `end`
-    return moments
+def held_at(fills: Sequence[Fill], moments: Sequence[datetime]) -> list[bool]:
+    """Whether any position was held at each of `moments` (in order), from the fills before it (oldest first)."""
+    held: dict[str, Decimal] = {}
+    found: list[bool] = []
+    place = 0
+    for moment in moments:
+        while place < len(fills) and fills[place].timestamp < moment:
+            fill = fills[place]
+            held[fill.symbol] = held.get(fill.symbol, ZERO) + (fill.qty if fill.side is OrderSide.BUY else -fill.qty)
+            place += 1
+        found.append(any(qty > ZERO for qty in held.values()))
+    return found
 
 
 def price_at(closes: Sequence[tuple[datetime, Decimal]], moment: datetime) -> Decimal | None:

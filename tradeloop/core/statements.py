@@ -9,7 +9,7 @@ cent by construction: each movement is counted once, as the cash it moved.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -102,18 +102,6 @@ class _Ledger:
             for symbol, position in sorted(self.positions.items())
         )
         return Balance(cash=self.cash, holdings=holdings)
-
-
-def balances_at(opening_cash: Decimal, movements: Iterable[Movement], moments: Iterable[datetime]) -> Iterator[Balance]:
-    """The balance at each of `moments` (in order): what the movements before it (oldest first) left."""
-    ledger = _Ledger(opening_cash)
-    pending = iter(movements)
-    waiting = next(pending, None)
-    for moment in moments:
-        while waiting is not None and waiting.timestamp < moment:
-            ledger.apply(waiting)
-            waiting = next(pending, None)
-        yield ledger.balance()
 
 
 def statement(opening_cash: Decimal, movements: Iterable[Movement], start: datetime | None, end: datetime) -> Statement:

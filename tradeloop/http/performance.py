@@ -1,10 +1,10 @@
-"""Routes: the performance report (tradeloop's /v2/reports/performance), in JSON or streamed as CSV.
+"""Routes: the performance report (tradeloop's /v2/reports/performance), in JSON, streamed as CSV, or as an HTML page.
 
-The equity curve is the account's balance, replayed from the journal
-(`tradeloop.core.statements.balances_at`), at the period's start and at the end
-of each of its days, each position marked at its symbol's daily close
-(`tradeloop.core.performance`); the figures are computed from it and from the
-round trips of trade history.
+The equity curve is the portfolio history at the 1Day timeframe: the account's
+equity, replayed from the journal, at the midnight starting the period's first
+day and at the end of each of its days, positions at their daily closes; the
+figures are computed from it (`tradeloop.core.performance`) and from the round
+trips of trade history.
 """
 
 from __future__ import annotations
@@ -20,20 +20,19 @@ from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from tradeloop.codec import rfc3339
-from tradeloop.core.bars import TimeFrame, TimeFrameUnit
-from tradeloop.core.events import CashAdjusted
+from tradeloop.core.bars import Bar
 from tradeloop.core.money import ZERO, cents, fmt
 from tradeloop.core.performance import (
     DAYS_PER_YEAR,
     CurvePoint,
     Performance,
-    daily_moments,
     drawdowns,
+    held_at,
     monthly_returns,
     performance,
     price_at,
 )
-from tradeloop.core.statements import Movement, balances_at
+from tradeloop.core.portfolio_history import DAY
 from tradeloop.core.trade_stats import summarize_by_symbol
 from tradeloop.core.trades import Fill, RoundTrip, round_trips
 from tradeloop.errors import InvalidParameter
@@ -42,9 +41,10 @@ from tradeloop.http.bodies import read_query
 from tradeloop.http.history import MARKET_HISTORY
 from tradeloop.http.keys import ENGINE
 from tradeloop.http.openapi import Example, Reply, Security, operation
+from tradeloop.http.portfolio_history import Window, portfolio_history
 from tradeloop.http.report_pages import performance_page
 from tradeloop.http.shapes.performance import EquityPointJson, PerformanceJson
-from tradeloop.http.statements import TAG, account_movements, period, stream_csv
+from tradeloop.http.statements import TAG, period, stream_csv
 from tradeloop.http.times import QueryTime
 from tradeloop.http.trades import stats_json
 from tradeloop.http.wire import json_response
@@ -52,7 +52,8 @@ from tradeloop.journal import FillQuery
 
 routes = web.RouteTableDef()
 
-DAY: Final = TimeFrame(1, TimeFrameUnit.DAY)
+FLOW_KINDS: Final = ("CSD", "CSW")
+"""Deposits and withdrawals: the cash movements a daily return leaves out."""
 DAY_SPAN: Final = timedelta(days=1)
 RATIO_PLACES: Final = Decimal("1E-10")
 CSV_COLUMNS: Final = ("record", "name", "timestamp", "value", "cashflow", "benchmark")
@@ -79,39 +80,35 @@ class PerformanceQuery(BaseModel):
         return value.strip().upper() or None if isinstance(value, str) else value
 
 
-async def _daily_closes(
-    request: web.Request, symbols: Sequence[str], start: datetime, end: datetime
-) -> dict[str, list[tuple[datetime, Decimal]]]:
-    """Each symbol's daily closes by bar start, from the day before the period's start to its end."""
-    history = request.app[MARKET_HISTORY]
+async def _daily_bars(request: web.Request, symbol: str, start: datetime, end: datetime) -> list[Bar]:
+    """The symbol's daily bars from the day before the period's start to its end, oldest first."""
     days = (end - start).days + 3
-    closes: dict[str, list[tuple[datetime, Decimal]]] = {}
-    for symbol in symbols:
-        bars, _ = await history.bars(symbol, DAY, start=start - DAY_SPAN, end=end, limit=days, check_more=False)
-        closes[symbol] = [(bar.timestamp, bar.close) for bar in bars]
-    return closes
+    bars, _ = await request.app[MARKET_HISTORY].bars(
+        symbol, DAY, start=start - DAY_SPAN, end=end, limit=days, check_more=False
+    )
+    return bars
 
 
-async def account_curve(
-    request: web.Request, opened_with: Decimal, movements: Sequence[Movement], start: datetime, end: datetime
-) -> list[CurvePoint]:
-    """The account's equity at the period's start and at each day's end, positions at their daily closes."""
-    moments = daily_moments(start, end)
-    symbols = sorted({m.symbol for m in movements if not isinstance(m, CashAdjusted)})
-    closes = await _daily_closes(request, symbols, start, end)
-    curve: list[CurvePoint] = []
-    flows = [m for m in movements if isinstance(m, CashAdjusted)]
-    before = None
-    for moment, balance in zip(moments, balances_at(opened_with, movements, moments)):
-        equity = balance.cash
-        for holding in balance.holdings:
-            price = price_at(closes[holding.symbol], moment)
-            equity += cents(holding.qty * price) if price is not None else holding.cost_basis
-        flow = sum((f.amount for f in flows if before is not None and before <= f.timestamp < moment), ZERO)
-        point = CurvePoint(at=min(moment, end), equity=equity, flow=flow, invested=bool(balance.holdings))
-        curve.append(point)
-        before = moment
-    return curve
+async def account_curve(request: web.Request, start: datetime, end: datetime) -> list[CurvePoint]:
+    """The account's equity at the midnight starting the period's first day and at each of its days' ends.
+
+    The portfolio history's replay (`tradeloop.core.portfolio_history`) at the 1Day timeframe makes it, so the
+    report's curve is the one GET /v2/account/portfolio/history draws; the last point is at `end`.
+    """
+    window = Window(timeframe=DAY, label="1D", start=start, end=end, reset_daily=False, flow_kinds=FLOW_KINDS)
+    history = await portfolio_history(request, window)
+    if not history.points:
+        return []
+    first = DAY.bucket_start(history.points[0].start)
+    moments = [first, *(min(DAY.next_start(point.start), end) for point in history.points)]
+    fills = await request.app[ENGINE].journal.fills(FillQuery(account_id=account_id(request)))
+    invested = held_at(fills, [first, *(DAY.next_start(point.start) for point in history.points)])
+    equities = [history.base_value, *(point.equity for point in history.points)]
+    flows = [ZERO, *(sum(point.cashflow.values(), ZERO) for point in history.points)]
+    return [
+        CurvePoint(at=at, equity=equity, flow=flow, invested=held)
+        for at, equity, flow, held in zip(moments, equities, flows, invested)
+    ]
 
 
 async def _trips(request: web.Request, query: PerformanceQuery, start: datetime, end: datetime) -> list[RoundTrip]:
@@ -153,13 +150,16 @@ async def account_performance(request: web.Request, query: PerformanceQuery) -> 
     start = opened_at if start is None else start
     if start > end:
         raise InvalidParameter("end", f"{rfc3339(end)} is before the account was opened ({rfc3339(opened_at)})")
-    opened_with, movements = await account_movements(request)
-    curve = await account_curve(request, opened_with, movements, start, end)
+    curve = await account_curve(request, start, end)
+    if not curve:
+        raise InvalidParameter("end", f"{rfc3339(end)} is before the account was opened ({rfc3339(opened_at)})")
     benchmark: list[Decimal | None] = [None] * len(curve)
     benchmark_return = None
     if query.benchmark is not None:
-        closes = (await _daily_closes(request, [query.benchmark], start, end))[query.benchmark]
-        benchmark = [price_at(closes, point.at) for point in curve]
+        bars = await _daily_bars(request, query.benchmark, curve[0].at, end)
+        closes = [(bar.timestamp, bar.close) for bar in bars]
+        # Before the benchmark's first close, the open of its first bar is its price.
+        benchmark = [price_at(closes, point.at) or (bars[0].open if bars else None) for point in curve]
         first, last = benchmark[0], benchmark[-1]
         benchmark_return = last / first - 1 if first and last else None
     fees = sum((m.fee for m in await _fills_in(request, start, end)), ZERO)
