@@ -15,6 +15,7 @@ from tests.conftest import ClientFactory
 from tests.factories import HttpClient, make_app, make_engine, order_body, place
 from tests.http.report_factories import Clock, tick
 from tradeloop.actors.engine import Engine
+from tradeloop.http.svg import line_chart
 from tradeloop.journal import Journal
 
 Headers = dict[str, str]
@@ -157,3 +158,9 @@ async def test_headless_chromium_draws_each_chart_with_a_point_per_value_of_its_
     bars = {series: css for css, series, points in dom.paths if css in ("gain", "loss") and len(points) == 4}
     assert bars == {"AAPL": "gain", "MSFT": "loss"}  # 10 × (104 − 100) = 40 made; 20 × (45 − 50) = 100 lost
     assert "2026-01" in dom.cells  # the monthly returns table
+
+
+def test_a_chart_of_tiny_values_labels_them_with_their_digits_not_as_zero() -> None:
+    chart = line_chart("Drawdown", [("drawdown", "drawdown", [0.0, -0.00067, -0.0003])], label="%")
+    assert ">-0.00067<" in chart and ">0.00<" in chart and ">-0.00<" not in chart
+    assert ">100,000.00<" in line_chart("Equity", [("equity", "equity", [100_000.0, 99_999.33])])

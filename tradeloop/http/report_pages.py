@@ -50,7 +50,11 @@ def _cell(value: object) -> str:
 
 
 def _pct(value: float | None) -> str | None:
-    return None if value is None else f"{value * 100:.2f}%"
+    """A fraction as a percentage: two decimals, or two significant digits when smaller than 0.01% (not '-0.00%')."""
+    if value is None:
+        return None
+    percent = value * 100
+    return f"{percent:.2f}%" if percent == 0 or abs(percent) >= 0.01 else f"{percent:.2g}%"
 
 
 def _number(value: float | None) -> str | None:

@@ -31,11 +31,16 @@ def path_data(values: Sequence[float], low: float, high: float) -> str:
     return " ".join(f"{'M' if i == 0 else 'L'}{x:.2f} {y:.2f}" for i, (x, y) in enumerate(zip(_xs(len(values)), ys)))
 
 
+def _tick(value: float) -> str:
+    """An axis value: to the cent from 1 up, else to three significant digits (a drawdown of -0.00067%)."""
+    return f"{value:,.2f}" if value == 0 or abs(value) >= 1 else f"{value:.3g}"
+
+
 def _axis(low: float, high: float, label: str) -> str:
     return (
         f'<line x1="{_PAD}" y1="{HEIGHT - _PAD}" x2="{WIDTH - _PAD}" y2="{HEIGHT - _PAD}" class="axis"/>'
-        f'<text x="4" y="{_PAD / 2 + 4}" class="tick">{escape(f"{high:,.2f}")}</text>'
-        f'<text x="4" y="{HEIGHT - _PAD}" class="tick">{escape(f"{low:,.2f}")}</text>'
+        f'<text x="4" y="{_PAD / 2 + 4}" class="tick">{escape(_tick(high))}</text>'
+        f'<text x="4" y="{HEIGHT - _PAD}" class="tick">{escape(_tick(low))}</text>'
         f'<text x="{WIDTH - _PAD}" y="{HEIGHT - 8}" class="tick" text-anchor="end">{escape(label)}</text>'
     )
 
@@ -78,7 +83,7 @@ def bar_chart(title: str, bars: Sequence[tuple[str, float]]) -> str:
             f'<path class="{css}" data-series="{escape(name)}" data-points="1" '
             f'd="M{x:.2f} {bottom:.2f} L{x:.2f} {top:.2f} L{x + w:.2f} {top:.2f} L{x + w:.2f} {bottom:.2f} Z"/>'
             f'<text x="{x + w / 2:.2f}" y="{HEIGHT - _PAD + 16}" class="tick" text-anchor="middle">{escape(name)}</text>'
-            f'<text x="{x + w / 2:.2f}" y="{top - 4:.2f}" class="tick" text-anchor="middle">{escape(f"{value:,.2f}")}</text>'
+            f'<text x="{x + w / 2:.2f}" y="{top - 4:.2f}" class="tick" text-anchor="middle">{escape(_tick(value))}</text>'
         )
     return (
         f"<figure><figcaption>{escape(title)}</figcaption>"
