@@ -86,6 +86,9 @@ async def test_the_trade_figures_narrow_to_a_symbol_and_the_csv_is_streamed(
     await three_days(client, engine, clock, headers)
     other = await get(client, headers, symbol="MSFT")
     assert other["trades"]["trades"] == 0 and other["symbol"] == "MSFT" and other["end_equity"] == "100050.00"
+    aapl = await get(client, headers, symbol="aapl", strategy_id="00000000-0000-4000-8000-000000000001")
+    assert aapl["trades"]["trades"] == 0  # the trade was placed by hand, not by that strategy
+    assert (await get(client, headers, symbol="aapl"))["trades"]["trades"] == 1
     response = await client.get(PERFORMANCE, params={"format": "csv", "start": "2026-01-05T16:00:00Z"}, headers=headers)
     assert response.status == 200 and response.content_type == "text/csv"
     assert response.headers["Transfer-Encoding"] == "chunked"

@@ -89,7 +89,9 @@ async def _daily_bars(request: web.Request, symbol: str, start: datetime, end: d
     return bars
 
 
-async def account_curve(request: web.Request, start: datetime, end: datetime) -> list[CurvePoint]:
+async def account_curve(
+    request: web.Request, fills: Sequence[Fill], start: datetime, end: datetime
+) -> list[CurvePoint]:
     """The account's equity at the midnight starting the period's first day and at each of its days' ends.
 
     The portfolio history's replay (`tradeloop.core.portfolio_history`) at the 1Day timeframe makes it, so the
@@ -101,7 +103,6 @@ async def account_curve(request: web.Request, start: datetime, end: datetime) ->
         return []
     first = DAY.bucket_start(history.points[0].start)
     moments = [first, *(min(DAY.next_start(point.start), end) for point in history.points)]
-    fills = await request.app[ENGINE].journal.fills(FillQuery(account_id=account_id(request)))
     invested = held_at(fills, [first, *(DAY.next_start(point.start) for point in history.points)])
     equities = [history.base_value, *(point.equity for point in history.points)]
     flows = [ZERO, *(sum(point.cashflow.values(), ZERO) for point in history.points)]
@@ -111,14 +112,14 @@ async def account_curve(request: web.Request, start: datetime, end: datetime) ->
     ]
 
 
-async def _trips(request: web.Request, query: PerformanceQuery, start: datetime, end: datetime) -> list[RoundTrip]:
-    """The round trips that closed in the period, of the symbol and strategy asked for."""
-    symbols = None if query.symbol is None else frozenset({query.symbol})
-    fills = await request.app[ENGINE].journal.fills(FillQuery(account_id=account_id(request), symbols=symbols))
+def _trips(fills: Sequence[Fill], query: PerformanceQuery, start: datetime, end: datetime) -> list[RoundTrip]:
+    """The round trips that closed in the period, of the symbol and strategy asked for (each symbol's are its own)."""
     return [
         trip
         for trip in round_trips(fills)
-        if start <= trip.exit_at <= end and (query.strategy_id is None or trip.strategy_id == query.strategy_id)
+        if start <= trip.exit_at <= end
+        and (query.symbol is None or trip.symbol == query.symbol)
+        and (query.strategy_id is None or trip.strategy_id == query.strategy_id)
     ]
 
 
@@ -150,7 +151,8 @@ async def account_performance(request: web.Request, query: PerformanceQuery) -> 
     start = opened_at if start is None else start
     if start > end:
         raise InvalidParameter("end", f"{rfc3339(end)} is before the account was opened ({rfc3339(opened_at)})")
-    curve = await account_curve(request, start, end)
+    fills = await request.app[ENGINE].journal.fills(FillQuery(account_id=account_id(request)))
+    curve = await account_curve(request, fills, start, end)
     if not curve:
         raise InvalidParameter("end", f"{rfc3339(end)} is before the account was opened ({rfc3339(opened_at)})")
     benchmark: list[Decimal | None] = [None] * len(curve)
@@ -162,8 +164,8 @@ async def account_performance(request: web.Request, query: PerformanceQuery) -> 
         benchmark = [price_at(closes, point.at) or (bars[0].open if bars else None) for point in curve]
         first, last = benchmark[0], benchmark[-1]
         benchmark_return = last / first - 1 if first and last else None
-    fees = sum((m.fee for m in await _fills_in(request, start, end)), ZERO)
-    trips = await _trips(request, query, start, end)
+    fees = sum((fill.fee for fill in fills if start <= fill.timestamp <= end), ZERO)
+    trips = _trips(fills, query, start, end)
     found = performance(curve, trips, fees, benchmark_return)
     points: list[EquityPointJson] = [
         {
@@ -175,11 +177,6 @@ async def account_performance(request: web.Request, query: PerformanceQuery) -> 
         for point, close in zip(curve, benchmark)
     ]
     return Report(performance=found, points=points, curve=curve, trips=trips)
-
-
-async def _fills_in(request: web.Request, start: datetime, end: datetime) -> list[Fill]:
-    fills = await request.app[ENGINE].journal.fills(FillQuery(account_id=account_id(request)))
-    return [fill for fill in fills if start <= fill.timestamp <= end]
 
 
 def _ratio(value: Decimal | None) -> float | None:
