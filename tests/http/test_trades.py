@@ -251,3 +251,15 @@ async def test_the_trades_summary_and_account_agree_on_realized_pl_to_the_cent(
     assert total == Decimal(summary["overall"]["realized_pl"]) == Decimal(account["realized_pl"])
     assert sum(Decimal(s["realized_pl"]) for s in summary["symbols"]) == total
     assert total != Decimal(157)  # the later trading realized something too
+
+
+@pytest.mark.parametrize("edge", ["0001-01-01T00:00:00+01:00", "9999-12-31T23:59:59-01:00", "2024-03-04"])
+async def test_times_at_the_ends_of_the_calendar_select_without_failing(
+    client: HttpClient, engine: Engine, clock: Clock, headers: Headers, edge: str
+) -> None:
+    await trade_in_pieces(client, engine, clock, headers)
+    before_trading = not edge.startswith("9999")  # the trips exit in January 2026
+    late = await get(client, headers, after=edge)
+    ended = await get(client, headers, SUMMARY, until=edge)
+    assert len(late["trades"]) == (3 if before_trading else 0)
+    assert ended["overall"]["trades"] == (0 if before_trading else 3)
