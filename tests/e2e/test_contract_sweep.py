@@ -29,8 +29,7 @@ from schemathesis.specs.openapi.checks import (
 
 from tests.e2e.server import RunningServer, demo_env, http_json, running_server
 from tests.factories import ADMIN_KEY, make_app, totp_code
-from tradeloop.http.openapi import build_openapi
-from tradeloop.http.reference import DESCRIPTION, TAGS, TITLE
+from tradeloop.http.reference import openapi_document
 
 pytestmark = pytest.mark.e2e
 
@@ -45,7 +44,7 @@ CHECKS: Final = (not_a_server_error, status_code_conformance, content_type_confo
 
 def _document() -> dict[str, Any]:
     """The document the server serves, built here from the same code (a test below compares the two)."""
-    return build_openapi(make_app(), title=TITLE, version="sweep", description=DESCRIPTION, tags=TAGS)
+    return openapi_document(make_app(), "sweep")
 
 
 DOCUMENT: Final = _document()

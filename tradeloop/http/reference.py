@@ -131,6 +131,13 @@ class Reference:
         return document
 
 
+def openapi_document(app: web.Application, version: str) -> dict[str, Any]:
+    """The OpenAPI document of the application's routes, with the requests the server sends to webhook endpoints."""
+    document = build_openapi(app, title=TITLE, version=version, description=DESCRIPTION, tags=TAGS)
+    document["webhooks"] = webhook_requests()  # what the server sends, beside what it serves
+    return document
+
+
 _RENDERED: dict[tuple[tuple[str, str, Any], ...], tuple[dict[str, Any], bytes, bytes]] = {}
 
 
@@ -143,8 +150,7 @@ def _rendered(key: tuple[tuple[str, str, Any], ...], app: web.Application) -> tu
     found = _RENDERED.get(key)
     if found is None:
         version = tradeloop.__version__
-        document = build_openapi(app, title=TITLE, version=version, description=DESCRIPTION, tags=TAGS)
-        document["webhooks"] = webhook_requests()  # what the server sends, beside what it serves
+        document = openapi_document(app, version)
         found = _RENDERED[key] = (document, dumps(document), dumps(asyncapi_document(version)))
     return found
 
