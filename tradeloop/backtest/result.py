@@ -9,25 +9,29 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from decimal import Decimal
+from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Any, Final
 from uuid import UUID
 
 import orjson
 
 from tradeloop.actors.account import Committed
-from tradeloop.backtest.metrics import EquityPoint, Execution, Metrics, RoundTrip
+from tradeloop.backtest.metrics import EquityPoint
 from tradeloop.backtest.spec import RunSpec
 from tradeloop.codec import rfc3339
 from tradeloop.core.bars import TimeFrame, TimeFrameUnit
 from tradeloop.core.events import OrderFilled
-from tradeloop.core.money import fmt
+from tradeloop.core.money import cents, fmt
 from tradeloop.core.orders import Order
+from tradeloop.core.performance import DAYS_PER_YEAR, Performance
 from tradeloop.core.strategies import Signal, StrategySignalled
+from tradeloop.core.trades import Fill, RoundTrip
 
 MAX_CURVE_POINTS: Final = 5_000
 """The result's equity curve is coarsened (per hour, then per day, then per week) until it fits."""
 _COARSER: Final = (TimeFrame(1, TimeFrameUnit.HOUR), TimeFrame(1, TimeFrameUnit.DAY), TimeFrame(1, TimeFrameUnit.WEEK))
+RATIO_PLACES: Final = Decimal("1E-10")
+"""Ratios are written as JSON numbers to ten places, as the performance report writes them."""
 
 
 @dataclass(slots=True)
@@ -50,15 +54,17 @@ class Collector:
             elif isinstance(event, StrategySignalled):
                 self.signals.append(event.signal)
 
-    def executions(self) -> list[Execution]:
+    def executions(self, strategy_id: UUID) -> list[Fill]:
+        """The fills as trade history reads them, each with its fee, all placed by the strategy tested."""
         return [
-            Execution(symbol=f.symbol, side=f.side, qty=f.qty, price=f.price, fee=fee, timestamp=f.timestamp)
+            Fill(fill_id=f.fill_id, order_id=f.order_id, symbol=f.symbol, side=f.side, qty=f.qty, price=f.price,
+                 cash=f.cash, timestamp=f.timestamp, fee=fee, strategy_id=strategy_id)
             for f, fee in zip(self.fills, self.fees)
-        ]
+        ]  # fmt: skip
 
 
 def result_json(
-    spec: RunSpec, collected: Collector, curve: Sequence[EquityPoint], found: Metrics, trips: Sequence[RoundTrip],
+    spec: RunSpec, collected: Collector, curve: Sequence[EquityPoint], found: Performance, trips: Sequence[RoundTrip],
     timeframe: TimeFrame,
 ) -> bytes:
     """The run's result as JSON bytes, keys sorted: the same run gives the same bytes."""
@@ -88,17 +94,33 @@ def result_json(
     return orjson.dumps(body, option=orjson.OPT_SORT_KEYS)
 
 
-def metrics_json(found: Metrics) -> dict[str, Any]:
+def metrics_json(found: Performance) -> dict[str, Any]:
+    """The run's figures as the performance report writes them (money to the cent, ratios to ten places)."""
+    stats = found.trades
     return {
-        "total_return": found.total_return,
-        "max_drawdown": found.max_drawdown,
-        "sharpe": found.sharpe,
-        "win_rate": found.win_rate,
-        "trades": found.trades,
-        "final_equity": fmt(found.final_equity),
-        "net_profit": fmt(found.net_profit),
-        "fees": fmt(found.fees),
+        "days_per_year": DAYS_PER_YEAR,
+        "total_return": _ratio(found.total_return),
+        "cagr": _ratio(found.cagr),
+        "volatility": _ratio(found.volatility),
+        "sharpe": _ratio(found.sharpe),
+        "sortino": _ratio(found.sortino),
+        "calmar": _ratio(found.calmar),
+        "max_drawdown": _ratio(found.max_drawdown),
+        "max_drawdown_duration_seconds": found.max_drawdown_duration.total_seconds(),
+        "exposure": _ratio(found.exposure),
+        "payoff_ratio": _ratio(found.payoff_ratio),
+        "win_rate": stats.win_rate,
+        "profit_factor": stats.profit_factor,
+        "expectancy": _text(stats.expectancy),
+        "trades": stats.trades,
+        "final_equity": fmt(cents(found.end_equity)),
+        "net_profit": fmt(cents(found.profit)),
+        "fees": fmt(cents(found.fees)),
     }
+
+
+def _ratio(value: Decimal | None) -> float | None:
+    return None if value is None else float(value.quantize(RATIO_PLACES, rounding=ROUND_HALF_EVEN))
 
 
 def coarsened(curve: Sequence[EquityPoint], timeframe: TimeFrame) -> list[EquityPoint]:
@@ -193,10 +215,14 @@ def _signal(signal: Signal) -> dict[str, Any]:
 def _trip(trip: RoundTrip) -> dict[str, Any]:
     return {
         "symbol": trip.symbol,
-        "opened_at": rfc3339(trip.opened_at),
-        "closed_at": rfc3339(trip.closed_at),
+        "side": trip.side.value,
         "qty": fmt(trip.qty),
-        "profit": fmt(trip.profit),
+        "entry_at": rfc3339(trip.entry_at),
+        "exit_at": rfc3339(trip.exit_at),
+        "cost": fmt(trip.cost),
+        "proceeds": fmt(trip.proceeds),
+        "realized_pl": fmt(trip.realized_pl),
+        "fees": fmt(trip.fees),
     }
 
 

@@ -33,7 +33,7 @@ from tradeloop.actors.ids import SeededIds
 from tradeloop.actors.memory_journal import MemoryJournal
 from tradeloop.actors.strategies import BarCompleted, StrategyHost
 from tradeloop.backtest.bars import RunBars
-from tradeloop.backtest.metrics import EquityPoint, metrics, round_trips
+from tradeloop.backtest.metrics import EquityPoint, metrics
 from tradeloop.backtest.result import Collector, result_json
 from tradeloop.backtest.spec import BPS, CENT, Fill, RunSpec
 from tradeloop.core.bars import BAR_TICK_OFFSETS, Bar, bar_ticks
@@ -43,6 +43,7 @@ from tradeloop.core.marketdata import Quote, Tick, Trade
 from tradeloop.core.money import ZERO
 from tradeloop.core.sessions import session_end
 from tradeloop.core.strategies import StrategyActivated, StrategyCreated, StrategyRevised
+from tradeloop.core.trades import round_trips
 from tradeloop.strategy.definition import parse_definition, timeframe_of
 
 SEED: Final = 20_260_101
@@ -137,9 +138,9 @@ class Run:
             subscription.close()
             await self.host.stop()
             await engine.stop(snapshot=False)
-        found = metrics(self.curve, self.collected.executions())
-        trips = round_trips(self.collected.executions())
-        return result_json(spec, self.collected, self.curve, found, trips, self.timeframe)
+        fills = self.collected.executions(spec.strategy_id)
+        found = metrics(self.curve, fills)
+        return result_json(spec, self.collected, self.curve, found, round_trips(fills), self.timeframe)
 
     async def _activate(self, account: UUID) -> None:
         """The account holds the strategy at the version tested, active: the host takes it up and warms it up."""

@@ -79,7 +79,10 @@ class BacktestBody(_Model):
     slippage_bps: Annotated[Decimal, bounded(PERCENT), Field(ge=0, le=1000)] = ZERO
     commission: CommissionBody = CommissionBody()
     parameters: dict[str, list[int | float | str]] | None = None
-    rank_by: Literal["total_return", "max_drawdown", "sharpe", "win_rate", "trades", "net_profit"] = "sharpe"
+    rank_by: Literal[
+        "total_return", "cagr", "max_drawdown", "sharpe", "sortino", "calmar", "win_rate", "profit_factor", "trades",
+        "net_profit",
+    ] = "sharpe"  # fmt: skip
 
 
 class BacktestPath(BaseModel):
@@ -211,8 +214,10 @@ _RESULT: Final = {
     "parameters": {}, "symbols": ["AAPL"], "start": "2026-01-05T00:00:00.000000Z",
     "end": "2026-01-10T00:00:00.000000Z", "initial_cash": "100000", "fill": "next_bar_open", "slippage_bps": "2",
     "commission": {"per_share": "0.005", "per_order": "0", "percent": "0"},
-    "metrics": {"total_return": 0.0042, "max_drawdown": -0.0031, "sharpe": 1.84, "win_rate": 0.5, "trades": 2,
-                "final_equity": "100420.00", "net_profit": "420.00", "fees": "0.34"},
+    "metrics": {"days_per_year": 365, "total_return": 0.0042, "cagr": 0.3582, "volatility": 0.0402, "sharpe": 1.84,
+                "sortino": 2.9, "calmar": 115.5, "max_drawdown": -0.0031, "max_drawdown_duration_seconds": 86400.0,
+                "exposure": 0.6, "payoff_ratio": 1.5, "win_rate": 0.5, "profit_factor": 1.5, "expectancy": "210.00",
+                "trades": 2, "final_equity": "100420.00", "net_profit": "420.00", "fees": "0.34"},
     "orders": [], "fills": [], "signals": [], "round_trips": [],
     "equity_curve": [{"timestamp": "2026-01-05T00:00:00.000000Z", "equity": "100000"}],
 }
