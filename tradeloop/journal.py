@@ -57,6 +57,10 @@ class ActivityQuery:
     limit: int = 100
 
 
+ActivityKey = tuple[str, int]
+"""Where a page of activities ended: the last row's time (RFC 3339) and its place in the store's order at that time."""
+
+
 def activity_kind(activity: Activity) -> str:
     """Alpaca's activity type of an event (RISK, ours, for risk state changes and warnings)."""
     if isinstance(activity, OrderFilled):
@@ -294,6 +298,12 @@ class Journal(Protocol):
         ...
 
     async def activities(self, query: ActivityQuery) -> list[Activity]: ...
+
+    async def activity_page(
+        self, query: ActivityQuery, after: ActivityKey | None
+    ) -> tuple[list[Activity], ActivityKey | None]:
+        """Up to query.limit activities oldest first, after the key a page before returned; the next key, None at the end."""
+        ...
 
     async def order(self, account_id: UUID, order_id: UUID) -> Order | None:
         """The latest record of one order of the account (None when the account has no such order)."""

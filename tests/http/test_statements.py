@@ -8,12 +8,14 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from aiohttp import web
 
 from tests.conftest import ClientFactory
 from tests.factories import HttpClient, make_app, make_engine, order_body, place
-from tests.http.report_factories import Clock, tick
+from tests.http.report_factories import Clock, csv_statement_as_json, json_statement_in_csv_terms, tick
 from tradeloop.actors.engine import Credentials, Engine
-from tradeloop.journal import Journal
+from tradeloop.http import statements
+from tradeloop.journal import Activity, ActivityKey, ActivityQuery, Journal
 
 Headers = dict[str, str]
 STATEMENT = "/v2/reports/statement"
@@ -135,6 +137,54 @@ async def test_the_csv_statement_is_streamed_with_the_cash_after_each_activity(
     assert (withdrawal["activity_type"], withdrawal["amount"], withdrawal["cash"]) == ("CSW", "-99.99", "100360.11")
     assert rows[2]["cash"] == "99799.50" and rows[-1]["cash"] == "100360.11"
     assert (rows[-3]["symbol"], rows[-3]["qty"], rows[-3]["amount"]) == ("AAPL", "4", "400.00")
+
+
+async def test_a_long_csv_statement_is_written_in_chunks_while_the_journal_is_read_a_few_rows_at_a_time(
+    client: HttpClient, engine: Engine, clock: Clock, account: Credentials, headers: Headers,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:  # fmt: skip
+    for minute in range(30):  # a fill and a deposit a minute, then a sale: 61 movements
+        await tick(engine, clock, minute * 60, str(100 + minute))
+        await place(client, headers, order_body(qty="2"))
+        clock.at(minute * 60 + 1)
+        await engine.adjust_cash(account.account_id, Decimal("10.01"), "deposit")
+    await tick(engine, clock, 1800, "150")
+    await place(client, headers, order_body(qty="45", side="sell"))
+    clock.at(1900)
+    monkeypatch.setattr(statements, "_PAGE_ROWS", 7)
+    monkeypatch.setattr(statements, "_ROWS_PER_CHUNK", 5)
+    pages: list[int] = []
+    read_page = engine.journal.activity_page
+
+    async def counted(query: ActivityQuery, after: ActivityKey | None) -> tuple[list[Activity], ActivityKey | None]:
+        found = await read_page(query, after)
+        assert len(found[0]) <= query.limit == 7
+        pages.append(len(found[0]))
+        return found
+
+    monkeypatch.setattr(engine.journal, "activity_page", counted)
+    writes: list[int] = []
+    write = web.StreamResponse.write
+
+    async def counted_write(response: web.StreamResponse, data: bytes | bytearray | memoryview) -> None:
+        writes.append(len(data))
+        await write(response, data)
+
+    monkeypatch.setattr(web.StreamResponse, "write", counted_write)
+    for period in ({}, {"start": "2026-01-05T15:10:00Z", "end": "2026-01-05T15:20:00Z"}):
+        pages.clear()
+        writes.clear()
+        response = await client.get(STATEMENT, params={"format": "csv", **period}, headers=headers)
+        text = await response.text()
+        assert response.status == 200, text
+        # Balances and totals in a first pass over all 61 (9 pages), the rows in a second that stops past the end.
+        assert len(pages) == (18 if not period else 9 + 6) and sum(pages[:9]) == 61
+        assert len(writes) >= text.count("\n") // 5  # a chunk each 5 rows as they were read, not all at the end
+        monkeypatch.setattr(engine.journal, "activity_page", read_page)
+        statement = await get(client, headers, STATEMENT, 200, **period)
+        monkeypatch.setattr(engine.journal, "activity_page", counted)
+        assert csv_statement_as_json(text) == json_statement_in_csv_terms(statement)
+        assert len(statement["activities"]) == (61 if not period else 21)
 
 
 async def test_a_start_after_the_end_is_refused_naming_start(client: HttpClient, headers: Headers) -> None:

@@ -17,6 +17,7 @@ from tradeloop.core.trades import Fill
 from tradeloop.journal import (
     ACTIVITY_EVENTS,
     Activity,
+    ActivityKey,
     ActivityQuery,
     AuditEntry,
     ChainReport,
@@ -91,6 +92,16 @@ class MemoryJournal:
 
     async def activities(self, query: ActivityQuery) -> list[Activity]:
         return select_activities(self._activities, query)
+
+    async def activity_page(
+        self, query: ActivityQuery, after: ActivityKey | None
+    ) -> tuple[list[Activity], ActivityKey | None]:
+        """One page of activities oldest first; the key's number is how many rows came before (the list only grows)."""
+        skip = 0 if after is None else after[1]
+        everything = select_activities(self._activities, replace(query, newest_first=False, limit=len(self._activities)))
+        page = everything[skip : skip + query.limit]
+        more = skip + len(page) < len(everything)
+        return page, (page[-1].timestamp.isoformat(), skip + len(page)) if more and page else None
 
     async def order(self, account_id: UUID, order_id: UUID) -> Order | None:
         found = self._orders.get(account_id, {}).get(order_id)

@@ -104,46 +104,64 @@ class _Ledger:
         return Balance(cash=self.cash, holdings=holdings)
 
 
+class StatementReplay:
+    """A statement built one movement at a time, oldest first; `keep` False forgets the movements (only totals and balances)."""
+
+    def __init__(self, opening_cash: Decimal, start: datetime | None, end: datetime, *, keep: bool = True) -> None:
+        self.start, self.end, self._keep = start, end, keep
+        self._ledger = _Ledger(opening_cash)
+        self._opening: Balance | None = None if start is not None else self._ledger.balance()
+        self._within: list[Movement] = []
+        self.deposits = self.withdrawals = self.buys = self.sells = self.realized = ZERO
+
+    def add(self, movement: Movement) -> bool:
+        """Apply one movement; False once past the end (it and any later one are ignored)."""
+        if movement.timestamp > self.end:
+            return False
+        if self._opening is None:
+            assert self.start is not None
+            if movement.timestamp < self.start:
+                self._ledger.apply(movement)
+                return True
+            self._opening = self._ledger.balance()
+        self.realized += self._ledger.apply(movement)
+        if self._keep:
+            self._within.append(movement)
+        if isinstance(movement, CashAdjusted):
+            if movement.amount > 0:
+                self.deposits += movement.amount
+            else:
+                self.withdrawals -= movement.amount
+        elif movement.side is OrderSide.BUY:
+            self.buys += movement.cash
+        else:
+            self.sells += movement.cash
+        return True
+
+    def result(self) -> Statement:
+        closing = self._ledger.balance()
+        return Statement(
+            start=self.start,
+            end=self.end,
+            opening=closing if self._opening is None else self._opening,
+            movements=tuple(self._within),
+            deposits=self.deposits,
+            withdrawals=self.withdrawals,
+            buys=self.buys,
+            sells=self.sells,
+            fees=ZERO,
+            realized_pl=self.realized,
+            closing=closing,
+        )
+
+
 def statement(opening_cash: Decimal, movements: Iterable[Movement], start: datetime | None, end: datetime) -> Statement:
     """The statement of [start, end] for an account opened with `opening_cash` that made `movements`, oldest first.
 
     Movements after `end` are ignored, so the whole history may be passed.
     """
-    ledger = _Ledger(opening_cash)
-    opening: Balance | None = None if start is not None else ledger.balance()
-    within: list[Movement] = []
-    deposits = withdrawals = buys = sells = realized = ZERO
+    replay = StatementReplay(opening_cash, start, end)
     for movement in movements:
-        if movement.timestamp > end:
+        if not replay.add(movement):
             break
-        if opening is None:
-            assert start is not None
-            if movement.timestamp < start:
-                ledger.apply(movement)
-                continue
-            opening = ledger.balance()
-        realized += ledger.apply(movement)
-        within.append(movement)
-        if isinstance(movement, CashAdjusted):
-            if movement.amount > 0:
-                deposits += movement.amount
-            else:
-                withdrawals -= movement.amount
-        elif movement.side is OrderSide.BUY:
-            buys += movement.cash
-        else:
-            sells += movement.cash
-    closing = ledger.balance()
-    return Statement(
-        start=start,
-        end=end,
-        opening=closing if opening is None else opening,
-        movements=tuple(within),
-        deposits=deposits,
-        withdrawals=withdrawals,
-        buys=buys,
-        sells=sells,
-        fees=ZERO,
-        realized_pl=realized,
-        closing=closing,
-    )
+    return replay.result()

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterator, Sequence
+from collections.abc import AsyncGenerator, AsyncIterable, AsyncIterator, Iterable, Iterator, Sequence
+from contextlib import aclosing
+from dataclasses import replace
 from datetime import datetime
 from decimal import Decimal
 from typing import Final, Literal
@@ -21,8 +23,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from tradeloop.codec import rfc3339
 from tradeloop.core.events import CashAdjusted, OrderFilled
-from tradeloop.core.money import cents, fmt, fmt_qty
-from tradeloop.core.statements import Balance, Movement, Statement, cash_change, statement
+from tradeloop.core.money import ZERO, cents, fmt, fmt_qty
+from tradeloop.core.statements import Balance, Movement, Statement, StatementReplay, cash_change, statement
 from tradeloop.errors import InvalidParameter
 from tradeloop.http.activities import activity_id, activity_json
 from tradeloop.http.auth import account_id
@@ -52,6 +54,8 @@ CSV_COLUMNS: Final = (
 )
 """The statement's CSV columns; `record` says what a row is (opening, position, activity, a total, closing)."""
 _ROWS_PER_CHUNK: Final = 500
+_PAGE_ROWS: Final = 1000
+"""Activities read from the journal at a time for the CSV statement, which holds no more than a page of them."""
 MOVEMENT_KINDS: Final = frozenset({"FILL", "CSD", "CSW"})
 _EVERYTHING: Final = 2**62
 """A listing limit no account reaches."""
@@ -83,6 +87,37 @@ async def account_movements(request: web.Request) -> tuple[Decimal, list[Movemen
         (m.amount for m in movements if isinstance(m, CashAdjusted)), Decimal(0)
     )
     return opened_with, movements
+
+
+async def movement_pages(request: web.Request) -> AsyncGenerator[list[Movement], None]:
+    """The caller's fills and cash movements, oldest first, a page at a time (keyed, so each page is one bounded read)."""
+    journal = request.app[ENGINE].journal
+    query = ActivityQuery(account_id=account_id(request), kinds=MOVEMENT_KINDS, newest_first=False, limit=_PAGE_ROWS)
+    key = None
+    while True:
+        page, key = await journal.activity_page(query, key)
+        yield [a for a in page if isinstance(a, OrderFilled | CashAdjusted)]
+        if key is None:
+            return
+
+
+async def paged_statement(request: web.Request, start: datetime | None, until: datetime) -> Statement:
+    """The statement's balances and totals without its movements, read a page at a time (as account_statement's)."""
+    replay = StatementReplay(ZERO, start, until, keep=False)
+    adjusted = ZERO
+    async for page in movement_pages(request):
+        for movement in page:
+            if isinstance(movement, CashAdjusted):
+                adjusted += movement.amount
+            replay.add(movement)
+    # Replayed from no cash: cash moves add up, so the cash opened with shifts every balance alike.
+    opened_with = request.app[ENGINE].account(account_id(request)).contributions - adjusted
+    found = replay.result()
+    return replace(
+        found,
+        opening=replace(found.opening, cash=found.opening.cash + opened_with),
+        closing=replace(found.closing, cash=found.closing.cash + opened_with),
+    )
 
 
 def period(request: web.Request, start: datetime | None, end: datetime | None) -> tuple[datetime | None, datetime]:
@@ -155,19 +190,32 @@ def _balance_rows(kind: str, moment: str, balance: Balance) -> Iterator[Sequence
     yield (kind, moment, "", "", "", "", "", "", "", _money(balance.cash))
 
 
-def statement_rows(found: Statement) -> Iterator[Sequence[str]]:
-    """The statement as CSV rows (after the header): opening, each activity with the cash after it, totals, closing."""
-    yield from _balance_rows("opening", "" if found.start is None else rfc3339(found.start), found.opening)
+async def statement_rows(request: web.Request, found: Statement) -> AsyncIterator[Sequence[str]]:
+    """The statement as CSV rows (after the header): opening, each activity with the cash after it, totals, closing.
+
+    The activities are read again from the journal a page at a time, so a year of them is never held at once.
+    """
+    for row in _balance_rows("opening", "" if found.start is None else rfc3339(found.start), found.opening):
+        yield row
     cash = found.opening.cash
-    for movement in found.movements:
-        change = cash_change(movement)
-        cash += change
-        yield _activity_row(movement, change, cash)
+    async with aclosing(movement_pages(request)) as pages:
+        async for page in pages:
+            for movement in page:
+                if movement.timestamp > found.end:
+                    break
+                if found.start is None or movement.timestamp >= found.start:
+                    change = cash_change(movement)
+                    cash += change
+                    yield _activity_row(movement, change, cash)
+            else:
+                continue
+            break  # past the period's end: the later pages are not read
     totals = (("deposits", found.deposits), ("withdrawals", found.withdrawals), ("buys", found.buys),
               ("sells", found.sells), ("fees", found.fees), ("realized_pl", found.realized_pl))  # fmt: skip
     for name, amount in totals:
         yield (name, "", "", "", "", "", "", "", _money(amount), "")
-    yield from _balance_rows("closing", rfc3339(found.end), found.closing)
+    for row in _balance_rows("closing", rfc3339(found.end), found.closing):
+        yield row
 
 
 def _activity_row(movement: Movement, change: Decimal, cash: Decimal) -> Sequence[str]:
@@ -180,7 +228,10 @@ def _activity_row(movement: Movement, change: Decimal, cash: Decimal) -> Sequenc
 
 
 async def stream_csv(
-    request: web.Request, filename: str, header: Sequence[str], rows: Iterator[Sequence[str]]
+    request: web.Request,
+    filename: str,
+    header: Sequence[str],
+    rows: Iterable[Sequence[str]] | AsyncIterable[Sequence[str]],
 ) -> web.StreamResponse:
     """Send rows as CSV a chunk at a time, so a long history is never held whole as text."""
     response = web.StreamResponse(headers={"Content-Disposition": f'attachment; filename="{filename}"'})
@@ -190,8 +241,10 @@ async def stream_csv(
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(header)
-    for count, row in enumerate(rows, 1):
+    count = 0
+    async for row in _each(rows):
         writer.writerow(row)
+        count += 1
         if count % _ROWS_PER_CHUNK == 0:
             await response.write(buffer.getvalue().encode())
             buffer.seek(0)
@@ -199,6 +252,15 @@ async def stream_csv(
     await response.write(buffer.getvalue().encode())
     await response.write_eof()
     return response
+
+
+async def _each(rows: Iterable[Sequence[str]] | AsyncIterable[Sequence[str]]) -> AsyncIterator[Sequence[str]]:
+    if isinstance(rows, AsyncIterable):
+        async for row in rows:
+            yield row
+    else:
+        for row in rows:
+            yield row
 
 
 _BALANCE: Final[BalanceJson] = {
@@ -236,9 +298,11 @@ async def get_statement(request: web.Request) -> web.StreamResponse:
     Opening + deposits − withdrawals + sells − buys − fees = closing, to the cent.
     """
     query = read_query(request, StatementQuery)
-    found = await account_statement(request, query.start, query.end)
     if query.format == "csv":
-        return await stream_csv(request, "statement.csv", CSV_COLUMNS, statement_rows(found))
+        start, until = period(request, query.start, query.end)
+        found = await paged_statement(request, start, until)
+        return await stream_csv(request, "statement.csv", CSV_COLUMNS, statement_rows(request, found))
+    found = await account_statement(request, query.start, query.end)
     answer = statement_json(account_id(request), found)
     if query.format == "html":
         return web.Response(text=statement_page(answer), content_type="text/html")

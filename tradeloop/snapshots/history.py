@@ -21,6 +21,7 @@ from tradeloop.core.strategies import Signal, StrategySignalled
 from tradeloop.core.trades import Fill
 from tradeloop.journal import (
     Activity,
+    ActivityKey,
     ActivityQuery,
     AuditEntry,
     FillQuery,
@@ -72,6 +73,30 @@ class HistoryReader:
         sql += f" ORDER BY timestamp {order}, id {order} LIMIT ?"
         args.append(query.limit)
         return [decode(payload) for (payload,) in await self._read(sql, args)]
+
+    async def activity_page(
+        self, query: ActivityQuery, after: ActivityKey | None
+    ) -> tuple[list[Activity], ActivityKey | None]:
+        """One page of a query's activities, oldest first, keyed by (timestamp, id) so each page is one indexed read."""
+        sql = "SELECT payload, timestamp, id FROM activities WHERE account_id = ?"
+        args: list[Any] = [str(query.account_id)]
+        if query.kinds:
+            sql += f" AND kind IN ({','.join('?' * len(query.kinds))})"
+            args += sorted(query.kinds)
+        if query.after is not None:
+            sql += " AND timestamp > ?"
+            args.append(rfc3339(query.after))
+        if query.until is not None:
+            sql += " AND timestamp < ?"
+            args.append(rfc3339(query.until))
+        if after is not None:
+            sql += " AND (timestamp > ? OR (timestamp = ? AND id > ?))"
+            args += [after[0], after[0], after[1]]
+        sql += " ORDER BY timestamp ASC, id ASC LIMIT ?"
+        args.append(query.limit)
+        rows = await self._read(sql, args)
+        key = (rows[-1][1], rows[-1][2]) if len(rows) == query.limit else None
+        return [decode(payload) for payload, *_ in rows], key
 
     async def order(self, account_id: UUID, order_id: UUID) -> Order | None:
         """One order's latest record."""

@@ -74,6 +74,7 @@ from tradeloop.errors import JournalUnavailable, WriteKept
 from tradeloop.journal import (
     ACTIVITY_EVENTS,
     Activity,
+    ActivityKey,
     ActivityQuery,
     AuditEntry,
     ChainReport,
@@ -285,6 +286,13 @@ class JournalWriter:
         """
         await self.flush()
         return await self._history.activities(query)
+
+    async def activity_page(
+        self, query: ActivityQuery, after: ActivityKey | None
+    ) -> tuple[list[Activity], ActivityKey | None]:
+        """One page of activities oldest first, after what is queued commits (see History.activity_page)."""
+        await self.flush()
+        return await self._history.activity_page(query, after)
 
     async def order(self, account_id: UUID, order_id: UUID) -> Order | None:
         """One order's latest record, from the history table (after what is queued commits)."""
