@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 from decimal import Decimal
 from typing import Any
 
@@ -10,6 +11,7 @@ import orjson
 
 from tests.backtest.builders import definition, price_path
 from tests.factories import HttpClient, auth_headers
+from tests.http.page_checks import self_contained
 from tradeloop.actors.engine import Engine
 from tradeloop.core.bars import bar_ticks
 
@@ -132,3 +134,52 @@ async def test_a_span_given_as_dates_or_without_an_offset_is_read_as_utc(
         queued = await response.json()
         assert queued["request"]["start"].startswith("2025-03-03T") and queued["request"]["start"].endswith("Z")
         await client.delete(f"/v2/backtests/{queued['id']}", headers=headers)
+
+
+async def test_the_result_as_html_is_the_performance_reports_page_with_its_charts_and_fetches_nothing(
+    client: HttpClient, engine: Engine, headers: dict[str, str]
+) -> None:
+    await feed(engine)
+    response = await client.post("/v2/backtests", headers=headers, json={"strategy": definition(), **SPAN})
+    backtest = await response.json()
+    await until_finished(client, headers, backtest["id"])
+    path = f"/v2/backtests/{backtest['id']}/result"
+    result = orjson.loads(await (await client.get(path, headers=headers)).read())
+    response = await client.get(path, params={"format": "html"}, headers=headers)
+    html = await response.text()
+    assert response.status == 200 and response.content_type == "text/html", html
+    assert self_contained(html) == []
+    assert "<title>Backtest report: sma cross</title>" in html and "Daily returns annualized by 365 days" in html
+    assert "Benchmark" not in html and 'class="benchmark"' not in html
+    # The run's first point and its one day's close: a point each on the equity and drawdown lines.
+    lines = {css: (int(count), d) for css, count, d in re.findall(r'<path class="(\w+)" data-series="[^"]*" '
+                                                                  r'data-points="(\d+)" d="([^"]+)"', html)}
+    for css in ("equity", "drawdown"):
+        count, drawn = lines[css]
+        assert count == 2 and len(re.findall(r"[ML]-?\d", drawn)) == 2, (css, drawn)
+    profit = sum(Decimal(trip["realized_pl"]) for trip in result["round_trips"])
+    assert result["round_trips"] and lines["gain" if profit > 0 else "loss"][0] == 1  # P&L by symbol: AAPL's bar
+    assert "<h2>Monthly returns</h2>" in html and "2025-03" in html
+    sharpe = result["metrics"]["sharpe"]
+    assert f"<td>{'—' if sharpe is None else f'{sharpe:.2f}'}</td>" in html
+
+
+async def test_the_html_result_refuses_as_the_json_one_and_an_unknown_format_as_the_reports_do(
+    client: HttpClient, engine: Engine, headers: dict[str, str]
+) -> None:
+    missing = "/v2/backtests/0195f7a2-0000-7000-8000-000000000000/result"
+    response = await client.get(missing, params={"format": "html"}, headers=headers)
+    assert response.status == 404
+    await feed(engine)
+    response = await client.post("/v2/backtests", headers=headers, json={"strategy": definition(), **SPAN})
+    backtest = await response.json()
+    path = f"/v2/backtests/{backtest['id']}/result"
+    early = await client.get(path, params={"format": "html"}, headers=headers)
+    if early.status != 200:  # not done yet (it may have finished already: then the page is there)
+        assert early.status == 422 and "once it is done" in (await early.json())["message"]
+    response = await client.get(path, params={"format": "pdf"}, headers=headers)
+    assert response.status == 400 and "format" in (await response.json())["message"]
+    await until_finished(client, headers, backtest["id"])
+    other = auth_headers(await engine.open_account(Decimal("1000")))
+    response = await client.get(path, params={"format": "html"}, headers=other)
+    assert response.status == 404

@@ -13,6 +13,7 @@ import pytest
 
 from tests.conftest import ClientFactory
 from tests.factories import HttpClient, make_app, make_engine, order_body, place
+from tests.http.page_checks import self_contained
 from tests.http.report_factories import Clock, tick
 from tradeloop.actors.engine import Engine
 from tradeloop.http.svg import line_chart
@@ -20,7 +21,6 @@ from tradeloop.journal import Journal
 
 Headers = dict[str, str]
 DAY = 86_400
-SVG_NAMESPACE = "http://www.w3.org/2000/svg"
 CHROMIUM_FLAGS = (
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
     "--disable-sync", "--no-first-run", "--disable-dev-shm-usage",
@@ -66,13 +66,6 @@ async def page(client: HttpClient, headers: Headers, path: str, **params: str) -
     text = await response.text()
     assert response.status == 200 and response.content_type == "text/html", text
     return text
-
-
-def self_contained(html: str) -> list[str]:
-    """What in a page would reach another host or run: scripts, linked files, imports, URLs other than the SVG namespace."""
-    found = re.findall(r"<script|<link|<iframe|<img|<object|<embed|\bsrc=|@import|url\(", html, re.I)
-    found += [url for url in re.findall(r"(?:https?:)?//[\w.-]+[^\s\"'<>]*", html) if url != SVG_NAMESPACE]
-    return found
 
 
 async def test_both_reports_are_one_page_that_fetches_nothing_and_prints(

@@ -193,6 +193,7 @@ def _fill(fill: OrderFilled, fee: Decimal) -> dict[str, Any]:
         "side": fill.side.value,
         "qty": fmt(fill.qty),
         "price": fmt(fill.price),
+        "cash": fmt(fill.cash),
         "fee": fmt(fee),
         "timestamp": rfc3339(fill.timestamp),
     }

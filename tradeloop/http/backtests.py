@@ -25,13 +25,14 @@ from tradeloop.backtest.spec import BarInput, Commission, Fill, RunSpec, StoredB
 from tradeloop.codec import rfc3339
 from tradeloop.core.bars import MINUTE, BarRow
 from tradeloop.core.money import MONEY, PERCENT, PRICE, ZERO
-from tradeloop.errors import InvalidField, NotFound, ResultNotReady, UnknownSymbol
+from tradeloop.errors import InvalidField, InvalidParameter, NotFound, ResultNotReady, UnknownSymbol
 from tradeloop.http.auth import account_id
-from tradeloop.http.bodies import read_model
+from tradeloop.http.backtest_report import backtest_page
+from tradeloop.http.bodies import read_model, read_query
 from tradeloop.http.history import MARKET_HISTORY
 from tradeloop.http.keys import ENGINE
 from tradeloop.http.numbers import bounded
-from tradeloop.http.openapi import Example, Security, operation
+from tradeloop.http.openapi import Example, Reply, Security, operation
 from tradeloop.http.shapes.backtests import BacktestJson, BacktestResultJson
 from tradeloop.http.times import clamp
 from tradeloop.http.wire import json_response
@@ -254,14 +255,34 @@ async def get_backtest(request: web.Request) -> web.Response:
     return json_response(backtest_json(found))
 
 
+class ResultQuery(BaseModel):
+    """GET /v2/backtests/{backtest_id}/result: the format."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    format: Literal["json", "html"] = Field(
+        default="json", description="json, or html (the performance report's page for the run, its charts drawn in it)."
+    )
+
+
 @routes.get("/v2/backtests/{backtest_id}/result")
-@operation(tag=TAG, security=Security.KEYS, path=BacktestPath, responses={200: BacktestResultJson},
-           errors=(NotFound, ResultNotReady),
+@operation(tag=TAG, security=Security.KEYS, path=BacktestPath, query=ResultQuery,
+           responses={200: [Reply(shape=BacktestResultJson, description="format=json;"),
+                            Reply(content_type="text/html", description="format=html: the performance report's "
+                                  "self-contained page for the run (a sweep: its best run), its charts inline SVG.")]},
+           errors=(NotFound, ResultNotReady, InvalidParameter),
            examples=[Example(name="done", path={"backtest_id": _ID}, response=_RESULT)])
 async def get_backtest_result(request: web.Request) -> web.Response:
     """A done backtest's result: metrics, orders, fills, signals, round trips and the equity curve (a sweep: every
-    run's parameters and metrics, best first, and the best run's result). The same request gives the same bytes."""
+    run's parameters and metrics, best first, and the best run's result). The same request gives the same bytes.
+
+    `format=html` gives the performance report's page for the run: its figures, equity and drawdown, monthly returns
+    and P&L by symbol.
+    """
+    query = read_query(request, ResultQuery)
     body = request.app[BACKTESTS].result(account_id(request), _id(request))
+    if query.format == "html":
+        return web.Response(text=backtest_page(request, body), content_type="text/html")
     return web.Response(body=body, content_type="application/json")
 
 

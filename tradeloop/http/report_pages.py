@@ -66,6 +66,7 @@ def performance_page(
     drawdowns: Sequence[float],
     months: Mapping[tuple[int, int], float],
     pl_by_symbol: Sequence[tuple[str, float]],
+    title: str = "Performance report",
 ) -> str:
     """The performance report: figures, the equity against the benchmark, the drawdown, months, and P&L by symbol."""
     points = report["equity"]
@@ -106,7 +107,7 @@ def performance_page(
         f"{_table(['Month', 'Return'], [(f'{y}-{m:02d}', _pct(r)) for (y, m), r in months.items()])}"
         f"<h2>Realized P&amp;L by symbol</h2>{bar_chart('Realized P&L by symbol', pl_by_symbol)}"
     )
-    return _page("Performance report", body)
+    return _page(title, body)
 
 
 def _balance(balance: BalanceJson) -> str:
