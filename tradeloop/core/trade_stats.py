@@ -25,7 +25,7 @@ class TradeStats:
     trades: int
     winners: int
     losers: int
-    win_rate: float | None
+    win_rate: Decimal | None
     """Winners over trades."""
     gross_profit: Decimal
     """The winners' P&L added up: zero or more."""
@@ -34,7 +34,7 @@ class TradeStats:
     realized_pl: Decimal
     """Every trade's P&L added up: gross profit plus gross loss."""
     fees: Decimal
-    profit_factor: float | None
+    profit_factor: Decimal | None
     """Gross profit over the size of the gross loss; None without a losing trade."""
     expectancy: Decimal | None
     """Realized P&L per trade: what a trade made on average."""
@@ -58,12 +58,12 @@ def summarize(trips: Sequence[RoundTrip]) -> TradeStats:
         trades=len(trips),
         winners=len(wins),
         losers=len(losses),
-        win_rate=len(wins) / len(trips) if trips else None,
+        win_rate=Decimal(len(wins)) / len(trips) if trips else None,
         gross_profit=gross_profit,
         gross_loss=gross_loss,
         realized_pl=gross_profit + gross_loss,
         fees=sum((trip.fees for trip in trips), ZERO),
-        profit_factor=float(gross_profit / -gross_loss) if losses else None,
+        profit_factor=gross_profit / -gross_loss if losses else None,
         expectancy=_average(results),
         avg_win=_average(wins),
         avg_loss=_average(losses),

@@ -123,17 +123,22 @@ def _money(value: Decimal | None) -> str | None:
     return None if value is None else _cents(value)
 
 
+def _share(value: Decimal | None) -> float | None:
+    """A ratio as a JSON number (a statistic, not money)."""
+    return None if value is None else float(value)
+
+
 def stats_json(stats: TradeStats) -> TradeStatsJson:
     return {
         "trades": stats.trades,
         "winners": stats.winners,
         "losers": stats.losers,
-        "win_rate": stats.win_rate,
+        "win_rate": _share(stats.win_rate),
         "gross_profit": _cents(stats.gross_profit),
         "gross_loss": _cents(stats.gross_loss),
         "realized_pl": _cents(stats.realized_pl),
         "fees": _cents(stats.fees),
-        "profit_factor": stats.profit_factor,
+        "profit_factor": _share(stats.profit_factor),
         "expectancy": _money(stats.expectancy),
         "avg_win": _money(stats.avg_win),
         "avg_loss": _money(stats.avg_loss),
