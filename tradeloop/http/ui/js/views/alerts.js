@@ -1,0 +1,6 @@
+// The alerts view of /app.
+export const title = "Alerts";
+
+export function render(root, ctx) {
+  return () => {};
+}

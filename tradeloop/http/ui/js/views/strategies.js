@@ -1,0 +1,6 @@
+// The strategies view of /app.
+export const title = "Strategies";
+
+export function render(root, ctx) {
+  return () => {};
+}

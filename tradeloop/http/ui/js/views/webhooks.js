@@ -1,0 +1,6 @@
+// The webhooks view of /app.
+export const title = "Webhooks";
+
+export function render(root, ctx) {
+  return () => {};
+}
