@@ -9,7 +9,7 @@ from aiohttp import web
 
 from tradeloop.actors.live import LiveEngine
 from tradeloop.config import Settings
-from tradeloop.http import backtests, history, surfaces, system, webhooks
+from tradeloop.http import backtests, dashboard, history, surfaces, system, webhooks
 from tradeloop.http.admin.gate import ADMIN, AdminGate
 from tradeloop.http.body_size import declared_size_middleware
 from tradeloop.http.headers import security_headers
@@ -62,6 +62,7 @@ def create_app(
     surfaces.mount(app)  # /v2, /admin/v1 and the streams, each with its own middlewares, sharing the state set above
     app.cleanup_ctx.append(_engine_lifetime(live))
     app.cleanup_ctx.append(webhooks.lifetime)  # the dispatcher runs while the engine does
+    dashboard.mount(app)  # /app, /admin and their files under /ui
     mount_reference(app)  # /openapi.json and /docs; the documents are built at start-up from every route
     return app
 

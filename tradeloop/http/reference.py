@@ -59,9 +59,11 @@ TAGS: Final = {
     "streams": "The WebSocket streams; their messages are described at /asyncapi.json.",
     "admin": "Administration under /admin/v1: accounts, cash, halts, prices, snapshots, the journal and the audit log.",
     "health": "Liveness and readiness, for load balancers and orchestrators.",
-    "reference": "This reference, the streams' AsyncAPI document, and the landing page.",
+    "reference": "This reference, the streams' AsyncAPI document, the landing page, and the web pages /app and /admin.",
 }
 class LinksJson(TypedDict):
+    app: str
+    admin: str
     docs: str
     openapi: str
     asyncapi: str
@@ -78,6 +80,8 @@ class LandingJson(TypedDict):
 
 
 LINKS: Final[LinksJson] = {
+    "app": "/app",
+    "admin": "/admin",
     "docs": "/docs",
     "openapi": "/openapi.json",
     "asyncapi": "/asyncapi.json",
