@@ -1,0 +1,6 @@
+// The account view of /app.
+export const title = "Account";
+
+export function render(root, ctx) {
+  return () => {};
+}

@@ -1,0 +1,6 @@
+// The orders view of /app.
+export const title = "Orders";
+
+export function render(root, ctx) {
+  return () => {};
+}
