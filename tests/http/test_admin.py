@@ -278,7 +278,7 @@ async def test_list_accounts_shows_balances_never_secrets(
     listed = await response.json()
     assert [row["key_id"] for row in listed] == [account.key_id, created["key_id"]]
     for row in listed:
-        assert set(row) == {"id", "account_number", "key_id", "cash", "equity", "created_at"}
+        assert set(row) == {"id", "account_number", "key_id", "status", "cash", "equity", "created_at"}
     text = await response.text()
     assert account.secret_key not in text and created["secret_key"] not in text
     assert "sha256$" not in text

@@ -52,15 +52,15 @@ async def move_cash(engine: Engine, account_id: UUID, amount: Decimal, descripti
     return event
 
 
-async def set_halted(engine: Engine, symbol: str, halted: bool) -> None:
-    """Halt or resume trading in a symbol (see `Engine.halt`), recorded in the audit log.
+async def set_halted(engine: Engine, symbol: str, halted: bool, reason: str = "") -> None:
+    """Halt or resume trading in a symbol (see `Engine.halt`), recorded in the audit log with its reason if given.
 
     Raises:
         NotFound: the symbol is not listed.
         JournalUnavailable: the journal cannot write (nothing is changed).
     """
     await engine.halt(symbol, halted)
-    await audit(engine, "halt" if halted else "resume", symbol)
+    await audit(engine, "halt" if halted else "resume", symbol, **({"reason": reason} if reason else {}))
 
 
 async def set_risk(

@@ -116,21 +116,9 @@ async def create_account(request: web.Request) -> web.Response:
     examples=[Example(name="two", summary="the demo account and a new one", response=example("admin", "accounts"))],
 )
 async def list_accounts(request: web.Request) -> web.Response:
-    """Every account, oldest first, with its cash and equity; secrets are never shown."""
-    engine = request.app[ENGINE]
-    states = sorted(engine.accounts(), key=lambda state: state.created_at)
-    listed: list[AdminAccountJson] = [
-        {
-            "id": str(state.id),
-            "account_number": state.account_number,
-            "key_id": state.key_id,
-            "cash": fmt(state.cash),
-            "equity": fmt(engine.valuation(state.id).equity),
-            "created_at": rfc3339(state.created_at),
-        }
-        for state in states
-    ]
-    return json_response(listed)
+    """Every account, oldest first, with its status, cash and equity; secrets are never shown."""
+    states = sorted(request.app[ENGINE].accounts(), key=lambda state: state.created_at)
+    return json_response([account_summary(request, state) for state in states])
 
 
 @routes.post("/admin/v1/accounts/{account_id}/keys")

@@ -7,7 +7,7 @@ from decimal import Decimal
 from typing import Annotated, Final
 
 from aiohttp import web
-from pydantic import AwareDatetime, BaseModel, ConfigDict
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from tradeloop.actors import administration
 from tradeloop.config import MarketMode
@@ -22,7 +22,7 @@ from tradeloop.http.marketdata import latest_json
 from tradeloop.http.numbers import Price, Quantity, bounded
 from tradeloop.http.openapi import Example, Security, operation
 from tradeloop.http.paths import HaltedSymbolPath
-from tradeloop.http.shapes.admin import HaltsJson
+from tradeloop.http.shapes.admin import HaltsJson, MarketStateJson
 from tradeloop.http.shapes.market import LatestBarJson, LatestJson
 from tradeloop.http.wire import json_response
 from tradeloop.market.manual import InvalidAdminTick, admin_ticks
@@ -71,11 +71,12 @@ _POSTED_BAR: Final = {
 
 
 class HaltBody(BaseModel):
-    """Body of POST /admin/v1/market/halts."""
+    """Body of POST /admin/v1/market/halts; the reason goes to the audit log."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     symbol: str
+    reason: str = Field(default="", max_length=200)
 
 
 @routes.post("/admin/v1/market/prices")
@@ -199,6 +200,19 @@ def _posted_bar(symbol: str, body: BarPost) -> Bar:
     )
 
 
+@routes.get("/admin/v1/market")
+@operation(
+    tag=TAG,
+    security=Security.ADMIN,
+    responses={200: MarketStateJson},
+    examples=[Example(name="manual", summary="the manual market, TSLA halted", response={"mode": "manual", "halted": ["TSLA"]})],
+)
+async def market_state(request: web.Request) -> web.Response:
+    """Where prices come from (`manual`: only from the admin API) and the halted symbols, so a console knows what it may do."""
+    state: MarketStateJson = {"mode": request.app[SETTINGS].market.value, "halted": request.app[ENGINE].halted_symbols()}
+    return json_response(state)
+
+
 @routes.get("/admin/v1/market/halts")
 @operation(
     tag=TAG,
@@ -219,12 +233,20 @@ async def list_halts(request: web.Request) -> web.Response:
     body=HaltBody,
     responses={201: HaltsJson},
     errors=(NotFound, JournalUnavailable, Unavailable),
-    examples=[Example(name="tsla", summary="halt TSLA", body={"symbol": "TSLA"}, status=201, response={"halted": ["TSLA"]})],
+    examples=[
+        Example(
+            name="tsla",
+            summary="halt TSLA",
+            body={"symbol": "TSLA", "reason": "pending news"},
+            status=201,
+            response={"halted": ["TSLA"]},
+        )
+    ],
 )
 async def halt(request: web.Request) -> web.Response:
     """Halt trading in a symbol: orders in it are refused and nothing fills until resumed."""
     body = await read_model(request, HaltBody)
-    await administration.set_halted(request.app[ENGINE], body.symbol.strip().upper(), True)
+    await administration.set_halted(request.app[ENGINE], body.symbol.strip().upper(), True, body.reason.strip())
     halts: HaltsJson = {"halted": request.app[ENGINE].halted_symbols()}
     return json_response(halts, status=201)
 

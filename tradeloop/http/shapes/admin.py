@@ -27,12 +27,12 @@ class NewAccountJson(TypedDict):
 
 
 class AdminAccountJson(TypedDict):
-    """An account as administrators see it: never a secret or a hash; the list leaves `status` out."""
+    """An account as administrators see it: never a secret or a hash."""
 
     id: UuidText
     account_number: str
     key_id: str
-    status: NotRequired[Literal["ACTIVE", "DISABLED"]]
+    status: Literal["ACTIVE", "DISABLED"]
     cash: DecimalText
     equity: DecimalText
     created_at: Timestamp
@@ -59,6 +59,13 @@ class CashMovementJson(TypedDict):
 
 
 class HaltsJson(TypedDict):
+    halted: list[str]
+
+
+class MarketStateJson(TypedDict):
+    """Where the server's prices come from, and the halted symbols in alphabetical order."""
+
+    mode: Literal["simulated", "manual", "finnhub"]
     halted: list[str]
 
 
