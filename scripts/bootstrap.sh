@@ -33,7 +33,7 @@ tradeloop_bootstrap() {
         spec=".[$extra]"
     fi
     if [[ "$extra" == test ]]; then
-        modules="tradeloop, pytest, pytest_asyncio, pytest_aiohttp, hypothesis, alpaca, mypy, importlinter, schemathesis"
+        modules="tradeloop, pytest, pytest_asyncio, pytest_aiohttp, xdist, hypothesis, alpaca, mypy, importlinter, schemathesis, playwright"
     fi
 
     if [[ -n "${CONDA_PREFIX:-}" ]] && python -c "

@@ -1,0 +1,104 @@
+"""A live server on the manual market and one headless Chromium per module; a fresh, watched page per test.
+
+A test fails on any console error, uncaught page error or request to another origin. Each test's page is
+saved as screenshot.png under the test's tmp_path; a failing test also leaves console.log beside it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Generator, Iterator
+from pathlib import Path
+from typing import Final
+
+import pytest
+from playwright.sync_api import Browser, Page, sync_playwright
+
+from tests.browser.harness import (
+    CHROMIUM_ARGS,
+    DEMO_CASH,
+    DEMO_KEY_ID,
+    DEMO_SECRET,
+    SYMBOLS,
+    VIEWPORT,
+    WAIT_MS,
+    Admin,
+    TotpCodes,
+    Watch,
+    chromium_path,
+    keep_artifacts,
+)
+from tests.e2e.server import RunningServer, demo_env, running_server
+
+WATCHED: Final = pytest.StashKey[tuple[Page, Watch, Path]]()
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
+    """The real server on the manual market, with the demo account's keys known to the tests."""
+    env = demo_env(DEMO_KEY_ID, DEMO_SECRET, demo_cash=DEMO_CASH, symbols=SYMBOLS, log_level="WARNING")
+    with running_server(tmp_path_factory.mktemp("server"), env, market="manual") as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def totp() -> TotpCodes:
+    """One source of TOTP codes per server, so the API and the console never offer the same time step twice."""
+    return TotpCodes()
+
+
+@pytest.fixture(scope="module")
+def admin(server: RunningServer, totp: TotpCodes) -> Admin:
+    return Admin(server, totp)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    executable = chromium_path()
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=executable, headless=True, args=list(CHROMIUM_ARGS))
+        try:
+            yield launched
+        finally:
+            launched.close()
+
+
+@pytest.fixture
+def watch(server: RunningServer) -> Watch:
+    return Watch(origin=server.base_url)
+
+
+@pytest.fixture
+def page(browser: Browser, watch: Watch, request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Page]:
+    """A page in a context of its own (empty sessionStorage), watched for errors and requests to other hosts."""
+    context = browser.new_context(viewport=VIEWPORT)
+    context.set_default_timeout(WAIT_MS)
+    opened = context.new_page()
+    watch.attach(opened)
+    request.node.stash[WATCHED] = (opened, watch, tmp_path)
+    try:
+        yield opened
+    finally:
+        context.close()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item) -> Generator[None, None, None]:
+    """Fail the test on what its page did wrong, and keep its screenshot (and on failure its console log)."""
+    watched = item.stash.get(WATCHED, None)
+    try:
+        yield
+    except BaseException:
+        if watched is not None:
+            _report(*watched, failed=True)
+        raise
+    if watched is not None:
+        page, watch, directory = watched
+        _report(page, watch, directory, failed=bool(watch.problems))
+        if watch.problems:
+            raise AssertionError("the page misbehaved:\n" + "\n".join(watch.problems))
+
+
+def _report(page: Page, watch: Watch, directory: Path, failed: bool) -> None:
+    written = keep_artifacts(page, watch, directory, failed)
+    if failed:
+        print("browser artifacts:", *written, sep="\n  ")
