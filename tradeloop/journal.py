@@ -10,17 +10,19 @@ from typing import Final, Literal, Protocol
 from uuid import UUID
 
 from tradeloop.core.accounts import AccountState
+from tradeloop.core.charges import FeeCharged
 from tradeloop.core.events import AccountEvent, CashAdjusted, OrderFilled, RiskWarned, TradingStateChanged
+from tradeloop.core.money import ZERO
 from tradeloop.core.notifications import NotificationEntry, NotificationType
 from tradeloop.core.orders import Order, OrderSide
 from tradeloop.core.strategies import Signal
 from tradeloop.core.trades import Fill
 from tradeloop.errors import InvalidField, JournalUnavailable
 
-Activity = OrderFilled | CashAdjusted | TradingStateChanged | RiskWarned
-"""Events that are account activities: fills, cash movements, and risk state changes and warnings."""
+Activity = OrderFilled | CashAdjusted | TradingStateChanged | RiskWarned | FeeCharged
+"""Account activities: fills, cash movements, risk state changes and warnings (events), and the fees fills were charged."""
 ACTIVITY_EVENTS: Final = (OrderFilled, CashAdjusted, TradingStateChanged, RiskWarned)
-"""The classes of `Activity`, for isinstance."""
+"""The classes of events that are activities, for isinstance (a fill charged a fee adds its `FeeCharged` after it)."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -50,7 +52,7 @@ class ChainReport:
 class ActivityQuery:
     account_id: UUID
     kinds: frozenset[str] = frozenset()
-    """'FILL', 'CSD', 'CSW', 'RISK'; empty means all."""
+    """'FILL', 'CSD', 'CSW', 'FEE', 'RISK'; empty means all."""
     after: datetime | None = None
     until: datetime | None = None
     newest_first: bool = True
@@ -67,6 +69,8 @@ def activity_kind(activity: Activity) -> str:
         return "FILL"
     if isinstance(activity, CashAdjusted):
         return "CSD" if activity.amount > 0 else "CSW"
+    if isinstance(activity, FeeCharged):
+        return "FEE"
     return "RISK"  # our own type: a trading state change or a warning of a risk limit
 
 
@@ -143,6 +147,7 @@ def fill_of(event: OrderFilled, strategy_id: UUID | None) -> Fill:
         price=event.price,
         cash=event.cash,
         timestamp=event.timestamp,
+        fee=event.fee or ZERO,
         strategy_id=strategy_id,
     )
 

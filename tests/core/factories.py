@@ -7,11 +7,12 @@ from dataclasses import dataclass, field
 from dataclasses import fields as dataclass_fields
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
-from typing import Any, Final
+from typing import Any, Final, cast
 from uuid import UUID, uuid4
 
 from tradeloop.core.accounts import AccountState, apply_event, open_account
 from tradeloop.core.book import OrderBook
+from tradeloop.core.charges import charge_fees
 from tradeloop.core.events import AccountOpened, OrderCanceled, OrderEvent, OrderFilled
 from tradeloop.core.instruments import ASSETS_BY_SYMBOL, Asset
 from tradeloop.core.linked import accept_linked
@@ -227,6 +228,8 @@ class Venue:
         return self.apply(self.book.on_tick(tick))
 
     def apply(self, events: list[OrderEvent]) -> list[OrderEvent]:
+        """Charge the account's fees on the fills (as its actor does), then apply them."""
+        events = cast("list[OrderEvent]", list(charge_fees(self.state.fees, self.state.orders, events)))
         for event in events:
             apply_event(self.state, event)
         self.events.extend(events)

@@ -46,8 +46,10 @@ from tradeloop.actors.prices import PriceBoard
 from tradeloop.actors.risk_watch import RiskWatch
 from tradeloop.core.accounts import AccountState, apply_event, apply_events, session_closed
 from tradeloop.core.alerts import AlertKind, CreateAlert, apply_alert_event, decide_alert
+from tradeloop.core.charges import charge_fees
 from tradeloop.core.configurations import check_order, check_replacement
 from tradeloop.core.events import AccountEvent, OrderAccepted, OrderCanceled, OrderFilled
+from tradeloop.core.fees import NO_FEES
 from tradeloop.core.funding import adjust_cash
 from tradeloop.core.instruments import Asset
 from tradeloop.core.linked import accept_linked
@@ -467,6 +469,9 @@ class AccountActor(Actor[AccountMessage]):
 
     def _handle_book_events(self, message: BookEvents) -> None:
         events: list[AccountEvent] = list(message.events)
+        fees = self.state.fees
+        if fees is not NO_FEES and fees.charges:  # charged here, so the fee is journaled and applied with its fill
+            events = list(charge_fees(fees, self.state.orders, events))
         pending = message.pending
         if pending is None:
             self._record(events)

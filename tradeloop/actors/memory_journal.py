@@ -9,6 +9,7 @@ from datetime import datetime
 from uuid import UUID
 
 from tradeloop.core.accounts import AccountState
+from tradeloop.core.charges import fee_activity
 from tradeloop.core.events import AccountEvent, OrderFilled
 from tradeloop.core.notifications import NotificationEntry, NotificationsCreated, NotificationsRead
 from tradeloop.core.orders import Order
@@ -56,7 +57,11 @@ class MemoryJournal:
         self, account_id: UUID, events: Sequence[AccountEvent], orders: Sequence[Order] = ()
     ) -> asyncio.Future[None]:
         self.records.extend((account_id, event) for event in events)
-        self._activities.extend(e for e in events if isinstance(e, ACTIVITY_EVENTS))
+        for event in events:
+            if isinstance(event, ACTIVITY_EVENTS):
+                self._activities.append(event)
+                if isinstance(event, OrderFilled) and event.fee:
+                    self._activities.append(fee_activity(event))
         self._signals.extend((account_id, e.signal) for e in events if isinstance(e, StrategySignalled))
         for event in events:
             if isinstance(event, NotificationsCreated | NotificationsRead):

@@ -26,6 +26,7 @@ from tradeloop.core.events import (
     AccountOpened,
     AccountStatusChanged,
     CashAdjusted,
+    FeeScheduleSet,
     KeysRotated,
     OrderAccepted,
     OrderCanceled,
@@ -40,6 +41,7 @@ from tradeloop.core.events import (
     SessionClosed,
     TradingStateChanged,
 )
+from tradeloop.core.fees import NO_FEES, FeeSchedule
 from tradeloop.core.money import ZERO, cents
 from tradeloop.core.notifications import NotificationsCreated, NotificationsRead
 from tradeloop.core.orders import Order, OrderSide, OrderStatus, is_group_entry, is_linked_exit
@@ -110,6 +112,8 @@ class AccountState:
     """Risk limits, trading state and peak equity (older snapshots, without it, decode to no limits)."""
     config: AccountConfig = field(default_factory=AccountConfig)
     """The owner's configuration (older snapshots, without it, decode to the defaults)."""
+    fees: FeeSchedule = NO_FEES
+    """Fees charged on fills and slippage (older snapshots, without it, decode to none)."""
     watchlists: dict[UUID, Watchlist] = field(default_factory=dict)
     """The account's watchlists by id, in the order they were created."""
     strategies: dict[UUID, Strategy] = field(default_factory=dict)
@@ -248,6 +252,8 @@ def apply_event(state: AccountState, event: AccountEvent) -> None:
             state.active = event.active
         case AccountConfigured():
             state.config = event.changes.applied_to(state.config)
+        case FeeScheduleSet():
+            state.fees = event.schedule
         case WatchlistCreated() | WatchlistUpdated() | WatchlistSymbolAdded() | WatchlistSymbolRemoved() | WatchlistDeleted():
             apply_watchlist_event(state.watchlists, event)
         case (
@@ -327,24 +333,29 @@ def _apply_fill(state: AccountState, fill: OrderFilled) -> None:
     order.filled_at = fill.timestamp
     order.updated_at = fill.timestamp
     position = state.position(fill.symbol)
+    # A buy's fee is part of what the shares cost, a sale's comes off what it brought: P&L is net of fees.
+    fee = fill.fee
     if fill.side is OrderSide.BUY:
-        state.cash -= fill.cash
+        paid = fill.cash if fee is None else fill.cash + fee
+        state.cash -= paid
         held = min(fill.cash, order.reserved_cash)
         order.reserved_cash -= held
         state.reserved_cash -= held
-        position.buy(fill.qty, fill.cash)
+        position.buy(fill.qty, paid)
         if is_group_entry(order.terms):
             exits.entry_filled(state.orders, order, fill.qty, fill.order_done, position)
     elif is_linked_exit(order.terms):
-        state.cash += fill.cash
+        got = fill.cash if fee is None else fill.cash - fee
+        state.cash += got
         exits.exit_filled(state.orders, order, fill.qty, position)  # the group's one holding shrinks
-        state.realized_pl += position.sell(fill.qty, fill.cash)
+        state.realized_pl += position.sell(fill.qty, got)
     else:
-        state.cash += fill.cash
+        got = fill.cash if fee is None else fill.cash - fee
+        state.cash += got
         held = min(fill.qty, order.reserved_qty)
         order.reserved_qty -= held
         position.reserved_qty -= held
-        state.realized_pl += position.sell(fill.qty, fill.cash)
+        state.realized_pl += position.sell(fill.qty, got)
     if fill.order_done:
         _close(state, order, OrderStatus.FILLED, fill.timestamp)
     else:

@@ -16,6 +16,7 @@ from decimal import Decimal
 from typing import Final
 from uuid import UUID
 
+from tradeloop.core.fees import slipped_price
 from tradeloop.core.events import (
     OrderCanceled,
     OrderEvent,
@@ -447,6 +448,10 @@ class OrderBook:
         """Fill what the order can take from this side of the book, and end it if done."""
         price = book_side.price
         assert price is not None
+        unslipped = None
+        terms = order.terms
+        if terms.slippage_bps is not None:
+            unslipped, price = price, slipped_price(price, terms.side, terms.slippage_bps, terms.limit_price)
         qty = order.fillable_qty(price, book_side.size)
         if qty > ZERO:
             cash = order.fill_cash(qty, price)
@@ -468,6 +473,7 @@ class OrderBook:
                     cum_qty=order.filled_qty,
                     leaves_qty=ZERO if done else order.wanted_qty(price),
                     timestamp=now,
+                    unslipped_price=unslipped,
                 )
             )
             self._linked_fill(order, qty, now, events)
@@ -498,6 +504,8 @@ class OrderBook:
             price > order.terms.limit_price if order.terms.side is OrderSide.BUY else price < order.terms.limit_price
         ):
             return False
+        if order.terms.slippage_bps is not None:
+            price = slipped_price(price, order.terms.side, order.terms.slippage_bps, order.terms.limit_price)
         wanted = order.wanted_qty(price)
         return wanted > ZERO and order.fillable_qty(price, book_side.size) >= wanted
 

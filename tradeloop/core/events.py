@@ -9,6 +9,7 @@ from uuid import UUID
 
 from tradeloop.core.alerts import AlertEvent
 from tradeloop.core.configurations import ConfigChanges
+from tradeloop.core.fees import FeeSchedule
 from tradeloop.core.notifications import NotificationEvent
 from tradeloop.core.orders import OrderSide, OrderTerms
 from tradeloop.core.risk_limits import RiskLimits, StateSource, TradingState
@@ -60,6 +61,13 @@ class OrderFilled:
     leaves_qty: Decimal = Decimal(0)
     """What the order still wants after this fill (0 once done)."""
     timestamp: datetime
+    fee: Decimal | None = None
+    """The account's fee on this fill, taken from cash beside `cash` (`core.fees`); None when none was charged.
+
+    None rather than 0, so a fill without a fee schedule encodes as cheaply as before fees existed.
+    """
+    unslipped_price: Decimal | None = None
+    """The price the fill would have had without slippage; None when none applied."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -191,8 +199,17 @@ class AccountConfigured:
     timestamp: datetime
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class FeeScheduleSet:
+    """The owner replaced the account's fee schedule and slippage; fills after it are charged by the new one."""
+
+    account_id: UUID
+    schedule: FeeSchedule
+    timestamp: datetime
+
+
 OrderEvent = OrderFilled | OrderTriggered | OrderHwmMoved | OrderCanceled | OrderExpired | OrderReplaced
-AdminEvent = CashAdjusted | KeysRotated | AccountStatusChanged | AccountConfigured
+AdminEvent = CashAdjusted | KeysRotated | AccountStatusChanged | AccountConfigured | FeeScheduleSet
 RiskEvent = RiskLimitsSet | TradingStateChanged | RiskWarned | PeakEquitySet
 AccountEvent = (
     AccountOpened

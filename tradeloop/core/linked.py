@@ -248,6 +248,7 @@ def accept_linked(
                     parent_id=root_id,
                     group_id=root_id,
                     strategy_id=request.strategy_id,
+                    slippage_bps=state.fees.slippage_bps or None,
                 ),
                 reserved_cash=Decimal(0),
                 reserved_qty=Decimal(0),

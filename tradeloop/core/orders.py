@@ -160,6 +160,8 @@ class OrderTerms:
     """The linked group's id (its first order's id) on every member, kept by replacements; None for simple orders."""
     strategy_id: UUID | None = None
     """The strategy that placed the order, on every member of its group, kept by replacements; None for other orders."""
+    slippage_bps: Decimal | None = None
+    """The account's slippage when the order was accepted (`core.fees`); None: its fills are made at the book's price."""
 
 
 @dataclass(slots=True, kw_only=True)

@@ -182,6 +182,7 @@ def _replace_exit(
         parent_id=old.parent_id,
         group_id=old.group_id,
         strategy_id=old.strategy_id,
+        slippage_bps=old.slippage_bps,
     )
     return OrderAccepted(terms=terms, reserved_cash=ZERO, reserved_qty=ZERO, hwm=hwm)
 
@@ -288,6 +289,7 @@ def _accept(
         expires_at=session_end if request.time_in_force is TimeInForce.DAY else None,
         replaces=replaces,
         strategy_id=request.strategy_id,
+        slippage_bps=state.fees.slippage_bps or None,
     )
     return OrderAccepted(
         terms=terms,

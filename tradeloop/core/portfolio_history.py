@@ -106,14 +106,17 @@ class _Ledger:
         position = self.positions.get(fill.symbol)
         if position is None:
             position = self.positions[fill.symbol] = Position(symbol=fill.symbol)
+        # A fee lowers the cash (so the equity) as the account applies it; it is not a cash flow.
         if fill.side is OrderSide.BUY:
-            self.cash -= fill.cash
-            position.buy(fill.qty, fill.cash)
+            paid = fill.cash + fill.fee
+            self.cash -= paid
+            position.buy(fill.qty, paid)
             return
-        self.cash += fill.cash
+        got = fill.cash - fill.fee
+        self.cash += got
         # The account never sells more than it holds; the guard keeps a damaged history from dividing by zero.
         if position.qty > ZERO:
-            position.sell(min(fill.qty, position.qty), fill.cash)
+            position.sell(min(fill.qty, position.qty), got)
         if position.qty <= ZERO:
             del self.positions[fill.symbol]  # as the account drops a flat position and starts afresh
 

@@ -4,7 +4,8 @@ A statement replays the account's movements (fills and cash adjustments) in
 the order the account applied them, from the cash it was opened with, so the
 opening and closing balances are what the account held at those moments, and
 opening + deposits − withdrawals + sells − buys − fees = closing holds to the
-cent by construction: each movement is counted once, as the cash it moved.
+cent by construction: each movement is counted once, as the cash it moved (a
+fill's fee apart from its price, in `fees`).
 """
 
 from __future__ import annotations
@@ -62,9 +63,9 @@ class Statement:
     sells: Decimal
     """Cash received for shares sold."""
     fees: Decimal
-    """Fees charged on fills (accounts have no fee schedule yet, so none)."""
+    """Fees charged on the period's fills (`core.fees`)."""
     realized_pl: Decimal
-    """Profit or loss realized by the period's sales, at the account's average cost."""
+    """Profit or loss realized by the period's sales, at the account's average cost, net of fees."""
     closing: Balance
 
 
@@ -72,7 +73,8 @@ def cash_change(movement: Movement) -> Decimal:
     """What a movement did to the cash balance: a deposit or a sale adds, a withdrawal or a purchase takes."""
     if isinstance(movement, CashAdjusted):
         return movement.amount
-    return -movement.cash if movement.side is OrderSide.BUY else movement.cash
+    fee = movement.fee or ZERO
+    return -movement.cash - fee if movement.side is OrderSide.BUY else movement.cash - fee
 
 
 class _Ledger:
@@ -88,10 +90,11 @@ class _Ledger:
         if isinstance(movement, CashAdjusted):
             return ZERO
         position = self.positions.setdefault(movement.symbol, Position(symbol=movement.symbol))
+        fee = movement.fee or ZERO  # as the account applies it: part of a buy's cost, off a sale's proceeds
         if movement.side is OrderSide.BUY:
-            position.buy(movement.qty, movement.cash)
+            position.buy(movement.qty, movement.cash + fee)
             return ZERO
-        realized = position.sell(movement.qty, movement.cash)
+        realized = position.sell(movement.qty, movement.cash - fee)
         if not position.qty:
             del self.positions[movement.symbol]
         return realized
@@ -112,7 +115,7 @@ class StatementReplay:
         self._ledger = _Ledger(opening_cash)
         self._opening: Balance | None = None if start is not None else self._ledger.balance()
         self._within: list[Movement] = []
-        self.deposits = self.withdrawals = self.buys = self.sells = self.realized = ZERO
+        self.deposits = self.withdrawals = self.buys = self.sells = self.fees = self.realized = ZERO
 
     def add(self, movement: Movement) -> bool:
         """Apply one movement; False once past the end (it and any later one are ignored)."""
@@ -132,10 +135,13 @@ class StatementReplay:
                 self.deposits += movement.amount
             else:
                 self.withdrawals -= movement.amount
-        elif movement.side is OrderSide.BUY:
-            self.buys += movement.cash
         else:
-            self.sells += movement.cash
+            if movement.fee:
+                self.fees += movement.fee
+            if movement.side is OrderSide.BUY:
+                self.buys += movement.cash
+            else:
+                self.sells += movement.cash
         return True
 
     def result(self) -> Statement:
@@ -149,7 +155,7 @@ class StatementReplay:
             withdrawals=self.withdrawals,
             buys=self.buys,
             sells=self.sells,
-            fees=ZERO,
+            fees=self.fees,
             realized_pl=self.realized,
             closing=closing,
         )

@@ -10,6 +10,11 @@ P&L on each sale at that cost (`Position.sell`). A round trip's cost is its
 share of the cost that sale removed, so the round trips' P&L adds up to the
 account's realized P&L to the cent; first in first out decides which entry
 (its time, its strategy) the shares came from, not what they cost.
+
+Fees (`core.fees`) are shared the same way: a round trip carries its part of
+its entry fills' and exit fills' fees, pro rata to the shares it matched and
+to the cent, so the trips' fees add up to the fills' fees once all is sold.
+Its P&L is net of them, as the account's realized P&L is.
 """
 
 from __future__ import annotations
@@ -49,7 +54,7 @@ class Fill:
     """What moved in the cash balance, to the cent (the fill's `cash`)."""
     timestamp: datetime
     fee: Decimal = ZERO
-    """The fee charged for the fill (none yet: accounts have no fee schedule)."""
+    """The fee charged for the fill (`core.fees`): part of a buy's cost, off a sale's proceeds, as the account applies it."""
     strategy_id: UUID | None = None
     """The strategy that placed the order (None: placed by hand)."""
 
@@ -172,7 +177,7 @@ def round_trips(fills: Iterable[Fill]) -> list[RoundTrip]:
         if book is None:
             book = books[fill.symbol] = _Book(position=Position(symbol=fill.symbol))
         if fill.side is OrderSide.BUY:
-            book.position.buy(fill.qty, fill.cash)
+            book.position.buy(fill.qty, fill.cash + fill.fee)
             book.lots.append(_Lot(fill=fill, qty=fill.qty, fee=fill.fee))
         else:
             _close(book, fill, trips)
@@ -191,7 +196,10 @@ def _close(book: _Book, fill: Fill, trips: dict[tuple[UUID, UUID], _Trip]) -> No
     qty = min(fill.qty, held)  # long only: the account never sells more than it holds
     if qty <= ZERO:
         return
-    cost = fill.cash - book.position.sell(qty, fill.cash)
+    # The account's cost carries the entry fees and a sale realizes what it brought less its fee; the trips' cost is
+    # that cost less their entry fees, so proceeds − cost − fees add up to what the account realized.
+    net = fill.cash - fill.fee
+    cost = net - book.position.sell(qty, net)
     cost_left, cash_left, fee_left, qty_left = cost, fill.cash, fill.fee, qty
     while qty_left > ZERO:
         lot = book.lots[0]
@@ -213,7 +221,7 @@ def _close(book: _Book, fill: Fill, trips: dict[tuple[UUID, UUID], _Trip]) -> No
         else:
             trip.exit = fill
         trip.qty += piece
-        trip.cost += cost_part
+        trip.cost += cost_part - entry_fee
         trip.proceeds += cash_part
         trip.fees += entry_fee + fee_part
     if book.position.qty == ZERO:

@@ -1,4 +1,4 @@
-"""Routes: account activities (fills and cash movements) in Alpaca's shapes, and risk notices (RISK) in ours."""
+"""Routes: account activities (fills, cash movements and fees) in Alpaca's shapes, and risk notices (RISK) in ours."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from aiohttp import web
 from pydantic import BaseModel, Field
 
 from tradeloop.codec import rfc3339
+from tradeloop.core.charges import FeeCharged
 from tradeloop.core.events import CashAdjusted, OrderFilled, RiskWarned, TradingStateChanged
 from tradeloop.core.money import fmt, fmt_qty
 from tradeloop.errors import InvalidParameter
@@ -28,7 +29,7 @@ routes = web.RouteTableDef()
 
 TAG: Final = "activities"
 
-ALPACA_KINDS: Final = frozenset({"FILL", "CSD", "CSW"})
+ALPACA_KINDS: Final = frozenset({"FILL", "CSD", "CSW", "FEE"})
 """What a listing holds unless asked for more: alpaca-py's activity models reject any type outside its own list."""
 KINDS: Final = ALPACA_KINDS | {"RISK"}
 _RISK_IDS: Final = UUID("6f1d7f5e-3a51-4c29-9d0e-52a4b1c0e7a1")
@@ -158,7 +159,7 @@ def activity_id(activity: Activity) -> str:
     stamp = activity.timestamp.astimezone(timezone.utc).strftime("%Y%m%d%H%M%S%f")[:-3]
     if isinstance(activity, OrderFilled):
         unique = activity.fill_id
-    elif isinstance(activity, CashAdjusted):
+    elif isinstance(activity, CashAdjusted | FeeCharged):
         unique = activity.activity_id
     else:
         unique = uuid5(_RISK_IDS, f"{activity.account_id}|{activity.timestamp.isoformat()}|{_risk_text(activity)}")
@@ -200,6 +201,14 @@ def activity_json(activity: Activity) -> dict[str, Any]:
             net_amount=fmt(activity.amount),
             description=activity.description,
             status="executed",
+        )
+    elif isinstance(activity, FeeCharged):
+        base.update(
+            date=activity.timestamp.date().isoformat(),
+            net_amount=fmt(-activity.amount),
+            description=f"fee on fill {activity.fill_id} of order {activity.order_id}",
+            status="executed",
+            symbol=activity.symbol,
         )
     elif isinstance(activity, TradingStateChanged):
         base.update(_risk_times(activity), event="state_changed", trading_state=activity.state.value)

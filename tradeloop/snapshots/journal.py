@@ -65,6 +65,7 @@ import msgpack
 from tradeloop.codec import rfc3339
 from tradeloop.config import Fsync
 from tradeloop.core.accounts import AccountState
+from tradeloop.core.charges import fee_activity
 from tradeloop.core.events import AccountEvent, OrderFilled
 from tradeloop.core.notifications import NotificationEntry, NotificationsCreated, NotificationsRead
 from tradeloop.core.orders import Order
@@ -234,6 +235,9 @@ class JournalWriter:
             if isinstance(event, ACTIVITY_EVENTS):
                 row = (str(account_id), rfc3339(event.timestamp), activity_kind(event), part, seq)
                 batch.add("activity", row)
+                if isinstance(event, OrderFilled) and event.fee:
+                    row = (str(account_id), rfc3339(event.timestamp), "FEE", encode(fee_activity(event)), seq)
+                    batch.add("activity", row)
             elif isinstance(event, StrategySignalled):
                 batch.add("signal", signal_row(account_id, event.signal, part, seq))
             elif isinstance(event, NotificationsCreated):

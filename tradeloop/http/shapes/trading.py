@@ -192,6 +192,19 @@ class CashActivityJson(TypedDict):
     status: Literal["executed"]
 
 
+class FeeActivityJson(TypedDict):
+    """The fee a fill was charged (FEE), as alpaca-py's `NonTradeActivity` reads it: `net_amount` is negative."""
+
+    id: str
+    account_id: UuidText
+    activity_type: Literal["FEE"]
+    date: DateText
+    net_amount: DecimalText
+    description: str
+    status: Literal["executed"]
+    symbol: str
+
+
 class RiskActivityJson(TypedDict):
     """A trading state change or a warning of a risk limit (activity_type RISK, ours: listed only when asked for)."""
 
@@ -210,7 +223,7 @@ class RiskActivityJson(TypedDict):
     description: str
 
 
-ActivityJson = FillActivityJson | CashActivityJson | RiskActivityJson
+ActivityJson = FillActivityJson | CashActivityJson | FeeActivityJson | RiskActivityJson
 
 
 class OrderLineJson(TypedDict):
