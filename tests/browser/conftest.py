@@ -1,4 +1,6 @@
-"""A live server on the manual market and one headless Chromium per module; a fresh, watched page per test.
+"""A live server on the manual market per session, one headless Chromium per module, a fresh watched page per test.
+
+Tests share the server: each trades on an account of its own (Admin.account) and on symbols no other test moves.
 
 A test fails on any console error, uncaught page error or request to another origin. Each test's page is
 saved as screenshot.png under the test's tmp_path; a failing test also leaves console.log beside it.
@@ -32,7 +34,7 @@ from tests.e2e.server import RunningServer, demo_env, running_server
 WATCHED: Final = pytest.StashKey[tuple[Page, Watch, Path]]()
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
     """The real server on the manual market, with the demo account's keys known to the tests."""
     env = demo_env(DEMO_KEY_ID, DEMO_SECRET, demo_cash=DEMO_CASH, symbols=SYMBOLS, log_level="WARNING")
@@ -40,13 +42,13 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
         yield running
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def totp() -> TotpCodes:
     """One source of TOTP codes per server, so the API and the console never offer the same time step twice."""
     return TotpCodes()
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def admin(server: RunningServer, totp: TotpCodes) -> Admin:
     return Admin(server, totp)
 
@@ -95,7 +97,7 @@ def pytest_runtest_call(item: pytest.Item) -> Generator[None, None, None]:
         page, watch, directory = watched
         _report(page, watch, directory, failed=bool(watch.problems))
         if watch.problems:
-            raise AssertionError("the page misbehaved:\n" + "\n".join(watch.problems))
+            pytest.fail("the page misbehaved:\n" + "\n".join(watch.problems), pytrace=False)
 
 
 def _report(page: Page, watch: Watch, directory: Path, failed: bool) -> None:

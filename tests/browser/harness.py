@@ -165,12 +165,12 @@ class Watch:
 
 
 def sign_in(page: Page, base_url: str, key_id: str = DEMO_KEY_ID, secret: str = DEMO_SECRET) -> None:
-    """Open /app and sign in through its form; returns once the account's equity is shown."""
+    """Open /app and sign in through its form; returns once the header (with the account's figures) is shown."""
     page.goto(base_url + "/app")
-    page.fill("[data-test=key-id]", key_id)
-    page.fill("[data-test=secret-key]", secret)
-    page.click("[data-test=sign-in]")
-    page.wait_for_selector("[data-test=equity]", timeout=WAIT_MS)
+    page.fill("[data-test=sign-in-key]", key_id)
+    page.fill("[data-test=sign-in-secret]", secret)
+    page.click("[data-test=sign-in-submit]")
+    page.wait_for_selector("[data-test=header-equity]", timeout=WAIT_MS)
 
 
 def horizontal_overflow(page: Page) -> int:
