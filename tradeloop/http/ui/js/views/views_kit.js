@@ -1,6 +1,6 @@
 // Small building blocks shared by the strategies, alerts, notifications, webhooks and reports views.
 // Everything here builds elements with dom.js h() and sets text, never markup: API values stay text.
-import { h, clear } from "../dom.js";
+import { clear, h, table } from "../dom.js";
 
 // h() with null/false children dropped and arrays flattened, so optional parts read naturally.
 export function el(tag, attrs, ...children) {
@@ -22,23 +22,9 @@ export function fill(target, ...children) {
   return target;
 }
 
-// A table inside a horizontally scrolling wrapper (phone widths): columns are {label, cell(row) -> Node|string,
-// numeric?}; rowAttrs(row) gives a row's attributes (data-* ids for tests).
-export function grid(columns, rows, { empty = "Nothing yet.", test = null, caption = null, rowAttrs = null } = {}) {
-  if (!rows.length) {
-    return el("p", { class: "state state-empty", "data-test": test ? `${test}-empty` : null }, empty);
-  }
-  const attrs = { class: "table" };
-  if (test) attrs["data-test"] = test;
-  return el("div", { class: "table-scroll" },
-    el("table", attrs,
-      caption ? el("caption", { class: "visually-hidden" }, caption) : null,
-      el("thead", {}, el("tr", {}, columns.map((column) => el("th", { scope: "col" }, column.label)))),
-      el("tbody", {}, rows.map((row) => el("tr", rowAttrs ? rowAttrs(row) : {}, columns.map((column) => {
-        const value = column.cell(row);
-        return el("td", column.numeric ? { class: "num" } : {}, value === null || value === undefined ? "—" : value);
-      }))))));
-}
+// A table inside a horizontally scrolling wrapper (phone widths): dom.js table(columns, rows, options), where
+// columns are {label, cell(row) -> Node|string, numeric?} and options {empty, test, caption, rowAttrs}.
+export const grid = table;
 
 // A labelled control: the label wraps it, so clicking the text focuses it.
 export function field(label, control, hint = null) {
