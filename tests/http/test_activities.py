@@ -11,13 +11,12 @@ import pytest
 from alpaca.trading.enums import ActivityType, TradeActivityType
 from alpaca.trading.models import NonTradeActivity, TradeActivity
 
-from tests.conftest import ClientFactory
-from tests.factories import HttpClient, auth_headers, make_app, make_engine, order_body, place
+from tests.factories import HttpClient, auth_headers, order_body, place
 from tests.http.reference_checks import shape_failures
+from tests.http.report_fixtures import client_fixture, engine_fixture  # noqa: F401  (fixtures; the clock is this module's)
 from tradeloop.actors.engine import Credentials, Engine
 from tradeloop.core.risk_limits import RiskLimits, StateSource, TradingState
 from tradeloop.http.shapes.trading import ActivityJson
-from tradeloop.journal import Journal
 from tradeloop.market.manual import admin_ticks
 
 Headers = dict[str, str]
@@ -45,18 +44,6 @@ class Clock:
 @pytest.fixture
 def clock() -> Clock:
     return Clock()
-
-
-@pytest.fixture
-def engine(clock: Clock, journal: Journal) -> Engine:
-    """The engine on the in-memory journal, or on a SQLite journal opened before it was built."""
-    return make_engine(clock=clock, journal=journal)
-
-
-@pytest.fixture
-async def client(engine: Engine, aiohttp_client: ClientFactory) -> HttpClient:
-    """The app on the engine; `engine` first, so the app stops before its journal closes."""
-    return await aiohttp_client(make_app(engine))
 
 
 async def tick(engine: Engine, clock: Clock, price: str, size: str | None = None, symbol: str = "AAPL") -> None:

@@ -8,37 +8,18 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import ClientFactory
-from tests.factories import HttpClient, make_app, make_engine, order_body, place
-from tests.http.report_factories import Clock, tick
+from tests.factories import HttpClient, order_body, place
+from tests.http.report_factories import Clock, get_json, tick
+from tests.http.report_fixtures import client_fixture, clock_fixture, engine_fixture  # noqa: F401  (fixtures)
 from tradeloop.actors.engine import Engine
-from tradeloop.journal import Journal
 
 Headers = dict[str, str]
 PERFORMANCE = "/v2/reports/performance"
 DAY = 86_400
 
 
-@pytest.fixture
-def clock() -> Clock:
-    return Clock()
-
-
-@pytest.fixture
-def engine(clock: Clock, journal: Journal) -> Engine:
-    return make_engine(clock=clock, journal=journal)
-
-
-@pytest.fixture
-async def client(engine: Engine, aiohttp_client: ClientFactory) -> HttpClient:
-    return await aiohttp_client(make_app(engine))
-
-
 async def get(client: HttpClient, headers: Headers, path: str = PERFORMANCE, status: int = 200, **params: str) -> Any:
-    response = await client.get(path, params=params, headers=headers)
-    payload = await response.json()
-    assert response.status == status, payload
-    return payload
+    return await get_json(client, headers, path, status, **params)
 
 
 async def three_days(client: HttpClient, engine: Engine, clock: Clock, headers: Headers) -> None:

@@ -14,38 +14,19 @@ from alpaca.trading.enums import ActivityType
 from alpaca.trading.models import PortfolioHistory
 from alpaca.trading.requests import GetPortfolioHistoryRequest
 
-from tests.conftest import ClientFactory
-from tests.factories import HttpClient, auth_headers, make_app, make_engine, order_body, place
-from tests.http.report_factories import START, Clock, tick
+from tests.factories import HttpClient, auth_headers, order_body, place
+from tests.http.report_factories import START, Clock, get_json, tick
+from tests.http.report_fixtures import client_fixture, clock_fixture, engine_fixture  # noqa: F401  (fixtures)
 from tradeloop.actors.engine import Credentials, Engine
 from tradeloop.http.portfolio_history import PortfolioHistoryQuery, read_window
-from tradeloop.journal import Journal
 
 Headers = dict[str, str]
 HISTORY = "/v2/account/portfolio/history"
 T = TypeVar("T")
 
 
-@pytest.fixture
-def clock() -> Clock:
-    return Clock()
-
-
-@pytest.fixture
-def engine(clock: Clock, journal: Journal) -> Engine:
-    return make_engine(clock=clock, journal=journal)
-
-
-@pytest.fixture
-async def client(engine: Engine, aiohttp_client: ClientFactory) -> HttpClient:
-    return await aiohttp_client(make_app(engine))
-
-
 async def get(client: HttpClient, headers: Headers, status: int = 200, **params: Any) -> Any:
-    response = await client.get(HISTORY, params={k: str(v) for k, v in params.items()}, headers=headers)
-    payload = await response.json()
-    assert response.status == status, payload
-    return payload
+    return await get_json(client, headers, HISTORY, status, **params)
 
 
 async def equity_now(client: HttpClient, headers: Headers) -> str:

@@ -5,32 +5,18 @@ point is GET /v2/account's equity."""
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from aiohttp.test_utils import TestClient, TestServer
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.factories import HttpClient, auth_headers, make_app, make_engine, order_body, place
-from tests.http.report_factories import START, Clock, tick
-from tradeloop.actors.engine import Engine
+from tests.http.report_factories import START, Flow, Step, get_json, played
 from tradeloop.core.money import cents
 
 SYMBOLS = ("AAPL", "MSFT")
 MINUTES = {"1Min": 1, "5Min": 5, "15Min": 15, "1H": 60}
-
-
-@dataclass(frozen=True)
-class Step:
-    after_s: int
-    symbol: str
-    price: Decimal
-    action: str
-    """buy, sell (part of what is held), deposit, withdraw or none."""
-    amount: int
 
 
 steps = st.builds(
@@ -43,47 +29,16 @@ steps = st.builds(
 )
 
 
-Flow = tuple[datetime, Decimal]
-
-
 async def play(plan: list[Step], timeframe: str, pnl_reset: str) -> tuple[dict[str, Any], list[Any], list[Flow], str]:
     """Run the plan on a fresh server; the history, the account's fills, its cash movements and its equity."""
-    clock = Clock()
-    engine: Engine = make_engine(clock=clock)
-    client: HttpClient = TestClient(TestServer(make_app(engine)))
-    await client.start_server()
-    try:
-        account = await engine.open_account(Decimal(100_000))
-        headers = auth_headers(account)
-        held = dict.fromkeys(SYMBOLS, 0)
-        flows: list[Flow] = []
-        seconds = 0
-        for step in plan:
-            seconds += step.after_s
-            await tick(engine, clock, seconds, str(step.price), step.symbol)
-            if step.action == "buy":
-                await place(client, headers, order_body(symbol=step.symbol, qty=str(step.amount)))
-                held[step.symbol] += step.amount
-            elif step.action == "sell" and held[step.symbol]:
-                qty = min(step.amount, held[step.symbol])
-                await place(client, headers, order_body(symbol=step.symbol, qty=str(qty), side="sell"))
-                held[step.symbol] -= qty
-            elif step.action in ("deposit", "withdraw"):
-                sign = 1 if step.action == "deposit" else -1
-                moved = await engine.adjust_cash(account.account_id, Decimal(sign * step.amount * 100), step.action)
-                flows.append((moved.timestamp, moved.amount))
-        await engine.quiesce()
-        params = {"start": START.isoformat(), "timeframe": timeframe, "pnl_reset": pnl_reset}
-        response = await client.get("/v2/account/portfolio/history", params=params, headers=headers)
-        history = await response.json()
-        assert response.status == 200, history
-        response = await client.get("/v2/account/activities/FILL", params={"direction": "asc"}, headers=headers)
-        fills = await response.json()
-        response = await client.get("/v2/account", headers=headers)
-        equity = (await response.json())["equity"]
-        return history, fills, flows, equity
-    finally:
-        await client.close()
+    async with played(plan, SYMBOLS, cash_unit=Decimal(100)) as run:
+        client, headers = run.client, run.headers
+        history = await get_json(
+            client, headers, "/v2/account/portfolio/history", start=START.isoformat(), timeframe=timeframe, pnl_reset=pnl_reset
+        )
+        fills = await get_json(client, headers, "/v2/account/activities/FILL", direction="asc")
+        equity = (await get_json(client, headers, "/v2/account"))["equity"]
+        return history, fills, run.flows, equity
 
 
 def expected_equity(

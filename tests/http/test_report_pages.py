@@ -11,13 +11,12 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import ClientFactory
-from tests.factories import HttpClient, make_app, make_engine, order_body, place
+from tests.factories import HttpClient, order_body, place
 from tests.http.page_checks import self_contained
 from tests.http.report_factories import Clock, tick
+from tests.http.report_fixtures import client_fixture, clock_fixture, engine_fixture  # noqa: F401  (fixtures)
 from tradeloop.actors.engine import Engine
 from tradeloop.http.svg import line_chart
-from tradeloop.journal import Journal
 
 Headers = dict[str, str]
 DAY = 86_400
@@ -25,21 +24,6 @@ CHROMIUM_FLAGS = (
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
     "--disable-sync", "--no-first-run", "--disable-dev-shm-usage",
 )  # fmt: skip
-
-
-@pytest.fixture
-def clock() -> Clock:
-    return Clock()
-
-
-@pytest.fixture
-def engine(clock: Clock, journal: Journal) -> Engine:
-    return make_engine(clock=clock, journal=journal)
-
-
-@pytest.fixture
-async def client(engine: Engine, aiohttp_client: ClientFactory) -> HttpClient:
-    return await aiohttp_client(make_app(engine))
 
 
 async def four_days(client: HttpClient, engine: Engine, clock: Clock, headers: Headers) -> None:

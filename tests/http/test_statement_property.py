@@ -6,34 +6,29 @@ the JSON statement's figures."""
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 from unittest.mock import patch
 
-from aiohttp.test_utils import TestClient, TestServer
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.factories import HttpClient, auth_headers, make_app, make_engine, order_body, place
-from tests.http.report_factories import START, Clock, csv_statement_as_json, json_statement_in_csv_terms, tick
-from tradeloop.actors.engine import Engine
+from tests.factories import HttpClient
+from tests.http.report_factories import (
+    START,
+    Step,
+    csv_statement_as_json,
+    get_json,
+    json_statement_in_csv_terms,
+    played,
+    reconciles,
+)
 from tradeloop.codec import rfc3339
 from tradeloop.http import statements
 
 SYMBOLS = ("AAPL", "MSFT")
 STATEMENT = "/v2/reports/statement"
-
-
-@dataclass(frozen=True)
-class Step:
-    after_s: int
-    symbol: str
-    price: Decimal
-    action: str
-    """buy, sell (part of what is held), deposit or withdraw."""
-    amount: int
 
 
 steps = st.builds(
@@ -46,19 +41,6 @@ steps = st.builds(
 )
 
 
-def reconciles(statement: dict[str, Any]) -> bool:
-    totals = {k: Decimal(v) for k, v in statement["totals"].items()}
-    moved = totals["deposits"] - totals["withdrawals"] + totals["sells"] - totals["buys"] - totals["fees"]
-    return Decimal(statement["opening"]["cash"]) + moved == Decimal(statement["closing"]["cash"])
-
-
-async def get(client: HttpClient, headers: dict[str, str], path: str, **params: str) -> Any:
-    response = await client.get(path, params=params, headers=headers)
-    payload = await response.json()
-    assert response.status == 200, payload
-    return payload
-
-
 async def csv_agrees(client: HttpClient, headers: dict[str, str], statement: dict[str, Any], **params: str) -> bool:
     """The CSV of the same period, read from the journal a page at a time, holds the JSON statement's figures."""
     response = await client.get(STATEMENT, params={"format": "csv", **params}, headers=headers)
@@ -68,51 +50,26 @@ async def csv_agrees(client: HttpClient, headers: dict[str, str], statement: dic
 
 async def play(plan: list[Step], split_pct: int) -> None:
     """Run the plan on a fresh server, then hold its statements to the account and to each other."""
-    clock = Clock()
-    engine: Engine = make_engine(clock=clock)
-    client: HttpClient = TestClient(TestServer(make_app(engine)))
-    await client.start_server()
-    try:
-        account = await engine.open_account(Decimal(100_000))
-        headers = auth_headers(account)
-        held = dict.fromkeys(SYMBOLS, 0)
-        seconds = 0
-        for step in plan:
-            seconds += step.after_s
-            await tick(engine, clock, seconds, str(step.price), step.symbol)
-            if step.action == "buy":
-                await place(client, headers, order_body(symbol=step.symbol, qty=str(step.amount)))
-                held[step.symbol] += step.amount
-            elif step.action == "sell" and held[step.symbol]:
-                qty = min(step.amount, held[step.symbol])
-                await place(client, headers, order_body(symbol=step.symbol, qty=str(qty), side="sell"))
-                held[step.symbol] -= qty
-            elif step.action in ("deposit", "withdraw"):
-                sign = 1 if step.action == "deposit" else -1
-                await engine.adjust_cash(
-                    account.account_id, Decimal(sign * step.amount) * Decimal("10.01"), step.action
-                )
-        await engine.quiesce()
-        clock.at(seconds + 1)  # now: a second after the last step
-        whole = await get(client, headers, STATEMENT)
+    async with played(plan, SYMBOLS, cash_unit=Decimal("10.01")) as run:
+        client, headers, seconds = run.client, run.headers, run.seconds
+        run.clock.at(seconds + 1)  # now: a second after the last step
+        whole = await get_json(client, headers, STATEMENT)
         assert reconciles(whole) and whole["opening"] == {"cash": "100000.00", "positions": []}
-        cash = (await get(client, headers, "/v2/account"))["cash"]
-        positions = await get(client, headers, "/v2/positions")
+        cash = (await get_json(client, headers, "/v2/account"))["cash"]
+        positions = await get_json(client, headers, "/v2/positions")
         assert Decimal(whole["closing"]["cash"]) == Decimal(cash)
         assert [(p["symbol"], p["qty"], p["cost_basis"]) for p in whole["closing"]["positions"]] == [
             (p["symbol"], p["qty"], p["cost_basis"]) for p in positions
         ]
         split = START + timedelta(seconds=seconds * split_pct / 100)
-        before = await get(client, headers, STATEMENT, end=rfc3339(split))
-        after = await get(client, headers, STATEMENT, start=rfc3339(split + timedelta(microseconds=1)))
+        before = await get_json(client, headers, STATEMENT, end=rfc3339(split))
+        after = await get_json(client, headers, STATEMENT, start=rfc3339(split + timedelta(microseconds=1)))
         assert reconciles(before) and reconciles(after)
         assert before["closing"] == after["opening"] and after["closing"] == whole["closing"]
         assert len(before["activities"]) + len(after["activities"]) == len(whole["activities"])
         assert await csv_agrees(client, headers, whole)
         assert await csv_agrees(client, headers, before, end=rfc3339(split))
         assert await csv_agrees(client, headers, after, start=rfc3339(split + timedelta(microseconds=1)))
-    finally:
-        await client.close()
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -10,37 +10,26 @@ from typing import Any
 import pytest
 from aiohttp import web
 
-from tests.conftest import ClientFactory
-from tests.factories import HttpClient, make_app, make_engine, order_body, place
-from tests.http.report_factories import Clock, csv_statement_as_json, json_statement_in_csv_terms, tick
+from tests.factories import HttpClient, order_body, place
+from tests.http.report_factories import (
+    Clock,
+    csv_statement_as_json,
+    get_json,
+    json_statement_in_csv_terms,
+    reconciles,
+    tick,
+)
+from tests.http.report_fixtures import client_fixture, clock_fixture, engine_fixture  # noqa: F401  (fixtures)
 from tradeloop.actors.engine import Credentials, Engine
 from tradeloop.http import statements
-from tradeloop.journal import Activity, ActivityKey, ActivityQuery, Journal
+from tradeloop.journal import Activity, ActivityKey, ActivityQuery
 
 Headers = dict[str, str]
 STATEMENT = "/v2/reports/statement"
 
 
-@pytest.fixture
-def clock() -> Clock:
-    return Clock()
-
-
-@pytest.fixture
-def engine(clock: Clock, journal: Journal) -> Engine:
-    return make_engine(clock=clock, journal=journal)
-
-
-@pytest.fixture
-async def client(engine: Engine, aiohttp_client: ClientFactory) -> HttpClient:
-    return await aiohttp_client(make_app(engine))
-
-
 async def get(client: HttpClient, headers: Headers, path: str = STATEMENT, status: int = 200, **params: str) -> Any:
-    response = await client.get(path, params=params, headers=headers)
-    payload = await response.json()
-    assert response.status == status, payload
-    return payload
+    return await get_json(client, headers, path, status, **params)
 
 
 async def history(client: HttpClient, engine: Engine, clock: Clock, account: Credentials, headers: Headers) -> None:
@@ -56,12 +45,6 @@ async def history(client: HttpClient, engine: Engine, clock: Clock, account: Cre
     clock.at(86_460)
     await engine.adjust_cash(account.account_id, Decimal("-99.99"), "withdrawal")
     clock.at(90_000)
-
-
-def reconciles(statement: dict[str, Any]) -> bool:
-    totals = {k: Decimal(v) for k, v in statement["totals"].items()}
-    moved = totals["deposits"] - totals["withdrawals"] + totals["sells"] - totals["buys"] - totals["fees"]
-    return Decimal(statement["opening"]["cash"]) + moved == Decimal(statement["closing"]["cash"])
 
 
 async def test_the_whole_statement_reconciles_and_closes_with_the_accounts_cash_and_positions(

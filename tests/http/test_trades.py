@@ -2,72 +2,26 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta, timezone
 from decimal import Decimal
 from typing import Any
 from uuid import uuid4
 
 import pytest
 
-from tests.conftest import ClientFactory
-from tests.factories import HttpClient, make_app, make_engine, order_body, place
+from tests.factories import HttpClient, order_body, place
+from tests.http.report_factories import START, Clock, get_json, tick
+from tests.http.report_fixtures import client_fixture, clock_fixture, engine_fixture  # noqa: F401  (fixtures)
 from tradeloop.actors.engine import Credentials, Engine
 from tradeloop.core.orders import OrderRequest, OrderSide, OrderType, TimeInForce
-from tradeloop.journal import Journal
-from tradeloop.market.manual import admin_ticks
 
 Headers = dict[str, str]
-START = datetime(2026, 1, 5, 15, 0, tzinfo=timezone.utc)
 TRADES = "/v2/account/trades"
 SUMMARY = "/v2/account/trades/summary"
 
 
-class Clock:
-    """A clock the test sets."""
-
-    def __init__(self) -> None:
-        self.now = START
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def at(self, seconds: float) -> datetime:
-        self.now = START + timedelta(seconds=seconds)
-        return self.now
-
-
-@pytest.fixture
-def clock() -> Clock:
-    return Clock()
-
-
-@pytest.fixture
-def engine(clock: Clock, journal: Journal) -> Engine:
-    return make_engine(clock=clock, journal=journal)
-
-
-@pytest.fixture
-async def client(engine: Engine, aiohttp_client: ClientFactory) -> HttpClient:
-    return await aiohttp_client(make_app(engine))
-
-
-async def tick(
-    engine: Engine, clock: Clock, seconds: float, price: str, size: str | None = None, symbol: str = "AAPL"
-) -> None:
-    """A quote and a trade at `seconds` after the start; waits until every actor has handled them."""
-    trade, quote = admin_ticks(
-        symbol, Decimal(price), None, None, None if size is None else Decimal(size), clock.at(seconds)
-    )
-    await engine.ingest(quote)
-    await engine.ingest(trade)
-    await engine.quiesce()
-
-
 async def get(client: HttpClient, headers: Headers, path: str = TRADES, status: int = 200, **params: Any) -> Any:
-    response = await client.get(path, params={k: str(v) for k, v in params.items()}, headers=headers)
-    payload = await response.json()
-    assert response.status == status, payload
-    return payload
+    return await get_json(client, headers, path, status, **params)
 
 
 async def trade_in_pieces(client: HttpClient, engine: Engine, clock: Clock, headers: Headers) -> dict[str, str]:
