@@ -72,6 +72,7 @@ def test_a_key_file_created_by_another_process_meanwhile_is_used(
         (b"\n", "is empty"),
         (Fernet.generate_key()[:20], "holds only 20 of a master key's 44 characters"),
     ],
+    ids=["empty", "newline", "cut-short"],  # a random key in an id would differ between pytest-xdist's workers
 )
 def test_an_empty_or_cut_short_key_file_is_named_with_its_likely_cause(
     tmp_path: Path, content: bytes, says: str

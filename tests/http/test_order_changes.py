@@ -44,7 +44,8 @@ async def test_unknown_client_order_id_is_404_and_a_missing_one_400(client: Clie
     assert response.status == 400 and (await response.json())["field"] == "client_order_id"
 
 
-@pytest.mark.parametrize("order_id", ["not-a-uuid", str(uuid4())])
+# Named ids: a random UUID in an id would differ between pytest-xdist's workers.
+@pytest.mark.parametrize("order_id", ["not-a-uuid", str(uuid4())], ids=["malformed", "unknown"])
 async def test_unknown_or_malformed_order_id_is_404(client: Client, headers: Headers, order_id: str) -> None:
     for method in ("GET", "DELETE"):
         response = await client.request(method, f"/v2/orders/{order_id}", headers=headers)
