@@ -66,6 +66,11 @@ class TotpCodes:
         self._totp = pyotp.TOTP(TOTP_SECRET)
         self._last_step: int | None = None
 
+    def spent(self) -> str:
+        """The code handed out last (the server has taken it, or will refuse it as older than one it took)."""
+        assert self._last_step is not None, "no code was handed out yet"
+        return str(self._totp.generate_otp(self._last_step))
+
     def next(self) -> str:
         """A code the server will accept now (steps -1..+1 of the current one), waiting for a later step if needed."""
         while True:
@@ -171,6 +176,15 @@ def sign_in(page: Page, base_url: str, key_id: str = DEMO_KEY_ID, secret: str = 
     page.fill("[data-test=sign-in-secret]", secret)
     page.click("[data-test=sign-in-submit]")
     page.wait_for_selector("[data-test=header-equity]", timeout=WAIT_MS)
+
+
+def admin_sign_in(page: Page, base_url: str, code: str) -> None:
+    """Open /admin and sign in with the tests' admin key and `code`; returns once a section is shown."""
+    page.goto(base_url + "/admin")
+    page.fill("[data-test=admin-key]", ADMIN_KEY)
+    page.fill("[data-test=totp-code]", code)
+    page.click("[data-test=sign-in-submit]")
+    page.wait_for_selector("[data-test=view]", timeout=WAIT_MS)
 
 
 def horizontal_overflow(page: Page) -> int:

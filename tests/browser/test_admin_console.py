@@ -1,0 +1,48 @@
+"""The admin console in a real browser: TOTP sign-in, a halt that /app's order ticket then meets, sign-out.
+
+Each time step's TOTP code opens one session only: the tests take as few as they can (TotpCodes waits otherwise).
+"""
+
+from __future__ import annotations
+
+from playwright.sync_api import Page, expect
+
+from tests.browser.harness import Admin, TotpCodes, Watch, admin_sign_in
+from tests.e2e.server import RunningServer
+from tests.factories import ADMIN_KEY
+
+
+def test_the_console_signs_in_with_a_totp_code_halts_a_symbol_and_signs_out(
+    page: Page, server: RunningServer, admin: Admin, totp: TotpCodes
+) -> None:
+    admin_sign_in(page, server.base_url, totp.next())
+    expect(page.locator("[data-test=session-expiry]")).to_contain_text("Session until")
+    storage = page.evaluate("() => [sessionStorage.length, localStorage.length, document.cookie]")
+    assert storage == [0, 0, ""]
+    assert page.context.cookies() == []
+
+    page.click("[data-test=nav-market]")
+    expect(page.locator("[data-test=market-mode]")).to_contain_text("manual")
+    page.fill("[data-test=halt-symbol]", "TSLA")
+    page.fill("[data-test=halt-reason]", "news pending")
+    page.click("[data-test=halt-submit]")
+    expect(page.locator("[data-test=halted][data-symbol=TSLA]")).to_be_visible()
+    assert "TSLA" in admin.call("GET", "/admin/v1/market/halts")["halted"]
+
+    page.click("[data-test=sign-out]")
+    expect(page.locator("[data-test=sign-in-notice]")).to_have_text("You are signed out.")
+    page.goto(server.base_url + "/admin#/market")
+    expect(page.locator("[data-test=sign-in]")).to_be_visible()
+
+
+def test_a_spent_totp_code_is_refused_with_the_servers_message(
+    page: Page, server: RunningServer, admin: Admin, totp: TotpCodes, watch: Watch
+) -> None:
+    admin.call("GET", "/admin/v1/market/halts")  # the API's session has taken a code by now
+    watch.allow_failed_requests(401)
+    page.goto(server.base_url + "/admin")
+    page.fill("[data-test=admin-key]", ADMIN_KEY)
+    page.fill("[data-test=totp-code]", totp.spent())
+    page.click("[data-test=sign-in-submit]")
+    expect(page.locator("[data-test=sign-in-error]")).to_contain_text("already used")
+    expect(page.locator("[data-test=view]")).to_have_count(0)
