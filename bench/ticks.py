@@ -19,6 +19,7 @@ from uuid import UUID, uuid4
 
 from bench.drive import median
 from bench.report import Row, Verdict, micros, progress, rate, times, verdict
+from tradeloop.actors.engine import Engine
 from tradeloop.actors.market import MarketActor
 from tradeloop.actors.messages import ApplyTick
 from tradeloop.actors.prices import PriceBoard
@@ -139,6 +140,22 @@ def tick_tape(count: int, start: datetime) -> list[Tick]:
         else:
             tape.append(_quote(price, now))
     return tape
+
+
+async def seconds_per_quiet_tick(engine: Engine, tape: list[Tick], written_means: str) -> float:
+    """Seconds per tick of the tape through the engine, every actor idle at the end.
+
+    Raises: RuntimeError(`written_means`) when the tape wrote to the journal: it was to move nothing.
+    """
+    written = engine.journal_position
+    started = time.perf_counter()
+    for tick in tape:
+        await engine.ingest(tick)
+    await engine.quiesce()
+    seconds = (time.perf_counter() - started) / len(tape)
+    if engine.journal_position != written:
+        raise RuntimeError(written_means)
+    return seconds
 
 
 async def _seconds_per_tick(actor: MarketActor, tape: list[Tick]) -> float:
