@@ -41,6 +41,22 @@ _IDS_PER_READ: Final = 500
 """Rows decoded at a time when a listing filters by side, which is not a column."""
 
 
+def _activities_where(query: ActivityQuery) -> tuple[str, list[Any]]:
+    """The WHERE clause selecting a query's activities (its account, kinds and bounds), and its arguments."""
+    where = "account_id = ?"
+    args: list[Any] = [str(query.account_id)]
+    if query.kinds:
+        where += f" AND kind IN ({','.join('?' * len(query.kinds))})"
+        args += sorted(query.kinds)
+    if query.after is not None:
+        where += " AND timestamp > ?"
+        args.append(rfc3339(query.after))
+    if query.until is not None:
+        where += " AND timestamp < ?"
+        args.append(rfc3339(query.until))
+    return where, args
+
+
 class HistoryReader:
     """Queries of the history tables, through one aiosqlite connection."""
 
@@ -58,17 +74,8 @@ class HistoryReader:
 
     async def activities(self, query: ActivityQuery) -> list[Activity]:
         """Fills, cash movements and risk notices of one account."""
-        sql = "SELECT payload FROM activities WHERE account_id = ?"
-        args: list[Any] = [str(query.account_id)]
-        if query.kinds:
-            sql += f" AND kind IN ({','.join('?' * len(query.kinds))})"
-            args += sorted(query.kinds)
-        if query.after is not None:
-            sql += " AND timestamp > ?"
-            args.append(rfc3339(query.after))
-        if query.until is not None:
-            sql += " AND timestamp < ?"
-            args.append(rfc3339(query.until))
+        where, args = _activities_where(query)
+        sql = f"SELECT payload FROM activities WHERE {where}"
         order = "DESC" if query.newest_first else "ASC"
         sql += f" ORDER BY timestamp {order}, id {order} LIMIT ?"
         args.append(query.limit)
@@ -78,17 +85,8 @@ class HistoryReader:
         self, query: ActivityQuery, after: ActivityKey | None
     ) -> tuple[list[Activity], ActivityKey | None]:
         """One page of a query's activities, oldest first, keyed by (timestamp, id) so each page is one indexed read."""
-        sql = "SELECT payload, timestamp, id FROM activities WHERE account_id = ?"
-        args: list[Any] = [str(query.account_id)]
-        if query.kinds:
-            sql += f" AND kind IN ({','.join('?' * len(query.kinds))})"
-            args += sorted(query.kinds)
-        if query.after is not None:
-            sql += " AND timestamp > ?"
-            args.append(rfc3339(query.after))
-        if query.until is not None:
-            sql += " AND timestamp < ?"
-            args.append(rfc3339(query.until))
+        where, args = _activities_where(query)
+        sql = f"SELECT payload, timestamp, id FROM activities WHERE {where}"
         if after is not None:
             sql += " AND (timestamp > ? OR (timestamp = ? AND id > ?))"
             args += [after[0], after[0], after[1]]
