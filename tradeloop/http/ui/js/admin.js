@@ -42,7 +42,7 @@ function showSignIn(notice = "") {
   "The 6-digit code your authenticator app shows now. Each code opens one session.");
   const refusal = errorBox("sign-in-error");
   const submit = el("button", {type: "submit", class: "primary", "data-test": "sign-in-submit"}, "Sign in");
-  const form = el("form", {class: "sign-in", "data-test": "sign-in", "aria-labelledby": "sign-in-head", novalidate: ""},
+  const form = el("form", {class: "sign-in panel", "data-test": "sign-in", "aria-labelledby": "sign-in-head", novalidate: ""},
     el("h1", {id: "sign-in-head"}, "tradeloop admin"),
     notice ? el("p", {class: "state notice", role: "status", "data-test": "sign-in-notice"}, notice) : null,
     key.row, code.row, el("div", {class: "actions"}, submit), refusal.el,

@@ -24,7 +24,7 @@ export function onSessionEnd(handler) {
   onEnd = handler;
 }
 
-/** The current session's expiry (a Date), or null when signed out. */
+/** When the current session ends, on this browser's clock (a Date), or null when signed out. */
 export function sessionExpiry() {
   return session ? session.expiresAt : null;
 }
@@ -36,16 +36,20 @@ export function signedIn() {
 /** Trade the admin key and a TOTP code for a session token (POST /admin/v1/sessions); throws AdminError. */
 export async function signIn(adminKey, code) {
   forget();
+  let serverNow = NaN;
   const body = await send("POST", "/admin/v1/sessions", {
     headers: {"Authorization": `Bearer ${adminKey}`, "X-TOTP-Code": code},
+    onResponse: (response) => {
+      serverNow = Date.parse(response.headers.get("Date") || "");
+    },
   });
   const expiresAt = new Date(body.expires_at);
-  session = {token: body.token, expiresAt};
-  const remaining = expiresAt.getTime() - Date.now();
-  // The server's clock decides; a browser clock behind it would keep a dead token a little longer, and the
-  // first call after that answers 401, which ends the session just the same.
+  // The session lasts as long as the server's clock says, measured from the answer's Date, so a browser clock
+  // that is off neither ends it early nor keeps it late (beyond the Date header's one-second grain).
+  const lifetime = expiresAt.getTime() - (Number.isNaN(serverNow) ? Date.now() : serverNow);
+  session = {token: body.token, expiresAt: new Date(Date.now() + lifetime)};
   expiryTimer = setTimeout(() => end("Your admin session has expired. Sign in again with a fresh code."),
-    Math.max(0, Math.min(remaining, 2 ** 31 - 1)));
+    Math.max(0, Math.min(lifetime, 2 ** 31 - 1)));
   return session;
 }
 
@@ -88,7 +92,7 @@ async function call(method, path, {body, query}) {
   }
 }
 
-async function send(method, path, {body, query, headers = {}}) {
+async function send(method, path, {body, query, headers = {}, onResponse = () => {}}) {
   let url = path;
   if (query) {
     const params = new URLSearchParams();
@@ -109,6 +113,7 @@ async function send(method, path, {body, query, headers = {}}) {
   } catch {
     throw new AdminError("The server cannot be reached. Check that it is running, then try again.");
   }
+  onResponse(response);
   const text = await response.text();
   let payload = null;
   if (text) {
