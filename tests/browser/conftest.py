@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Final
 
 import pytest
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from tests.browser.harness import (
     CHROMIUM_ARGS,
@@ -32,6 +32,7 @@ from tests.browser.harness import (
 from tests.e2e.server import RunningServer, demo_env, running_server
 
 WATCHED: Final = pytest.StashKey[tuple[Page, Watch, Path]]()
+expect.set_options(timeout=WAIT_MS)
 
 
 @pytest.fixture(scope="session")

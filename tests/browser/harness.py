@@ -193,6 +193,23 @@ def horizontal_overflow(page: Page) -> int:
     return max(width, 0)
 
 
+_STICKING_OUT: Final = """() => [...document.querySelectorAll('body *')]
+  .filter(e => e.getBoundingClientRect().right > window.innerWidth + 0.5 && e.getClientRects().length)
+  .filter(e => !e.parentElement || e.parentElement.getBoundingClientRect().right <= window.innerWidth + 0.5)
+  .slice(0, 5)
+  .map(e => `${e.tagName.toLowerCase()}${e.dataset.test ? `[data-test=${e.dataset.test}]` : ''}`
+    + `${e.className && typeof e.className === 'string' ? '.' + e.className.split(' ').join('.') : ''}`
+    + ` right edge ${Math.round(e.getBoundingClientRect().right)}px`)"""
+
+
+def sticking_out(page: Page) -> list[str]:
+    """The outermost elements wider than the window (empty when the page fits), to say what to fix."""
+    if horizontal_overflow(page) == 0:
+        return []
+    found: list[str] = page.evaluate(_STICKING_OUT)
+    return found
+
+
 def keep_artifacts(page: Page, watch: Watch, directory: Path, failed: bool) -> list[Path]:
     """Save the page's screenshot (always) and, when the test failed, its console log; returns what was written."""
     written = []

@@ -1,4 +1,4 @@
-"""The admin console in a real browser: TOTP sign-in, a halt that /app's order ticket then meets, sign-out.
+"""The admin console in a real browser: TOTP sign-in, a halt that /app's order ticket then meets, phone widths, sign-out.
 
 Each time step's TOTP code opens one session only: the tests take as few as they can (TotpCodes waits otherwise).
 """
@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from playwright.sync_api import Page, expect
 
-from tests.browser.harness import Admin, TotpCodes, Watch, admin_sign_in
+from tests.browser.harness import PHONE, Admin, TotpCodes, Watch, admin_sign_in, sticking_out
 from tests.e2e.server import RunningServer
 from tests.factories import ADMIN_KEY
 
@@ -28,6 +28,16 @@ def test_the_console_signs_in_with_a_totp_code_halts_a_symbol_and_signs_out(
     page.click("[data-test=halt-submit]")
     expect(page.locator("[data-test=halted][data-symbol=TSLA]")).to_be_visible()
     assert "TSLA" in admin.call("GET", "/admin/v1/market/halts")["halted"]
+
+    page.set_viewport_size(PHONE)
+    too_wide = {}
+    for section in ("accounts", "market", "journal", "audit"):
+        page.click(f"[data-test=nav-{section}]")
+        expect(page.locator(f"[data-test=view][data-view={section}]")).to_be_attached()
+        page.wait_for_load_state("networkidle")
+        if found := sticking_out(page):
+            too_wide[section] = found
+    assert too_wide == {}, "sections wider than a phone"
 
     page.click("[data-test=sign-out]")
     expect(page.locator("[data-test=sign-in-notice]")).to_have_text("You are signed out.")

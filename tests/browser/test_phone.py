@@ -1,0 +1,36 @@
+"""Every view of /app fits a phone's width (390 CSS pixels): nothing makes the page scroll sideways."""
+
+from __future__ import annotations
+
+from typing import Final
+
+from playwright.sync_api import Page, expect
+
+from tests.browser.harness import PHONE, Admin, sign_in, sticking_out
+from tests.e2e.server import RunningServer
+
+VIEWS: Final = (
+    "account",
+    "positions",
+    "orders",
+    "ticket",
+    "chart",
+    "strategies",
+    "alerts",
+    "notifications",
+    "webhooks",
+    "reports",
+)
+
+
+def test_every_view_of_the_dashboard_fits_a_phone(page: Page, server: RunningServer, admin: Admin) -> None:
+    page.set_viewport_size(PHONE)
+    sign_in(page, server.base_url, *admin.account())
+    too_wide = {}
+    for view in VIEWS:
+        page.goto(f"{server.base_url}/app#/{view}")
+        expect(page.locator(f"[data-test=view][data-view={view}]")).to_be_attached()
+        page.wait_for_load_state("networkidle")
+        if found := sticking_out(page):
+            too_wide[view] = found
+    assert too_wide == {}
