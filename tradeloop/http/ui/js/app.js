@@ -6,7 +6,7 @@
 //   data-state: connecting | open | closed), sign-out, nav (links: nav-<view>), view (the view's element, with
 //   data-view="<name>"), toast (each toast, data-kind: info | error)
 import { Api, ApiError, credentials } from "./api.js";
-import { h, clear, money, replace, states } from "./dom.js";
+import { h, clear, money, price, qty, replace, states } from "./dom.js";
 import { MarketFeed, TradingFeed } from "./stream.js";
 import * as account from "./views/account.js";
 import * as positions from "./views/positions.js";
@@ -141,6 +141,13 @@ function start(keys, found) {
   session.unsubscribe.push(trading.on("trade_updates", () => {
     // Fills come in bursts: one refresh for a burst.
     if (pending === null) pending = setTimeout(() => { pending = null; refreshSummary(); }, 250);
+  }));
+  session.unsubscribe.push(trading.on("trade_updates", (update) => {
+    const order = (update && update.order) || {};
+    if (update && (update.event === "fill" || update.event === "partial_fill")) {
+      const amount = update.qty ? ` ${qty(update.qty)}` : "";
+      toasts.toast(`${update.event === "fill" ? "Filled" : "Partly filled"}: ${order.side}${amount} ${order.symbol}${update.price ? ` at ${price(update.price)}` : ""}.`, "info");
+    }
   }));
   session.unsubscribe.push(trading.on("status", (status) => {
     parts.live.setAttribute("data-state", status);
