@@ -25,10 +25,12 @@ def deposit(amount: str, seconds: float) -> CashAdjusted:
     )
 
 
-def fill(side: OrderSide, qty: str, price: str, seconds: float, symbol: str = "AAPL") -> OrderFilled:
+def fill(
+    side: OrderSide, qty: str, price: str, seconds: float, symbol: str = "AAPL", fee: Decimal | None = None
+) -> OrderFilled:
     return OrderFilled(
         account_id=ACCOUNT_ID, order_id=uuid4(), fill_id=uuid4(), symbol=symbol, side=side, qty=D(qty), price=D(price),
-        cash=cents(D(qty) * D(price)), order_done=True, timestamp=at(seconds),
+        cash=cents(D(qty) * D(price)), order_done=True, timestamp=at(seconds), fee=fee,
     )  # fmt: skip
 
 
@@ -76,23 +78,24 @@ def histories(draw: st.DrawFn) -> tuple[Decimal, list[Movement], list[tuple[Deci
         symbol = draw(st.sampled_from(SYMBOLS))
         price = Decimal(draw(st.integers(1, 50_000))) / 100
         held = replay.shares.get(symbol, Decimal(0))
+        fee = Decimal(draw(st.integers(0, 500))) / 100 or None  # a fill's fee, as a fee schedule charges it
         movement: Movement
         if kind == "deposit":
             movement = deposit(str(Decimal(draw(st.integers(1, 10_000_00))) / 100), seconds)
         elif kind == "withdraw" and replay.cash > 0:
             movement = deposit(str(-Decimal(draw(st.integers(1, int(replay.cash * 100)))) / 100), seconds)
-        elif kind == "buy" and replay.cash >= price:
-            qty = draw(st.integers(1, int(replay.cash / price)))
-            movement = fill(OrderSide.BUY, str(qty), str(price), seconds, symbol)
+        elif kind == "buy" and replay.cash >= price + (fee or 0):
+            qty = draw(st.integers(1, int((replay.cash - (fee or 0)) / price)))
+            movement = fill(OrderSide.BUY, str(qty), str(price), seconds, symbol, fee)
         elif kind == "sell" and held > 0:
             qty = draw(st.integers(1, int(held)))
-            movement = fill(OrderSide.SELL, str(qty), str(price), seconds, symbol)
+            movement = fill(OrderSide.SELL, str(qty), str(price), seconds, symbol, fee)
         else:
             continue
         replay.cash += (
             movement.amount
             if isinstance(movement, CashAdjusted)
-            else (-movement.cash if movement.side is OrderSide.BUY else movement.cash)
+            else (-movement.cash if movement.side is OrderSide.BUY else movement.cash) - (movement.fee or 0)
         )
         if isinstance(movement, OrderFilled):
             replay.shares[symbol] = held + (movement.qty if movement.side is OrderSide.BUY else -movement.qty)
@@ -120,6 +123,7 @@ def test_opening_plus_deposits_less_withdrawals_plus_sells_less_buys_less_fees_i
     before = [m for m in history if m.timestamp < start]
     within = [m for m in history if start <= m.timestamp <= end]
     assert list(found.movements) == within
+    assert found.fees == sum((m.fee or 0 for m in within if isinstance(m, OrderFilled)), Decimal(0))
     # The balances are the test's own account after the last movement before each end.
     for moment, movements, balance in ((start, before, found.opening), (end, before + within, found.closing)):
         cash, shares = balances[len(movements) - 1] if movements else (opening_cash, {})

@@ -13,6 +13,7 @@ from tests.core.factories import D, at, make_account, make_request, quote
 from tests.core.factories import Venue as _Venue
 from tradeloop.core.book import OrderBook
 from tradeloop.core.events import OrderFilled
+from tradeloop.core.fees import NO_FEES, FeeSchedule
 from tradeloop.core.money import cents
 from tradeloop.core.orders import OrderSide
 from tradeloop.core.trades import Fill, RoundTrip, TradeSide, round_trips, trip_id
@@ -144,13 +145,30 @@ steps = st.lists(
 )
 
 
+fee_schedules = st.one_of(
+    st.just(NO_FEES),
+    st.builds(
+        FeeSchedule,
+        per_share=st.decimals(min_value=0, max_value=Decimal("0.02"), places=4),
+        per_order=st.decimals(min_value=0, max_value=Decimal(2), places=2),
+        percent_of_notional=st.decimals(min_value=0, max_value=Decimal("0.5"), places=4),
+        minimum=st.decimals(min_value=0, max_value=Decimal(3), places=2),
+        slippage_bps=st.decimals(min_value=0, max_value=Decimal(50), places=2),
+    ),
+)
+
+
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(steps)
+@given(steps, fee_schedules)
 def test_the_trips_pl_adds_up_to_the_accounts_realized_pl_to_the_cent(
-    plan: list[tuple[str, OrderSide, Decimal, Decimal, Decimal | None]],
+    plan: list[tuple[str, OrderSide, Decimal, Decimal, Decimal | None]], schedule: FeeSchedule
 ) -> None:
-    """Orders on two books of one account, quotes of random sizes (so fills come in pieces), as the actors run them."""
+    """Orders on two books of one account, quotes of random sizes (so fills come in pieces), as the actors run them.
+
+    The account pays a random fee schedule (often none), so the trips share real fees; at the end it sells all it holds.
+    """
     state = make_account("100000")
+    state.fees = schedule
     venues = {symbol: _Venue(state=state, book=OrderBook(symbol)) for symbol in SYMBOLS}
     for second, (symbol, side, qty, price, size) in enumerate(plan):
         venue = venues[symbol]
@@ -163,10 +181,23 @@ def test_the_trips_pl_adds_up_to_the_accounts_realized_pl_to_the_cent(
         if qty <= 0:
             continue
         venue.place(make_request(symbol=symbol, side=side, qty=qty), now=at(second))
+    end = len(plan) + 1
+    for symbol, venue in venues.items():  # what is still open is canceled, and every share held is sold
+        for order_id in [o.terms.id for o in state.orders.values() if o.terms.symbol == symbol]:
+            if order_id in state.orders:
+                venue.cancel(order_id, now=at(end))
+        venue.tick(quote("50", "50.01", size=None, when=at(end), symbol=symbol))
+        if symbol in state.positions:
+            venue.place(make_request(symbol=symbol, side=SELL, qty=state.positions[symbol].qty), now=at(end))
+    assert not state.positions
     events = [e for v in venues.values() for e in v.events if isinstance(e, OrderFilled)]
     events.sort(key=lambda e: e.timestamp)  # each step's fills come at its own second, so this is the order applied
     trips = round_trips(fill_of(e, None) for e in events)
     assert sum((t.realized_pl for t in trips), D(0)) == state.realized_pl
+    assert sum((t.fees for t in trips), D(0)) == sum((e.fee or 0 for e in events), D(0))  # all sold: every fee is a trip's
+    paid = sum((e.cash + (e.fee or 0) for e in events if e.side is BUY), D(0))
+    got = sum((e.cash - (e.fee or 0) for e in events if e.side is SELL), D(0))
+    assert state.cash == D(100000) - paid + got
     sold = sum((e.qty for e in events if e.side is SELL), D(0))
     assert sum((t.qty for t in trips), D(0)) == sold
     assert all(t.entry_at <= t.exit_at and t.cost >= 0 for t in trips)

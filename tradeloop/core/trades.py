@@ -11,10 +11,11 @@ share of the cost that sale removed, so the round trips' P&L adds up to the
 account's realized P&L to the cent; first in first out decides which entry
 (its time, its strategy) the shares came from, not what they cost.
 
-Fees (`core.fees`) are shared the same way: a round trip carries its part of
-its entry fills' and exit fills' fees, pro rata to the shares it matched and
-to the cent, so the trips' fees add up to the fills' fees once all is sold.
-Its P&L is net of them, as the account's realized P&L is.
+Fees (`core.fees`) follow the cost: the account's average cost includes the
+buys' fees, so a round trip carries its share, by quantity and to the cent, of
+the entry fees that cost carried for the shares sold and of its exit fills'
+fees. Its P&L is net of them, as the account's realized P&L is, and once all
+is sold the trips' fees add up to the fills' fees.
 """
 
 from __future__ import annotations
@@ -112,18 +113,10 @@ def trip_id(entry_order_id: UUID, exit_order_id: UUID) -> UUID:
 
 @dataclass(slots=True, kw_only=True)
 class _Lot:
-    """What is still open of one entry fill, and what is left of its fee."""
+    """What is still open of one entry fill."""
 
     fill: Fill
     qty: Decimal
-    fee: Decimal
-
-    def take(self, qty: Decimal) -> Decimal:
-        """Close `qty` of the lot; returns the fee share it carries (the whole rest of the fee with the last share)."""
-        share = self.fee if qty == self.qty else cents(self.fee * qty / self.qty)
-        self.qty -= qty
-        self.fee -= share
-        return share
 
 
 @dataclass(slots=True, kw_only=True)
@@ -159,6 +152,9 @@ class _Book:
     """One symbol's open entry fills, oldest first, and the position as the account holds it."""
 
     position: Position
+    """As the account holds it: its cost includes the entry fees."""
+    gross: Position
+    """The same shares at what they cost before fees."""
     lots: deque[_Lot] = field(default_factory=deque)
 
 
@@ -175,10 +171,11 @@ def round_trips(fills: Iterable[Fill]) -> list[RoundTrip]:
     for fill in fills:
         book = books.get(fill.symbol)
         if book is None:
-            book = books[fill.symbol] = _Book(position=Position(symbol=fill.symbol))
+            book = books[fill.symbol] = _Book(position=Position(symbol=fill.symbol), gross=Position(symbol=fill.symbol))
         if fill.side is OrderSide.BUY:
             book.position.buy(fill.qty, fill.cash + fill.fee)
-            book.lots.append(_Lot(fill=fill, qty=fill.qty, fee=fill.fee))
+            book.gross.buy(fill.qty, fill.cash)
+            book.lots.append(_Lot(fill=fill, qty=fill.qty))
         else:
             _close(book, fill, trips)
     closed = [trip.done() for trip in trips.values()]
@@ -187,32 +184,34 @@ def round_trips(fills: Iterable[Fill]) -> list[RoundTrip]:
 
 
 def _close(book: _Book, fill: Fill, trips: dict[tuple[UUID, UUID], _Trip]) -> None:
-    """Close a sale's shares against the oldest lots, sharing its cost, cash and fee among them by quantity.
+    """Close a sale's shares against the oldest lots, sharing its cost, cash and fees among them by quantity.
 
-    The cost is what `Position.sell` removes; each share of an amount is rounded to the cent
-    and the last takes what is left, so the shares add up to the amount exactly.
+    The cost is what `Position.sell` removes before fees; the fees are the sale's own and the entry fees
+    the account's average cost carried for the shares sold, so proceeds − cost − fees add up to what the
+    account realized. Each share of an amount is rounded to the cent and the last takes what is left, so
+    the shares add up to the amount exactly.
     """
     held = book.position.qty
     qty = min(fill.qty, held)  # long only: the account never sells more than it holds
     if qty <= ZERO:
         return
-    # The account's cost carries the entry fees and a sale realizes what it brought less its fee; the trips' cost is
-    # that cost less their entry fees, so proceeds − cost − fees add up to what the account realized.
     net = fill.cash - fill.fee
-    cost = net - book.position.sell(qty, net)
-    cost_left, cash_left, fee_left, qty_left = cost, fill.cash, fill.fee, qty
+    removed = net - book.position.sell(qty, net)
+    cost = fill.cash - book.gross.sell(qty, fill.cash)
+    fees = removed - cost + fill.fee
+    cost_left, cash_left, fees_left, qty_left = cost, fill.cash, fees, qty
     while qty_left > ZERO:
         lot = book.lots[0]
         piece = min(lot.qty, qty_left)
         last = piece == qty_left
-        entry_fee = lot.take(piece)
+        lot.qty -= piece
         if lot.qty == ZERO:
             book.lots.popleft()
         cost_part = cost_left if last else cents(cost * piece / qty)
         cash_part = cash_left if last else cents(fill.cash * piece / qty)
-        fee_part = fee_left if last else cents(fill.fee * piece / qty)
-        cost_left, cash_left, fee_left, qty_left = (
-            cost_left - cost_part, cash_left - cash_part, fee_left - fee_part, qty_left - piece
+        fees_part = fees_left if last else cents(fees * piece / qty)
+        cost_left, cash_left, fees_left, qty_left = (
+            cost_left - cost_part, cash_left - cash_part, fees_left - fees_part, qty_left - piece
         )  # fmt: skip
         key = (lot.fill.order_id, fill.order_id)
         trip = trips.get(key)
@@ -221,8 +220,9 @@ def _close(book: _Book, fill: Fill, trips: dict[tuple[UUID, UUID], _Trip]) -> No
         else:
             trip.exit = fill
         trip.qty += piece
-        trip.cost += cost_part - entry_fee
+        trip.cost += cost_part
         trip.proceeds += cash_part
-        trip.fees += entry_fee + fee_part
+        trip.fees += fees_part
     if book.position.qty == ZERO:
-        book.position = Position(symbol=fill.symbol)  # as the account drops a flat position and starts afresh
+        # As the account drops a flat position and starts afresh.
+        book.position, book.gross = Position(symbol=fill.symbol), Position(symbol=fill.symbol)
