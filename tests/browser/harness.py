@@ -178,6 +178,23 @@ def sign_in(page: Page, base_url: str, key_id: str = DEMO_KEY_ID, secret: str = 
     page.wait_for_selector("[data-test=header-equity]", timeout=WAIT_MS)
 
 
+def order_from_ticket(page: Page, symbol: str, side: str, qty: str, limit: str, tif: str = "gtc") -> str:
+    """Review then send a limit order through /app's ticket; returns the placed order's id."""
+    page.goto(page.url.split("#")[0] + f"#/ticket/{symbol}")
+    page.select_option("[data-test=ticket-side]", side)
+    page.select_option("[data-test=ticket-type]", "limit")
+    page.fill("[data-test=ticket-qty]", qty)
+    page.fill("[data-test=ticket-limit]", limit)
+    page.select_option("[data-test=ticket-tif]", tif)
+    page.click("[data-test=ticket-submit]")
+    page.wait_for_selector("[data-test=ticket-preview][data-accepted=true]")
+    page.click("[data-test=ticket-send]")
+    placed = page.wait_for_selector("[data-test=ticket-placed]")
+    order_id = placed.get_attribute("data-order-id")
+    assert order_id, "the ticket shows no placed order"
+    return order_id
+
+
 def admin_sign_in(page: Page, base_url: str, code: str) -> None:
     """Open /admin and sign in with the tests' admin key and `code`; returns once a section is shown."""
     page.goto(base_url + "/admin")

@@ -7,12 +7,12 @@ from __future__ import annotations
 
 from playwright.sync_api import Page, expect
 
-from tests.browser.harness import PHONE, Admin, TotpCodes, Watch, admin_sign_in, sticking_out
+from tests.browser.harness import PHONE, Admin, TotpCodes, Watch, admin_sign_in, sign_in, sticking_out
 from tests.e2e.server import RunningServer
 from tests.factories import ADMIN_KEY
 
 
-def test_the_console_signs_in_with_a_totp_code_halts_a_symbol_and_signs_out(
+def test_the_console_signs_in_with_a_totp_code_and_halts_a_symbol_that_the_order_ticket_then_refuses(
     page: Page, server: RunningServer, admin: Admin, totp: TotpCodes
 ) -> None:
     admin_sign_in(page, server.base_url, totp.next())
@@ -43,6 +43,16 @@ def test_the_console_signs_in_with_a_totp_code_halts_a_symbol_and_signs_out(
     expect(page.locator("[data-test=sign-in-notice]")).to_have_text("You are signed out.")
     page.goto(server.base_url + "/admin#/market")
     expect(page.locator("[data-test=sign-in]")).to_be_visible()
+
+    admin.price("TSLA", "250")
+    sign_in(page, server.base_url, *admin.account())
+    page.goto(server.base_url + "/app#/ticket/TSLA")
+    page.fill("[data-test=ticket-qty]", "1")
+    page.fill("[data-test=ticket-limit]", "250")
+    page.click("[data-test=ticket-submit]")
+    expect(page.locator("[data-test=ticket-preview]")).to_have_attribute("data-accepted", "false")
+    expect(page.locator("[data-test=ticket-error]")).to_have_text("trading in TSLA is halted")
+    expect(page.locator("[data-test=ticket-send]")).to_be_hidden()
 
 
 def test_a_spent_totp_code_is_refused_with_the_servers_message(
