@@ -189,8 +189,7 @@ def order_from_ticket(page: Page, symbol: str, side: str, qty: str, limit: str, 
     page.click("[data-test=ticket-submit]")
     page.wait_for_selector("[data-test=ticket-preview][data-accepted=true]")
     page.click("[data-test=ticket-send]")
-    placed = page.wait_for_selector("[data-test=ticket-placed]")
-    order_id = placed.get_attribute("data-order-id")
+    order_id = page.locator("[data-test=ticket-placed]").get_attribute("data-order-id")
     assert order_id, "the ticket shows no placed order"
     return order_id
 
