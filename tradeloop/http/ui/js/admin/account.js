@@ -27,6 +27,7 @@ export function render(root, ctx) {
   const controls = el("div", {class: "actions wrap"});
   const shown = el("div", {});
   const refusal = errorBox("account-error");
+  const sections = el("div", {});
 
   async function load() {
     states.loading(summary);
@@ -42,6 +43,7 @@ export function render(root, ctx) {
       }
       summary.append(figures(account));
       controls.append(statusButton(account), rotateButton(account));
+      if (!sections.hasChildNodes()) sections.append(fundSection(base, ctx, load), riskSection(base, ctx));
     } catch (error) {
       if (alive) states.failure(summary, error);
     }
@@ -88,8 +90,7 @@ export function render(root, ctx) {
     el("p", {}, el("a", {href: "#/accounts", "data-test": "back-to-accounts"}, "← All accounts")),
     el("section", {class: "panel", "aria-labelledby": "account-head"},
       el("h2", {id: "account-head"}, "Account"), summary, controls, refusal.el, shown),
-    fundSection(base, ctx, load),
-    riskSection(base, ctx),
+    sections,
   );
   load();
   return () => {

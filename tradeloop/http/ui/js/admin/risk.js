@@ -32,17 +32,18 @@ export function riskSection(base, ctx) {
   const section = el("section", {class: "panel", "aria-labelledby": "risk-head"}, el("h2", {id: "risk-head"}, "Risk"), body);
 
   async function load() {
+    const editing = Boolean(body.querySelector("details.edit")?.open);
     states.loading(body);
     try {
       const risk = await admin.get(`${base}/risk`);
       clear(body);
-      body.append(summary(risk), limitsTable(risk.limits), notices(risk.notices), editForm(risk));
+      body.append(summary(risk), limitsTable(risk.limits), notices(risk.notices), editForm(risk, editing));
     } catch (error) {
       states.failure(body, error);
     }
   }
 
-  function editForm(risk) {
+  function editForm(risk, editing) {
     const inputs = new Map();
     const rows = LIMITS.map(([name, label]) => {
       const current = risk.limits[name];
@@ -80,7 +81,7 @@ export function riskSection(base, ctx) {
           await load();
         },
       });
-    return el("details", {class: "edit"}, el("summary", {}, "Change limits or state"), form);
+    return el("details", {class: "edit", open: editing}, el("summary", {}, "Change limits or state"), form);
   }
 
   load();
@@ -120,7 +121,7 @@ function limitsTable(limits) {
     if (kind === "pct") return `${value}%`;
     return String(value);
   };
-  return el("table", {class: "data compact", "data-test": "risk-limits"},
+  return el("table", {class: "compact", "data-test": "risk-limits"},
     el("caption", {}, "Limits"),
     el("tbody", {},
       LIMITS.map(([name, label, kind]) => el("tr", {}, el("th", {scope: "row"}, label), el("td", {class: "num"}, shown(name, kind)))),
