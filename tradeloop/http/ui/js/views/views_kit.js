@@ -70,13 +70,19 @@ export async function busy(button, action) {
 // A JSON number that is a fraction (0.05) as a percent text; null as a dash. Display only, never money.
 export function ratio(value, digits = 2) {
   if (value === null || value === undefined) return "—";
-  return `${(Number(value) * 100).toFixed(digits)}%`;
+  return `${signed((Number(value) * 100).toFixed(digits))}%`;
 }
 
 // A JSON number (a Sharpe ratio, a count) as text; null as a dash.
 export function number(value, digits = 4) {
   if (value === null || value === undefined) return "—";
-  return Number.isInteger(value) ? String(value) : Number(value).toFixed(digits);
+  return signed(Number.isInteger(value) ? String(value) : Number(value).toFixed(digits));
+}
+
+// A fixed-point text with a true minus sign, as dom.js shows money; a value that rounds to zero has no sign.
+function signed(text) {
+  if (/^-0(\.0*)?$/.test(text)) return text.slice(1);
+  return text.startsWith("-") ? `−${text.slice(1)}` : text;
 }
 
 // A span of seconds as days and hours.
