@@ -5,22 +5,16 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from datetime import timedelta
-from decimal import Decimal
-from uuid import UUID, uuid4
+from uuid import uuid4
 
 import pytest
 
 from tests.actors.alert_factories import alert_notifications
-from tests.actors.factories import SimulatedClock
-from tests.strategy_scripts import CROSSING_UP, FALLING, SYMBOL, T0, StoredBars, minute_bar
-from tradeloop.actors.engine import Engine
-from tradeloop.actors.memory_journal import MemoryJournal
-from tradeloop.actors.strategies import StrategyHost
+from tests.actors.strategy_factories import HostedDesk
+from tests.strategy_scripts import CROSSING_UP, FALLING, SYMBOL, minute_bar
 from tradeloop.core.alerts import Alert, AlertKind, AlertStatus, AlertTerms, CancelAlert, CreateAlert, Repeat
 from tradeloop.core.bars import bar_ticks
-from tradeloop.core.instruments import UNIVERSE
 
 CROSS = json.dumps({
     "condition": {"op": "cross_above", "left": "fast", "right": "slow"}, "timeframe": "1Min",
@@ -29,15 +23,7 @@ CROSS = json.dumps({
 ABOVE = json.dumps({"condition": {"op": ">", "left": "close", "right": "99.5"}, "timeframe": "1Min", "indicators": {}})
 
 
-@dataclass
-class Desk:
-    engine: Engine
-    clock: SimulatedClock
-    source: StoredBars
-    host: StrategyHost
-    account_id: UUID
-    minute: int = 0
-
+class Desk(HostedDesk):
     async def post(self, close: str) -> None:
         """The next minute traded, stored, then completed: evaluated before return."""
         bar = minute_bar(self.minute, close)
@@ -60,25 +46,12 @@ class Desk:
         terms = AlertTerms(kind=AlertKind.INDICATOR, symbol=SYMBOL, indicator=indicator, **more)  # type: ignore[arg-type]
         return await self.engine.change_alert(self.account_id, CreateAlert(alert_id=uuid4(), terms=terms))
 
-    async def restart_host(self) -> None:
-        await self.host.stop()
-        self.host = StrategyHost(self.engine, self.source)
-        self.host.start()
-
 
 @pytest.fixture
 async def desk() -> AsyncIterator[Desk]:
-    clock = SimulatedClock(T0)
-    engine = Engine(assets=UNIVERSE, journal=MemoryJournal(), clock=clock)
-    await engine.start()
-    account_id = (await engine.open_account(Decimal(100_000))).account_id
-    source = StoredBars()
-    host = StrategyHost(engine, source)
-    host.start()
-    opened = Desk(engine=engine, clock=clock, source=source, host=host, account_id=account_id)
+    opened = await Desk.open()
     yield opened
-    await opened.host.stop()
-    await engine.stop(snapshot=False)
+    await opened.close()
 
 
 async def test_an_alert_warmed_up_from_stored_bars_fires_on_its_first_live_bar(desk: Desk) -> None:

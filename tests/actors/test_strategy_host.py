@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
 from typing import Any
@@ -11,22 +10,17 @@ from uuid import UUID
 
 import pytest
 
-from tests.actors.factories import SimulatedClock
+from tests.actors.strategy_factories import HostedDesk
 from tests.strategy_scripts import (
     CROSSING_UP,
     FALLING,
     FALLING_AFTER_ENTRY,
     SYMBOL,
     T0,
-    StoredBars,
     crossover,
     minute_bar,
 )
-from tradeloop.actors.engine import Engine
-from tradeloop.actors.memory_journal import MemoryJournal
-from tradeloop.actors.strategies import StrategyHost
 from tradeloop.core.bars import Bar, bar_ticks, parse_timeframe
-from tradeloop.core.instruments import UNIVERSE
 from tradeloop.core.orders import OrderClass, OrderSide, OrderStatus
 from tradeloop.core.strategies import (
     ActivateStrategy,
@@ -40,16 +34,8 @@ from tradeloop.journal import SignalQuery
 from tradeloop.strategy.definition import canonical_json, parse_definition
 
 
-@dataclass
-class Desk:
-    """A started engine on a simulated clock, one funded account, the stored bars and a started host."""
-
-    engine: Engine
-    clock: SimulatedClock
-    source: StoredBars
-    host: StrategyHost
-    account_id: UUID
-    minute: int = 0
+class Desk(HostedDesk):
+    """A desk whose bars trade through the markets 45 seconds into their minute, then complete."""
 
     async def post(self, close: str, *, bar: Bar | None = None) -> Bar:
         """The next minute's bar traded through the markets, stored, then completed: evaluated before return."""
@@ -90,23 +76,11 @@ class Desk:
         return held.qty if held is not None else Decimal(0)
 
 
-async def open_desk(cash: str = "100000") -> Desk:
-    clock = SimulatedClock(T0)
-    engine = Engine(assets=UNIVERSE, journal=MemoryJournal(), clock=clock)
-    await engine.start()
-    account_id = (await engine.open_account(Decimal(cash))).account_id
-    source = StoredBars()
-    host = StrategyHost(engine, source)
-    host.start()
-    return Desk(engine=engine, clock=clock, source=source, host=host, account_id=account_id)
-
-
 @pytest.fixture
 async def desk() -> AsyncIterator[Desk]:
-    opened = await open_desk()
+    opened = await Desk.open()
     yield opened
-    await opened.host.stop()
-    await opened.engine.stop(snapshot=False)
+    await opened.close()
 
 
 async def test_a_crossover_places_a_bracket_order_that_fills_and_journals_the_signal_with_its_values(desk: Desk) -> None:
@@ -163,7 +137,7 @@ async def test_a_halt_refuses_the_entry_and_the_refusal_is_journaled(desk: Desk)
 
 
 async def test_no_buying_power_refuses_the_entry_and_the_refusal_is_journaled() -> None:
-    desk = await open_desk(cash="500")
+    desk = await Desk.open(cash="500")
     try:
         strategy_id = await desk.create(crossover())
         for close in (*FALLING, CROSSING_UP):
@@ -172,8 +146,7 @@ async def test_no_buying_power_refuses_the_entry_and_the_refusal_is_journaled() 
         assert signal.order_id is None and signal.refusal_code == InsufficientBuyingPower.code
         assert "buying power" in (signal.refusal or "")
     finally:
-        await desk.host.stop()
-        await desk.engine.stop(snapshot=False)
+        await desk.close()
 
 
 async def test_a_warm_up_from_stored_bars_lets_the_first_live_bar_act(desk: Desk) -> None:
@@ -227,10 +200,8 @@ async def test_a_coarser_timeframe_acts_on_its_bars_built_from_minutes(desk: Des
 
 
 async def test_held_orders_wait_for_release() -> None:
-    desk = await open_desk()
-    await desk.host.stop()
-    desk.host = StrategyHost(desk.engine, desk.source, hold_orders=True)
-    desk.host.start()
+    desk = await Desk.open()
+    await desk.restart_host(hold_orders=True)
     try:
         strategy_id = await desk.create(crossover())
         for close in (*FALLING, CROSSING_UP):
@@ -241,8 +212,7 @@ async def test_held_orders_wait_for_release() -> None:
         [signal] = await desk.signals(strategy_id)
         assert signal.order_id is not None and desk.position() == Decimal(10)
     finally:
-        await desk.host.stop()
-        await desk.engine.stop(snapshot=False)
+        await desk.close()
 
 
 async def test_a_waiting_limit_entry_is_not_placed_again_while_its_rule_keeps_firing(desk: Desk) -> None:
