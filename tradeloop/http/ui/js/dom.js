@@ -56,7 +56,7 @@ export function table(columns, rows, { empty = "Nothing here yet.", test = null,
       h("thead", {}, h("tr", {}, columns.map((column) => h("th", { scope: "col", class: column.numeric ? "num" : null }, column.label)))),
       h("tbody", {}, rows.map((row) => h("tr", rowAttrs ? rowAttrs(row) : {}, columns.map((column) => {
         const value = column.cell(row);
-        return h("td", { class: column.numeric ? "num" : null }, value === null || value === undefined || value === "" ? "—" : value);
+        return h("td", { class: column.numeric ? "num" : null, "data-label": column.label || null }, value === null || value === undefined || value === "" ? "—" : value);
       }))))));
 }
 

@@ -139,15 +139,15 @@ export function render(root, ctx) {
       });
       const open = ["new", "accepted", "partially_filled", "pending_new", "held"].includes(order.status);
       body.append(h("tr", { "data-order-id": order.id, "data-symbol": order.symbol, "data-status": order.status, class: leg ? "leg" : null },
-        h("td", {}, time(order.submitted_at || order.created_at)),
+        h("td", { "data-label": "Submitted" }, time(order.submitted_at || order.created_at)),
         h("th", { scope: "row" }, leg ? "↳ " : "", h("a", { href: `#/chart/${encodeURIComponent(order.symbol)}` }, order.symbol)),
-        h("td", {}, order.side),
-        h("td", {}, order.type, order.order_class && order.order_class !== "simple" ? ` (${order.order_class})` : ""),
-        h("td", { class: "num" }, amount(order)),
-        h("td", { class: "num" }, qty(order.filled_qty)),
-        h("td", {}, describe(order)),
-        h("td", {}, order.time_in_force),
-        h("td", { "data-test": "order-status" }, order.status),
+        h("td", { "data-label": "Side" }, order.side),
+        h("td", { "data-label": "Type" }, order.type, order.order_class && order.order_class !== "simple" ? ` (${order.order_class})` : ""),
+        h("td", { class: "num", "data-label": "Qty / notional" }, amount(order)),
+        h("td", { class: "num", "data-label": "Filled" }, qty(order.filled_qty)),
+        h("td", { "data-label": "Prices" }, describe(order)),
+        h("td", { "data-label": "TIF" }, order.time_in_force),
+        h("td", { "data-label": "Status", "data-test": "order-status" }, order.status),
         h("td", {}, open && order.status !== "held" ? h("div", { class: "row-actions" }, replaceButton, cancelButton) : null)));
       if (editing === order.id) {
         body.append(h("tr", { class: "editing" }, h("td", { colspan: String(columns.length) }, replaceForm(order))));
@@ -164,14 +164,14 @@ export function render(root, ctx) {
     return h("div", { class: "table-scroll" }, h("table", { class: "table", "data-test": "closed-orders" },
       h("thead", {}, h("tr", {}, ["Updated", "Symbol", "Side", "Type", "Qty / notional", "Filled", "Avg fill", "Status"].map((label) => h("th", { scope: "col" }, label)))),
       h("tbody", {}, orders.map((order) => h("tr", { "data-order-id": order.id, "data-status": order.status },
-        h("td", {}, time(order.filled_at || order.canceled_at || order.updated_at)),
+        h("td", { "data-label": "Updated" }, time(order.filled_at || order.canceled_at || order.updated_at)),
         h("th", { scope: "row" }, order.symbol),
-        h("td", {}, order.side),
-        h("td", {}, order.type),
-        h("td", { class: "num" }, amount(order)),
-        h("td", { class: "num" }, qty(order.filled_qty)),
-        h("td", { class: "num" }, order.filled_avg_price ? price(order.filled_avg_price) : "—"),
-        h("td", {}, order.status))))));
+        h("td", { "data-label": "Side" }, order.side),
+        h("td", { "data-label": "Type" }, order.type),
+        h("td", { class: "num", "data-label": "Qty / notional" }, amount(order)),
+        h("td", { class: "num", "data-label": "Filled" }, qty(order.filled_qty)),
+        h("td", { class: "num", "data-label": "Avg fill" }, order.filled_avg_price ? price(order.filled_avg_price) : "—"),
+        h("td", { "data-label": "Status" }, order.status))))));
   }
 
   let lastOpen = [];

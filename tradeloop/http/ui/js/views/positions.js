@@ -101,9 +101,9 @@ export function render(root, ctx) {
         next.set(position.symbol, {
           position,
           cells: {
-            price: h("td", { class: "num", "data-test": "position-price" }, price(position.current_price)),
-            value: h("td", { class: "num", "data-test": "position-value" }, money(position.market_value)),
-            pl: h("td", { class: `num ${tone(position.unrealized_pl)}`, "data-test": "position-pl", "data-sign": String(signOf(position.unrealized_pl)) },
+            price: h("td", { class: "num", "data-label": "Price", "data-test": "position-price" }, price(position.current_price)),
+            value: h("td", { class: "num", "data-label": "Market value", "data-test": "position-value" }, money(position.market_value)),
+            pl: h("td", { class: `num ${tone(position.unrealized_pl)}`, "data-label": "Unrealized P&L", "data-test": "position-pl", "data-sign": String(signOf(position.unrealized_pl)) },
               `${money(position.unrealized_pl, { sign: true })} (${pct(position.unrealized_plpc, { sign: true })})`),
           },
         });
@@ -124,9 +124,9 @@ export function render(root, ctx) {
           closeButton.addEventListener("click", () => close(position.symbol, closeButton));
           return h("tr", { "data-symbol": position.symbol },
             h("th", { scope: "row" }, h("a", { href: `#/chart/${encodeURIComponent(position.symbol)}` }, position.symbol)),
-            h("td", {}, position.side),
-            h("td", { class: "num", "data-test": "position-qty" }, qty(position.qty)),
-            h("td", { class: "num" }, price(position.avg_entry_price)),
+            h("td", { "data-label": "Side" }, position.side),
+            h("td", { class: "num", "data-label": "Qty", "data-test": "position-qty" }, qty(position.qty)),
+            h("td", { class: "num", "data-label": "Avg entry" }, price(position.avg_entry_price)),
             cells.price, cells.value, cells.pl,
             h("td", {}, h("div", { class: "row-actions" },
               h("a", { class: "button", href: `#/ticket/${encodeURIComponent(position.symbol)}` }, "Trade"), closeButton)));
