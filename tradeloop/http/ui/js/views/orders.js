@@ -200,7 +200,7 @@ export function render(root, ctx) {
       if (editing === null) drawOpen();
       replace(closedBody, closedTable(closed));
     } catch (error) {
-      if (live) states.failure(openBody, error);
+      if (live && editing === null) states.failure(openBody, error);
     } finally {
       loading = false;
       if (again && live) {

@@ -15,10 +15,11 @@ const REFRESH_MS = 5000;
 
 export function render(root, ctx) {
   const body = h("div", {});
+  const problem = h("div", {}); // a failed refresh: said above the last positions drawn, which stay
   const closeAll = h("button", { type: "button", class: "danger", "data-test": "positions-close-all", on: { click: closeEverything } }, "Close all");
   root.append(h("section", { class: "panel", "aria-labelledby": "positions-title" },
     h("div", { class: "view-header" }, h("h1", { id: "positions-title" }, "Positions"), closeAll),
-    body));
+    problem, body));
   states.loading(body);
 
   let live = true;
@@ -142,9 +143,16 @@ export function render(root, ctx) {
     loading = true;
     try {
       const positions = await ctx.api.get("/v2/positions");
-      if (live) draw(positions);
+      if (!live) return;
+      replace(problem);
+      draw(positions);
     } catch (error) {
-      if (live) states.failure(body, error);
+      if (!live) return;
+      if (rows.size) states.failure(problem, error);
+      else {
+        shape = null;
+        states.failure(body, error);
+      }
     } finally {
       loading = false;
     }
