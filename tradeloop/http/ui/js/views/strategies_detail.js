@@ -12,7 +12,8 @@
 //   strategy-edit-json      the definition to edit; strategy-save sends it as a merge patch (a new version);
 //                           strategy-edit-error shows the refusal naming the JSON pointer
 //   strategy-versions       the versions table; strategy-version-show shows a version's definition
-//   strategy-signals        the signals table (strategy-signals-empty when none); strategy-signals-more pages on
+//   strategy-signals        the signals table (strategy-signals-empty when none), reloaded when the trading stream
+//                           tells of one of its signals; strategy-signals-more pages on
 //   + the backtest's hooks, listed in strategies_backtest.js
 import { states, time } from "../dom.js";
 import { renderBacktest } from "./strategies_backtest.js";
@@ -58,6 +59,7 @@ export function renderDetail(root, ctx, id) {
     body);
   states.loading(body);
 
+  // Everything drawn anew: on opening, after a new version and after deleting.
   async function load() {
     let strategy;
     try {
@@ -67,6 +69,7 @@ export function renderDetail(root, ctx, id) {
       return;
     }
     if (!alive) return;
+    for (const cleanup of cleanups.splice(0)) cleanup();
     const summary = el("div");
     const editor = editPanel(ctx, strategy, path, () => alive, load);
     const versions = el("div", { "aria-live": "polite" });
@@ -81,10 +84,20 @@ export function renderDetail(root, ctx, id) {
       editor,
       el("section", { class: "panel", "aria-labelledby": "strategy-versions-title" },
         el("h2", { id: "strategy-versions-title" }, "Versions"), versions));
-    fill(summary, summaryPanel(ctx, strategy, path, () => alive, load));
+
+    // Activating or deactivating redraws the summary only, so a backtest's result stays on the page.
+    async function refreshSummary() {
+      try {
+        const found = await ctx.api.get(path);
+        if (alive) fill(summary, summaryPanel(ctx, found, path, () => alive, refreshSummary, load));
+      } catch (error) {
+        if (alive) ctx.toast(error.message, "error");
+      }
+    }
+    fill(summary, summaryPanel(ctx, strategy, path, () => alive, refreshSummary, load));
     cleanups.push(renderBacktest(backtest, ctx, strategy));
+    cleanups.push(loadSignals(ctx, path, strategy.id, signals, () => alive));
     loadVersions(ctx, path, versions, () => alive);
-    loadSignals(ctx, path, signals, () => alive);
   }
 
   load();
@@ -94,19 +107,19 @@ export function renderDetail(root, ctx, id) {
   };
 }
 
-function summaryPanel(ctx, strategy, path, isAlive, reload) {
+function summaryPanel(ctx, strategy, path, isAlive, refresh, reload) {
   const error = errorBox("strategy-error");
   const cancelOrders = el("input", { type: "checkbox", "data-test": "strategy-cancel-orders" });
   const closePositions = el("input", { type: "checkbox", "data-test": "strategy-close-positions" });
   const active = strategy.status === "active";
   const deleted = strategy.status === "deleted";
 
-  async function act(button, action, done) {
+  async function act(button, action, done, after = refresh) {
     error.hide();
     try {
       const result = await busy(button, action);
       ctx.toast(done(result), "info");
-      if (isAlive()) reload();
+      if (isAlive()) after();
     } catch (failure) {
       if (isAlive()) error.show(failure);
     }
@@ -122,7 +135,7 @@ function summaryPanel(ctx, strategy, path, isAlive, reload) {
   const remove = el("button", { type: "button", class: "button-danger", "data-test": "strategy-delete" }, "Delete");
   remove.addEventListener("click", () => {
     if (!window.confirm(`Delete "${strategy.name}"? It stops trading; its versions and signals stay readable.`)) return;
-    act(remove, () => ctx.api.delete(path), () => `"${strategy.name}" deleted.`);
+    act(remove, () => ctx.api.delete(path), () => `"${strategy.name}" deleted.`, reload);
   });
 
   const definition = strategy.definition;
@@ -216,7 +229,9 @@ function signalValues(values) {
   return Object.entries(values || {}).map(([name, value]) => `${name} = ${value}`).join(", ");
 }
 
-async function loadSignals(ctx, path, box, isAlive) {
+// The signals, newest first, paged; a strategy.signal or strategy.error notification of this strategy on the
+// trading stream reloads them. Returns the cleanup (stops listening).
+function loadSignals(ctx, path, strategyId, box, isAlive) {
   const shown = [];
   const tableBox = el("div");
   const more = el("button", { type: "button", class: "button-secondary", "data-test": "strategy-signals-more" }, "Older signals");
@@ -257,4 +272,12 @@ async function loadSignals(ctx, path, box, isAlive) {
   refresh.addEventListener("click", () => page(true));
   more.addEventListener("click", () => page(false));
   page(true);
+  const unsubscribe = ctx.trading ? ctx.trading.on("notifications", (message) => {
+    const notification = message && message.stream ? message.data : message;
+    if (!notification || !isAlive() || !String(notification.type).startsWith("strategy.")) return;
+    if (notification.data && notification.data.strategy_id === strategyId) page(true);
+  }) : null;
+  return () => {
+    if (typeof unsubscribe === "function") unsubscribe();
+  };
 }
