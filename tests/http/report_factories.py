@@ -16,6 +16,8 @@ from aiohttp.test_utils import TestClient, TestServer
 
 from tests.factories import HttpClient, auth_headers, make_app, make_engine, order_body, place
 from tradeloop.actors.engine import Engine
+from tradeloop.actors.fees import set_fee_schedule
+from tradeloop.core.fees import NO_FEES, FeeSchedule
 from tradeloop.market.manual import admin_ticks
 
 START = datetime(2026, 1, 5, 15, 0, tzinfo=timezone.utc)
@@ -94,11 +96,13 @@ class Played:
 
 
 @asynccontextmanager
-async def played(plan: Sequence[Step], symbols: Sequence[str], *, cash_unit: Decimal) -> AsyncIterator[Played]:
+async def played(
+    plan: Sequence[Step], symbols: Sequence[str], *, cash_unit: Decimal, fees: FeeSchedule = NO_FEES
+) -> AsyncIterator[Played]:
     """A fresh server with one $100,000 account on which the plan was played, every actor idle after it.
 
     A sale sells at most what the plan bought of the symbol (none: no order); a deposit or a withdrawal moves
-    `amount` times `cash_unit`.
+    `amount` times `cash_unit`. The account pays `fees` (a fee schedule and slippage) from the start.
     """
     clock = Clock()
     engine = make_engine(clock=clock)
@@ -107,6 +111,8 @@ async def played(plan: Sequence[Step], symbols: Sequence[str], *, cash_unit: Dec
     try:
         account = await engine.open_account(Decimal(100_000))
         headers = auth_headers(account)
+        if fees is not NO_FEES:
+            await set_fee_schedule(engine, account.account_id, fees)
         held = dict.fromkeys(symbols, 0)
         flows: list[Flow] = []
         seconds = 0

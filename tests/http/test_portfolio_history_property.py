@@ -13,6 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.http.report_factories import START, Flow, Step, get_json, played
+from tradeloop.core.fees import NO_FEES, FeeSchedule, order_fee
 from tradeloop.core.money import cents
 
 SYMBOLS = ("AAPL", "MSFT")
@@ -29,9 +30,23 @@ steps = st.builds(
 )
 
 
-async def play(plan: list[Step], timeframe: str, pnl_reset: str) -> tuple[dict[str, Any], list[Any], list[Flow], str]:
+schedules = st.one_of(
+    st.just(NO_FEES),
+    st.builds(
+        FeeSchedule,
+        per_share=st.decimals(min_value=0, max_value=Decimal("0.05"), places=4),
+        per_order=st.decimals(min_value=0, max_value=Decimal(5), places=2),
+        minimum=st.decimals(min_value=0, max_value=Decimal(2), places=2),
+        slippage_bps=st.decimals(min_value=0, max_value=Decimal(40), places=2),
+    ),
+)
+
+
+async def play(
+    plan: list[Step], timeframe: str, pnl_reset: str, fees: FeeSchedule
+) -> tuple[dict[str, Any], list[Any], list[Flow], str]:
     """Run the plan on a fresh server; the history, the account's fills, its cash movements and its equity."""
-    async with played(plan, SYMBOLS, cash_unit=Decimal(100)) as run:
+    async with played(plan, SYMBOLS, cash_unit=Decimal(100), fees=fees) as run:
         client, headers = run.client, run.headers
         history = await get_json(
             client, headers, "/v2/account/portfolio/history", start=START.isoformat(), timeframe=timeframe, pnl_reset=pnl_reset
@@ -42,15 +57,19 @@ async def play(plan: list[Step], timeframe: str, pnl_reset: str) -> tuple[dict[s
 
 
 def expected_equity(
-    end: datetime, fills: list[Any], flows: list[Flow], prices: list[tuple[datetime, str, Decimal]]
+    end: datetime, fills: list[Any], flows: list[Flow], prices: list[tuple[datetime, str, Decimal]], fees: FeeSchedule
 ) -> Decimal:
-    """Cash and positions after every fill and movement before `end`, each position at its last price before `end`."""
+    """Cash and positions after every fill and movement before `end`, each position at its last price before `end`.
+
+    Every order fills at once on the manual market, so each fill pays its order's whole fee.
+    """
     cash = Decimal(100_000) + sum((amount for at, amount in flows if at < end), Decimal(0))
     qty = dict.fromkeys(SYMBOLS, Decimal(0))
     for fill in fills:
         if datetime.fromisoformat(fill["transaction_time"]) < end:
             sign = 1 if fill["side"] == "buy" else -1
-            cash -= sign * Decimal(fill["qty"]) * Decimal(fill["price"])
+            value = Decimal(fill["qty"]) * Decimal(fill["price"])
+            cash -= sign * cents(value) + order_fee(fees, Decimal(fill["qty"]), value)
             qty[fill["symbol"]] += sign * Decimal(fill["qty"])
     last = {symbol: price for at, symbol, price in prices if at < end}
     return cash + sum((cents(qty[s] * last[s]) for s in SYMBOLS if qty[s]), Decimal(0))
@@ -58,11 +77,13 @@ def expected_equity(
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(plan=st.lists(steps, min_size=1, max_size=10), timeframe=st.sampled_from(sorted(MINUTES)),
-       pnl_reset=st.sampled_from(["per_day", "no_reset"]))  # fmt: skip
+       pnl_reset=st.sampled_from(["per_day", "no_reset"]), fees=schedules)  # fmt: skip
 def test_each_point_is_cash_plus_positions_at_the_last_close_and_the_last_is_the_account_equity(
-    plan: list[Step], timeframe: str, pnl_reset: str
+    plan: list[Step], timeframe: str, pnl_reset: str, fees: FeeSchedule
 ) -> None:
-    history, fills, flows, equity = asyncio.run(play(plan, timeframe, pnl_reset))
+    """The account pays a random fee schedule (often none): fees lower the equity, and are no cash flow in the P&L."""
+    history, fills, flows, equity = asyncio.run(play(plan, timeframe, pnl_reset, fees))
+    assert all(fill["type"] == "fill" for fill in fills)
     seconds, prices = 0, []
     for step in plan:
         seconds += step.after_s
@@ -72,11 +93,11 @@ def test_each_point_is_cash_plus_positions_at_the_last_close_and_the_last_is_the
     for stamp, shown, pl in zip(history["timestamp"], history["equity"], history["profit_loss"], strict=True):
         start = datetime.fromtimestamp(stamp, START.tzinfo)
         end = start + size
-        assert Decimal(str(shown)) == expected_equity(end, fills, flows, prices), (stamp, shown)
+        assert Decimal(str(shown)) == expected_equity(end, fills, flows, prices, fees), (stamp, shown)
         # P&L: from the close before the point's day (per_day) or the first day's, less the cash moved since
         base_at = (start if pnl_reset == "per_day" else START).replace(hour=0, minute=0)
         moved = sum((amount for at, amount in flows if base_at <= at < end), Decimal(0))
-        base = expected_equity(base_at, fills, flows, prices)
+        base = expected_equity(base_at, fills, flows, prices, fees)
         assert Decimal(str(pl)) == Decimal(str(shown)) - base - moved, (stamp, pl)
     assert Decimal(str(history["equity"][-1])) == Decimal(equity)
     assert len(history["profit_loss"]) == len(history["profit_loss_pct"]) == len(history["timestamp"])

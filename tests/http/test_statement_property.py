@@ -25,6 +25,7 @@ from tests.http.report_factories import (
     reconciles,
 )
 from tradeloop.codec import rfc3339
+from tradeloop.core.fees import NO_FEES, FeeSchedule
 from tradeloop.http import statements
 
 SYMBOLS = ("AAPL", "MSFT")
@@ -48,9 +49,22 @@ async def csv_agrees(client: HttpClient, headers: dict[str, str], statement: dic
     return csv_statement_as_json(await response.text()) == json_statement_in_csv_terms(statement)
 
 
-async def play(plan: list[Step], split_pct: int) -> None:
+schedules = st.one_of(
+    st.just(NO_FEES),
+    st.builds(
+        FeeSchedule,
+        per_share=st.decimals(min_value=0, max_value=Decimal("0.05"), places=4),
+        per_order=st.decimals(min_value=0, max_value=Decimal(5), places=2),
+        percent_of_notional=st.decimals(min_value=0, max_value=Decimal("0.3"), places=4),
+        minimum=st.decimals(min_value=0, max_value=Decimal(2), places=2),
+        slippage_bps=st.decimals(min_value=0, max_value=Decimal(40), places=2),
+    ),
+)
+
+
+async def play(plan: list[Step], split_pct: int, fees: FeeSchedule) -> None:
     """Run the plan on a fresh server, then hold its statements to the account and to each other."""
-    async with played(plan, SYMBOLS, cash_unit=Decimal("10.01")) as run:
+    async with played(plan, SYMBOLS, cash_unit=Decimal("10.01"), fees=fees) as run:
         client, headers, seconds = run.client, run.headers, run.seconds
         run.clock.at(seconds + 1)  # now: a second after the last step
         whole = await get_json(client, headers, STATEMENT)
@@ -58,6 +72,8 @@ async def play(plan: list[Step], split_pct: int) -> None:
         cash = (await get_json(client, headers, "/v2/account"))["cash"]
         positions = await get_json(client, headers, "/v2/positions")
         assert Decimal(whole["closing"]["cash"]) == Decimal(cash)
+        charged = await get_json(client, headers, "/v2/account/activities/FEE")
+        assert Decimal(whole["totals"]["fees"]) == -sum((Decimal(a["net_amount"]) for a in charged), Decimal(0))
         assert [(p["symbol"], p["qty"], p["cost_basis"]) for p in whole["closing"]["positions"]] == [
             (p["symbol"], p["qty"], p["cost_basis"]) for p in positions
         ]
@@ -73,7 +89,9 @@ async def play(plan: list[Step], split_pct: int) -> None:
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(plan=st.lists(steps, min_size=1, max_size=10), split_pct=st.integers(0, 100))
-def test_statements_reconcile_to_the_cent_close_with_the_account_and_chain(plan: list[Step], split_pct: int) -> None:
+@given(plan=st.lists(steps, min_size=1, max_size=10), split_pct=st.integers(0, 100), fees=schedules)
+def test_statements_reconcile_to_the_cent_close_with_the_account_and_chain(
+    plan: list[Step], split_pct: int, fees: FeeSchedule
+) -> None:
     with patch.object(statements, "_PAGE_ROWS", 3):  # the CSV's journal pages, small enough that a plan spans several
-        asyncio.run(play(plan, split_pct))
+        asyncio.run(play(plan, split_pct, fees))
