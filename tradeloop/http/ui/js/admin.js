@@ -26,6 +26,7 @@ import * as audit from "./admin/audit.js";
 
 const SECTIONS = [["accounts", accounts], ["market", market], ["journal", journal], ["audit", audit]];
 const TOAST_MS = 5000;
+const TOASTS_SHOWN = 3;
 
 const root = document.getElementById("root");
 let cleanup = () => {};
@@ -135,6 +136,7 @@ function toast(text, kind = "info") {
   if (!toasts) return;
   const item = el("p", {class: `toast ${kind}`, "data-test": "toast", "data-kind": kind}, text);
   toasts.append(item);
+  while (toasts.children.length > TOASTS_SHOWN) toasts.firstElementChild.remove();
   setTimeout(() => item.remove(), TOAST_MS);
 }
 

@@ -11,7 +11,7 @@
 //   price-form            the price form (manual market only); price-symbol, price-price, price-bid, price-ask,
 //                         price-size its fields; price-submit its button; price-error its refusal box
 //   price-result          the latest trade and quote after a price is set
-//   bar-form              the bar form (manual market only); bar-symbol, bar-timestamp, bar-open, bar-high,
+//   bar-form              the bar form (manual market only); bar-symbol, bar-timestamp (empty: this minute), bar-open, bar-high,
 //                         bar-low, bar-close, bar-volume; bar-submit; bar-error; bar-result
 //   manual-only           the note shown instead of both forms on another market
 
@@ -119,9 +119,9 @@ function priceForm() {
   const fields = {
     symbol: field("Symbol", {autocomplete: "off", autocapitalize: "characters", "data-test": "price-symbol"}),
     price: field("Price", {inputmode: "decimal", autocomplete: "off", "data-test": "price-price"}),
-    bid: field("Bid", {inputmode: "decimal", autocomplete: "off", "data-test": "price-bid"}, "Optional; the price."),
-    ask: field("Ask", {inputmode: "decimal", autocomplete: "off", "data-test": "price-ask"}, "Optional; the price."),
-    size: field("Size", {inputmode: "decimal", autocomplete: "off", "data-test": "price-size"}, "Optional; unlimited."),
+    bid: field("Bid (optional)", {inputmode: "decimal", autocomplete: "off", placeholder: "the price", "data-test": "price-bid"}),
+    ask: field("Ask (optional)", {inputmode: "decimal", autocomplete: "off", placeholder: "the price", "data-test": "price-ask"}),
+    size: field("Size (optional)", {inputmode: "decimal", autocomplete: "off", placeholder: "unlimited", "data-test": "price-size"}),
   };
   const result = el("div", {"data-test": "price-result", "aria-live": "polite"});
   const {form} = actionForm({class: "grid-form", "data-test": "price-form", "aria-label": "Set a price"},
@@ -161,7 +161,8 @@ function currentMinute() {
 function barForm() {
   const names = ["open", "high", "low", "close", "volume"];
   const symbol = field("Symbol", {autocomplete: "off", autocapitalize: "characters", "data-test": "bar-symbol"});
-  const timestamp = field("Minute's start (UTC)", {autocomplete: "off", value: currentMinute(), "data-test": "bar-timestamp"});
+  const timestamp = field("Minute's start (UTC)", {autocomplete: "off", placeholder: "empty: the current minute",
+    "data-test": "bar-timestamp"});
   const numbers = Object.fromEntries(names.map((name) => [name,
     field(name[0].toUpperCase() + name.slice(1), {inputmode: "decimal", autocomplete: "off", "data-test": `bar-${name}`})]));
   const result = el("div", {"data-test": "bar-result", "aria-live": "polite"});
@@ -170,23 +171,17 @@ function barForm() {
       submit: {label: "Post bar", attrs: {"data-test": "bar-submit"}},
       errorTest: "bar-error",
       action: async () => {
-        const body = {symbol: symbol.input.value.trim().toUpperCase(), timestamp: timestamp.input.value.trim()};
+        const body = {symbol: symbol.input.value.trim().toUpperCase(), timestamp: timestamp.input.value.trim() || currentMinute()};
         for (const name of names) body[name] = numbers[name].input.value.trim();
         clear(result);
         const posted = await admin.post("/admin/v1/market/bars", body);
         const bar = posted.bar;
         result.append(el("p", {class: "state"},
           `${posted.symbol} ${time(bar.t)}: open ${bar.o}, high ${bar.h}, low ${bar.l}, close ${bar.c}, volume ${bar.v}.`));
-        timestamp.input.value = nextMinute(bar.t);
       },
     });
   return el("div", {}, el("h3", {}, "Post a one-minute bar"),
     el("p", {class: "hint"}, "Its open, extremes and close trade through the market and strategies evaluate it at once. "
-      + "The minute is written like 2026-12-03T14:30:00Z and comes after the symbol's newest one."),
+      + "Its minute is written like 2026-12-03T14:30:00Z (empty: the current one) and is not before the symbol's newest one."),
     form, result);
-}
-
-function nextMinute(iso) {
-  const next = new Date(Date.parse(iso) + 60_000);
-  return next.toISOString().replace(".000Z", "Z");
 }

@@ -57,8 +57,8 @@ export function riskSection(base, ctx) {
     action.input.value = risk.limits.daily_loss_action;
     const state = field("Set the trading state", {tag: "select", name: "trading_state", options: TRADING_STATES,
       "data-test": "risk-trading_state"});
-    const reason = field("Reason", {name: "reason", maxlength: "200", autocomplete: "off", "data-test": "risk-reason"},
-      "Shown to the account with the state.");
+    const reason = field("Reason (shown with the state)", {name: "reason", maxlength: "200", autocomplete: "off",
+      "data-test": "risk-reason"});
     const {form} = actionForm({class: "grid-form", "data-test": "risk-form", "aria-label": "Change risk limits"},
       [rows, action.row, state.row, reason.row], {
         submit: {label: "Save", attrs: {"data-test": "risk-submit"}},
