@@ -8,7 +8,7 @@ from typing import Final
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.harness import DEMO_KEY_ID, PHONE, Watch, horizontal_overflow, sign_in
+from tests.browser.harness import DEMO_KEY_ID, DEMO_SECRET, PHONE, Watch, horizontal_overflow, sign_in
 from tests.e2e.server import RunningServer
 
 PAGE_CSP: Final = (
@@ -77,3 +77,13 @@ def test_the_sign_in_form_fits_a_phone(page: Page, server: RunningServer) -> Non
     page.goto(server.base_url + "/app")
     page.wait_for_selector("[data-test=sign-in]")
     assert horizontal_overflow(page) == 0
+
+
+def test_signing_in_takes_the_keyboard_alone(page: Page, server: RunningServer) -> None:
+    page.goto(server.base_url + "/app")
+    expect(page.locator("[data-test=sign-in-key]")).to_be_focused()
+    page.keyboard.type(DEMO_KEY_ID)
+    page.keyboard.press("Tab")
+    page.keyboard.type(DEMO_SECRET)
+    page.keyboard.press("Enter")
+    expect(page.locator("[data-test=header-cash]")).to_have_text("$100,000.00")

@@ -51,3 +51,20 @@ def test_an_open_order_is_cancelled_from_the_orders_view(page: Page, server: Run
     expect(row).to_have_count(0)
     expect(page.locator("[data-test=open-orders-empty]")).to_be_visible()
     expect(page.locator("[data-test=header-buying-power]")).to_have_text("$100,000.00")
+
+
+def test_the_chart_draws_candles_the_accounts_fill_and_its_open_order_and_follows_new_trades(
+    page: Page, server: RunningServer, admin: Admin
+) -> None:
+    admin.price("NVDA", "120")
+    sign_in(page, server.base_url, *admin.account())
+    order_from_ticket(page, "NVDA", "buy", "3", "121")  # fills at once, at 120
+    order_from_ticket(page, "NVDA", "buy", "2", "110")  # rests
+    page.goto(f"{server.base_url}/app#/chart/NVDA")
+    chart = page.locator("[data-test=chart]")
+    expect(chart).to_have_attribute("data-symbol", "NVDA")
+    expect(chart).to_have_attribute("data-bars", "1")
+    expect(chart).to_have_attribute("data-markers", "1")
+    expect(chart).to_have_attribute("data-lines", "1")
+    admin.price("NVDA", "123.45")
+    expect(page.locator("[data-test=chart-last]")).to_contain_text("123.45")

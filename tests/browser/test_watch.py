@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Final
 
 import pytest
 from playwright.sync_api import Browser, Page, Route
 
-from tests.browser.harness import Watch
+from tests.browser.harness import Watch, keep_artifacts
 
 ORIGIN: Final = "http://tradeloop.test"
 """The page's own origin, answered by the test itself: no server and no network are involved."""
@@ -60,3 +61,13 @@ def test_the_watch_lets_the_own_origin_data_and_blob_urls_pass(watched: tuple[Pa
     assert not watch.foreign("ws://tradeloop.test/stream")
     assert watch.foreign("wss://tradeloop.test/stream")
     assert watch.foreign("http://tradeloop.test:8000/")
+
+
+def test_a_failed_test_keeps_its_screenshot_and_console_log(watched: tuple[Page, Watch], tmp_path: Path) -> None:
+    page, watch = watched
+    page.evaluate("() => console.log('hello from the page')")
+    assert keep_artifacts(page, watch, tmp_path, failed=False) == [tmp_path / "screenshot.png"]
+    written = keep_artifacts(page, watch, tmp_path, failed=True)
+    assert written == [tmp_path / "screenshot.png", tmp_path / "console.log"]
+    assert (tmp_path / "screenshot.png").read_bytes().startswith(b"\x89PNG")
+    assert "console.log: hello from the page" in (tmp_path / "console.log").read_text()
