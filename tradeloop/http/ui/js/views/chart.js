@@ -46,8 +46,15 @@ export function render(root, ctx) {
     box, attribution(), status));
 
   const { chart, colors, dispose } = makeChart(box);
+  let orderPrices = []; // the open orders' prices, kept in view by the price scale
   const series = chart.addSeries(CandlestickSeries, {
     upColor: colors.gain, downColor: colors.loss, borderVisible: false, wickUpColor: colors.gain, wickDownColor: colors.loss,
+    autoscaleInfoProvider: (original) => {
+      const found = original();
+      if (!found || !found.priceRange || !orderPrices.length) return found;
+      const { minValue, maxValue } = found.priceRange;
+      return { ...found, priceRange: { minValue: Math.min(minValue, ...orderPrices), maxValue: Math.max(maxValue, ...orderPrices) } };
+    },
   });
   const markers = createSeriesMarkers(series, []);
   let lines = [];
@@ -63,7 +70,16 @@ export function render(root, ctx) {
   }
 
   function apply(seconds, open, high, low, close) {
-    if (!candles.length) return;
+    if (!candles.length) {
+      // The first price of a symbol with no bars yet starts its first candle (aligned to the timeframe in UTC).
+      const step = TIMEFRAMES[timeframe];
+      candles.push({ time: Math.floor(seconds / step) * step, open, high, low, close });
+      series.update({ ...candles[0] });
+      box.setAttribute("data-bars", "1");
+      replace(status);
+      replace(last, price(String(close)));
+      return;
+    }
     const at = bucket(seconds);
     const current = candles[candles.length - 1];
     if (at < current.time) return; // late: the stored bars have it
@@ -130,10 +146,12 @@ export function render(root, ctx) {
       box.setAttribute("data-markers", String(drawn.length));
       for (const line of lines) series.removePriceLine(line);
       lines = [];
+      orderPrices = [];
       const every = orders.flatMap((order) => [order, ...(order.legs || [])]).filter((order) => order.symbol === symbol);
       for (const order of every) {
         for (const [field, label] of [["limit_price", "LMT"], ["stop_price", "STP"]]) {
           if (!order[field]) continue;
+          orderPrices.push(Number(order[field]));
           lines.push(series.createPriceLine({
             price: Number(order[field]), // drawing only
             color: order.side === "buy" ? colors.gain : colors.loss,
