@@ -326,6 +326,13 @@ class Journal(Protocol):
         """Every fill of the account a query selects, oldest first, each with its order's strategy."""
         ...
 
+    async def fills_after(self, query: FillQuery, place: int) -> tuple[list[Fill], int]:
+        """The fills a query selects recorded after `place` (0: from the first), and the place of the last (else `place`).
+
+        A place is where a fill stands in the store's order: a reader that keeps it reads only the fills since.
+        """
+        ...
+
     async def signals(self, query: SignalQuery) -> list[Signal]:
         """The account's signals a query selects, as `select_signals` selects them.
 

@@ -119,14 +119,23 @@ class MemoryJournal:
         return list(reversed(self.audit_entries))[:limit]
 
     async def fills(self, query: FillQuery) -> list[Fill]:
+        return (await self.fills_after(query, 0))[0]
+
+    async def fills_after(self, query: FillQuery, place: int) -> tuple[list[Fill], int]:
+        """A place is one past the activity's index in the order they were written."""
         orders = self._orders.get(query.account_id, {})
-        return [
-            fill_of(event, order.terms.strategy_id if (order := orders.get(event.order_id)) is not None else None)
-            for event in self._activities
-            if isinstance(event, OrderFilled)
-            and event.account_id == query.account_id
-            and (query.symbols is None or event.symbol in query.symbols)
-        ]
+        found: list[Fill] = []
+        for index in range(place, len(self._activities)):
+            event = self._activities[index]
+            if (
+                isinstance(event, OrderFilled)
+                and event.account_id == query.account_id
+                and (query.symbols is None or event.symbol in query.symbols)
+            ):
+                order = orders.get(event.order_id)
+                found.append(fill_of(event, None if order is None else order.terms.strategy_id))
+                place = index + 1
+        return found, place
 
     async def signals(self, query: SignalQuery) -> list[Signal]:
         return select_signals(self._signals, query)

@@ -5,6 +5,7 @@ The journal flushes before reading activities and orders, so what was acknowledg
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 from datetime import UTC
 from pathlib import Path
@@ -36,6 +37,8 @@ from tradeloop.snapshots.codec import DecodeError, decode
 _CLOSED: Final = sorted(status.value for status in TERMINAL)
 _ORDER_PAGE: Final = 200
 """Rows decoded at a time when a listing filters by side, which is not a column."""
+_DECODED_INLINE: Final = 1_000
+"""Activities decoded on the event loop; more go to a worker thread (a thousand take a few milliseconds)."""
 _IDS_PER_READ: Final = 500
 """Order ids asked for in one statement (SQLite allows 32,766 parameters; far fewer keep each statement short)."""
 """Rows decoded at a time when a listing filters by side, which is not a column."""
@@ -79,7 +82,10 @@ class HistoryReader:
         order = "DESC" if query.newest_first else "ASC"
         sql += f" ORDER BY timestamp {order}, id {order} LIMIT ?"
         args.append(query.limit)
-        return [decode(payload) for (payload,) in await self._read(sql, args)]
+        payloads = [payload for (payload,) in await self._read(sql, args)]
+        if len(payloads) > _DECODED_INLINE:  # a statement's year of activity: decoded without holding the loop
+            return await asyncio.to_thread(_decode_all, payloads)
+        return _decode_all(payloads)
 
     async def activity_page(
         self, query: ActivityQuery, after: ActivityKey | None
@@ -134,29 +140,31 @@ class HistoryReader:
         The activities table holds every fill (the fills table has no index by account), and its
         ids follow the account's writes, so they give the order in which the account applied them.
         """
-        account = str(query.account_id)
-        events: list[OrderFilled] = []
-        for (payload,) in await self._read(
-            "SELECT payload FROM activities WHERE account_id = ? AND kind = 'FILL' ORDER BY id", [account]
-        ):
-            event = decode(payload)
-            if not isinstance(event, OrderFilled):
-                raise DecodeError(f"a fill activity holds a {type(event).__name__}")
-            if query.symbols is None or event.symbol in query.symbols:
-                events.append(event)
-        strategies = await self._strategies(account, sorted({str(event.order_id) for event in events}))
-        return [fill_of(event, strategies.get(event.order_id)) for event in events]
+        return (await self.fills_after(query, 0))[0]
 
-    async def _strategies(self, account: str, order_ids: Sequence[str]) -> dict[UUID, UUID | None]:
-        """The strategy of each of the account's orders named (None: placed by hand)."""
-        found: dict[UUID, UUID | None] = {}
+    async def fills_after(self, query: FillQuery, place: int) -> tuple[list[Fill], int]:
+        """The fills recorded after an activities row id, and the id of the last row read (else `place`).
+
+        Rows are decoded in a worker thread: a history of 100,000 fills takes long enough
+        to decode that doing it on the event loop would hold up every other request.
+        """
+        account = str(query.account_id)
+        rows = await self._read(
+            "SELECT id, payload FROM activities WHERE account_id = ? AND kind = 'FILL' AND id > ? ORDER BY id",
+            [account, place],
+        )
+        events = await asyncio.to_thread(_fill_events, [payload for _, payload in rows], query.symbols)
+        orders = await self._order_payloads(account, sorted({str(event.order_id) for event in events}))
+        fills = await asyncio.to_thread(_with_strategies, events, orders)
+        return fills, rows[-1][0] if rows else place
+
+    async def _order_payloads(self, account: str, order_ids: Sequence[str]) -> list[bytes]:
+        """The records of the account's orders named."""
+        payloads: list[bytes] = []
         for start in range(0, len(order_ids), _IDS_PER_READ):
             chosen = order_ids[start : start + _IDS_PER_READ]
-            sql = f"SELECT payload FROM orders WHERE account_id = ? AND id IN ({','.join('?' * len(chosen))})"
-            for (payload,) in await self._read(sql, [account, *chosen]):
-                order = _decode_order(payload)
-                found[order.terms.id] = order.terms.strategy_id
-        return found
+            payloads += [payload for (payload,) in await self._read(orders_by_id_sql(len(chosen)), [account, *chosen])]
+        return payloads
 
     async def signals(self, query: SignalQuery) -> list[Signal]:
         """One account's signals, by bar time then id, a page at a time.
@@ -282,6 +290,41 @@ def _orders_sql(query: OrderQuery, after: tuple[str, str] | None = None) -> tupl
         args += after
     direction = "DESC" if query.newest_first else "ASC"
     return sql + f" ORDER BY created_at {direction}, id {direction}", args
+
+
+def orders_by_id_sql(count: int) -> str:
+    """The SELECT of the records of `count` orders of an account, by their ids.
+
+    `+account_id` keeps SQLite from choosing the account's index, which it would
+    scan whole for each list of ids (quadratic in the account's orders); by the
+    ids it is one lookup each.
+    """
+    return f"SELECT payload FROM orders WHERE +account_id = ? AND id IN ({','.join('?' * count)})"
+
+
+def _decode_all(payloads: Sequence[bytes]) -> list[Activity]:
+    return [decode(payload) for payload in payloads]
+
+
+def _fill_events(payloads: Sequence[bytes], symbols: frozenset[str] | None) -> list[OrderFilled]:
+    """Decode fill activities, keeping those of the symbols asked for (None: all); blocking."""
+    events: list[OrderFilled] = []
+    for payload in payloads:
+        event = decode(payload)
+        if not isinstance(event, OrderFilled):
+            raise DecodeError(f"a fill activity holds a {type(event).__name__}")
+        if symbols is None or event.symbol in symbols:
+            events.append(event)
+    return events
+
+
+def _with_strategies(events: Sequence[OrderFilled], order_payloads: Sequence[bytes]) -> list[Fill]:
+    """The fills as trade history reads them, each with the strategy of its order (None: placed by hand); blocking."""
+    strategies: dict[UUID, UUID | None] = {}
+    for payload in order_payloads:
+        terms = _decode_order(payload).terms
+        strategies[terms.id] = terms.strategy_id
+    return [fill_of(event, strategies.get(event.order_id)) for event in events]
 
 
 def _decode_order(payload: bytes) -> Order:

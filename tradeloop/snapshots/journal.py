@@ -316,6 +316,11 @@ class JournalWriter:
         await self.flush()
         return await self._history.fills(query)
 
+    async def fills_after(self, query: FillQuery, place: int) -> tuple[list[Fill], int]:
+        """The fills a query selects after a place (an activities row id), after what is queued commits."""
+        await self.flush()
+        return await self._history.fills_after(query, place)
+
     async def signals(self, query: SignalQuery) -> list[Signal]:
         """The signals a query selects, from the signals table (after what is queued commits)."""
         await self.flush()
