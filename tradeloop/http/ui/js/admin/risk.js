@@ -121,11 +121,11 @@ function limitsTable(limits) {
     if (kind === "pct") return `${value}%`;
     return String(value);
   };
-  return el("table", {class: "compact", "data-test": "risk-limits"},
+  return el("div", {class: "table-wrap"}, el("table", {class: "compact", "data-test": "risk-limits"},
     el("caption", {}, "Limits"),
     el("tbody", {},
       LIMITS.map(([name, label, kind]) => el("tr", {}, el("th", {scope: "row"}, label), el("td", {class: "num"}, shown(name, kind)))),
-      el("tr", {}, el("th", {scope: "row"}, "When the daily loss limit is hit"), el("td", {}, limits.daily_loss_action))));
+      el("tr", {}, el("th", {scope: "row"}, "When the daily loss limit is hit"), el("td", {}, limits.daily_loss_action)))));
 }
 
 function notices(list) {
