@@ -7,7 +7,7 @@
 //   data-view="<name>"), toast (each toast, data-kind: info | error)
 import { Api, ApiError, credentials } from "./api.js";
 import { h, clear, money, price, qty, replace, states } from "./dom.js";
-import { MarketFeed, TradingFeed } from "./stream.js";
+import { MarketFeed, TradingFeed, coalesce } from "./stream.js";
 import * as account from "./views/account.js";
 import * as positions from "./views/positions.js";
 import * as orders from "./views/orders.js";
@@ -137,11 +137,8 @@ function start(keys, found) {
   const parts = shell();
   session = { api, trading, market, parts, cleanup: null, timers: [], unsubscribe: [] };
   showSummary(found);
-  let pending = null;
-  session.unsubscribe.push(trading.on("trade_updates", () => {
-    // Fills come in bursts: one refresh for a burst.
-    if (pending === null) pending = setTimeout(() => { pending = null; refreshSummary(); }, 250);
-  }));
+  const refresh = coalesce(refreshSummary); // fills come in bursts: one refresh for a burst
+  session.unsubscribe.push(trading.on("trade_updates", refresh.trigger), refresh.cancel);
   session.unsubscribe.push(trading.on("trade_updates", (update) => {
     const order = (update && update.order) || {};
     if (update && (update.event === "fill" || update.event === "partial_fill")) {

@@ -224,3 +224,26 @@ export class MarketFeed {
     this.stream.close();
   }
 }
+
+// A function to call on every event of a burst that runs `fn` once for it: `delay` ms after the first event, and
+// never sooner than `gap` ms after its last run (a strategy filling many orders would otherwise spend the key's
+// call budget on refreshes). Returns {trigger, cancel}.
+export function coalesce(fn, { delay = 250, gap = 1000 } = {}) {
+  let timer = null;
+  let lastRun = 0;
+  return {
+    trigger() {
+      if (timer !== null) return;
+      const wait = Math.max(delay, lastRun + gap - Date.now());
+      timer = setTimeout(() => {
+        timer = null;
+        lastRun = Date.now();
+        fn();
+      }, wait);
+    },
+    cancel() {
+      if (timer !== null) clearTimeout(timer);
+      timer = null;
+    },
+  };
+}

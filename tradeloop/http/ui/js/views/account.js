@@ -8,6 +8,7 @@
 import { h, money, pct, qty, replace, signOf, states, time, tone } from "../dom.js";
 import { divide, subtract } from "../decimal.js";
 import { AreaSeries, attribution, makeChart } from "../charts.js";
+import { coalesce } from "../stream.js";
 
 export const title = "Account";
 
@@ -134,16 +135,16 @@ export function render(root, ctx) {
 
   loadFigures();
   loadCurve();
-  let pending = null;
+  const refresh = coalesce(loadFigures);
   const unsubscribe = ctx.trading.on("trade_updates", () => {
-    if (pending === null) pending = setTimeout(() => { pending = null; loadFigures(); }, 300);
+    refresh.trigger();
   });
   const timer = setInterval(loadFigures, 30000);
   return () => {
     live = false;
     unsubscribe();
     clearInterval(timer);
-    if (pending !== null) clearTimeout(pending);
+    refresh.cancel();
     dispose();
   };
 }

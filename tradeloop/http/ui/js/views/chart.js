@@ -9,6 +9,7 @@
 //   drawn, data-lines: order prices drawn), chart-last (the last price), chart-state (loading, empty or error text)
 import { h, price, replace, states } from "../dom.js";
 import { CandlestickSeries, LineStyle, attribution, chartTime, createSeriesMarkers, makeChart } from "../charts.js";
+import { coalesce } from "../stream.js";
 
 export const title = "Chart";
 
@@ -191,10 +192,10 @@ export function render(root, ctx) {
       apply(chartTime(bar.t), bar.o, bar.h, bar.l, bar.c);
     }
   });
-  let pending = null;
+  const refresh = coalesce(loadOverlays);
   const stopUpdates = ctx.trading.on("trade_updates", (update) => {
     if (update && update.order && update.order.symbol !== symbol) return;
-    if (pending === null) pending = setTimeout(() => { pending = null; loadOverlays(); }, 250);
+    refresh.trigger();
   });
 
   loadBars();
@@ -203,7 +204,7 @@ export function render(root, ctx) {
     stopTrades();
     stopBars();
     stopUpdates();
-    if (pending !== null) clearTimeout(pending);
+    refresh.cancel();
     dispose();
   };
 }

@@ -9,6 +9,7 @@
 //   replace-submit, replace-error (the server's refusal)
 //   closed-orders (the table of the latest closed orders), closed-orders-empty
 import { h, money, price, qty, replace, states, time } from "../dom.js";
+import { coalesce } from "../stream.js";
 
 export const title = "Orders";
 
@@ -211,15 +212,15 @@ export function render(root, ctx) {
   }
 
   load();
-  let pending = null;
+  const refresh = coalesce(load);
   const unsubscribe = ctx.trading.on("trade_updates", () => {
-    if (pending === null) pending = setTimeout(() => { pending = null; load(); }, 250);
+    refresh.trigger();
   });
   const timer = setInterval(load, 15000);
   return () => {
     live = false;
     unsubscribe();
     clearInterval(timer);
-    if (pending !== null) clearTimeout(pending);
+    refresh.cancel();
   };
 }

@@ -8,6 +8,7 @@
 //   position-close (a row's "Close" button), positions-close-all
 import { h, money, pct, price, qty, replace, signOf, states, tone } from "../dom.js";
 import { divide, fromNumber, multiply, subtract } from "../decimal.js";
+import { coalesce } from "../stream.js";
 
 export const title = "Positions";
 
@@ -159,16 +160,16 @@ export function render(root, ctx) {
   }
 
   load();
-  let pending = null;
+  const refresh = coalesce(load);
   const unsubscribe = ctx.trading.on("trade_updates", () => {
-    if (pending === null) pending = setTimeout(() => { pending = null; load(); }, 250);
+    refresh.trigger();
   });
   const timer = setInterval(load, REFRESH_MS);
   return () => {
     live = false;
     unsubscribe();
     clearInterval(timer);
-    if (pending !== null) clearTimeout(pending);
+    refresh.cancel();
     for (const stop of watching.values()) stop();
     watching.clear();
   };
