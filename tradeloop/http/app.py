@@ -12,6 +12,7 @@ from tradeloop.config import Settings
 from tradeloop.http import backtests, dashboard, history, surfaces, system, webhooks
 from tradeloop.http.admin.gate import ADMIN, AdminGate
 from tradeloop.http.body_size import declared_size_middleware
+from tradeloop.http.fill_history import FILL_HISTORY, FillHistory
 from tradeloop.http.headers import security_headers
 from tradeloop.http.keys import ENGINE, SETTINGS, STRATEGY_HOST
 from tradeloop.http.problems import error_middleware
@@ -59,6 +60,7 @@ def create_app(
     backtests.mount(app, engine, app[history.MARKET_HISTORY])  # before the surfaces copy the root's state
     webhooks.mount(app, engine, settings, vault)
     mount_streams(app, engine, settings)  # its hub starts before the engine and stops after it
+    app[FILL_HISTORY] = FillHistory(engine.journal)  # the fills and round trips the reports read, kept between requests
     surfaces.mount(app)  # /v2, /admin/v1 and the streams, each with its own middlewares, sharing the state set above
     app.cleanup_ctx.append(_engine_lifetime(live))
     app.cleanup_ctx.append(webhooks.lifetime)  # the dispatcher runs while the engine does

@@ -9,6 +9,7 @@ trips of trade history.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -34,10 +35,11 @@ from tradeloop.core.performance import (
 )
 from tradeloop.core.portfolio_history import DAY
 from tradeloop.core.trade_stats import summarize_by_symbol
-from tradeloop.core.trades import Fill, RoundTrip, round_trips
+from tradeloop.core.trades import Fill, RoundTrip
 from tradeloop.errors import InvalidParameter
 from tradeloop.http.auth import account_id
 from tradeloop.http.bodies import read_query
+from tradeloop.http.fill_history import FILL_HISTORY
 from tradeloop.http.history import MARKET_HISTORY
 from tradeloop.http.keys import ENGINE
 from tradeloop.http.openapi import Example, Reply, Security, operation
@@ -48,7 +50,6 @@ from tradeloop.http.statements import TAG, period, stream_csv
 from tradeloop.http.times import QueryTime
 from tradeloop.http.trades import stats_json
 from tradeloop.http.wire import json_response
-from tradeloop.journal import FillQuery
 
 routes = web.RouteTableDef()
 
@@ -103,7 +104,8 @@ async def account_curve(
         return []
     first = DAY.bucket_start(history.points[0].start)
     moments = [first, *(min(DAY.next_start(point.start), end) for point in history.points)]
-    invested = held_at(fills, [first, *(DAY.next_start(point.start) for point in history.points)])
+    moments_held = [first, *(DAY.next_start(point.start) for point in history.points)]
+    invested = await asyncio.to_thread(held_at, fills, moments_held)
     equities = [history.base_value, *(point.equity for point in history.points)]
     flows = [ZERO, *(sum(point.cashflow.values(), ZERO) for point in history.points)]
     return [
@@ -112,15 +114,25 @@ async def account_curve(
     ]
 
 
-def _trips(fills: Sequence[Fill], query: PerformanceQuery, start: datetime, end: datetime) -> list[RoundTrip]:
+def _trips(trips: Sequence[RoundTrip], query: PerformanceQuery, start: datetime, end: datetime) -> list[RoundTrip]:
     """The round trips that closed in the period, of the symbol and strategy asked for (each symbol's are its own)."""
     return [
         trip
-        for trip in round_trips(fills)
+        for trip in trips
         if start <= trip.exit_at <= end
         and (query.symbol is None or trip.symbol == query.symbol)
         and (query.strategy_id is None or trip.strategy_id == query.strategy_id)
     ]
+
+
+def _figures(
+    fills: Sequence[Fill], trips: Sequence[RoundTrip], query: PerformanceQuery, start: datetime, end: datetime,
+    curve: list[CurvePoint], benchmark_return: Decimal | None,
+) -> tuple[Performance, list[RoundTrip]]:
+    """The report's figures and the round trips they count (blocking: run in a worker thread)."""
+    fees = sum((fill.fee for fill in fills if start <= fill.timestamp <= end), ZERO)
+    chosen = _trips(trips, query, start, end)
+    return performance(curve, chosen, fees, benchmark_return), chosen
 
 
 def _listed(request: web.Request, field: str, symbol: str | None) -> None:
@@ -151,7 +163,7 @@ async def account_performance(request: web.Request, query: PerformanceQuery) -> 
     start = opened_at if start is None else start
     if start > end:
         raise InvalidParameter("end", f"{rfc3339(end)} is before the account was opened ({rfc3339(opened_at)})")
-    fills = await request.app[ENGINE].journal.fills(FillQuery(account_id=account_id(request)))
+    fills, every_trip = await request.app[FILL_HISTORY].fills_and_trips(account_id(request))
     curve = await account_curve(request, fills, start, end)
     if not curve:
         raise InvalidParameter("end", f"{rfc3339(end)} is before the account was opened ({rfc3339(opened_at)})")
@@ -164,9 +176,8 @@ async def account_performance(request: web.Request, query: PerformanceQuery) -> 
         benchmark = [price_at(closes, point.at) or (bars[0].open if bars else None) for point in curve]
         first, last = benchmark[0], benchmark[-1]
         benchmark_return = last / first - 1 if first and last else None
-    fees = sum((fill.fee for fill in fills if start <= fill.timestamp <= end), ZERO)
-    trips = _trips(fills, query, start, end)
-    found = performance(curve, trips, fees, benchmark_return)
+    # Over 100,000 fills the figures take a while: a worker thread makes them, so the loop serves on.
+    found, trips = await asyncio.to_thread(_figures, fills, every_trip, query, start, end, curve, benchmark_return)
     points: list[EquityPointJson] = [
         {
             "timestamp": rfc3339(point.at),
@@ -278,9 +289,14 @@ async def get_performance(request: web.Request) -> web.StreamResponse:
     if query.format == "csv":
         return await stream_csv(request, "performance.csv", CSV_COLUMNS, performance_rows(report))
     if query.format == "html":
-        by_symbol = [(symbol, float(stats.realized_pl)) for symbol, stats in summarize_by_symbol(made.trips).items()]
-        drawn = [0.0, *(float(d) for d in drawdowns(made.performance.returns))]
-        months = {month: float(r) for month, r in monthly_returns(made.curve).items()}
-        page = performance_page(report, drawn, months, by_symbol)
+        page = await asyncio.to_thread(_page, report, made)  # P&L by symbol of every trip in the period: a while
         return web.Response(text=page, content_type="text/html")
     return json_response(report)
+
+
+def _page(report: PerformanceJson, made: Report) -> str:
+    """The report's HTML page with its charts (blocking)."""
+    by_symbol = [(symbol, float(stats.realized_pl)) for symbol, stats in summarize_by_symbol(made.trips).items()]
+    drawn = [0.0, *(float(d) for d in drawdowns(made.performance.returns))]
+    months = {month: float(r) for month, r in monthly_returns(made.curve).items()}
+    return performance_page(report, drawn, months, by_symbol)

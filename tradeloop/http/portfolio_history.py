@@ -10,10 +10,12 @@ closes, so `intraday_reporting` and `extended_hours` leave every bucket in.
 
 from __future__ import annotations
 
+import asyncio
 import calendar
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
+from functools import partial
 from typing import Final, Literal
 
 from aiohttp import web
@@ -36,13 +38,14 @@ from tradeloop.core.portfolio_history import (
 from tradeloop.errors import InvalidParameter
 from tradeloop.http.auth import account_id
 from tradeloop.http.bodies import read_query
+from tradeloop.http.fill_history import FILL_HISTORY
 from tradeloop.http.history import MARKET_HISTORY
 from tradeloop.http.keys import ENGINE
 from tradeloop.http.openapi import Example, Security, operation
 from tradeloop.http.shapes.portfolio_history import PortfolioHistoryJson
 from tradeloop.http.times import QueryDay, QueryTime, clamp, day_span, shift
 from tradeloop.http.wire import json_response
-from tradeloop.journal import ActivityQuery, FillQuery
+from tradeloop.journal import ActivityQuery
 from tradeloop.market.history import EARLIEST, MarketHistory
 
 routes = web.RouteTableDef()
@@ -201,7 +204,7 @@ async def portfolio_history(request: web.Request, window: Window) -> PortfolioHi
     engine, history = request.app[ENGINE], request.app[MARKET_HISTORY]
     account = account_id(request)
     state = engine.account(account)
-    fills = await engine.journal.fills(FillQuery(account_id=account))
+    fills = await request.app[FILL_HISTORY].fills(account)
     moved = await engine.journal.activities(
         ActivityQuery(account_id=account, kinds=frozenset(_RECORDED_FLOWS), newest_first=False, limit=_EVERY)
     )
@@ -213,12 +216,15 @@ async def portfolio_history(request: web.Request, window: Window) -> PortfolioHi
     marks: list[Mark] = []
     if starts:
         reach = DAY.bucket_start(starts[0])  # the first point's base is the close before its day
-        for symbol in sorted(symbols_held(fills, reach, window.timeframe.next_start(starts[-1]))):
+        held = await asyncio.to_thread(symbols_held, fills, reach, window.timeframe.next_start(starts[-1]))
+        for symbol in sorted(held):
             marks += await _marks(history, symbol, window.timeframe, reach, starts[-1])
-    return replay(
-        opening_cash=opening_cash, opened_at=opened, fills=fills, flows=flows, marks=marks, starts=starts,
+    # Replaying 100,000 fills takes a while: a worker thread does it (its inputs are not changed), so the loop serves on.
+    made = partial(
+        replay, opening_cash=opening_cash, opened_at=opened, fills=fills, flows=flows, marks=marks, starts=starts,
         timeframe=window.timeframe, reset_daily=window.reset_daily, flow_kinds=window.flow_kinds,
     )  # fmt: skip
+    return await asyncio.to_thread(made)
 
 
 def history_json(history: PortfolioHistory, label: str) -> PortfolioHistoryJson:

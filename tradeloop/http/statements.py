@@ -8,6 +8,7 @@ the cash GET /v2/account shows.
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
 from collections.abc import AsyncGenerator, AsyncIterable, AsyncIterator, Iterable, Iterator, Sequence
@@ -140,7 +141,8 @@ async def account_statement(request: web.Request, start: datetime | None, end: d
     """
     start, until = period(request, start, end)
     opened_with, movements = await account_movements(request)
-    return statement(opened_with, movements, start, until)
+    # A long history takes a while to replay: a worker thread does it, so the loop serves on.
+    return await asyncio.to_thread(statement, opened_with, movements, start, until)
 
 
 def _money(value: Decimal) -> str:
@@ -303,7 +305,7 @@ async def get_statement(request: web.Request) -> web.StreamResponse:
         found = await paged_statement(request, start, until)
         return await stream_csv(request, "statement.csv", CSV_COLUMNS, statement_rows(request, found))
     found = await account_statement(request, query.start, query.end)
-    answer = statement_json(account_id(request), found)
+    answer = await asyncio.to_thread(statement_json, account_id(request), found)
     if query.format == "html":
         return web.Response(text=statement_page(answer), content_type="text/html")
     return json_response(answer)

@@ -1,12 +1,15 @@
 """Routes: trade history (tradeloop's /v2/account/trades) — the account's round trips and their summary.
 
-Round trips are made from the journal's fills each time they are asked for
-(`tradeloop.core.trades`), so they always agree with the account's fills and
-its realized P&L; the filters then select among them.
+Round trips are made from the journal's fills (`tradeloop.core.trades`), kept
+between requests and paired again when new fills came (`fill_history`), so
+they always agree with the account's fills and its realized P&L; the filters
+then select among them in a worker thread.
 """
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Sequence
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Final, Literal
 from uuid import UUID
@@ -17,11 +20,11 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from tradeloop.codec import rfc3339
 from tradeloop.core.money import PCT_STEP, cents, fmt, fmt_qty
 from tradeloop.core.trade_stats import TradeStats, summarize, summarize_by_symbol
-from tradeloop.core.trades import RoundTrip, round_trips
+from tradeloop.core.trades import RoundTrip
 from tradeloop.errors import InvalidParameter
 from tradeloop.http.auth import account_id
 from tradeloop.http.bodies import read_query
-from tradeloop.http.keys import ENGINE
+from tradeloop.http.fill_history import FILL_HISTORY
 from tradeloop.http.openapi import Example, Security, operation
 from tradeloop.http.shapes.trades import (
     SymbolTradeStatsJson,
@@ -32,7 +35,6 @@ from tradeloop.http.shapes.trades import (
 )
 from tradeloop.http.times import QueryTime
 from tradeloop.http.wire import average_price, json_response
-from tradeloop.journal import FillQuery
 
 routes = web.RouteTableDef()
 
@@ -80,11 +82,38 @@ class TradesQuery(TradeFilters):
     page_token: UUID | None = Field(default=None, description="The `next_page_token` of the previous page.")
 
 
-async def _selected(request: web.Request, filters: TradeFilters) -> list[RoundTrip]:
-    """The account's round trips the filters select, by exit time, oldest first."""
-    query = FillQuery(account_id=account_id(request), symbols=filters.symbols)
-    fills = await request.app[ENGINE].journal.fills(query)
-    return [trip for trip in round_trips(fills) if filters.passes(trip)]
+def select(trips: Sequence[RoundTrip], filters: TradeFilters) -> list[RoundTrip]:
+    """The round trips the filters select, in their order (each symbol's trips are its own, so pairing came first)."""
+    return [
+        trip
+        for trip in trips
+        if (filters.symbols is None or trip.symbol in filters.symbols) and filters.passes(trip)
+    ]
+
+
+def _page(trips: Sequence[RoundTrip], query: TradesQuery) -> tuple[list[RoundTrip], bool]:
+    """The page a query asks for of the account's round trips (by exit time, oldest first), and whether more follow.
+
+    Raises:
+        InvalidParameter: the page token names no trade of the listing.
+    """
+    chosen = select(trips, query)
+    if query.direction == "desc":
+        chosen.reverse()
+    if query.page_token is not None:
+        place = next((i for i, trip in enumerate(chosen) if trip.id == query.page_token), None)
+        if place is None:
+            raise InvalidParameter("page_token", "names no trade of this listing")
+        chosen = chosen[place + 1 :]
+    return chosen[: query.limit], len(chosen) > query.limit
+
+
+def _summary(trips: Sequence[RoundTrip], filters: TradeFilters) -> TradeSummaryJson:
+    chosen = select(trips, filters)
+    symbols: list[SymbolTradeStatsJson] = [
+        {**stats_json(stats), "symbol": symbol} for symbol, stats in summarize_by_symbol(chosen).items()
+    ]
+    return {"overall": stats_json(summarize(chosen)), "symbols": symbols}
 
 
 def trade_json(trip: RoundTrip) -> TradeJson:
@@ -174,18 +203,12 @@ async def list_trades(request: web.Request) -> web.Response:
     A page followed by more carries `next_page_token`: pass it as `page_token` for the next.
     """
     query = read_query(request, TradesQuery)
-    trips = await _selected(request, query)
-    if query.direction == "desc":
-        trips.reverse()
-    if query.page_token is not None:
-        place = next((i for i, trip in enumerate(trips) if trip.id == query.page_token), None)
-        if place is None:
-            raise InvalidParameter("page_token", "names no trade of this listing")
-        trips = trips[place + 1 :]
-    page = trips[: query.limit]
+    trips = await request.app[FILL_HISTORY].round_trips(account_id(request))
+    # Selecting among 50,000 round trips takes a while: a worker thread does it, so the loop keeps serving.
+    page, more = await asyncio.to_thread(_page, trips, query)
     answer: TradePageJson = {
         "trades": [trade_json(trip) for trip in page],
-        "next_page_token": str(page[-1].id) if len(trips) > query.limit else None,
+        "next_page_token": str(page[-1].id) if more else None,
     }
     return json_response(answer)
 
@@ -199,9 +222,5 @@ async def list_trades(request: web.Request) -> web.Response:
 async def summarize_trades(request: web.Request) -> web.Response:
     """The figures of the round trips the filters select, overall and per symbol: win rate, profit factor, expectancy..."""
     query = read_query(request, TradeFilters)
-    trips = await _selected(request, query)
-    symbols: list[SymbolTradeStatsJson] = [
-        {**stats_json(stats), "symbol": symbol} for symbol, stats in summarize_by_symbol(trips).items()
-    ]
-    answer: TradeSummaryJson = {"overall": stats_json(summarize(trips)), "symbols": symbols}
-    return json_response(answer)
+    trips = await request.app[FILL_HISTORY].round_trips(account_id(request))
+    return json_response(await asyncio.to_thread(_summary, trips, query))
