@@ -21,6 +21,7 @@ BENCHMARKS: Final = {
     "ticks": "bench.ticks",
     "risk": "bench.risk",
     "alerts": "bench.alerts",
+    "reports": "bench.reports",
     "backtest": "bench.backtest",
     "strategies": "bench.strategies_live",
     "fanout": "bench.fanout",
