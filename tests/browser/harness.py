@@ -40,6 +40,8 @@ PHONE: Final = ViewportSize(width=390, height=844)
 WAIT_MS: Final = 10_000
 """How long a step may take to show on the page: live updates arrive within a second; a slow CI machine gets room."""
 LOCAL_SCHEMES: Final = frozenset({"data", "blob", "about"})
+OUTAGE_SIGNS: Final = ("net::ERR_CONNECTION_REFUSED", "WebSocket connection to", "status of 503 ")
+"""How the browser reports a server that is down or still starting (logged as console errors, not thrown)."""
 
 
 def chromium_path() -> str:
@@ -123,6 +125,7 @@ class Watch:
     log: list[str] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
     allowed_statuses: set[int] = field(default_factory=set)
+    outage: bool = False
 
     def attach(self, page: Page) -> None:
         page.on("console", self._console)
@@ -134,6 +137,10 @@ class Watch:
         """Let the browser's "Failed to load resource" errors for these statuses pass: the test expects a refusal."""
         self.allowed_statuses.update(statuses)
 
+    def allow_outage(self) -> None:
+        """Let the browser's errors for a server that is down pass (refused connections, failed WebSockets)."""
+        self.outage = True
+
     def _console(self, message: ConsoleMessage) -> None:
         where = message.location.get("url", "")
         self.log.append(f"console.{message.type}: {message.text} ({where})")
@@ -141,6 +148,8 @@ class Watch:
             self.problems.append(f"console error: {message.text} ({where})")
 
     def _expected(self, text: str) -> bool:
+        if self.outage and any(sign in text for sign in OUTAGE_SIGNS):
+            return True
         return any(f"status of {status} " in text for status in self.allowed_statuses)
 
     def _page_error(self, error: Error) -> None:
