@@ -106,8 +106,8 @@ export function render(root, ctx) {
   const series = chart.addSeries(AreaSeries, { lineColor: colors.accent, topColor: `${colors.accent}55`, bottomColor: `${colors.accent}05`, lineWidth: 2 });
   let period = "1M";
 
-  async function loadCurve() {
-    states.loading(curveState);
+  async function loadCurve({ quietly = false } = {}) {
+    if (!quietly) states.loading(curveState);
     try {
       const history = await ctx.api.get("/v2/account/portfolio/history", { period, timeframe: PERIODS[period] });
       if (!live) return;
@@ -135,7 +135,10 @@ export function render(root, ctx) {
 
   loadFigures();
   loadCurve();
-  const refresh = coalesce(loadFigures);
+  const refresh = coalesce(() => {
+    loadFigures();
+    loadCurve({ quietly: true });
+  });
   const unsubscribe = ctx.trading.on("trade_updates", () => {
     refresh.trigger();
   });
