@@ -5,11 +5,14 @@ Each time step's TOTP code opens one session only: the tests take as few as they
 
 from __future__ import annotations
 
+import pytest
 from playwright.sync_api import Page, expect
 
 from tests.browser.harness import PHONE, Admin, TotpCodes, Watch, admin_sign_in, sign_in, sticking_out
 from tests.e2e.server import RunningServer
 from tests.factories import ADMIN_KEY
+
+pytestmark = pytest.mark.e2e  # against a real server in a child process
 
 
 def test_the_console_signs_in_with_a_totp_code_and_halts_a_symbol_that_the_order_ticket_then_refuses(

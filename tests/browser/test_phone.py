@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from typing import Final
 
+import pytest
 from playwright.sync_api import Page, expect
 
 from tests.browser.harness import PHONE, Admin, sign_in, sticking_out
 from tests.e2e.server import RunningServer
+
+pytestmark = pytest.mark.e2e  # against a real server in a child process
 
 VIEWS: Final = (
     "account",

@@ -11,6 +11,8 @@ from playwright.sync_api import Page, expect
 from tests.browser.harness import DEMO_CASH, DEMO_KEY_ID, DEMO_SECRET, SYMBOLS, Admin, TotpCodes, Watch, sign_in
 from tests.e2e.server import RunningServer, demo_env, http_json, running_server
 
+pytestmark = pytest.mark.e2e  # against a real server in a child process
+
 ENV = demo_env(DEMO_KEY_ID, DEMO_SECRET, demo_cash=DEMO_CASH, symbols=SYMBOLS, log_level="WARNING")
 HEADERS = {"APCA-API-KEY-ID": DEMO_KEY_ID, "APCA-API-SECRET-KEY": DEMO_SECRET}
 RECONNECT_MS = 40_000

@@ -11,6 +11,8 @@ from playwright.sync_api import Page, expect
 from tests.browser.harness import DEMO_KEY_ID, DEMO_SECRET, PHONE, Watch, horizontal_overflow, sign_in
 from tests.e2e.server import RunningServer
 
+pytestmark = pytest.mark.e2e  # against a real server in a child process
+
 PAGE_CSP: Final = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
     "font-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from playwright.sync_api import Page, expect
 
 from tests.browser.harness import Admin, sign_in
 from tests.e2e.server import RunningServer
+
+pytestmark = pytest.mark.e2e  # against a real server in a child process
 
 BACKTEST_WAIT_MS = 30_000
 """A backtest runs beside the server's actors; a loaded machine may take a while to finish it."""

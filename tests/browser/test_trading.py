@@ -5,10 +5,13 @@ Each test trades on an account of its own and on a symbol no other test moves.
 
 from __future__ import annotations
 
+import pytest
 from playwright.sync_api import Page, expect
 
 from tests.browser.harness import Admin, order_from_ticket, sign_in
 from tests.e2e.server import RunningServer
+
+pytestmark = pytest.mark.e2e  # against a real server in a child process
 
 NO_RELOAD = "() => window.__tradeloopTestMark === 1"
 

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import pytest
 from playwright.sync_api import Page, expect
 
 from tests.browser.harness import Admin, order_from_ticket, sign_in
 from tests.e2e.server import RunningServer
+
+pytestmark = pytest.mark.e2e  # against a real server in a child process
 
 
 def test_a_price_alert_fires_into_the_notifications_and_another_is_cancelled(
