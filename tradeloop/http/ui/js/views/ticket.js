@@ -15,7 +15,7 @@ import { h, money, price, qty, replace } from "../dom.js";
 export const title = "Ticket";
 
 const TYPES = [["market", "Market"], ["limit", "Limit"], ["stop", "Stop"], ["stop_limit", "Stop limit"], ["trailing_stop", "Trailing stop"]];
-const CLASSES = [["simple", "Simple"], ["bracket", "Bracket (entry, take profit and stop loss)"], ["oco", "OCO (take profit or stop loss)"], ["oto", "OTO (entry, then one exit)"]];
+const CLASSES = [["simple", "Simple"], ["bracket", "Bracket: entry and both exits"], ["oco", "OCO: one exit or the other"], ["oto", "OTO: entry, then one exit"]];
 const TIFS = [["day", "Day"], ["gtc", "Good till canceled"], ["opg", "At the open"], ["cls", "At the close"], ["ioc", "Immediate or cancel"], ["fok", "Fill or kill"]];
 
 function options(pairs, selected) {
