@@ -56,6 +56,11 @@ def admin(server: RunningServer, totp: TotpCodes) -> Admin:
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
+    """Debian's chromium, headless, for this module's tests only.
+
+    Playwright's sync API keeps its own event loop marked as running while it is open, so an asyncio test run in
+    the same process meanwhile would fail: the browser closes with the module, before any other module's tests.
+    """
     executable = chromium_path()
     with sync_playwright() as playwright:
         launched = playwright.chromium.launch(executable_path=executable, headless=True, args=list(CHROMIUM_ARGS))
