@@ -161,11 +161,21 @@ export class TradingFeed {
 const CHANNEL_OF = { t: "trades", q: "quotes", b: "bars", u: "updatedBars", d: "dailyBars", s: "statuses" };
 
 export class MarketFeed {
+  // Connects on the first watch, not before: a tab that shows no prices holds no market data connection
+  // (the server allows a few per key and stream).
   constructor({ keyId, secretKey }, path = "/v2/iex") {
     this.listeners = new Listeners();
     this.watched = new Map(); // "channel:symbol" → count
-    this.status = "connecting";
-    this.stream = new Stream(path, {
+    this.status = "closed";
+    this.keys = { keyId, secretKey };
+    this.path = path;
+    this.stream = null;
+  }
+
+  connect() {
+    if (this.stream) return this.stream;
+    const { keyId, secretKey } = this.keys;
+    this.stream = new Stream(this.path, {
       auth: () => ({ action: "auth", key: keyId, secret: secretKey }),
       onMessage: (messages) => {
         for (const message of Array.isArray(messages) ? messages : [messages]) {
@@ -179,6 +189,7 @@ export class MarketFeed {
         this.listeners.emit("status", status);
       },
     });
+    return this.stream;
   }
 
   subscription() {
@@ -191,8 +202,9 @@ export class MarketFeed {
   }
 
   update(action, channel, symbol) {
-    this.stream.resubscribe(Object.keys(this.subscription()).length ? [{ action: "subscribe", ...this.subscription() }] : []);
-    if (action === "unsubscribe") this.stream.send({ action, [channel]: [symbol] });
+    const stream = this.connect();
+    stream.resubscribe(Object.keys(this.subscription()).length ? [{ action: "subscribe", ...this.subscription() }] : []);
+    if (action === "unsubscribe") stream.send({ action, [channel]: [symbol] });
   }
 
   watch(channel, symbol, handler) {
@@ -221,7 +233,7 @@ export class MarketFeed {
   }
 
   close() {
-    this.stream.close();
+    if (this.stream) this.stream.close();
   }
 }
 
