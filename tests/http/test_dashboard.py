@@ -133,3 +133,16 @@ def test_every_vendored_file_has_its_licence_and_version_written_down() -> None:
         assert tarball.startswith(f"https://registry.npmjs.org/{name}/-/")
         assert (vendor / name / "LICENSE").is_file()
         assert [path.name for path in (vendor / name).iterdir() if path.suffix in (".js", ".mjs")]
+
+
+MARKUP_SINKS: Final = re.compile(r"\b(innerHTML|outerHTML|insertAdjacentHTML|document\.write|createContextualFragment)\b|\beval\(|new Function\(")
+
+
+def test_no_script_of_ours_turns_text_into_markup_or_code() -> None:
+    """API values reach the page as text only: no script writes HTML, nor runs a string as code."""
+    found = {
+        path.relative_to(UI_DIR).as_posix(): sorted({match.group(0) for match in MARKUP_SINKS.finditer(path.read_text())})
+        for path in shipped_files()
+        if path.suffix in (".js", ".mjs") and "vendor" not in path.relative_to(UI_DIR).parts
+    }
+    assert {name: sinks for name, sinks in found.items() if sinks} == {}
