@@ -34,6 +34,7 @@ def test_every_view_of_the_dashboard_fits_a_phone(page: Page, server: RunningSer
         page.goto(f"{server.base_url}/app#/{view}")
         expect(page.locator(f"[data-test=view][data-view={view}]")).to_be_attached()
         page.wait_for_load_state("networkidle")
+        expect(page.locator("[data-test=view] [aria-busy=true]")).to_have_count(0)  # drawn, not loading
         if found := sticking_out(page):
             too_wide[view] = found
     assert too_wide == {}
