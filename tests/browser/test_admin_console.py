@@ -38,6 +38,7 @@ def test_the_console_signs_in_with_a_totp_code_and_halts_a_symbol_that_the_order
         page.click(f"[data-test=nav-{section}]")
         expect(page.locator(f"[data-test=view][data-view={section}]")).to_be_attached()
         page.wait_for_load_state("networkidle")
+        expect(page.locator("[data-test=view] [aria-busy=true]")).to_have_count(0)  # drawn, not loading
         if found := sticking_out(page):
             too_wide[section] = found
     assert too_wide == {}, "sections wider than a phone"
