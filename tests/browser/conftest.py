@@ -1,6 +1,6 @@
 """A live server on the manual market per session, one headless Chromium per module, a fresh watched page per test.
 
-Tests share the server: each trades on an account of its own (Admin.account) and on symbols no other test moves.
+Tests share the server: each trades on an account of its own (Admin.account) and sets the prices it relies on first.
 
 A test fails on any console error, uncaught page error or request to another origin. Each test's page is
 saved as screenshot.png under the test's tmp_path; a failing test also leaves console.log beside it.

@@ -1,6 +1,6 @@
 """/app's trading in a real browser: the ticket's limit order, its fill shown live, and cancelling an order.
 
-Each test trades on an account of its own and on a symbol no other test moves.
+Each test trades on an account of its own and sets the prices it relies on first.
 """
 
 from __future__ import annotations
