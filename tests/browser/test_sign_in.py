@@ -89,3 +89,12 @@ def test_signing_in_takes_the_keyboard_alone(page: Page, server: RunningServer) 
     page.keyboard.type(DEMO_SECRET)
     page.keyboard.press("Enter")
     expect(page.locator("[data-test=header-cash]")).to_have_text("$100,000.00")
+
+
+def test_the_landing_page_links_the_dashboard_and_the_console(page: Page, server: RunningServer) -> None:
+    page.goto(server.base_url + "/")
+    page.click("a[href='/admin']")
+    expect(page.locator("[data-test=admin-key]")).to_be_visible()
+    page.go_back()
+    page.click("a[href='/app']")
+    expect(page.locator("[data-test=sign-in-key]")).to_be_focused()
