@@ -93,19 +93,27 @@ class Admin:
     _token: str = ""
 
     def call(self, method: str, path: str, body: Any = None) -> Any:
-        """One admin call that must succeed (2xx); returns the JSON answer."""
-        if not self._token:
-            status, session = http_json(
-                "POST",
-                self.server.base_url + "/admin/v1/sessions",
-                {"Authorization": f"Bearer {ADMIN_KEY}", "X-TOTP-Code": self.codes.next()},
-            )
-            assert status == 201, session
-            self._token = session["token"]
-        headers = {"Authorization": f"Bearer {self._token}"}
-        status, answer = http_json(method, self.server.base_url + path, headers, body)
+        """One admin call that must succeed (2xx); returns the JSON answer.
+
+        A session lasts 15 minutes and a test run may use the server for longer: a 401 opens a new one, once.
+        """
+        for _ in range(2):
+            if not self._token:
+                self._token = self._open_session()
+            headers = {"Authorization": f"Bearer {self._token}"}
+            status, answer = http_json(method, self.server.base_url + path, headers, body)
+            if status != 401:
+                break
+            self._token = ""
         assert 200 <= status < 300, (method, path, status, answer)
         return answer
+
+    def _open_session(self) -> str:
+        headers = {"Authorization": f"Bearer {ADMIN_KEY}", "X-TOTP-Code": self.codes.next()}
+        status, session = http_json("POST", self.server.base_url + "/admin/v1/sessions", headers)
+        assert status == 201, session
+        token: str = session["token"]
+        return token
 
     def price(self, symbol: str, price: str) -> None:
         """Set a symbol's price (a quote around it, then a trade at it) on the manual market."""
