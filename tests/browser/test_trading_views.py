@@ -5,10 +5,13 @@ Each test trades on an account of its own; MSFT and SPY are moved by these tests
 
 from __future__ import annotations
 
+import pytest
 from playwright.sync_api import Page, expect
 
 from tests.browser.harness import Admin, Watch, order_from_ticket, sign_in
 from tests.e2e.server import RunningServer
+
+pytestmark = pytest.mark.e2e  # against a real server in a child process
 
 
 def test_a_position_is_marked_live_from_the_market_stream_and_the_account_shows_its_day_pl_and_risk(
