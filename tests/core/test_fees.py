@@ -13,7 +13,7 @@ from tradeloop.core.events import OrderFilled
 from tradeloop.core.fees import NO_FEES, FeeSchedule, fill_fee, order_fee, slipped_price
 from tradeloop.core.money import ZERO, cents, is_on_tick
 from tradeloop.core.orders import OrderSide, OrderType
-from tradeloop.errors import InvalidField
+from tradeloop.errors import InsufficientBuyingPower, InvalidField
 
 BUY, SELL = OrderSide.BUY, OrderSide.SELL
 
@@ -208,3 +208,16 @@ def test_slippage_is_the_accounts_when_the_order_is_accepted() -> None:
     (bought,) = [e for e in venue.events if isinstance(e, OrderFilled)]
     assert resting.terms.slippage_bps == D(10)
     assert bought.price == D("89.59")  # 89.50 + 10 bps = 89.5895, up to the cent, within the limit of 90
+
+
+def test_a_buy_holds_its_fee_too_so_cash_never_goes_below_zero() -> None:
+    venue = make_venue("1000.99")
+    venue.state.fees = FeeSchedule(per_order=D(1))
+    venue.tick(quote("99.99", "100.00", size=None, when=at(0)))
+    with pytest.raises(InsufficientBuyingPower):  # 1,000.00 for the shares and 1.00 of fee
+        venue.place(make_request(qty=D(10), type=OrderType.LIMIT, limit_price=D(100)), now=at(0))
+    venue = make_venue("1001.00")
+    venue.state.fees = FeeSchedule(per_order=D(1))
+    venue.tick(quote("99.99", "100.00", size=None, when=at(0)))
+    venue.place(make_request(qty=D(10), type=OrderType.LIMIT, limit_price=D(100)), now=at(0))
+    assert (venue.state.cash, venue.state.reserved_cash, venue.state.buying_power) == (ZERO, ZERO, ZERO)

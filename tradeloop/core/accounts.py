@@ -338,7 +338,7 @@ def _apply_fill(state: AccountState, fill: OrderFilled) -> None:
     if fill.side is OrderSide.BUY:
         paid = fill.cash if fee is None else fill.cash + fee
         state.cash -= paid
-        held = min(fill.cash, order.reserved_cash)
+        held = min(paid, order.reserved_cash)
         order.reserved_cash -= held
         state.reserved_cash -= held
         position.buy(fill.qty, paid)

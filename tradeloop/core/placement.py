@@ -11,6 +11,7 @@ from uuid import UUID
 from tradeloop.core.accounts import AccountState, drop_if_flat
 from tradeloop.core.events import OrderAccepted
 from tradeloop.core.instruments import Asset
+from tradeloop.core.fees import order_fee
 from tradeloop.core.money import CENT, HUNDRED, ONE, QTY_STEP, ZERO
 from tradeloop.core.orders import (
     OrderRequest,
@@ -250,6 +251,9 @@ def _accept(
     reserved_qty = ZERO
     if request.side is OrderSide.BUY:
         reserved_cash = buy_reservation(request, price)
+        if state.fees.charges:  # the fee is paid from cash too: held with the order, so cash never goes below zero
+            shares = request.qty if request.qty is not None else (request.notional or ZERO) / price
+            reserved_cash += order_fee(state.fees, shares, reserved_cash)
         available = state.buying_power + released_cash
         if reserved_cash > available:
             raise InsufficientBuyingPower(
