@@ -255,6 +255,7 @@ def _cases(start: datetime) -> list[Case]:
         Case("performance report (JSON)", "/v2/reports/performance", {**period, "benchmark": "SPY"}),
         Case("GET /v2/account/trades, first page", "/v2/account/trades", {}),
         Case("GET /v2/account/trades/summary", "/v2/account/trades/summary", {}),
+        Case("statement (JSON), every activity of the period", "/v2/reports/statement", period),
     ]
 
 

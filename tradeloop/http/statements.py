@@ -22,7 +22,7 @@ from uuid import UUID
 from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field
 
-from tradeloop.codec import rfc3339
+from tradeloop.codec import dumps, rfc3339
 from tradeloop.core.events import CashAdjusted, OrderFilled
 from tradeloop.core.money import ZERO, cents, fmt, fmt_qty
 from tradeloop.core.statements import Balance, Movement, Statement, StatementReplay, cash_change, statement
@@ -35,7 +35,7 @@ from tradeloop.http.openapi import Example, Reply, Security, operation
 from tradeloop.http.report_pages import statement_page
 from tradeloop.http.shapes.reports import BalanceJson, StatementJson
 from tradeloop.http.times import QueryTime
-from tradeloop.http.wire import average_price, json_response
+from tradeloop.http.wire import average_price
 from tradeloop.journal import ActivityQuery
 
 routes = web.RouteTableDef()
@@ -307,5 +307,6 @@ async def get_statement(request: web.Request) -> web.StreamResponse:
     found = await account_statement(request, query.start, query.end)
     answer = await asyncio.to_thread(statement_json, account_id(request), found)
     if query.format == "html":
-        return web.Response(text=statement_page(answer), content_type="text/html")
-    return json_response(answer)
+        return web.Response(text=await asyncio.to_thread(statement_page, answer), content_type="text/html")
+    # A year of activity makes megabytes of JSON or HTML: made in the worker thread too.
+    return web.Response(body=await asyncio.to_thread(dumps, answer), content_type="application/json")
