@@ -111,3 +111,5 @@ def test_the_reports_show_the_opening_cash_and_open_the_html_and_save_the_csv(
     report.wait_for_load_state()
     assert report.url.startswith("blob:" + server.base_url)
     expect(report.locator("h1")).to_contain_text("Performance")
+    # The report's own stylesheet applies under the page's policy (its hash is allowed): the body is set in ems.
+    assert report.evaluate("() => getComputedStyle(document.body).maxWidth") != "none"

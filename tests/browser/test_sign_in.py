@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import re
 from typing import Final
 
@@ -10,13 +12,16 @@ from playwright.sync_api import Page, expect
 
 from tests.browser.harness import DEMO_KEY_ID, DEMO_SECRET, PHONE, Watch, horizontal_overflow, sign_in
 from tests.e2e.server import RunningServer
+from tradeloop.http.report_pages import STYLE as REPORT_STYLE
 
 pytestmark = pytest.mark.e2e  # against a real server in a child process
 
 PAGE_CSP: Final = (
-    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
-    "font-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
+    "default-src 'self'; script-src 'self'; style-src 'self' {report_style}; img-src 'self' data:; "
+    "connect-src 'self'; font-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
 )
+"""Own origin only; the one inline stylesheet allowed is the HTML reports', by its hash."""
+REPORT_STYLE_HASH: Final = "'sha256-" + base64.b64encode(hashlib.sha256(REPORT_STYLE.encode()).digest()).decode() + "'"
 
 
 def test_signing_in_with_the_demo_key_shows_the_demo_cash(page: Page, server: RunningServer) -> None:
@@ -62,7 +67,7 @@ def test_the_page_allows_only_its_own_origin_and_has_no_inline_script_or_style(
 ) -> None:
     response = page.goto(server.base_url + path)
     assert response is not None and response.status == 200
-    assert response.headers["content-security-policy"] == PAGE_CSP
+    assert response.headers["content-security-policy"] == PAGE_CSP.format(report_style=REPORT_STYLE_HASH)
     assert response.headers["cache-control"] == "no-store"
     page.wait_for_selector("[data-test=sign-in]")
     inline_scripts = page.evaluate("() => [...document.scripts].filter(s => !s.src).length")

@@ -9,6 +9,7 @@ reach outside ui/. The pages themselves are never cached.
 
 from __future__ import annotations
 
+import base64
 import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -22,17 +23,21 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from tradeloop.errors import NotFound
 from tradeloop.http.openapi import Example, Reply, Security, operation
+from tradeloop.http.report_pages import STYLE as REPORT_STYLE
 
 routes = web.RouteTableDef()
 
 TAG: Final = "reference"
 UI_DIR: Final = Path(str(files("tradeloop.http") / "ui"))
 ASSETS_MARK: Final = "{{ASSETS}}"
+REPORT_STYLE_HASH: Final = "'sha256-" + base64.b64encode(hashlib.sha256(REPORT_STYLE.encode()).digest()).decode() + "'"
+"""The HTML reports' one inline stylesheet: a report opened from a blob: address takes on its page's policy."""
 PAGE_CSP: Final = (
-    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
-    "font-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
+    f"default-src 'self'; script-src 'self'; style-src 'self' {REPORT_STYLE_HASH}; img-src 'self' data:; "
+    "connect-src 'self'; font-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
 )
-"""The pages' policy: everything from this server only, no inline script or style (the API's values are text)."""
+"""The pages' policy: everything from this server only, no inline script (the API's values are text) and no inline
+style but the reports' own stylesheet, allowed by its hash."""
 IMMUTABLE: Final = "public, max-age=31536000, immutable"
 HASH_LENGTH: Final = 16
 _JS: Final = "text/javascript"
