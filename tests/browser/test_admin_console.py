@@ -5,11 +5,13 @@ Each time step's TOTP code opens one session only: the tests take as few as they
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import pytest
 from playwright.sync_api import Page, expect
 
 from tests.browser.harness import PHONE, Admin, TotpCodes, Watch, admin_sign_in, sign_in, sticking_out
-from tests.e2e.server import RunningServer
+from tests.e2e.server import RunningServer, http_json
 from tests.factories import ADMIN_KEY
 
 pytestmark = pytest.mark.e2e  # against a real server in a child process
@@ -70,3 +72,24 @@ def test_a_spent_totp_code_is_refused_with_the_servers_message(
     page.click("[data-test=sign-in-submit]")
     expect(page.locator("[data-test=sign-in-error]")).to_contain_text("already used")
     expect(page.locator("[data-test=view]")).to_have_count(0)
+
+
+def test_the_console_opens_an_account_shows_its_keys_once_and_funds_it(
+    page: Page, server: RunningServer, totp: TotpCodes
+) -> None:
+    admin_sign_in(page, server.base_url, totp.next())
+    page.fill("[data-test=create-account-cash]", "2500")
+    page.click("[data-test=create-account-submit]")
+    key_id = page.locator("[data-test=secret-once] [data-test=secret-key-id]").inner_text().strip()
+    secret = page.locator("[data-test=secret-once] [data-test=secret-value]").inner_text().strip()
+    account_id = page.locator("[data-test=secret-once] [data-test=secret-account-id]").inner_text().strip()
+    status, found = http_json(
+        "GET", server.base_url + "/v2/account", {"APCA-API-KEY-ID": key_id, "APCA-API-SECRET-KEY": secret}
+    )
+    assert (status, Decimal(found["cash"]), found["id"]) == (200, Decimal(2500), account_id)
+
+    page.click(f"[data-test=account-row][data-account-id='{account_id}'] [data-test=manage-account]")
+    expect(page.locator("[data-test=account-cash]")).to_have_text("$2,500.00")
+    page.fill("[data-test=fund-amount]", "1000")
+    page.click("[data-test=deposit]")
+    expect(page.locator("[data-test=account-cash]")).to_have_text("$3,500.00")
