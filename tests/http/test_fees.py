@@ -84,6 +84,12 @@ async def test_fees_show_in_cash_activities_trades_statement_and_report(
     opening, closing = D(statement["opening"]["cash"]), D(statement["closing"]["cash"])
     moved = D(totals["deposits"]) - D(totals["withdrawals"]) + D(totals["sells"]) - D(totals["buys"]) - D(totals["fees"])
     assert opening + moved == closing == cash
+    kinds = [a["activity_type"] for a in statement["activities"]]
+    assert kinds == ["FILL", "FEE", "FILL", "FEE", "FILL", "FEE"]  # each fill, then its fee
+    response = await client.get("/v2/reports/statement", params={"format": "csv"}, headers=headers)
+    rows = [line.split(",") for line in (await response.text()).splitlines() if line.startswith("activity,")]
+    assert [(row[3], row[8], row[9]) for row in rows][:2] == [("FILL", "-1000.00", "99000.00"), ("FEE", "-1.00", "98999.00")]
+    assert rows[-1][3:4] + rows[-1][8:] == ["FEE", "-2.60", str(cash)]
     report = await get_json(client, headers, "/v2/reports/performance")
     assert D(report["fees"]) == D("6.10")
 

@@ -23,6 +23,7 @@ from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field
 
 from tradeloop.codec import dumps, rfc3339
+from tradeloop.core.charges import fee_activity
 from tradeloop.core.events import CashAdjusted, OrderFilled
 from tradeloop.core.money import ZERO, cents, fmt, fmt_qty
 from tradeloop.core.statements import Balance, Movement, Statement, StatementReplay, cash_change, statement
@@ -36,7 +37,7 @@ from tradeloop.http.report_pages import statement_page
 from tradeloop.http.shapes.reports import BalanceJson, StatementJson
 from tradeloop.http.times import QueryTime
 from tradeloop.http.wire import average_price
-from tradeloop.journal import ActivityQuery
+from tradeloop.journal import Activity, ActivityQuery
 
 routes = web.RouteTableDef()
 
@@ -171,7 +172,7 @@ def statement_json(account: UUID, found: Statement) -> StatementJson:
         "start": None if found.start is None else rfc3339(found.start),
         "end": rfc3339(found.end),
         "opening": balance_json(found.opening),
-        "activities": [activity_json(m) for m in found.movements],  # type: ignore[misc]
+        "activities": [activity_json(a) for m in found.movements for a in _activities(m)],  # type: ignore[misc]
         "totals": {
             "deposits": _money(found.deposits),
             "withdrawals": _money(found.withdrawals),
@@ -208,7 +209,13 @@ async def statement_rows(request: web.Request, found: Statement) -> AsyncIterato
                 if found.start is None or movement.timestamp >= found.start:
                     change = cash_change(movement)
                     cash += change
-                    yield _activity_row(movement, change, cash)
+                    if isinstance(movement, OrderFilled) and movement.fee:  # the fill, then its fee (FEE)
+                        yield _activity_row(movement, change + movement.fee, cash + movement.fee)
+                        fee = fee_activity(movement)
+                        yield ("activity", rfc3339(fee.timestamp), activity_id(fee), "FEE", fee.symbol, "", "", "",
+                               _money(-fee.amount), _money(cash))  # fmt: skip
+                    else:
+                        yield _activity_row(movement, change, cash)
             else:
                 continue
             break  # past the period's end: the later pages are not read
@@ -218,6 +225,13 @@ async def statement_rows(request: web.Request, found: Statement) -> AsyncIterato
         yield (name, "", "", "", "", "", "", "", _money(amount), "")
     for row in _balance_rows("closing", rfc3339(found.end), found.closing):
         yield row
+
+
+def _activities(movement: Movement) -> list[Activity]:
+    """The activities a movement shows as: a fill charged a fee is followed by its FEE activity."""
+    if isinstance(movement, OrderFilled) and movement.fee:
+        return [movement, fee_activity(movement)]
+    return [movement]
 
 
 def _activity_row(movement: Movement, change: Decimal, cash: Decimal) -> Sequence[str]:

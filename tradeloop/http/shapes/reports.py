@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing_extensions import TypedDict
 
 from tradeloop.http.openapi.fields import DecimalText, Timestamp, UuidText
-from tradeloop.http.shapes.trading import CashActivityJson, FillActivityJson
+from tradeloop.http.shapes.trading import CashActivityJson, FeeActivityJson, FillActivityJson
 
 
 class HoldingJson(TypedDict):
@@ -49,7 +49,7 @@ class StatementJson(TypedDict):
     end: Timestamp
     """Movements at or before this time."""
     opening: BalanceJson
-    activities: list[FillActivityJson | CashActivityJson]
-    """Oldest first, as GET /v2/account/activities shows them."""
+    activities: list[FillActivityJson | CashActivityJson | FeeActivityJson]
+    """Oldest first, as GET /v2/account/activities shows them (a fill's fee, FEE, right after it)."""
     totals: StatementTotalsJson
     closing: BalanceJson
