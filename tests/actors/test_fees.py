@@ -81,11 +81,18 @@ async def test_the_schedule_and_the_fees_charged_survive_a_restart_on_sqlite(tmp
         await set_fee_schedule(engine, account_id, SCHEDULE)
         await engine.place_order(account_id, market(OrderSide.BUY, "10"))
         await engine.place_order(account_id, market(OrderSide.SELL, "4"))
+        resting = await engine.place_order(
+            account_id,
+            OrderRequest(symbol="AAPL", side=OrderSide.BUY, type=OrderType.LIMIT, time_in_force=TimeInForce.GTC, qty=D(1),
+                         limit_price=D(50)),
+        )  # fmt: skip
         await engine.quiesce()
         before = engine.account(account_id)
         cash, realized, cost = before.cash, before.realized_pl, before.positions["AAPL"].cost_basis
+        assert before.reserved_cash == D("51.00")  # the resting buy holds 50.00 and its fee, the minimum of 1.00
         await engine.stop(snapshot=snapshot)  # without a final snapshot, as a kill -9 leaves it
     recovered = recover(path).accounts[account_id]
     assert recovered.fees == SCHEDULE
+    assert recovered.orders[resting.terms.id].terms.slippage_bps == D(10)  # a working order keeps its slippage
     assert (recovered.cash, recovered.realized_pl, recovered.positions["AAPL"].cost_basis) == (cash, realized, cost)
     assert cash == D(10_000) - D("1001.00") - D("1.00") + D("399.56") - D("1.00")  # the sale: 4 × 99.89, less 1.00
