@@ -5,9 +5,11 @@ Also the CPU time a server and its own children (the journal's writing process) 
 
 from __future__ import annotations
 
+import contextlib
 import os
 import queue
 import re
+import signal
 import subprocess
 import sys
 import threading
@@ -100,7 +102,11 @@ def _children(pid: int) -> list[int]:
 
 
 def stop_child(process: subprocess.Popen[str], pump: threading.Thread, timeout_s: float = STOP_TIMEOUT_S) -> None:
-    """SIGTERM a server started with its stdout on a pipe (SIGKILL if it outlasts `timeout_s`), then its reader."""
+    """SIGTERM a server started with its stdout on a pipe (SIGKILL if it outlasts `timeout_s`), then its reader.
+
+    The server must lead its own process group (`start_new_session=True`): a process it started and left running
+    (a killed server stops none) keeps the pipe open, so the reader never ends; that group is then killed.
+    """
     if process.poll() is None:
         process.terminate()
         try:
@@ -109,8 +115,14 @@ def stop_child(process: subprocess.Popen[str], pump: threading.Thread, timeout_s
             process.kill()
             process.wait()
     pump.join(timeout_s)
-    if process.stdout is not None:
-        process.stdout.close()
+    if pump.is_alive():
+        # Someone still holds the pipe: only the server's own children can, and they keep its group (and so its
+        # pid) in use, so this signal reaches no one else.
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+        pump.join(timeout_s)
+    if process.stdout is not None and not pump.is_alive():
+        process.stdout.close()  # closing it under a reader still reading would wait for that reader: for ever
 
 
 def _pump(stream: IO[str], ready: queue.Queue[str | None]) -> None:
@@ -129,7 +141,8 @@ def child_server(
     stderr_path = workdir / f"{name}.stderr"
     with stderr_path.open("w") as stderr:
         process = subprocess.Popen(
-            [sys.executable, *command], stdout=subprocess.PIPE, stderr=stderr, text=True, env=clean_env(env), cwd=workdir
+            [sys.executable, *command], stdout=subprocess.PIPE, stderr=stderr, text=True, env=clean_env(env), cwd=workdir,
+            start_new_session=True,  # its own process group, for stop_child
         )
     assert process.stdout is not None
     ready: queue.Queue[str | None] = queue.Queue()

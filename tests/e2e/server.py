@@ -109,7 +109,8 @@ def running_server(
     command += ["--market", market, "--data-dir", str(tmp_path / "data"), *args]
     with stderr_path.open("w") as stderr:
         process = subprocess.Popen(
-            command, stdout=subprocess.PIPE, stderr=stderr, text=True, env=server_env(env), cwd=tmp_path
+            command, stdout=subprocess.PIPE, stderr=stderr, text=True, env=server_env(env), cwd=tmp_path,
+            start_new_session=True,  # its own process group: stop_child ends what the server leaves running
         )
     lines: list[str] = []
     ready: queue.Queue[str | None] = queue.Queue()
