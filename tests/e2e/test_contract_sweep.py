@@ -141,6 +141,15 @@ def test_every_answer_keeps_the_contract(case: Any, server: RunningServer, sessi
     case.validate_response(response, checks=CHECKS)
 
 
+def test_each_operation_s_test_has_a_node_id_of_its_own(request: pytest.FixtureRequest) -> None:
+    """pytest-xdist schedules tests by node id: tests sharing one would run once between them."""
+    swept = [item for item in request.session.items if item.name.startswith("test_every_answer_keeps_the_contract[")]
+    if not swept:
+        pytest.skip("the sweep is not collected (deselected)")
+    assert [item.nodeid.rsplit("::", 1)[1] for item in swept] == [item.name for item in swept]  # "...[GET /v2/clock]"
+    assert len({item.nodeid for item in swept}) == len(swept)
+
+
 def test_the_sweep_covered_every_operation_with_enough_calls(server: RunningServer) -> None:
     operations = {op["operationId"] for item in DOCUMENT["paths"].values() for op in item.values()}
     if not calls:
