@@ -35,6 +35,9 @@ tradeloop_bootstrap test
 tradeloop_system_tools curl=curl jq=jq chromium=chromium  # the documented examples run curl and jq; the HTML reports' test, chromium
 python -m mypy
 lint-imports --no-cache  # the package's layers: the [importlinter] contracts in setup.cfg
+# Bytecode caches (the gitignored __pycache__ folders): without them each worker, and each server and journal
+# writer the tests start, compiles the package and rewrites the tests' asserts anew, every run.
+unset PYTHONDONTWRITEBYTECODE
 workers=()
 if tradeloop_test_workers "$@"; then
     # A file at a time on each worker (--dist loadfile): a module's fixtures that start a server start it once, and
