@@ -16,20 +16,21 @@ from decimal import Decimal
 from typing import Final
 from uuid import UUID
 
-from tradeloop.core.fees import slipped_price
 from tradeloop.core.events import (
     OrderCanceled,
     OrderEvent,
     OrderExpired,
     OrderFilled,
-    OrderHwmMoved,
     OrderTriggered,
 )
+from tradeloop.core.fees import slipped_price
 from tradeloop.core.ids import derived_id_beside
 from tradeloop.core.ladders import ABOVE_ALL, BELOW_ALL, Ladder, Liquidity, QuietBand
+from tradeloop.core.linked_groups import LinkedGroups
 from tradeloop.core.marketdata import Quote, Tick, Trade
 from tradeloop.core.money import ONE, QTY_STEP, ZERO
-from tradeloop.core.orders import OrderSide, OrderType, TimeInForce, is_group_entry
+from tradeloop.core.orders import OrderSide, OrderType, TimeInForce
+from tradeloop.core.trailing import follow_price, hwm_moved
 from tradeloop.core.working import ExitGroup, Stage, WorkingOrder
 
 _COMPACT_FLOOR: Final = 1024
@@ -59,8 +60,8 @@ class OrderBook:
         self._market_buys: deque[tuple[int, UUID]] = deque()
         self._market_sells: deque[tuple[int, UUID]] = deque()
         self._expiries: list[tuple[datetime, int, UUID]] = []
-        self._groups: dict[UUID, ExitGroup] = {}
-        """Linked groups by id: their exits' shared cap, grown by the entry's fills."""
+        self._links = LinkedGroups()
+        """Linked groups (OTO, OCO, bracket): which orders belong together, and what their exits may sell."""
         self._unkeyed: dict[UUID, WorkingOrder] = {}
         """Trailing stops placed before the first price; keyed at the first tick."""
         self._band: QuietBand | None = None
@@ -111,7 +112,7 @@ class OrderBook:
         events: list[OrderEvent] = []
         self._band = None
         for order in members:
-            self._link(order)
+            self._links.link(order)
         for order in members:
             self._admit(order, now, events)
         self._match(now, events)
@@ -123,7 +124,7 @@ class OrderBook:
         """Put an order in the book: held, resting on its trigger, or actionable."""
         order.seq = next(self._seq)
         self.orders[order.terms.id] = order
-        self._link(order)
+        self._links.link(order)
         if order.group is not None and order.group.cap <= ZERO:
             order.group.parked.add(order.terms.id)  # held: rests nowhere until there is something to sell
         elif order.stage is Stage.TRIGGER:
@@ -146,19 +147,13 @@ class OrderBook:
         An exit leaves its group, which stays for the order that replaces it (`cancel_linked` ends it).
         """
         order = self._drop(order_id)
-        if order is not None and order.group is not None:
-            order.group.exits.pop(order_id, None)
-            order.group.parked.discard(order_id)
-        elif order is not None and order.terms.group_id is not None:
-            entry_of = self._groups.get(order.terms.group_id)
-            if entry_of is not None:
-                entry_of.entry = None
+        if order is not None:
+            self._links.leave(order)
         return order
 
     def cancel_linked(self, removed: WorkingOrder, reason: str, now: datetime) -> list[OrderEvent]:
         """Cancel the rest of a withdrawn order's linked group (Alpaca: canceling any order of a group cancels the rest)."""
-        group_id = removed.terms.group_id
-        group = self._groups.pop(group_id, None) if group_id is not None else None
+        group = self._links.take(removed.terms.group_id)
         if group is None:
             return []
         events: list[OrderEvent] = []
@@ -167,11 +162,10 @@ class OrderBook:
 
     def _end_group(self, group: ExitGroup, reason: str, now: datetime, events: list[OrderEvent]) -> None:
         """Cancel what is left of a group: its entry if it still works, and its exits (an exit due by `now` expires)."""
-        self._groups.pop(group.group_id, None)
-        entry, group.entry = group.entry, None
+        entry, exit_ids = self._links.end(group)
         if entry is not None and self._drop(entry.terms.id) is not None:
             events.append(self._cancel_event(entry, reason, now))
-        for order_id in list(group.exits):
+        for order_id in exit_ids:
             exit_order = self._drop(order_id)
             if exit_order is None:
                 continue
@@ -332,31 +326,13 @@ class OrderBook:
         buy_px, sell_px = _tick_prices(tick)
         assert buy_px is not None and sell_px is not None
         self._unkeyed_trailing(now, events)
-        for marks, levels, price, rises in (
-            (self._sell_trail_marks, self._sell_trail_levels, sell_px, True),
-            (self._buy_trail_marks, self._buy_trail_levels, buy_px, False),
-        ):
-            moved: list[WorkingOrder] = []
-            while (entry := marks.top(self.orders)) is not None:
-                mark, order = entry
-                if (price <= mark) if rises else (price >= mark):
-                    break
-                marks.pop()
-                order.hwm = price
-                moved.append(order)
-            for order in moved:
-                order.version += 1
-                level = order.trail_level()
-                assert level is not None
-                levels.push(order, level)
-                marks.push(order, price)
-                events.append(
-                    OrderHwmMoved(
-                        account_id=order.terms.account_id, order_id=order.terms.id, hwm=price, stop_price=level, timestamp=now
-                    )
-                )
-            if moved:
-                self._maybe_compact()
+        # Checked here, not in `follow_price`: a book without trailing stops pays no call per tick.
+        marks = self._sell_trail_marks
+        if marks.entries and follow_price(marks, self._sell_trail_levels, sell_px, True, self.orders, now, events):
+            self._maybe_compact()
+        marks = self._buy_trail_marks
+        if marks.entries and follow_price(marks, self._buy_trail_levels, buy_px, False, self.orders, now, events):
+            self._maybe_compact()
 
     def _unkeyed_trailing(self, now: datetime, events: list[OrderEvent]) -> None:
         """Give trailing stops placed before any price their first mark."""
@@ -373,11 +349,7 @@ class OrderBook:
         self._rest_trigger(order)
         level = order.trail_level()
         if order.hwm is not None and level is not None:
-            events.append(
-                OrderHwmMoved(
-                    account_id=order.terms.account_id, order_id=order.terms.id, hwm=order.hwm, stop_price=level, timestamp=now
-                )
-            )
+            events.append(hwm_moved(order, order.hwm, level, now))
 
     def _check_triggers(self, now: datetime, events: list[OrderEvent], tick: Tick | None = None) -> None:
         buy_px, sell_px = _tick_prices(tick) if tick is not None else (self.buy_price(), self.sell_price())
@@ -511,82 +483,27 @@ class OrderBook:
 
     # -- linked groups ----------------------------------------------------------
 
-    def _link(self, order: WorkingOrder) -> None:
-        """Join an exit or an entry to its group's shared cap (made by whichever member comes first)."""
-        terms = order.terms
-        seed = order.group
-        if seed is None and not is_group_entry(terms):
-            return
-        assert terms.group_id is not None
-        group = self._groups.get(terms.group_id)
-        if seed is None:  # the entry: what it filled is what its exits protect, until an exit says more
-            if group is None:
-                group = self._groups[terms.group_id] = ExitGroup(
-                    group_id=terms.group_id, size=order.filled_qty, exited=ZERO, entry_open=True, seeded=False
-                )
-            group.entry_open = True
-            group.entry = order
-            return
-        if group is None:
-            group = self._groups[terms.group_id] = seed
-        elif not group.seeded:
-            group.size, group.exited, group.seeded = seed.size, seed.exited, True
-        order.group = group
-        group.exits[terms.id] = order
-
     def _linked_fill(self, order: WorkingOrder, qty: Decimal, now: datetime, events: list[OrderEvent]) -> None:
         """An entry's fill gives its exits shares to sell; an exit's fill that leaves none parks the others."""
-        terms = order.terms
         if order.group is not None:
-            if order.group.cap <= ZERO and order.group.entry_open:
-                self._park(order.group)
-            return
-        if not is_group_entry(terms):
-            return
-        assert terms.group_id is not None
-        group = self._groups.get(terms.group_id)
-        if group is not None:
-            group.size += qty
+            if self._links.exit_filled(order.group):
+                self._band = None
+        elif order.terms.group_id is not None and (group := self._links.entry_filled(order, qty)) is not None:
             self._unpark(group, now, events)
 
     def _linked_ended(self, order: WorkingOrder, now: datetime, events: list[OrderEvent]) -> None:
-        """An order of a group left the book by itself (filled, expired, starved): settle the rest.
-
-        An entry that ends leaves its exits working while they protect shares; an exit that
-        fills the last share, or that expires, ends the others.
-        """
-        group_id = order.terms.group_id
-        group = self._groups.get(group_id) if group_id is not None else None
-        if group is None:
-            return
-        if order.group is None:  # the entry
-            group.entry_open = False
-            group.entry = None
-            if group.cap > ZERO:
-                return
-            reason = "entry ended with nothing to protect"
-        else:
-            group.exits.pop(order.terms.id, None)
-            group.parked.discard(order.terms.id)
-            reason = "linked order filled" if group.cap <= ZERO else "linked order ended"
-        self._end_group(group, reason, now, events)
-
-    def _park(self, group: ExitGroup) -> None:
-        """Take every exit of the group off the indexes: there is nothing to sell until the entry fills more."""
-        self._band = None
-        for order in group.exits.values():
-            if order.terms.id not in group.parked:
-                order.version += 1  # its index entries die
-                group.parked.add(order.terms.id)
+        """An order of a group left the book by itself (filled, expired, starved): settle the rest."""
+        if order.terms.group_id is not None and (ending := self._links.ended(order)) is not None:
+            group, reason = ending
+            self._end_group(group, reason, now, events)
 
     def _unpark(self, group: ExitGroup, now: datetime, events: list[OrderEvent]) -> None:
         """Rest the group's parked exits: they have shares to sell now."""
-        if not group.parked or group.cap <= ZERO:
+        waiting = self._links.unpark(group)
+        if waiting is None:
             return
         self._band = None
-        waiting = [group.exits[order_id] for order_id in group.parked if order_id in group.exits]
-        group.parked.clear()
-        for order in sorted(waiting, key=lambda o: o.seq):
+        for order in waiting:
             if order.stage is not Stage.TRIGGER:
                 self._place(order)
             elif order.terms.type is OrderType.TRAILING_STOP and order.hwm is None:
