@@ -10,8 +10,8 @@ from uuid import UUID
 
 from tradeloop.core.accounts import AccountState, drop_if_flat
 from tradeloop.core.events import OrderAccepted
-from tradeloop.core.instruments import Asset
 from tradeloop.core.fees import order_fee
+from tradeloop.core.instruments import Asset
 from tradeloop.core.money import CENT, HUNDRED, ONE, QTY_STEP, ZERO
 from tradeloop.core.orders import (
     OrderRequest,
