@@ -153,8 +153,8 @@ class HistoryReader:
             "SELECT id, payload FROM activities WHERE account_id = ? AND kind = 'FILL' AND id > ? ORDER BY id",
             [account, place],
         )
-        events = await asyncio.to_thread(_fill_events, [payload for _, payload in rows], query.symbols)
-        orders = await self._order_payloads(account, sorted({str(event.order_id) for event in events}))
+        events, order_ids = await asyncio.to_thread(_fill_events, [payload for _, payload in rows], query.symbols)
+        orders = await self._order_payloads(account, order_ids)
         fills = await asyncio.to_thread(_with_strategies, events, orders)
         return fills, rows[-1][0] if rows else place
 
@@ -306,8 +306,8 @@ def _decode_all(payloads: Sequence[bytes]) -> list[Activity]:
     return [decode(payload) for payload in payloads]
 
 
-def _fill_events(payloads: Sequence[bytes], symbols: frozenset[str] | None) -> list[OrderFilled]:
-    """Decode fill activities, keeping those of the symbols asked for (None: all); blocking."""
+def _fill_events(payloads: Sequence[bytes], symbols: frozenset[str] | None) -> tuple[list[OrderFilled], list[str]]:
+    """Decode fill activities, keeping those of the symbols asked for (None: all), and their orders' ids; blocking."""
     events: list[OrderFilled] = []
     for payload in payloads:
         event = decode(payload)
@@ -315,7 +315,7 @@ def _fill_events(payloads: Sequence[bytes], symbols: frozenset[str] | None) -> l
             raise DecodeError(f"a fill activity holds a {type(event).__name__}")
         if symbols is None or event.symbol in symbols:
             events.append(event)
-    return events
+    return events, sorted({str(event.order_id) for event in events})
 
 
 def _with_strategies(events: Sequence[OrderFilled], order_payloads: Sequence[bytes]) -> list[Fill]:
