@@ -23,6 +23,7 @@ the event loop, during which the server answers nobody else.
 from __future__ import annotations
 
 import asyncio
+import gc
 import random
 import shutil
 import tempfile
@@ -51,7 +52,7 @@ from tradeloop.http.fill_history import FILL_HISTORY
 from tradeloop.http.keys import ENGINE
 from tradeloop.journal import FillQuery
 from tradeloop.market.manual import admin_ticks
-from tradeloop.server import open_app, prepare
+from tradeloop.server import freeze_startup_objects, open_app, prepare, tune_collector
 from tradeloop.snapshots.bars import database_path, insert_rows
 from tradeloop.storage import Storage
 
@@ -79,7 +80,7 @@ class Sizes:
     rounds: int
 
 
-FULL: Final = Sizes(fills=100_000, days=30, rounds=3)
+FULL: Final = Sizes(fills=100_000, days=30, rounds=2)
 QUICK: Final = Sizes(fills=300, days=2, rounds=1)
 
 
@@ -211,13 +212,23 @@ def build(data_dir: Path, sizes: Sizes) -> Built:
 
 
 class _Stalls:
-    """The longest the event loop kept a task waiting past its wake-up, while watching."""
+    """The longest the event loop kept a task waiting past its wake-up, while watching; and the longest full collection."""
 
     TICK_S: Final = 0.001
 
     def __init__(self) -> None:
         self.longest = 0.0
-        self._task: asyncio.Task[None] | None = None
+        self.longest_collection = 0.0
+        self._collecting_since: float | None = None
+        gc.callbacks.append(self._collection)
+
+    def _collection(self, phase: str, info: dict[str, int]) -> None:
+        if info["generation"] != 2:
+            return
+        if phase == "start":
+            self._collecting_since = time.perf_counter()
+        elif self._collecting_since is not None:
+            self.longest_collection = max(self.longest_collection, time.perf_counter() - self._collecting_since)
 
     async def _watch(self) -> None:
         loop = asyncio.get_running_loop()
@@ -270,13 +281,17 @@ class Measured:
     """Each case's request with nothing kept: the fills read and paired (as the first after a start)."""
     again: dict[str, list[Timed]]
     """The same request right after: what the server kept is brought up to date (no new fill) and used."""
+    collections: list[float]
+    """The longest full collection of the cyclic garbage collector during the rounds (it holds every thread)."""
 
 
 async def _serve_and_time(data_dir: Path, built: Built, sizes: Sizes) -> Measured:
     """Start the server on the data directory and time each case, interleaved with reading the fills alone."""
     prepared = prepare(_settings(data_dir))
-    measured = Measured(fills=[], first={}, again={})
+    measured = Measured(fills=[], first={}, again={}, collections=[])
+    tune_collector()  # as the server collects while serving
     async with open_app(prepared) as app, TestClient(TestServer(app)) as client:
+        await freeze_startup_objects(app)  # as the server does once started
         engine, kept = app[ENGINE], app[FILL_HISTORY]
         stalls = _Stalls()
 
@@ -303,6 +318,7 @@ async def _serve_and_time(data_dir: Path, built: Built, sizes: Sizes) -> Measure
                 kept.clear()
                 measured.first.setdefault(label, []).append(await stalls.measure(call))
                 measured.again.setdefault(label, []).append(await stalls.measure(call))
+        measured.collections.append(stalls.longest_collection)
     return measured
 
 
@@ -327,6 +343,12 @@ def run_sizes(sizes: Sizes) -> list[Row]:
             note=f"holds the event loop {millis(max(held for _, held in measured.fills))} at most",
         )
     ]
+    rows.append(
+        Row(
+            benchmark=NAME, case="longest full collection of the garbage collector during the rounds",
+            result=millis(max(measured.collections)),
+        )
+    )
     baseline = f"{millis(fills)} reading the fills"
     for label, first in measured.first.items():
         again = measured.again[label]
