@@ -96,6 +96,19 @@ async def test_a_posted_bar_completes_the_minute_in_progress_before_it() -> None
     assert [bar.close for bar in bars] == [Decimal("99"), Decimal("100")]
 
 
+async def test_the_clock_does_not_complete_a_minute_while_its_whole_bar_is_being_posted() -> None:
+    history = MarketHistory()
+    told = listening(history)
+    bar = posted(0, "100")
+    async with history.posting("AAPL"):
+        for tick in bar_ticks(bar):
+            history.record(tick)
+        history.complete_due(T0 + timedelta(minutes=5))  # long past the minute: it would complete it otherwise
+        assert told == []
+        history.complete_minute(bar)
+    assert told == [bar]
+
+
 def test_a_bar_before_the_newest_minute_or_a_completed_one_is_refused() -> None:
     history = MarketHistory()
     history.complete_minute(posted(3, "100"))

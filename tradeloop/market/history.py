@@ -21,7 +21,7 @@ import asyncio
 import contextlib
 import heapq
 from collections import deque
-from collections.abc import Callable, Generator, Iterable, Iterator
+from collections.abc import AsyncIterator, Callable, Generator, Iterable, Iterator
 from datetime import datetime, timedelta, timezone
 from itertools import islice
 from typing import Final, Protocol, TypeVar
@@ -95,6 +95,9 @@ class MarketHistory:
         self._told: dict[str, datetime] = {}
         """Each symbol's newest minute told to the bar listeners."""
         self._listeners: list[BarListener] = []
+        self._posting: set[str] = set()
+        """Symbols whose whole bar is being traded through the markets: their minute completes only as that bar."""
+        self._posting_turn: asyncio.Lock | None = None
 
     # -- recording -------------------------------------------------------------
 
@@ -151,6 +154,8 @@ class MarketHistory:
         """Tell (and store) each minute in progress that ended `delay_s` ago or more: its symbol has gone quiet."""
         due = now - _ONE_MINUTE - timedelta(seconds=delay_s)
         for bar in list(self._current.values()):
+            if bar.symbol in self._posting:
+                continue  # the bar being posted completes this minute, whatever the clock says meanwhile
             if bar.timestamp <= due and self._told.get(bar.symbol, EARLIEST) < bar.timestamp:
                 if self.archive is not None:
                     self.archive.add(bar)
@@ -168,6 +173,22 @@ class MarketHistory:
         if told is not None and timestamp <= told:
             return f"must be after {symbol}'s newest completed minute ({told.isoformat()})"
         return None
+
+    @contextlib.asynccontextmanager
+    async def posting(self, symbol: str) -> AsyncIterator[None]:
+        """Post whole bars one at a time, and keep `symbol`'s minute in progress from completing by the clock meanwhile.
+
+        A posted bar's own trades build its minute while they go through the markets; without this, a past minute
+        could complete on its own between `posting_refusal` and `complete_minute`, which would then refuse it.
+        """
+        if self._posting_turn is None:
+            self._posting_turn = asyncio.Lock()
+        async with self._posting_turn:
+            self._posting.add(symbol)
+            try:
+                yield
+            finally:
+                self._posting.discard(symbol)
 
     def complete_minute(self, bar: Bar) -> None:
         """Take a whole one-minute bar as its minute, complete at once (replacing what its trades built).

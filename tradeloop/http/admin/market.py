@@ -158,13 +158,14 @@ async def post_bar(request: web.Request) -> web.Response:
     if symbol not in engine.assets:
         raise UnknownSymbol(f"unknown symbol {symbol}", field="symbol")
     bar = _posted_bar(symbol, body)
-    refusal = history.posting_refusal(symbol, bar.timestamp)
-    if refusal is not None:
-        raise InvalidField("timestamp", refusal)
-    for tick in bar_ticks(bar):
-        await engine.ingest(tick)
-    await engine.quiesce()
-    history.complete_minute(bar)  # the strategy host hears of it as a bar listener
+    async with history.posting(symbol):  # one post at a time; the clock does not complete this minute meanwhile
+        refusal = history.posting_refusal(symbol, bar.timestamp)
+        if refusal is not None:
+            raise InvalidField("timestamp", refusal)
+        for tick in bar_ticks(bar):
+            await engine.ingest(tick)
+        await engine.quiesce()
+        history.complete_minute(bar)  # the strategy host hears of it as a bar listener
     await history.flush()  # stored before it is acknowledged: warm-ups after a crash read it
     await app[STRATEGY_HOST].idle()
     await engine.quiesce()
