@@ -32,7 +32,7 @@ tradeloop_test_workers() {
 
 source scripts/bootstrap.sh
 tradeloop_bootstrap test
-tradeloop_system_tools curl=curl jq=jq chromium=chromium  # the documented examples run curl and jq; the HTML reports' test, chromium
+tradeloop_system_tools curl=curl jq=jq chromium=chromium  # the documented examples run curl and jq; the HTML reports' and the dashboard's tests, chromium
 python -m mypy
 lint-imports --no-cache  # the package's layers: the [importlinter] contracts in setup.cfg
 # Bytecode caches (the gitignored __pycache__ folders): without them each worker, and each server and journal

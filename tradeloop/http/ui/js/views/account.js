@@ -27,7 +27,7 @@ const LIMITS = [
 ];
 const USAGE = [
   ["session_start_equity", "Equity at the session's start", money],
-  ["daily_loss", "Lost today", money],
+  ["daily_loss", "Lost today", (v) => (String(v).startsWith("-") ? `none (${money(String(v).slice(1))} gained)` : money(v))],
   ["daily_loss_allowed", "Loss allowed today", money],
   ["peak_equity", "Peak equity", money],
   ["drawdown_percent", "Drawdown", (v) => `${qty(v)}%`],
