@@ -14,6 +14,14 @@
 import { money, qty, states, time } from "../dom.js";
 import { busy, compact, downloadBlob, duration, el, errorBox, facts, field, fill, grid, number, openBlob, ratio, select } from "./views_kit.js";
 
+// The round-trip figures' names, as the trades summary gives them (docs/trade-history.md).
+const TRADE_FIGURES = {
+  trades: "Round trips", winners: "Winners", losers: "Losers", win_rate: "Win rate",
+  gross_profit: "Gross profit", gross_loss: "Gross loss", realized_pl: "Realized P&L", fees: "Fees",
+  profit_factor: "Profit factor", expectancy: "Expectancy", avg_win: "Average win", avg_loss: "Average loss",
+  best: "Best trip", worst: "Worst trip", avg_holding_seconds: "Average holding time",
+};
+
 export const title = "Reports";
 
 const PERFORMANCE = "/v2/reports/performance";
@@ -100,7 +108,7 @@ export function render(root, ctx) {
         ["Benchmark return", report.benchmark ? ratio(report.benchmark_return) : "—"],
       ], "report-metrics"),
       el("h3", {}, "Round trips closed in the period"),
-      facts(Object.entries(report.trades || {}).map(([key, value]) => [key.replaceAll("_", " "),
+      facts(Object.entries(report.trades || {}).map(([key, value]) => [TRADE_FIGURES[key] || key.replaceAll("_", " "),
         typeof value === "string" ? money(value) : key.endsWith("_seconds") ? duration(value) : key === "win_rate" ? ratio(value) : number(value)]),
       "report-trades"));
     performanceBox.hidden = false;
