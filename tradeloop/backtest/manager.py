@@ -5,7 +5,7 @@ parallel and ranked by a metric. Runs go to a `ProcessPoolExecutor` of spawned
 processes at a lower CPU priority, so a long backtest never slows live trading. Each
 worker reports its progress, and learns it was canceled, through dictionaries shared
 by a `multiprocessing` manager process; both the pool and that process start with the
-first backtest. Results stay in memory, and, when the server has a data directory,
+first backtest, and end by themselves when the server is gone (even killed with kill -9). Results stay in memory, and, when the server has a data directory,
 in `<data dir>/backtests/<id>.json` (the backtest) and `<id>.result.json` (the result
 bytes), read back at start-up: a finished backtest survives a restart; one queued or
 running when the server stopped is not kept.
@@ -18,6 +18,8 @@ import contextlib
 import logging
 import multiprocessing
 import os
+import threading
+import time
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import CancelledError, Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -40,6 +42,8 @@ log = logging.getLogger(__name__)
 NICENESS: Final = 10
 """How much lower than the server a worker runs (os.nice): live trading first."""
 RESULTS_DIR: Final = "backtests"
+SERVER_POLL_S: Final = 1.0
+"""How often the manager and worker processes look whether the server that started them is still there."""
 
 
 class BacktestStatus(StrEnum):
@@ -75,6 +79,22 @@ class Backtest:
 def _lower_priority() -> None:
     with contextlib.suppress(OSError):
         os.nice(NICENESS)
+
+
+def _follow_server(server_pid: int) -> None:
+    """In the manager or a worker: end once the server is gone, even killed with no chance to stop us (kill -9)."""
+
+    def watch() -> None:
+        while os.getppid() == server_pid:
+            time.sleep(SERVER_POLL_S)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="follow-server", daemon=True).start()
+
+
+def _start_worker(server_pid: int) -> None:
+    _lower_priority()
+    _follow_server(server_pid)
 
 
 def _work(spec: RunSpec, key: str, progress: Any, cancels: Any) -> bytes:
@@ -205,13 +225,16 @@ class BacktestManager:
             return
         context = multiprocessing.get_context("spawn")  # no fork of a process running an event loop and threads
 
+        server_pid = os.getpid()
+
         def start() -> SyncManager:
-            shared = context.Manager()
+            shared = SyncManager(ctx=context)
+            shared.start(_follow_server, (server_pid,))
             return shared
 
         shared = await asyncio.get_running_loop().run_in_executor(None, start)
         self._shared, self._progress, self._cancels = shared, shared.dict(), shared.dict()
-        self._pool = ProcessPoolExecutor(self._workers, mp_context=context, initializer=_lower_priority)
+        self._pool = ProcessPoolExecutor(self._workers, mp_context=context, initializer=_start_worker, initargs=(server_pid,))
 
     async def _watch(self, backtest: Backtest) -> None:
         """Wait for every run of the backtest, then record how it ended."""
