@@ -46,6 +46,18 @@ export function replace(element, ...children) {
   return element;
 }
 
+// Disables a button while an action runs, so a double click never sends twice; returns the action's result.
+export async function busy(button, action) {
+  button.disabled = true;
+  button.setAttribute("aria-busy", "true");
+  try {
+    return await action();
+  } finally {
+    button.disabled = false;
+    button.removeAttribute("aria-busy");
+  }
+}
+
 // A table of `rows`: columns are {label, cell: (row) => Node|string, numeric?: bool}; `empty` is shown instead when
 // there are no rows. Options: test (data-test of the table), caption (read by screen readers), rowAttrs(row).
 export function table(columns, rows, { empty = "Nothing here yet.", test = null, caption = null, rowAttrs = null } = {}) {

@@ -6,7 +6,9 @@
 //   secret-once          the box showing a new key pair once; secret-value inside it; secret-done dismisses it
 //   <hook>-confirm       the second step of a two-step button whose first step has data-test="<hook>"
 
-import {h} from "../dom.js";
+import {busy, h} from "../dom.js";
+
+export {busy};
 
 let nextId = 0;
 
@@ -61,18 +63,6 @@ export function errorBox(testId) {
       box.hidden = true;
     },
   };
-}
-
-/** Run `work` with `button` disabled and marked busy; resolves to work's result (errors pass through). */
-export async function busy(button, work) {
-  button.disabled = true;
-  button.setAttribute("aria-busy", "true");
-  try {
-    return await work();
-  } finally {
-    button.disabled = false;
-    button.removeAttribute("aria-busy");
-  }
 }
 
 /**

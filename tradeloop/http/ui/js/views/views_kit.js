@@ -1,6 +1,9 @@
 // Small building blocks shared by the strategies, alerts, notifications, webhooks and reports views.
 // Everything here builds elements with dom.js h() and sets text, never markup: API values stay text.
-import { clear, h, table } from "../dom.js";
+import { busy, clear, h, table } from "../dom.js";
+
+// Disables a button while an action runs (dom.js), so a double click never sends twice.
+export { busy };
 
 // h() with null/false children dropped and arrays flattened, so optional parts read naturally.
 export function el(tag, attrs, ...children) {
@@ -53,18 +56,6 @@ export function errorBox(test) {
       box.hidden = true;
     },
   });
-}
-
-// Disables a button while an action runs, so a double click never sends twice; returns the action's result.
-export async function busy(button, action) {
-  button.disabled = true;
-  button.setAttribute("aria-busy", "true");
-  try {
-    return await action();
-  } finally {
-    button.disabled = false;
-    button.removeAttribute("aria-busy");
-  }
 }
 
 // A JSON number that is a fraction (0.05) as a percent text; null as a dash. Display only, never money.
