@@ -35,6 +35,7 @@ from tradeloop.http.bodies import read_model, read_query
 from tradeloop.http.keys import ENGINE
 from tradeloop.http.numbers import Money, Percent, Price
 from tradeloop.http.openapi import Example, Security, operation
+from tradeloop.http.paths import path_id
 from tradeloop.http.shapes.alerts import AlertJson
 from tradeloop.http.times import QueryTime
 from tradeloop.http.wire import json_response
@@ -229,14 +230,6 @@ def _patched(request: web.Request, terms: AlertTerms, body: PatchBody) -> AlertT
     return replace(terms, **changes)
 
 
-def _alert_id(request: web.Request) -> UUID:
-    """The path's alert id; one that is not a UUID names no alert (404)."""
-    try:
-        return UUID(request.match_info["alert_id"])
-    except ValueError:
-        raise NotFound("alert not found") from None
-
-
 _ID: Final = "0195f7a2-6c4d-7e5f-8a10-3b4c5d6e7f80"
 _EXAMPLE: Final[dict[str, Any]] = {
     "id": _ID, "kind": "price", "symbol": "AAPL", "condition": "crosses_above", "price": "190", "percent": None,
@@ -289,7 +282,7 @@ async def list_alerts(request: web.Request) -> web.Response:
 )
 async def get_alert(request: web.Request) -> web.Response:
     """One alert of the account."""
-    return json_response(alert_json(request.app[ENGINE].alert(account_id(request), _alert_id(request))))
+    return json_response(alert_json(request.app[ENGINE].alert(account_id(request), path_id(request, "alert"))))
 
 
 @routes.patch("/v2/alerts/{alert_id}")
@@ -300,7 +293,7 @@ async def get_alert(request: web.Request) -> web.Response:
 )
 async def patch_alert(request: web.Request) -> web.Response:
     """Change an active alert's level, condition, repetition, expiry or note; it is watched afresh from now."""
-    engine, account, alert_id = request.app[ENGINE], account_id(request), _alert_id(request)
+    engine, account, alert_id = request.app[ENGINE], account_id(request), path_id(request, "alert")
     body = await read_model(request, PatchBody)
     terms = _patched(request, engine.alert(account, alert_id).terms, body)
     changed = await engine.change_alert(account, ReviseAlert(alert_id=alert_id, terms=terms))
@@ -314,5 +307,5 @@ async def patch_alert(request: web.Request) -> web.Response:
 )
 async def delete_alert(request: web.Request) -> web.Response:
     """Cancel an alert: it stops watching and is listed as canceled (one that ended already stays as it ended)."""
-    await request.app[ENGINE].change_alert(account_id(request), CancelAlert(alert_id=_alert_id(request)))
+    await request.app[ENGINE].change_alert(account_id(request), CancelAlert(alert_id=path_id(request, "alert")))
     return web.Response(status=204)

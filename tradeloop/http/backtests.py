@@ -33,6 +33,7 @@ from tradeloop.http.history import MARKET_HISTORY
 from tradeloop.http.keys import ENGINE
 from tradeloop.http.numbers import bounded
 from tradeloop.http.openapi import Example, Reply, Security, operation
+from tradeloop.http.paths import path_id
 from tradeloop.http.shapes.backtests import BacktestJson, BacktestResultJson
 from tradeloop.http.times import clamp
 from tradeloop.http.wire import json_response
@@ -104,13 +105,6 @@ def backtest_json(backtest: Backtest) -> BacktestJson:
         "error": backtest.error,
         "request": dict(backtest.request),
     }
-
-
-def _id(request: web.Request) -> UUID:
-    try:
-        return UUID(request.match_info["backtest_id"])
-    except ValueError:
-        raise NotFound("backtest not found") from None
 
 
 async def runs_of(engine: Engine, history: MarketHistory, account: UUID, body: BacktestBody) -> list[RunSpec]:
@@ -251,7 +245,7 @@ async def create_backtest(request: web.Request) -> web.Response:
            examples=[Example(name="done", path={"backtest_id": _ID}, response=_DONE)])
 async def get_backtest(request: web.Request) -> web.Response:
     """A backtest's status (queued, running, done, failed, canceled) and progress from 0 to 1."""
-    found = await request.app[BACKTESTS].get(account_id(request), _id(request))
+    found = await request.app[BACKTESTS].get(account_id(request), path_id(request, "backtest"))
     return json_response(backtest_json(found))
 
 
@@ -280,7 +274,7 @@ async def get_backtest_result(request: web.Request) -> web.Response:
     and P&L by symbol.
     """
     query = read_query(request, ResultQuery)
-    body = request.app[BACKTESTS].result(account_id(request), _id(request))
+    body = request.app[BACKTESTS].result(account_id(request), path_id(request, "backtest"))
     if query.format == "html":
         return web.Response(text=backtest_page(request, body), content_type="text/html")
     return web.Response(body=body, content_type="application/json")
@@ -292,7 +286,7 @@ async def get_backtest_result(request: web.Request) -> web.Response:
                              response={**_QUEUED, "status": "canceled", "finished_at": "2026-01-12T15:30:01.000000Z"})])
 async def cancel_backtest(request: web.Request) -> web.Response:
     """Cancel a queued or running backtest; a finished one is answered as it is."""
-    found = await request.app[BACKTESTS].cancel(account_id(request), _id(request))
+    found = await request.app[BACKTESTS].cancel(account_id(request), path_id(request, "backtest"))
     return json_response(backtest_json(found))
 
 

@@ -20,6 +20,7 @@ from tradeloop.http.auth import account_id
 from tradeloop.http.bodies import read_model, read_query
 from tradeloop.http.keys import ENGINE
 from tradeloop.http.openapi import Example, Security, operation
+from tradeloop.http.paths import path_id
 from tradeloop.http.shapes.notifications import (
     NotificationPageJson,
     StoredNotificationJson,
@@ -77,14 +78,6 @@ def _stored_json(entry: NotificationEntry) -> StoredNotificationJson:
     return {**made, "read_at": rfc3339(entry.read_at)}
 
 
-def _notification_id(request: web.Request) -> UUID:
-    """Raises: NotFound for an id that is not a UUID (no notification has it)."""
-    try:
-        return UUID(request.match_info["notification_id"])
-    except ValueError:
-        raise NotFound("notification not found") from None
-
-
 _ID: Final = "0195f7a2-5b3c-8e21-b7a0-6d9e0a1b2c3d"
 _PATH: Final = {"notification_id": _ID}
 _FILLED: Final = {
@@ -137,7 +130,7 @@ async def list_notifications(request: web.Request) -> web.Response:
 )
 async def read_notification(request: web.Request) -> web.Response:
     """Mark one notification read (reading it again changes nothing); answers it as it now stands."""
-    engine, account, notification_id = request.app[ENGINE], account_id(request), _notification_id(request)
+    engine, account, notification_id = request.app[ENGINE], account_id(request), path_id(request, "notification")
     found = await engine.journal.notification(account, notification_id)
     if found is None:
         raise NotFound("notification not found")

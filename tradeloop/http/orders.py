@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from typing import Final
-from uuid import UUID
 
 from aiohttp import web
 
@@ -32,7 +31,7 @@ from tradeloop.http.bodies import read_model, read_query
 from tradeloop.http.examples import example
 from tradeloop.http.keys import ENGINE
 from tradeloop.http.openapi import Example, Security, operation
-from tradeloop.http.paths import OrderPath
+from tradeloop.http.paths import OrderPath, path_id
 from tradeloop.http.problems import problem_body
 from tradeloop.http.schemas import (
     ByClientOrderIdQuery,
@@ -58,14 +57,6 @@ async def _answer(request: web.Request, order: Order) -> web.Response:
     """An order as Alpaca answers it: a group's first order with its legs nested."""
     legs = await request.app[ENGINE].legs(account_id(request), order)
     return json_response(order_json(order, legs=legs))
-
-
-def _order_id(request: web.Request) -> UUID:
-    """The path's order id; one that is not a UUID names no order (404)."""
-    try:
-        return UUID(request.match_info["order_id"])
-    except ValueError:
-        raise NotFound("order not found") from None
 
 
 def bulk_line(result: BulkResult, instance: str) -> JsonDict:
@@ -163,7 +154,7 @@ async def get_order_by_client_order_id(request: web.Request) -> web.Response:
     examples=[Example(name="filled", summary="the market order, filled", path={"order_id": _ORDER["id"]}, response=_ORDER)],
 )
 async def get_order(request: web.Request) -> web.Response:
-    order = await request.app[ENGINE].order(account_id(request), _order_id(request))
+    order = await request.app[ENGINE].order(account_id(request), path_id(request, "order"))
     return await _answer(request, order)
 
 
@@ -187,7 +178,7 @@ async def get_order(request: web.Request) -> web.Response:
 )
 async def replace_order(request: web.Request) -> web.Response:
     """Replace an open order; the answer is the new order, the old one becomes `replaced`."""
-    order_id = _order_id(request)
+    order_id = path_id(request, "order")
     body = await read_model(request, ReplaceOrderBody)
     order = await request.app[ENGINE].replace_order(account_id(request), order_id, body.to_request())
     return await _answer(request, order)
@@ -204,7 +195,7 @@ async def replace_order(request: web.Request) -> web.Response:
 )
 async def cancel_order(request: web.Request) -> web.Response:
     """Cancel an open order: 204 with no body."""
-    await request.app[ENGINE].cancel_order(account_id(request), _order_id(request))
+    await request.app[ENGINE].cancel_order(account_id(request), path_id(request, "order"))
     return web.Response(status=204)
 
 

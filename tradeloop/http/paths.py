@@ -1,8 +1,8 @@
 """Path parameters of the routes, as the API reference documents them.
 
-The handlers read `request.match_info` themselves (an id that is no UUID names
-nothing: 404); these models only tell the reference, and clients generated from
-it, what each parameter is.
+The handlers read an id with `path_id` (an id that is no UUID names nothing:
+404); these models only tell the reference, and clients generated from it, what
+each parameter is.
 """
 
 from __future__ import annotations
@@ -10,7 +10,18 @@ from __future__ import annotations
 from typing import Annotated
 from uuid import UUID
 
+from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field
+
+from tradeloop.errors import NotFound
+
+
+def path_id(request: web.Request, noun: str) -> UUID:
+    """The path's `<noun>_id`; one that is not a UUID names no such thing, so it is 404 like an unknown id."""
+    try:
+        return UUID(request.match_info[f"{noun}_id"])
+    except ValueError:
+        raise NotFound(f"{noun} not found") from None
 
 
 class _Path(BaseModel):

@@ -37,6 +37,7 @@ from tradeloop.http.bodies import read_json, read_model, read_query
 from tradeloop.http.examples import example
 from tradeloop.http.keys import ENGINE
 from tradeloop.http.openapi import Example, Security, operation
+from tradeloop.http.paths import path_id
 from tradeloop.http.shapes.strategies import SignalJson, StrategyJson, StrategyVersionJson
 from tradeloop.http.times import QueryTime
 from tradeloop.http.wire import json_response
@@ -166,14 +167,6 @@ def merge_patch(target: Any, patch: Any, where: str = "") -> Any:
     return merged
 
 
-def _strategy_id(request: web.Request) -> UUID:
-    """The path's strategy id; one that is not a UUID names no strategy (404)."""
-    try:
-        return UUID(request.match_info["strategy_id"])
-    except ValueError:
-        raise NotFound("strategy not found") from None
-
-
 async def _definition(request: web.Request) -> dict[str, Any]:
     data = await read_json(request)
     if not isinstance(data, dict):
@@ -246,7 +239,7 @@ async def list_strategies(request: web.Request) -> web.Response:
 )
 async def get_strategy(request: web.Request) -> web.Response:
     """One strategy, deleted ones included."""
-    return json_response(strategy_json(request.app[ENGINE].strategy(account_id(request), _strategy_id(request))))
+    return json_response(strategy_json(request.app[ENGINE].strategy(account_id(request), path_id(request, "strategy"))))
 
 
 @routes.patch("/v2/strategies/{strategy_id}")
@@ -265,7 +258,7 @@ async def revise_strategy(request: web.Request) -> web.Response:
     removes a key, lists and values replace) and the result is checked as a
     whole. An active strategy switches to the new version at its next bar.
     """
-    engine, account, strategy_id = request.app[ENGINE], account_id(request), _strategy_id(request)
+    engine, account, strategy_id = request.app[ENGINE], account_id(request), path_id(request, "strategy")
     patch = await _definition(request)
     current = engine.strategy(account, strategy_id)
     definition = _checked(request, merge_patch(json.loads(current.current.definition), patch))
@@ -280,7 +273,7 @@ async def revise_strategy(request: web.Request) -> web.Response:
 )
 async def list_versions(request: web.Request) -> web.Response:
     """Every version of a strategy, oldest first."""
-    found = request.app[ENGINE].strategy(account_id(request), _strategy_id(request))
+    found = request.app[ENGINE].strategy(account_id(request), path_id(request, "strategy"))
     return json_response([version_json(each) for each in found.versions])
 
 
@@ -291,7 +284,7 @@ async def list_versions(request: web.Request) -> web.Response:
 )
 async def delete_strategy(request: web.Request) -> web.Response:
     """Delete a strategy: it stops trading and leaves the list; it, its versions and its signals stay readable by id."""
-    await request.app[ENGINE].change_strategy(account_id(request), DeleteStrategy(strategy_id=_strategy_id(request)))
+    await request.app[ENGINE].change_strategy(account_id(request), DeleteStrategy(strategy_id=path_id(request, "strategy")))
     return web.Response(status=204)
 
 
@@ -302,7 +295,7 @@ async def delete_strategy(request: web.Request) -> web.Response:
 )
 async def activate_strategy(request: web.Request) -> web.Response:
     """Start trading: the strategy acts on the next completed bar of its timeframe, its indicators warmed from stored bars."""
-    return await _change(request, ActivateStrategy(strategy_id=_strategy_id(request)))
+    return await _change(request, ActivateStrategy(strategy_id=path_id(request, "strategy")))
 
 
 @routes.post("/v2/strategies/{strategy_id}/deactivate")
@@ -323,7 +316,7 @@ async def deactivate_strategy(request: web.Request) -> web.Response:
     and the call can be repeated.
     """
     body = await read_model(request, DeactivateBody) if request.can_read_body else DeactivateBody()
-    engine, account, strategy_id = request.app[ENGINE], account_id(request), _strategy_id(request)
+    engine, account, strategy_id = request.app[ENGINE], account_id(request), path_id(request, "strategy")
     changed = await engine.change_strategy(account, DeactivateStrategy(strategy_id=strategy_id, reason="user"))
     await wind_down.wind_down(
         engine, account, changed, cancel_orders=body.cancel_orders, close_positions=body.close_positions
@@ -346,7 +339,7 @@ async def list_signals(request: web.Request) -> web.Response:
     """
     query = read_query(request, SignalsQuery)
     engine, account = request.app[ENGINE], account_id(request)
-    strategy = engine.strategy(account, _strategy_id(request))
+    strategy = engine.strategy(account, path_id(request, "strategy"))
     wanted = SignalQuery(
         account_id=account, strategy_id=strategy.id, symbols=query.symbols, after=query.after, until=query.until,
         limit=query.limit, direction=query.direction, page_token=query.page_token,

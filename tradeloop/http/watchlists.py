@@ -18,6 +18,7 @@ from tradeloop.http.auth import account_id
 from tradeloop.http.bodies import read_model, read_query
 from tradeloop.http.keys import ENGINE
 from tradeloop.http.openapi import Example, Security, operation
+from tradeloop.http.paths import path_id
 from tradeloop.http.shapes.watchlists import WatchlistJson
 from tradeloop.http.wire import json_response
 
@@ -95,14 +96,6 @@ def _answer(request: web.Request, watchlist: Watchlist, status: int = 200) -> we
     return json_response(body, status)
 
 
-def _by_id(request: web.Request) -> UUID:
-    """Raises: NotFound for an id that is not a UUID (no watchlist has it)."""
-    try:
-        return UUID(request.match_info["watchlist_id"])
-    except ValueError:
-        raise NotFound("watchlist not found") from None
-
-
 def _by_name(request: web.Request) -> str:
     return read_query(request, ByNameQuery).name
 
@@ -152,7 +145,7 @@ async def create_watchlist(request: web.Request) -> web.Response:
            examples=[Example(name="tech", path={"watchlist_id": _ID}, response=_EXAMPLE)])
 async def get_watchlist(request: web.Request) -> web.Response:
     """One watchlist with its assets, in order."""
-    return _answer(request, watchlists.watchlist(request.app[ENGINE], account_id(request), _by_id(request)))
+    return _answer(request, watchlists.watchlist(request.app[ENGINE], account_id(request), path_id(request, "watchlist")))
 
 
 @routes.put("/v2/watchlists/{watchlist_id}")
@@ -164,7 +157,7 @@ async def update_watchlist(request: web.Request) -> web.Response:
     body = await read_model(request, UpdateBody)
     symbols = None if body.symbols is None else tuple(body.symbols)
     changed = await watchlists.update(
-        request.app[ENGINE], account_id(request), _by_id(request), name=body.name, symbols=symbols
+        request.app[ENGINE], account_id(request), path_id(request, "watchlist"), name=body.name, symbols=symbols
     )
     return _answer(request, changed)
 
@@ -176,7 +169,7 @@ async def update_watchlist(request: web.Request) -> web.Response:
 async def add_to_watchlist(request: web.Request) -> web.Response:
     """Add a symbol at the end of a watchlist; one already in it stays where it is."""
     body = await read_model(request, AddBody)
-    return _answer(request, await watchlists.add_symbol(request.app[ENGINE], account_id(request), _by_id(request), body.symbol))
+    return _answer(request, await watchlists.add_symbol(request.app[ENGINE], account_id(request), path_id(request, "watchlist"), body.symbol))
 
 
 @routes.delete("/v2/watchlists/{watchlist_id}")
@@ -184,7 +177,7 @@ async def add_to_watchlist(request: web.Request) -> web.Response:
            examples=[Example(name="delete", path={"watchlist_id": _ID}, status=204)])
 async def delete_watchlist(request: web.Request) -> web.Response:
     """Delete a watchlist."""
-    await watchlists.delete(request.app[ENGINE], account_id(request), _by_id(request))
+    await watchlists.delete(request.app[ENGINE], account_id(request), path_id(request, "watchlist"))
     return web.Response(status=204)
 
 
@@ -194,7 +187,7 @@ async def delete_watchlist(request: web.Request) -> web.Response:
 async def remove_from_watchlist(request: web.Request) -> web.Response:
     """Remove a symbol from a watchlist; answers the watchlist as it now stands."""
     engine, account = request.app[ENGINE], account_id(request)
-    found = await watchlists.remove_symbol(engine, account, _by_id(request), request.match_info["symbol"])
+    found = await watchlists.remove_symbol(engine, account, path_id(request, "watchlist"), request.match_info["symbol"])
     return _answer(request, found)
 
 

@@ -18,6 +18,7 @@ from tradeloop.errors import InvalidField, NotFound
 from tradeloop.http.auth import account_id
 from tradeloop.http.bodies import read_model, read_query
 from tradeloop.http.openapi import Example, Security, operation
+from tradeloop.http.paths import path_id
 from tradeloop.http.shapes.webhooks import DeliveryAttemptJson, WebhookJson, WebhookTestJson, WebhookWithSecretJson
 from tradeloop.http.wire import json_response
 from tradeloop.vault import Vault
@@ -89,14 +90,6 @@ def _with_secret(made: WithSecret) -> WebhookWithSecretJson:
     return {**webhook_json(made.endpoint), "secret": made.secret}
 
 
-def _webhook_id(request: web.Request) -> UUID:
-    """Raises: NotFound for an id that is not a UUID (no endpoint has it)."""
-    try:
-        return UUID(request.match_info["webhook_id"])
-    except ValueError:
-        raise NotFound("webhook not found") from None
-
-
 _ID: Final = "0195f7a2-6c3d-7e4f-8a10-2b3c4d5e6f70"
 _EXAMPLE: Final = {
     "id": _ID, "url": "https://hooks.example.com/tradeloop", "events": ["order.filled", "alert.*"],
@@ -133,7 +126,7 @@ async def get_webhooks(request: web.Request) -> web.Response:
            examples=[Example(name="one", path={"webhook_id": _ID}, response=_EXAMPLE)])
 async def get_webhook(request: web.Request) -> web.Response:
     """One endpoint (without its secret)."""
-    return json_response(webhook_json(request.app[WEBHOOKS].endpoints.get(account_id(request), _webhook_id(request))))
+    return json_response(webhook_json(request.app[WEBHOOKS].endpoints.get(account_id(request), path_id(request, "webhook"))))
 
 
 @routes.patch("/v2/webhooks/{webhook_id}")
@@ -142,7 +135,7 @@ async def get_webhook(request: web.Request) -> web.Response:
            examples=[Example(name="all", path={"webhook_id": _ID}, body={"events": ["*"]}, response={**_EXAMPLE, "events": ["*"]})])
 async def update_webhook(request: web.Request) -> web.Response:
     """Change an endpoint's URL, types or description; `enabled` false stops deliveries, true starts them again."""
-    webhook_id = _webhook_id(request)
+    webhook_id = path_id(request, "webhook")
     body = await read_model(request, UpdateBody)
     changed = await request.app[WEBHOOKS].endpoints.update(
         account_id(request), webhook_id, url=body.url, events=body.events, description=body.description, enabled=body.enabled
@@ -155,7 +148,7 @@ async def update_webhook(request: web.Request) -> web.Response:
            examples=[Example(name="delete", path={"webhook_id": _ID}, status=204)])
 async def delete_webhook(request: web.Request) -> web.Response:
     """Delete an endpoint; what was still to be sent to it is not sent."""
-    await request.app[WEBHOOKS].endpoints.delete(account_id(request), _webhook_id(request))
+    await request.app[WEBHOOKS].endpoints.delete(account_id(request), path_id(request, "webhook"))
     return web.Response(status=204)
 
 
@@ -166,7 +159,7 @@ async def delete_webhook(request: web.Request) -> web.Response:
                                        "secret": _SECRET})])
 async def rotate_webhook_secret(request: web.Request) -> web.Response:
     """A new signing secret, shown this once; for 24 hours requests carry a signature by the old one too."""
-    made = await request.app[WEBHOOKS].endpoints.rotate_secret(account_id(request), _webhook_id(request))
+    made = await request.app[WEBHOOKS].endpoints.rotate_secret(account_id(request), path_id(request, "webhook"))
     return json_response(_with_secret(made))
 
 
@@ -178,7 +171,7 @@ async def test_webhook(request: web.Request) -> web.Response:
     """Send a `webhook.test` message to this endpoint only, signed as every delivery is; its attempts show in deliveries."""
     webhooks = request.app[WEBHOOKS]
     account = account_id(request)
-    endpoint = webhooks.endpoints.get(account, _webhook_id(request))
+    endpoint = webhooks.endpoints.get(account, path_id(request, "webhook"))
     message_id = await webhooks.dispatcher.send_test(account, endpoint)
     answer: WebhookTestJson = {"message_id": message_id, "type": "webhook.test"}
     return json_response(answer, 202)
@@ -211,7 +204,7 @@ _FAILED: Final = {**_ATTEMPT, "attempt": 1, "attempted_at": "2026-01-05T15:30:00
 async def get_webhook_deliveries(request: web.Request) -> web.Response:
     """The endpoint's delivery attempts, newest first: when, its status code, how long it took, what went wrong."""
     webhooks = request.app[WEBHOOKS]
-    endpoint = webhooks.endpoints.get(account_id(request), _webhook_id(request))
+    endpoint = webhooks.endpoints.get(account_id(request), path_id(request, "webhook"))
     query = read_query(request, DeliveriesQuery)
     return json_response([attempt_json(each) for each in await webhooks.store.attempts(endpoint.id, query.limit)])
 

@@ -19,7 +19,7 @@ from tradeloop.http.examples import example
 from tradeloop.http.keys import ENGINE, SETTINGS
 from tradeloop.http.numbers import Money, bounded
 from tradeloop.http.openapi import Example, Security, operation
-from tradeloop.http.paths import AccountPath
+from tradeloop.http.paths import AccountPath, path_id
 from tradeloop.http.shapes.admin import AdminAccountJson, CashMovementJson, KeysJson, NewAccountJson
 from tradeloop.http.wire import json_response
 
@@ -60,10 +60,7 @@ class CashMovement(BaseModel):
 
 
 def _account_id(request: web.Request) -> UUID:
-    try:
-        account_id = UUID(request.match_info["account_id"])
-    except ValueError:
-        raise NotFound("account not found") from None
+    account_id = path_id(request, "account")
     request.app[ENGINE].account(account_id)  # NotFound when unknown
     return account_id
 

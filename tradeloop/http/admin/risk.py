@@ -12,7 +12,7 @@ from tradeloop.errors import NotFound
 from tradeloop.http.bodies import read_model
 from tradeloop.http.keys import ENGINE
 from tradeloop.http.openapi import Example, Security, operation
-from tradeloop.http.paths import AccountPath
+from tradeloop.http.paths import AccountPath, path_id
 from tradeloop.http.risk import RISK_EXAMPLE, RiskBody, risk_json
 from tradeloop.http.shapes.risk import AccountRiskJson, RiskEverywhereJson
 from tradeloop.http.wire import json_response
@@ -26,10 +26,7 @@ _ACCOUNT_RISK_EXAMPLE: Final = {"account_id": _ACCOUNT, **RISK_EXAMPLE}
 
 def _account(request: web.Request) -> UUID:
     """The account the path names. Raises: NotFound for an id that names none."""
-    try:
-        account_id = UUID(request.match_info["account_id"])
-    except ValueError:
-        raise NotFound("account not found") from None
+    account_id = path_id(request, "account")
     request.app[ENGINE].account(account_id)
     return account_id
 
