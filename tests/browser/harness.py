@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 
 import pyotp
 import pytest
-from playwright.sync_api import ConsoleMessage, Error, Page, Request, ViewportSize, WebSocket
+from playwright.sync_api import ConsoleMessage, Error, Page, Request, ViewportSize, WebSocket, expect
 
 from tests.e2e.server import RunningServer, http_json
 from tests.factories import ADMIN_KEY, TOTP_SECRET
@@ -241,6 +241,14 @@ def sticking_out(page: Page) -> list[str]:
         return []
     found: list[str] = page.evaluate(_STICKING_OUT)
     return found
+
+
+def drawn_too_wide(page: Page, view: str) -> list[str]:
+    """Once the view `view` is shown and drawn (network idle, nothing loading): what of it sticks out of the window."""
+    expect(page.locator(f"[data-test=view][data-view={view}]")).to_be_attached()
+    page.wait_for_load_state("networkidle")
+    expect(page.locator("[data-test=view] [aria-busy=true]")).to_have_count(0)  # drawn, not loading
+    return sticking_out(page)
 
 
 def keep_artifacts(page: Page, watch: Watch, directory: Path, failed: bool) -> list[Path]:

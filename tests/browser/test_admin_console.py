@@ -10,7 +10,7 @@ from decimal import Decimal
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.harness import PHONE, Admin, TotpCodes, Watch, admin_sign_in, sign_in, sticking_out
+from tests.browser.harness import PHONE, Admin, TotpCodes, Watch, admin_sign_in, drawn_too_wide, sign_in
 from tests.e2e.server import RunningServer, http_json
 from tests.factories import ADMIN_KEY
 
@@ -38,10 +38,7 @@ def test_the_console_signs_in_with_a_totp_code_and_halts_a_symbol_that_the_order
     too_wide = {}
     for section in ("accounts", "market", "journal", "audit"):
         page.click(f"[data-test=nav-{section}]")
-        expect(page.locator(f"[data-test=view][data-view={section}]")).to_be_attached()
-        page.wait_for_load_state("networkidle")
-        expect(page.locator("[data-test=view] [aria-busy=true]")).to_have_count(0)  # drawn, not loading
-        if found := sticking_out(page):
+        if found := drawn_too_wide(page, section):
             too_wide[section] = found
     assert too_wide == {}, "sections wider than a phone"
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Final
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Page
 
-from tests.browser.harness import PHONE, Admin, sign_in, sticking_out
+from tests.browser.harness import PHONE, Admin, drawn_too_wide, sign_in
 from tests.e2e.server import RunningServer
 
 pytestmark = pytest.mark.e2e  # against a real server in a child process
@@ -32,9 +32,6 @@ def test_every_view_of_the_dashboard_fits_a_phone(page: Page, server: RunningSer
     too_wide = {}
     for view in VIEWS:
         page.goto(f"{server.base_url}/app#/{view}")
-        expect(page.locator(f"[data-test=view][data-view={view}]")).to_be_attached()
-        page.wait_for_load_state("networkidle")
-        expect(page.locator("[data-test=view] [aria-busy=true]")).to_have_count(0)  # drawn, not loading
-        if found := sticking_out(page):
+        if found := drawn_too_wide(page, view):
             too_wide[view] = found
     assert too_wide == {}
