@@ -8,7 +8,7 @@
 import { h, money, pct, qty, replace, signOf, states, time, tone } from "../dom.js";
 import { divide, subtract } from "../decimal.js";
 import { AreaSeries, attribution, makeChart } from "../charts.js";
-import { coalesce } from "../stream.js";
+import { followTrades } from "./views_kit.js";
 
 export const title = "Account";
 
@@ -135,19 +135,13 @@ export function render(root, ctx) {
 
   loadFigures();
   loadCurve();
-  const refresh = coalesce(() => {
+  const stopFollowing = followTrades(ctx, () => {
     loadFigures();
     loadCurve({ quietly: true });
-  });
-  const unsubscribe = ctx.trading.on("trade_updates", () => {
-    refresh.trigger();
-  });
-  const timer = setInterval(loadFigures, 30000);
+  }, loadFigures, 30000);
   return () => {
     live = false;
-    unsubscribe();
-    clearInterval(timer);
-    refresh.cancel();
+    stopFollowing();
     dispose();
   };
 }

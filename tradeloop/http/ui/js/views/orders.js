@@ -9,7 +9,7 @@
 //   replace-submit, replace-error (the server's refusal)
 //   closed-orders (the table of the latest closed orders), closed-orders-empty
 import { h, money, price, qty, replace, states, time } from "../dom.js";
-import { coalesce } from "../stream.js";
+import { followTrades } from "./views_kit.js";
 
 export const title = "Orders";
 
@@ -212,15 +212,9 @@ export function render(root, ctx) {
   }
 
   load();
-  const refresh = coalesce(load);
-  const unsubscribe = ctx.trading.on("trade_updates", () => {
-    refresh.trigger();
-  });
-  const timer = setInterval(load, 15000);
+  const stopFollowing = followTrades(ctx, load, load, 15000);
   return () => {
     live = false;
-    unsubscribe();
-    clearInterval(timer);
-    refresh.cancel();
+    stopFollowing();
   };
 }

@@ -8,7 +8,7 @@
 //   position-close (a row's "Close" button), positions-close-all
 import { h, money, pct, price, qty, replace, signOf, states, tone } from "../dom.js";
 import { divide, fromNumber, multiply, subtract } from "../decimal.js";
-import { coalesce } from "../stream.js";
+import { followTrades } from "./views_kit.js";
 
 export const title = "Positions";
 
@@ -160,16 +160,10 @@ export function render(root, ctx) {
   }
 
   load();
-  const refresh = coalesce(load);
-  const unsubscribe = ctx.trading.on("trade_updates", () => {
-    refresh.trigger();
-  });
-  const timer = setInterval(load, REFRESH_MS);
+  const stopFollowing = followTrades(ctx, load, load, REFRESH_MS);
   return () => {
     live = false;
-    unsubscribe();
-    clearInterval(timer);
-    refresh.cancel();
+    stopFollowing();
     for (const stop of watching.values()) stop();
     watching.clear();
   };

@@ -1,6 +1,7 @@
-// Small building blocks shared by the strategies, alerts, notifications, webhooks and reports views.
+// Small building blocks shared by the dashboard's views (strategies, alerts, notifications, webhooks, reports, account, orders, positions).
 // Everything here builds elements with dom.js h() and sets text, never markup: API values stay text.
 import { busy, clear, h, table } from "../dom.js";
+import { coalesce } from "../stream.js";
 
 // Disables a button while an action runs (dom.js), so a double click never sends twice.
 export { busy };
@@ -143,4 +144,19 @@ export function downloadBlob(text, filename, type) {
 export function every(ms, fn) {
   const id = setInterval(fn, ms);
   return () => clearInterval(id);
+}
+
+// Keeps a view current: onTrade runs on trade updates (once per burst, as coalesce() groups them) and poll every
+// `ms`; returns stop(), which ends both.
+export function followTrades(ctx, onTrade, poll, ms) {
+  const refresh = coalesce(onTrade);
+  const unsubscribe = ctx.trading.on("trade_updates", () => {
+    refresh.trigger();
+  });
+  const timer = setInterval(poll, ms);
+  return () => {
+    unsubscribe();
+    clearInterval(timer);
+    refresh.cancel();
+  };
 }
