@@ -1,4 +1,4 @@
-"""/app's strategies in a real browser: make one from a template, backtest it, activate it."""
+"""/app's strategies in a real browser: make one from a template, backtest it, activate it; a definition that is not JSON is refused."""
 
 from __future__ import annotations
 
@@ -42,3 +42,15 @@ def test_a_strategy_from_a_template_is_backtested_then_activated(
     expect(page.locator("[data-test=strategy-deactivate]")).to_be_visible()
     page.click("[data-test=nav-strategies]")
     expect(page.locator("[data-test=strategies] tbody tr")).to_have_count(1)
+
+
+def test_a_definition_that_is_not_json_is_refused_in_the_page_and_makes_nothing(
+    page: Page, server: RunningServer, admin: Admin
+) -> None:
+    sign_in(page, server.base_url, *admin.account())
+    page.click("[data-test=nav-strategies]")
+    page.fill("[data-test=strategy-json]", '{"name": ')
+    page.click("[data-test=strategy-create]")
+    expect(page.locator("[data-test=strategy-error]")).to_contain_text("The definition is not valid JSON")
+    expect(page.locator("[data-test=strategy-json]")).to_be_focused()
+    expect(page.locator("[data-test=strategies-empty]")).to_be_visible()

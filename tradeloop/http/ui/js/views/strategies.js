@@ -15,7 +15,7 @@
 //   + the detail's hooks, listed in strategies_detail.js
 import { states, time } from "../dom.js";
 import { renderDetail } from "./strategies_detail.js";
-import { busy, el, errorBox, field, fill, grid, select } from "./views_kit.js";
+import { busy, definitionIn, el, errorBox, field, fill, grid, select } from "./views_kit.js";
 
 export const title = "Strategies";
 
@@ -133,11 +133,8 @@ function createForm(ctx, isAlive) {
   async function create(event) {
     event.preventDefault();
     error.hide();
-    let definition;
-    try {
-      definition = JSON.parse(editor.value);
-    } catch (failure) {
-      error.show(`The definition is not valid JSON: ${failure.message}`);
+    const definition = definitionIn(editor, error);
+    if (definition === undefined) {
       editor.focus();
       return;
     }

@@ -17,7 +17,7 @@
 //   + the backtest's hooks, listed in strategies_backtest.js
 import { states, time } from "../dom.js";
 import { renderBacktest } from "./strategies_backtest.js";
-import { busy, el, errorBox, facts, field, fill, grid, jsonBlock } from "./views_kit.js";
+import { busy, definitionIn, el, errorBox, facts, field, fill, grid, jsonBlock } from "./views_kit.js";
 
 const SIGNALS_PAGE = 50;
 
@@ -175,13 +175,8 @@ function editPanel(ctx, strategy, path, isAlive, reload) {
   async function submit(event) {
     event.preventDefault();
     error.hide();
-    let edited;
-    try {
-      edited = JSON.parse(editor.value);
-    } catch (failure) {
-      error.show(`The definition is not valid JSON: ${failure.message}`);
-      return;
-    }
+    const edited = definitionIn(editor, error);
+    if (edited === undefined) return;
     const patch = mergePatch(strategy.definition, edited);
     if (patch === null) {
       error.show("Nothing changed: no new version made.");

@@ -160,3 +160,13 @@ export function followTrades(ctx, onTrade, poll, ms) {
     refresh.cancel();
   };
 }
+
+// The strategy definition in `editor`, parsed; on a JSON syntax error shows it in `error` and returns undefined.
+export function definitionIn(editor, error) {
+  try {
+    return JSON.parse(editor.value);
+  } catch (failure) {
+    error.show(`The definition is not valid JSON: ${failure.message}`);
+    return undefined;
+  }
+}
