@@ -71,7 +71,9 @@ def test_the_ticket_previews_and_sends_a_bracket_order_whose_legs_are_listed(
     page: Page, server: RunningServer, admin: Admin
 ) -> None:
     admin.price("SPY", "450")
-    sign_in(page, server.base_url, *admin.account())
+    created = admin.call("POST", "/admin/v1/accounts", {})
+    admin.call("PUT", f"/admin/v1/accounts/{created['id']}/fees", {"per_order": "1.50"})
+    sign_in(page, server.base_url, created["key_id"], created["secret_key"])
     page.goto(f"{server.base_url}/app#/ticket/SPY")
     page.select_option("[data-test=ticket-type]", "market")
     page.select_option("[data-test=ticket-class]", "bracket")
@@ -81,7 +83,8 @@ def test_the_ticket_previews_and_sends_a_bracket_order_whose_legs_are_listed(
     page.click("[data-test=ticket-submit]")
     preview = page.locator("[data-test=ticket-preview]")
     expect(preview).to_have_attribute("data-accepted", "true")
-    expect(preview).to_contain_text("$1,350.00")  # 3 at 450
+    expect(preview).to_contain_text("Estimated fee$1.50")
+    expect(preview).to_contain_text("Estimated cost$1,351.50")  # 3 at 450, and the fee
     page.click("[data-test=ticket-send]")
     expect(page.locator("[data-test=ticket-placed]")).to_have_attribute("data-status", "filled")
     page.click("[data-test=nav-orders]")

@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from tradeloop.core.accounts import AccountState
 from tradeloop.core.events import OrderAccepted
+from tradeloop.core.fees import order_fee, slipped_price
 from tradeloop.core.money import ZERO, cents
 from tradeloop.core.orders import OrderSide, OrderType
 from tradeloop.core.risk import Check
@@ -22,9 +23,12 @@ class Preview:
     refusal: TradeloopError | None
     trading_state: TradingState
     estimated_price: Decimal | None
-    """The price it would fill at now; for an order that would rest, its limit (or stop) price."""
+    """The price it would fill at now, slipped as its fill would be; for an order that would rest, its limit (or stop) price."""
     estimated_qty: Decimal | None
     estimated_cost: Decimal | None
+    """What it would move in cash filled whole at the estimated price: a buy's value plus its fee, a sale's value less it."""
+    estimated_fee: Decimal
+    """The fee the account's schedule would charge it filled whole at the estimated price (0 with no schedule)."""
     fills_now: bool
     buying_power: Decimal
     buying_power_after: Decimal
@@ -54,6 +58,7 @@ def preview_of(
             estimated_price=price,
             estimated_qty=None,
             estimated_cost=None,
+            estimated_fee=ZERO,
             fills_now=False,
             buying_power=buying_power,
             buying_power_after=buying_power,
@@ -71,8 +76,12 @@ def preview_of(
         estimate = price if fills_now else limit
     else:  # a stop waits for its trigger
         fills_now, estimate = False, terms.stop_price or limit or price
+    if fills_now and terms.slippage_bps is not None:  # a fill at the market slips as the book would slip it
+        estimate = slipped_price(estimate, terms.side, terms.slippage_bps, limit)
     qty = terms.qty if terms.qty is not None else (terms.notional or ZERO) / estimate
-    cost = terms.notional if terms.notional is not None else cents(qty * estimate)
+    value = terms.notional if terms.notional is not None else cents(qty * estimate)
+    fee = order_fee(state.fees, qty, qty * estimate)  # as the fills would be charged: on the unrounded value
+    cost = value + fee if buy else value - fee
     if buy:
         after = buying_power - (cost if fills_now else accepted.reserved_cash)
         position_after = held + qty if fills_now else held
@@ -86,6 +95,7 @@ def preview_of(
         estimated_price=estimate,
         estimated_qty=qty,
         estimated_cost=cost,
+        estimated_fee=fee,
         fills_now=fills_now,
         buying_power=buying_power,
         buying_power_after=after,

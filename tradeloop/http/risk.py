@@ -169,6 +169,7 @@ def preview_json(preview: Preview, instance: str) -> PreviewJson:
         "estimated_price": text(preview.estimated_price),
         "estimated_qty": None if preview.estimated_qty is None else fmt_qty(preview.estimated_qty),
         "estimated_cost": None if preview.estimated_cost is None else money(preview.estimated_cost),
+        "estimated_fee": money(preview.estimated_fee),
         "buying_power": money(preview.buying_power),
         "buying_power_after": money(preview.buying_power_after),
         "position_qty": fmt_qty(preview.position_qty),
@@ -290,6 +291,7 @@ async def patch_risk(request: web.Request) -> web.Response:
                 "estimated_price": "150.3",
                 "estimated_qty": "10",
                 "estimated_cost": "1503.00",
+                "estimated_fee": "0.00",
                 "buying_power": "100000.00",
                 "buying_power_after": "98497.00",
                 "position_qty": "0",
@@ -303,7 +305,8 @@ async def preview_order(request: web.Request) -> web.Response:
     """What placing this order (the body of POST /v2/orders) would do now; nothing is changed or journaled.
 
     It answers whether the order would be accepted or the refusal placing it would meet (its code and
-    message, as POST /v2/orders would answer), the estimated fill price and cost, the buying power and
+    message, as POST /v2/orders would answer), the estimated fill price, fee and cost (with the account's
+    fee schedule and slippage, GET /v2/account/fees), the buying power and
     position after it, and the risk limits it passed with their headroom.
     """
     body = await read_model(request, PlaceOrderBody)

@@ -96,9 +96,12 @@ class PreviewJson(TypedDict):
     trading_state: TradingStateText
     fills_now: bool
     estimated_price: DecimalText | None
-    """The price it would fill at now; for an order that would rest, its limit (or stop) price."""
+    """The price it would fill at now, slipped as its fill would be; for an order that would rest, its limit (or stop) price."""
     estimated_qty: DecimalText | None
     estimated_cost: DecimalText | None
+    """What it would move in cash filled whole at the estimated price: a buy's value plus its fee, a sale's value less it."""
+    estimated_fee: DecimalText
+    """The fee the account's schedule would charge it filled whole at the estimated price; "0.00" with none."""
     buying_power: DecimalText
     buying_power_after: DecimalText
     position_qty: DecimalText

@@ -143,6 +143,7 @@ export function render(root, ctx) {
       h("dl", { class: "pairs" },
         pair("Estimated price", found.estimated_price ? price(found.estimated_price) : "—"),
         pair("Estimated qty", found.estimated_qty ? qty(found.estimated_qty) : "—"),
+        pair("Estimated fee", found.estimated_cost ? money(found.estimated_fee) : "—"),
         pair("Estimated cost", found.estimated_cost ? money(found.estimated_cost) : "—"),
         pair("Fills now", found.fills_now ? "yes, at the current price" : "no, it would rest"),
         pair("Buying power", `${money(found.buying_power)} → ${money(found.buying_power_after)}`),
