@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+from dataclasses import fields
 from decimal import Decimal
 from typing import Final
 from uuid import UUID
 
 from tradeloop.actors.engine import Credentials, Engine
+from tradeloop.actors.fees import set_fee_schedule
 from tradeloop.core.events import CashAdjusted
+from tradeloop.core.fees import FeeSchedule
 from tradeloop.core.funding import rotate_keys, set_active
 from tradeloop.core.risk_limits import LIMIT_NAMES, LimitChanges, RiskLimits, StateSource, TradingState
 from tradeloop.journal import AuditEntry
@@ -74,6 +77,17 @@ async def set_risk(
     """Set an account's risk limits and/or trading state as an administrator, recorded in the audit log."""
     await engine.set_risk(account_id, limits=limits, state=state, reason=reason, source=StateSource.ADMIN)
     await audit(engine, "set_risk", str(account_id), **_risk_detail(limits, state, reason))
+
+
+async def set_fees(engine: Engine, account_id: UUID, schedule: FeeSchedule) -> FeeSchedule:
+    """Replace an account's fee schedule and slippage as an administrator, recorded in the audit log; the schedule now in force.
+
+    Raises:
+        InvalidField: a negative or out-of-bounds value, naming the field (nothing is changed or audited).
+    """
+    found = await set_fee_schedule(engine, account_id, schedule)
+    await audit(engine, "set_fees", str(account_id), **{each.name: str(getattr(found, each.name)) for each in fields(found)})
+    return found
 
 
 async def set_risk_everywhere(

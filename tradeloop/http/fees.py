@@ -51,10 +51,10 @@ def fees_json(schedule: FeeSchedule) -> FeeScheduleJson:
     }
 
 
-_BROKER_LIKE: Final = FeeSchedule(
+BROKER_LIKE: Final = FeeSchedule(
     per_share=Decimal("0.005"), minimum=Decimal("1.00"), slippage_bps=Decimal("5")
 )
-_DESCRIPTION: Final = (
+DESCRIPTION: Final = (
     "An order that fills is charged, over all its fills, max(`minimum`, `per_order` + `per_share` × shares filled + "
     "`percent_of_notional`/100 × value filled), rounded half up to the cent; each fill pays the step in that figure, "
     "taken from cash with the fill and listed as a FEE activity. A fill's price moves `slippage_bps` basis points "
@@ -68,7 +68,7 @@ _DESCRIPTION: Final = (
     tag=TAG,
     security=Security.KEYS,
     responses={200: FeeScheduleJson},
-    description=_DESCRIPTION,
+    description=DESCRIPTION,
     examples=[Example(name="none", summary="a new account: no fees, no slippage", response=fees_json(NO_FEES))],
 )
 async def get_fees(request: web.Request) -> web.Response:
@@ -83,7 +83,7 @@ async def get_fees(request: web.Request) -> web.Response:
     body=FeesBody,
     responses={200: FeeScheduleJson},
     errors=(InvalidField,),
-    description=_DESCRIPTION
+    description=DESCRIPTION
     + " PUT replaces the whole schedule (a field left out is 0): its fees apply to fills recorded after it, its "
     "slippage to orders accepted after it. A negative or out-of-bounds value is refused (422 naming the field) "
     "and nothing changes.",
@@ -92,7 +92,7 @@ async def get_fees(request: web.Request) -> web.Response:
             name="per_share",
             summary="half a cent a share, at least $1 an order, 5 bps of slippage",
             body={"per_share": "0.005", "minimum": "1.00", "slippage_bps": "5"},
-            response=fees_json(_BROKER_LIKE),
+            response=fees_json(BROKER_LIKE),
         ),
     ],
 )

@@ -44,6 +44,7 @@ from tradeloop.http import (
     webhooks,
 )
 from tradeloop.http.admin import accounts, audit, journal, market, sessions
+from tradeloop.http.admin import fees as admin_fees
 from tradeloop.http.admin import risk as admin_risk
 from tradeloop.http.auth import auth_middleware
 from tradeloop.http.ratelimit import rate_limit_headers, rate_limit_middleware
@@ -94,7 +95,7 @@ def trading() -> web.Application:
 
 def admin() -> web.Application:
     """/admin/v1: every route asks for a live admin session."""
-    tables = (accounts.routes, admin_risk.routes, market.routes, journal.routes, audit.routes)
+    tables = (accounts.routes, admin_risk.routes, admin_fees.routes, market.routes, journal.routes, audit.routes)
     return surface(ADMIN_V1, _all(tables), [sessions.session_middleware])
 
 

@@ -1,10 +1,10 @@
-"""Shape of the account's fee schedule and slippage (GET/PUT /v2/account/fees, ours)."""
+"""Shapes of the account's fee schedule and slippage (GET/PUT /v2/account/fees and the administrators' routes, ours)."""
 
 from __future__ import annotations
 
 from typing_extensions import TypedDict
 
-from tradeloop.http.openapi.fields import DecimalText
+from tradeloop.http.openapi.fields import DecimalText, UuidText
 
 
 class FeeScheduleJson(TypedDict):
@@ -20,3 +20,9 @@ class FeeScheduleJson(TypedDict):
     """The least an order that fills is charged, in dollars."""
     slippage_bps: DecimalText
     """Basis points a fill's price moves against the trader (never past a limit price), for orders accepted after it is set."""
+
+
+class AccountFeeScheduleJson(FeeScheduleJson):
+    """An account's fee schedule and slippage, as the administrators' routes answer it."""
+
+    account_id: UuidText
