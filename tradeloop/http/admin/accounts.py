@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from decimal import Decimal
 from typing import Annotated, Final
-from uuid import UUID
 
 from aiohttp import web
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
@@ -14,12 +13,13 @@ from tradeloop.codec import rfc3339
 from tradeloop.core.accounts import AccountState
 from tradeloop.core.money import MONEY, fmt
 from tradeloop.errors import InsufficientBuyingPower, InvalidField, JournalUnavailable, NotFound, Unavailable
+from tradeloop.http.admin.paths import known_account_id
 from tradeloop.http.bodies import read_model
 from tradeloop.http.examples import example
 from tradeloop.http.keys import ENGINE, SETTINGS
 from tradeloop.http.numbers import Money, bounded
 from tradeloop.http.openapi import Example, Security, operation
-from tradeloop.http.paths import AccountPath, path_id
+from tradeloop.http.paths import AccountPath
 from tradeloop.http.shapes.admin import AdminAccountJson, CashMovementJson, KeysJson, NewAccountJson
 from tradeloop.http.wire import json_response
 
@@ -57,12 +57,6 @@ class CashMovement(BaseModel):
 
     amount: Annotated[Decimal, bounded(MONEY), AfterValidator(_positive)]
     description: str = Field(default="", max_length=200)
-
-
-def _account_id(request: web.Request) -> UUID:
-    account_id = path_id(request, "account")
-    request.app[ENGINE].account(account_id)  # NotFound when unknown
-    return account_id
 
 
 def account_summary(request: web.Request, state: AccountState) -> AdminAccountJson:
@@ -129,7 +123,7 @@ async def list_accounts(request: web.Request) -> web.Response:
 )
 async def rotate_keys(request: web.Request) -> web.Response:
     """Issue a new key pair; the old pair is refused from this moment."""
-    credentials = await administration.rotate_account_keys(request.app[ENGINE], _account_id(request))
+    credentials = await administration.rotate_account_keys(request.app[ENGINE], known_account_id(request))
     keys: KeysJson = {"id": str(credentials.account_id), "key_id": credentials.key_id, "secret_key": credentials.secret_key}
     return json_response(keys, status=201)
 
@@ -145,7 +139,7 @@ async def rotate_keys(request: web.Request) -> web.Response:
 )
 async def disable_account(request: web.Request) -> web.Response:
     """Block trading: new orders and replacements are refused; cancels still work."""
-    account_id = _account_id(request)
+    account_id = known_account_id(request)
     await administration.set_account_active(request.app[ENGINE], account_id, False)
     return json_response(account_summary(request, request.app[ENGINE].account(account_id)))
 
@@ -161,7 +155,7 @@ async def disable_account(request: web.Request) -> web.Response:
 )
 async def enable_account(request: web.Request) -> web.Response:
     """Allow trading again in a disabled account."""
-    account_id = _account_id(request)
+    account_id = known_account_id(request)
     await administration.set_account_active(request.app[ENGINE], account_id, True)
     return json_response(account_summary(request, request.app[ENGINE].account(account_id)))
 
@@ -216,7 +210,7 @@ async def withdraw(request: web.Request) -> web.Response:
 
 
 async def _move_cash(request: web.Request, *, sign: int) -> web.Response:
-    account_id = _account_id(request)
+    account_id = known_account_id(request)
     body = await read_model(request, CashMovement)
     description = body.description or ("deposit" if sign > 0 else "withdrawal")
     event = await administration.move_cash(request.app[ENGINE], account_id, body.amount * sign, description)

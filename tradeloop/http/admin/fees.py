@@ -3,18 +3,18 @@
 from __future__ import annotations
 
 from typing import Final
-from uuid import UUID
 
 from aiohttp import web
 
 from tradeloop.actors import administration
 from tradeloop.core.fees import FeeSchedule
 from tradeloop.errors import InvalidField, NotFound
+from tradeloop.http.admin.paths import known_account_id
 from tradeloop.http.bodies import read_model
 from tradeloop.http.fees import BROKER_LIKE, DESCRIPTION, FeesBody, fees_json
 from tradeloop.http.keys import ENGINE
 from tradeloop.http.openapi import Example, Security, operation
-from tradeloop.http.paths import AccountPath, path_id
+from tradeloop.http.paths import AccountPath
 from tradeloop.http.shapes.fees import AccountFeeScheduleJson
 from tradeloop.http.wire import json_response
 
@@ -23,13 +23,6 @@ routes = web.RouteTableDef()
 TAG: Final = "admin"
 _ACCOUNT: Final = "0b0cbb6e-4dfe-4e4f-9f3c-1d4d1b2f7a10"
 _PATH: Final = "/admin/v1/accounts/{account_id}/fees"
-
-
-def _account(request: web.Request) -> UUID:
-    """The account the path names. Raises: NotFound for an id that names none."""
-    account_id = path_id(request, "account")
-    request.app[ENGINE].account(account_id)
-    return account_id
 
 
 def _account_fees(account_id: str, schedule: FeeSchedule) -> AccountFeeScheduleJson:
@@ -55,7 +48,7 @@ def _account_fees(account_id: str, schedule: FeeSchedule) -> AccountFeeScheduleJ
 )
 async def get_account_fees(request: web.Request) -> web.Response:
     """An account's fee schedule and slippage (as GET /v2/account/fees shows them)."""
-    account_id = _account(request)
+    account_id = known_account_id(request)
     return json_response(_account_fees(str(account_id), request.app[ENGINE].account(account_id).fees))
 
 
@@ -83,7 +76,7 @@ async def get_account_fees(request: web.Request) -> web.Response:
 )
 async def put_account_fees(request: web.Request) -> web.Response:
     """Replace an account's fee schedule and slippage, journaled and audited; answers the schedule now in force."""
-    account_id = _account(request)
+    account_id = known_account_id(request)
     body = await read_model(request, FeesBody)
     schedule = await administration.set_fees(request.app[ENGINE], account_id, body.schedule())
     return json_response(_account_fees(str(account_id), schedule))

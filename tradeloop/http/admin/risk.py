@@ -9,10 +9,11 @@ from aiohttp import web
 
 from tradeloop.actors import administration
 from tradeloop.errors import NotFound
+from tradeloop.http.admin.paths import known_account_id
 from tradeloop.http.bodies import read_model
 from tradeloop.http.keys import ENGINE
 from tradeloop.http.openapi import Example, Security, operation
-from tradeloop.http.paths import AccountPath, path_id
+from tradeloop.http.paths import AccountPath
 from tradeloop.http.risk import RISK_EXAMPLE, RiskBody, risk_json
 from tradeloop.http.shapes.risk import AccountRiskJson, RiskEverywhereJson
 from tradeloop.http.wire import json_response
@@ -22,13 +23,6 @@ routes = web.RouteTableDef()
 TAG: Final = "admin"
 _ACCOUNT: Final = "0b0cbb6e-4dfe-4e4f-9f3c-1d4d1b2f7a10"
 _ACCOUNT_RISK_EXAMPLE: Final = {"account_id": _ACCOUNT, **RISK_EXAMPLE}
-
-
-def _account(request: web.Request) -> UUID:
-    """The account the path names. Raises: NotFound for an id that names none."""
-    account_id = path_id(request, "account")
-    request.app[ENGINE].account(account_id)
-    return account_id
 
 
 def _account_risk(request: web.Request, account_id: UUID) -> AccountRiskJson:
@@ -47,7 +41,7 @@ def _account_risk(request: web.Request, account_id: UUID) -> AccountRiskJson:
 )
 async def get_account_risk(request: web.Request) -> web.Response:
     """An account's trading state, risk limits, their usage and its latest risk notices (as GET /v2/risk shows them)."""
-    return json_response(_account_risk(request, _account(request)))
+    return json_response(_account_risk(request, known_account_id(request)))
 
 
 @routes.patch("/admin/v1/accounts/{account_id}/risk")
@@ -74,7 +68,7 @@ async def patch_account_risk(request: web.Request) -> web.Response:
     As PATCH /v2/risk, but an administrator may lift any state, and a state an administrator sets can be
     lifted only by an administrator.
     """
-    account_id = _account(request)
+    account_id = known_account_id(request)
     body = await read_model(request, RiskBody)
     if body.limits is not None or body.trading_state is not None:
         await administration.set_risk(
