@@ -318,8 +318,13 @@ class Journal(Protocol):
         """The latest records of the account's orders a query selects, as `select_orders` selects them."""
         ...
 
-    async def audit_log(self, limit: int) -> list[AuditEntry]:
-        """The newest admin actions first."""
+    async def audit_log(
+        self, limit: int, *, until: datetime | None = None, before: int | None = None
+    ) -> list[tuple[int, AuditEntry]]:
+        """Up to `limit` admin actions newest first, each with its number (1 for the first ever written, then upwards).
+
+        `until` keeps those done at or before it; `before`, those numbered below it (the next page after that number).
+        """
         ...
 
     async def fills(self, query: FillQuery) -> list[Fill]:

@@ -34,6 +34,17 @@ def test_the_console_signs_in_with_a_totp_code_and_halts_a_symbol_that_the_order
     expect(page.locator("[data-test=halted][data-symbol=TSLA]")).to_be_visible()
     assert "TSLA" in admin.call("GET", "/admin/v1/market/halts")["halted"]
 
+    for cents in range(26):  # more actions than an audit page shows, so the halt is on the second page
+        admin.price("AAPL", f"100.{cents:02d}")
+    page.click("[data-test=nav-audit]")
+    expect(page.locator("[data-test=audit-row]")).to_have_count(25)
+    with page.expect_request(lambda request: "/admin/v1/audit?" in request.url and "page_token=" in request.url):
+        page.click("[data-test=audit-older]")
+    expect(page.locator("[data-test=audit-page]")).to_contain_text("Actions 26–")
+    expect(page.locator("[data-test=audit]")).to_contain_text("news pending")
+    page.click("[data-test=audit-newer]")
+    expect(page.locator("[data-test=audit-page]")).to_contain_text("Actions 1–25")
+
     page.set_viewport_size(PHONE)
     too_wide = {}
     for section in ("accounts", "market", "journal", "audit"):

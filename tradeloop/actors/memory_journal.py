@@ -115,8 +115,12 @@ class MemoryJournal:
     async def orders(self, query: OrderQuery) -> list[Order]:
         return [order.copy() for order in select_orders(self._orders.get(query.account_id, {}).values(), query)]
 
-    async def audit_log(self, limit: int) -> list[AuditEntry]:
-        return list(reversed(self.audit_entries))[:limit]
+    async def audit_log(
+        self, limit: int, *, until: datetime | None = None, before: int | None = None
+    ) -> list[tuple[int, AuditEntry]]:
+        numbered = list(enumerate(self.audit_entries, start=1))[: None if before is None else max(before - 1, 0)]
+        chosen = [(number, entry) for number, entry in reversed(numbered) if until is None or entry.at <= until]
+        return chosen[:limit]
 
     async def fills(self, query: FillQuery) -> list[Fill]:
         return (await self.fills_after(query, 0))[0]

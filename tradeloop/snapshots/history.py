@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
-from datetime import UTC
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Final
 from uuid import UUID
@@ -243,11 +243,22 @@ class HistoryReader:
         count: int = rows[0][0]
         return count
 
-    async def audit_log(self, limit: int) -> list[AuditEntry]:
-        rows = await self._read("SELECT at, actor, action, target, detail FROM audit ORDER BY id DESC LIMIT ?", [limit])
+    async def audit_log(
+        self, limit: int, *, until: datetime | None = None, before: int | None = None
+    ) -> list[tuple[int, AuditEntry]]:
+        """Newest first by id, the order entries were written in; `at` is RFC 3339 text of one width, so it compares as the times do."""
+        sql = "SELECT id, at, actor, action, target, detail FROM audit WHERE 1"
+        args: list[Any] = []
+        if until is not None:
+            sql += " AND at <= ?"
+            args.append(rfc3339(until.astimezone(UTC)))
+        if before is not None:
+            sql += " AND id < ?"
+            args.append(before)
+        rows = await self._read(sql + " ORDER BY id DESC", args, limit)
         return [
-            AuditEntry(at=parse_rfc3339(at), actor=actor, action=action, target=target, detail=decode(detail))
-            for at, actor, action, target, detail in rows
+            (number, AuditEntry(at=parse_rfc3339(at), actor=actor, action=action, target=target, detail=decode(detail)))
+            for number, at, actor, action, target, detail in rows
         ]
 
     async def _read(self, sql: str, args: Sequence[Any], limit: int | None = None) -> list[tuple[Any, ...]]:

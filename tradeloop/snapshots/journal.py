@@ -308,8 +308,10 @@ class JournalWriter:
         await self.flush()
         return await self._history.orders(query)
 
-    async def audit_log(self, limit: int) -> list[AuditEntry]:
-        return await self._history.audit_log(limit)
+    async def audit_log(
+        self, limit: int, *, until: datetime | None = None, before: int | None = None
+    ) -> list[tuple[int, AuditEntry]]:
+        return await self._history.audit_log(limit, until=until, before=before)
 
     async def fills(self, query: FillQuery) -> list[Fill]:
         """The fills a query selects, from the activities table (after what is queued commits)."""

@@ -86,6 +86,9 @@ class ChainReportJson(TypedDict):
 
 
 class AuditEntryJson(TypedDict):
+    """One admin action; its `id`, opaque, is the `page_token` that lists the entries before it."""
+
+    id: str
     at: Timestamp
     actor: str
     action: str

@@ -1,6 +1,7 @@
 // Section "Audit log" (#/audit): admin actions, newest first (GET /admin/v1/audit), a page at a time.
-// The API returns the newest `limit` entries (at most 1000), so a page is a slice of the newest ones: the console
-// asks for one more than it shows, to know whether an older page exists.
+// Each page is read from the server: the next older one with the last entry's `id` as `page_token`. The console
+// keeps the tokens of the pages it has shown (to go back newer) and asks for one more entry than it shows, to
+// know whether an older page exists.
 // data-test hooks:
 //   audit                 the audit table (one <tr data-test="audit-row"> per entry)
 //   audit-older, audit-newer   the paging buttons; audit-page the page's position text
@@ -13,11 +14,11 @@ import {el} from "./forms.js";
 export const title = "Audit log";
 
 const PAGE = 25;
-const MOST = 1000;
 
 export function render(root) {
   let alive = true;
   let page = 0;
+  const tokens = [null]; // tokens[n]: the page_token of page n (null: the newest page)
   const holder = el("div", {class: "table-wrap", "aria-live": "polite"});
   const position = el("span", {"data-test": "audit-page"});
   const newer = el("button", {type: "button", "data-test": "audit-newer", on: {click: () => go(page - 1)}}, "← Newer");
@@ -30,11 +31,14 @@ export function render(root) {
     older.disabled = true;
     states.loading(holder);
     try {
-      const limit = Math.min(MOST, (target + 1) * PAGE + 1);
-      const entries = await admin.get("/admin/v1/audit", {limit});
+      const query = {limit: PAGE + 1};
+      if (tokens[target]) query.page_token = tokens[target];
+      const entries = await admin.get("/admin/v1/audit", query);
       if (!alive) return;
       page = target;
-      const rows = entries.slice(page * PAGE, (page + 1) * PAGE);
+      const rows = entries.slice(0, PAGE);
+      tokens.length = page + 1;
+      if (entries.length > PAGE) tokens.push(rows[rows.length - 1].id);
       clear(holder);
       if (!rows.length) {
         states.empty(holder, page === 0 ? "No admin action yet." : "No older action.");
@@ -44,7 +48,7 @@ export function render(root) {
       const first = page * PAGE + 1;
       position.textContent = rows.length ? `Actions ${first}–${first + rows.length - 1}, newest first` : "";
       newer.disabled = page === 0;
-      older.disabled = entries.length <= (page + 1) * PAGE || (page + 1) * PAGE >= MOST;
+      older.disabled = entries.length <= PAGE;
     } catch (error) {
       if (alive) states.failure(holder, error);
       newer.disabled = page === 0;
@@ -55,7 +59,7 @@ export function render(root) {
     el("div", {class: "panel-head"},
       el("h2", {id: "audit-head"}, "Audit log"),
       el("button", {type: "button", "data-test": "audit-refresh", on: {click: () => go(0)}}, "Refresh")),
-    el("p", {class: "hint"}, "Every admin action, written in the same transaction as the change it records. The newest 1000 can be paged."),
+    el("p", {class: "hint"}, "Every admin action, written in the same transaction as the change it records."),
     holder,
     el("nav", {class: "pager", "aria-label": "Audit log pages"}, newer, position, older)));
   go(0);
