@@ -49,7 +49,7 @@ class Stored:
 
     journal: JournalWriter
     accounts: Sequence[AccountState]
-    halted: frozenset[str]
+    halted: dict[str, str]
 
 
 class Storage:

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from decimal import Decimal
+from pathlib import Path
 
 import msgpack
 import pytest
 
 from tests.actors.factories import limit_buy
+from tests.actors.strategy_factories import stored_engine
 from tests.factories import make_engine, set_price
 from tradeloop.actors.account import Committed
 from tradeloop.actors.engine import HALTED_META, stored_halts
@@ -25,9 +28,9 @@ async def test_a_halt_is_stored_with_the_journal_and_told_once_when_it_begins_an
     await engine.halt("AAPL", True)
     await engine.halt("AAPL", True)  # repeated: stored again, told no one
     assert engine.is_halted("AAPL") and engine.halted_symbols() == ["AAPL", "MSFT"]
-    assert msgpack.unpackb(journal.meta[HALTED_META]) == ["AAPL", "MSFT"]
+    assert msgpack.unpackb(journal.meta[HALTED_META]) == {"AAPL": "", "MSFT": ""}
     await engine.halt("AAPL", False)
-    assert not engine.is_halted("AAPL") and stored_halts(journal.meta[HALTED_META]) == {"MSFT"}
+    assert not engine.is_halted("AAPL") and stored_halts(journal.meta[HALTED_META]) == {"MSFT": ""}
     assert [(change.symbol, change.halted) for change in told] == [("MSFT", True), ("AAPL", True), ("AAPL", False)]
 
 
@@ -50,6 +53,21 @@ async def test_an_engine_built_with_recovered_halts_refuses_orders_in_them() -> 
             await engine.place_order(account_id, limit_buy("90"))
     finally:
         await engine.stop()
+
+
+async def test_a_halts_reason_is_stored_and_recovered_after_a_restart(tmp_path: Path) -> None:
+    async with stored_engine(tmp_path) as engine:
+        account_id = (await engine.open_account(Decimal(10_000))).account_id
+        await engine.halt("AAPL", True, "pending news")
+        await engine.halt("MSFT", True)
+        await engine.stop()
+    async with stored_engine(tmp_path) as engine:
+        await set_price(engine, "AAPL", "100")
+        await set_price(engine, "MSFT", "100")
+        with pytest.raises(TradingHalted, match="^trading in AAPL is halted: pending news$"):
+            await engine.place_order(account_id, limit_buy("90"))
+        with pytest.raises(TradingHalted, match="^trading in MSFT is halted$"):
+            await engine.place_order(account_id, replace(limit_buy("90"), symbol="MSFT"))
 
 
 async def test_a_closed_subscription_is_told_nothing_more_and_closing_twice_is_harmless() -> None:

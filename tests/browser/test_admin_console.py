@@ -65,7 +65,7 @@ def test_the_console_signs_in_with_a_totp_code_and_halts_a_symbol_that_the_order
     page.fill("[data-test=ticket-limit]", "250")
     page.click("[data-test=ticket-submit]")
     expect(page.locator("[data-test=ticket-preview]")).to_have_attribute("data-accepted", "false")
-    expect(page.locator("[data-test=ticket-error]")).to_have_text("trading in TSLA is halted")
+    expect(page.locator("[data-test=ticket-error]")).to_have_text("trading in TSLA is halted: news pending")
     expect(page.locator("[data-test=ticket-send]")).to_be_hidden()
 
 

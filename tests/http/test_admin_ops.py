@@ -206,6 +206,19 @@ async def test_orders_in_a_halted_symbol_are_refused(
     assert (await place(client, headers, order_body(symbol="MSFT", qty="1")))["status"] == "filled"
 
 
+async def test_a_refusal_in_a_halted_symbol_says_the_halts_reason(
+    client: HttpClient, engine: Engine, admin: Headers, headers: Headers
+) -> None:
+    await set_price(engine, "AAPL", "100")
+    await set_price(engine, "MSFT", "100")
+    await call(client, "POST", "/admin/v1/market/halts", admin, {"symbol": "AAPL", "reason": "pending news"}, status=201)
+    await call(client, "POST", "/admin/v1/market/halts", admin, {"symbol": "MSFT"}, status=201)
+    refused = await call(client, "POST", "/v2/orders", headers, order_body(symbol="AAPL", qty="1"), status=403)
+    assert refused["message"] == "trading in AAPL is halted: pending news"
+    refused = await call(client, "POST", "/v2/orders", headers, order_body(symbol="MSFT", qty="1"), status=403)
+    assert refused["message"] == "trading in MSFT is halted"
+
+
 async def test_resting_limit_does_not_fill_while_halted_and_fills_on_the_next_tick_after_resume(
     client: HttpClient, engine: Engine, admin: Headers, headers: Headers
 ) -> None:

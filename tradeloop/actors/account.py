@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Mapping, Sequence
-from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, replace
 from datetime import datetime
 from decimal import Decimal
@@ -139,7 +138,7 @@ class AccountActor(Actor[AccountMessage]):
         journal: Journal,
         clock: Callable[[], datetime],
         listeners: Sequence[EventListener],
-        halted: AbstractSet[str],
+        halted: Mapping[str, str],
         maxsize: int,
         watch: RiskWatch | None = None,
         alerts: AlertWatch | None = None,
@@ -272,7 +271,8 @@ class AccountActor(Actor[AccountMessage]):
         if not self.state.active:
             raise AccountDisabled("account is disabled: trading is blocked")
         if symbol in self._halted:
-            raise TradingHalted(f"trading in {symbol} is halted")
+            reason = self._halted[symbol]
+            raise TradingHalted(f"trading in {symbol} is halted" + (f": {reason}" if reason else ""))
 
     def _handle_adjust_cash(self, message: AdjustCash) -> None:
         event = adjust_cash(

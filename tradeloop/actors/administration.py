@@ -62,7 +62,7 @@ async def set_halted(engine: Engine, symbol: str, halted: bool, reason: str = ""
         NotFound: the symbol is not listed.
         JournalUnavailable: the journal cannot write (nothing is changed).
     """
-    await engine.halt(symbol, halted)
+    await engine.halt(symbol, halted, reason)
     await audit(engine, "halt" if halted else "resume", symbol, **({"reason": reason} if reason else {}))
 
 

@@ -90,7 +90,7 @@ class Engine(
         journal: Journal,
         clock: Callable[[], datetime] = utc_now,
         accounts: Iterable[AccountState] = (),
-        halted: Iterable[str] = (),
+        halted: Mapping[str, str] | Iterable[str] = (),
         stale_after_s: float | None = None,
         queue_size: int = 10_000,
         reply_timeout_s: float = REPLY_TIMEOUT_S,
@@ -105,7 +105,8 @@ class Engine(
         self._journal = journal
         self._clock = clock
         self._listeners = Listeners()
-        self._halted: set[str] = set(halted)
+        self._halted: dict[str, str] = dict(halted) if isinstance(halted, Mapping) else dict.fromkeys(halted, "")
+        """Each halted symbol's reason ("" for none); the market actors read its keys, the account actors the reasons."""
         self._queue_size = queue_size
         self._accounts: dict[UUID, AccountActor] = {}
         self._watch = RiskWatch()
@@ -119,7 +120,7 @@ class Engine(
                 accounts=self._accounts,
                 board=self._board,
                 clock=clock,
-                halted=self._halted,
+                halted=self._halted.keys(),
                 journal_trouble=self._journal_trouble,
                 maxsize=queue_size,
                 watch=self._watch,
