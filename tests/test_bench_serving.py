@@ -7,6 +7,7 @@ import signal
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 from typing import IO
 
@@ -48,6 +49,9 @@ def test_a_server_whose_child_holds_its_output_is_stopped_and_so_is_the_child() 
         stopper.join(10 * WAIT_S)
         assert not stopper.is_alive(), "stop_child still waiting for a reader the left-over child keeps open"
         assert process.returncode == -signal.SIGTERM and not pump.is_alive()
+        deadline = time.monotonic() + WAIT_S  # its pipe closes as it exits, a moment before it is gone
+        while running(grandchild) and time.monotonic() < deadline:
+            time.sleep(0.01)
         assert not running(grandchild)
     finally:
         if running(grandchild):
