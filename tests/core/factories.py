@@ -10,10 +10,13 @@ from decimal import Decimal
 from typing import Any, Final, cast
 from uuid import UUID, uuid4
 
+from hypothesis import strategies as st
+
 from tradeloop.core.accounts import AccountState, apply_event, open_account
 from tradeloop.core.book import OrderBook
 from tradeloop.core.charges import charge_fees
 from tradeloop.core.events import AccountOpened, OrderCanceled, OrderEvent, OrderFilled
+from tradeloop.core.fees import NO_FEES, FeeSchedule
 from tradeloop.core.instruments import ASSETS_BY_SYMBOL, Asset
 from tradeloop.core.linked import accept_linked
 from tradeloop.core.marketdata import Quote, Trade
@@ -259,3 +262,21 @@ def limit(side: OrderSide, price: str, qty: str = "1", **overrides: Any) -> Work
 
 def trailing(side: OrderSide, **overrides: Any) -> WorkingOrder:
     return make_working(side=side, type=OrderType.TRAILING_STOP, **overrides)
+
+
+def fee_schedules(*, percent_of_notional: bool = True) -> st.SearchStrategy[FeeSchedule]:
+    """Fee schedules for property tests: often none, else small per-share, per-order, percent and minimum charges and
+    slippage (without the percent of notional when `percent_of_notional` is false)."""
+    return st.one_of(
+        st.just(NO_FEES),
+        st.builds(
+            FeeSchedule,
+            per_share=st.decimals(min_value=0, max_value=Decimal("0.05"), places=4),
+            per_order=st.decimals(min_value=0, max_value=Decimal(5), places=2),
+            percent_of_notional=(
+                st.decimals(min_value=0, max_value=Decimal("0.5"), places=4) if percent_of_notional else st.just(Decimal(0))
+            ),
+            minimum=st.decimals(min_value=0, max_value=Decimal(3), places=2),
+            slippage_bps=st.decimals(min_value=0, max_value=Decimal(50), places=2),
+        ),
+    )

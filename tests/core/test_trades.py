@@ -9,11 +9,11 @@ from uuid import UUID, uuid4
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.core.factories import D, at, make_account, make_request, quote
+from tests.core.factories import D, at, fee_schedules, make_account, make_request, quote
 from tests.core.factories import Venue as _Venue
 from tradeloop.core.book import OrderBook
 from tradeloop.core.events import OrderFilled
-from tradeloop.core.fees import NO_FEES, FeeSchedule
+from tradeloop.core.fees import FeeSchedule
 from tradeloop.core.money import cents
 from tradeloop.core.orders import OrderSide
 from tradeloop.core.trades import Fill, RoundTrip, TradeSide, round_trips, trip_id
@@ -145,21 +145,8 @@ steps = st.lists(
 )
 
 
-fee_schedules = st.one_of(
-    st.just(NO_FEES),
-    st.builds(
-        FeeSchedule,
-        per_share=st.decimals(min_value=0, max_value=Decimal("0.02"), places=4),
-        per_order=st.decimals(min_value=0, max_value=Decimal(2), places=2),
-        percent_of_notional=st.decimals(min_value=0, max_value=Decimal("0.5"), places=4),
-        minimum=st.decimals(min_value=0, max_value=Decimal(3), places=2),
-        slippage_bps=st.decimals(min_value=0, max_value=Decimal(50), places=2),
-    ),
-)
-
-
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(steps, fee_schedules)
+@given(steps, fee_schedules())
 def test_the_trips_pl_adds_up_to_the_accounts_realized_pl_to_the_cent(
     plan: list[tuple[str, OrderSide, Decimal, Decimal, Decimal | None]], schedule: FeeSchedule
 ) -> None:

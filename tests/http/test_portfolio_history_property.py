@@ -12,8 +12,9 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from tests.core.factories import fee_schedules
 from tests.http.report_factories import START, Flow, Step, get_json, played
-from tradeloop.core.fees import NO_FEES, FeeSchedule, order_fee
+from tradeloop.core.fees import FeeSchedule, order_fee
 from tradeloop.core.money import cents
 
 SYMBOLS = ("AAPL", "MSFT")
@@ -30,16 +31,7 @@ steps = st.builds(
 )
 
 
-schedules = st.one_of(
-    st.just(NO_FEES),
-    st.builds(
-        FeeSchedule,
-        per_share=st.decimals(min_value=0, max_value=Decimal("0.05"), places=4),
-        per_order=st.decimals(min_value=0, max_value=Decimal(5), places=2),
-        minimum=st.decimals(min_value=0, max_value=Decimal(2), places=2),
-        slippage_bps=st.decimals(min_value=0, max_value=Decimal(40), places=2),
-    ),
-)
+schedules = fee_schedules(percent_of_notional=False)
 
 
 async def play(

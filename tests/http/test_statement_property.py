@@ -14,6 +14,7 @@ from unittest.mock import patch
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from tests.core.factories import fee_schedules
 from tests.factories import HttpClient
 from tests.http.report_factories import (
     START,
@@ -25,7 +26,7 @@ from tests.http.report_factories import (
     reconciles,
 )
 from tradeloop.codec import rfc3339
-from tradeloop.core.fees import NO_FEES, FeeSchedule
+from tradeloop.core.fees import FeeSchedule
 from tradeloop.http import statements
 
 SYMBOLS = ("AAPL", "MSFT")
@@ -49,17 +50,7 @@ async def csv_agrees(client: HttpClient, headers: dict[str, str], statement: dic
     return csv_statement_as_json(await response.text()) == json_statement_in_csv_terms(statement)
 
 
-schedules = st.one_of(
-    st.just(NO_FEES),
-    st.builds(
-        FeeSchedule,
-        per_share=st.decimals(min_value=0, max_value=Decimal("0.05"), places=4),
-        per_order=st.decimals(min_value=0, max_value=Decimal(5), places=2),
-        percent_of_notional=st.decimals(min_value=0, max_value=Decimal("0.3"), places=4),
-        minimum=st.decimals(min_value=0, max_value=Decimal(2), places=2),
-        slippage_bps=st.decimals(min_value=0, max_value=Decimal(40), places=2),
-    ),
-)
+schedules = fee_schedules()
 
 
 async def play(plan: list[Step], split_pct: int, fees: FeeSchedule) -> None:
