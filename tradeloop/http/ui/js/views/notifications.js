@@ -55,6 +55,7 @@ export function render(root, ctx) {
   let alive = true;
   const byId = new Map();
   let unread = 0;
+  let liveSeen = 0; // notifications told live so far: a listing asked for before one of them may not count it
   let nextToken = null;
   const list = el("ul", { class: "feed", "data-test": "notifications", "aria-live": "polite", "aria-label": "Notifications" });
   const listBox = el("div");
@@ -130,6 +131,7 @@ export function render(root, ctx) {
       if (typeFilter.value) query.types = typeFilter.value;
       if (unreadOnly.checked) query.unread = "true";
       if (!reset && nextToken) query.page_token = nextToken;
+      const mark = liveSeen;
       const found = await busy(more, () => ctx.api.get("/v2/notifications", query));
       if (!alive) return;
       fill(listBox);
@@ -139,9 +141,24 @@ export function render(root, ctx) {
       nextToken = found.next_page_token;
       more.hidden = !nextToken;
       setUnread(found.unread);
+      if (liveSeen !== mark) recount();
       showEmpty();
     } catch (failure) {
       if (alive) states.failure(listBox, failure);
+    }
+  }
+
+  // A notification told live while a listing was on its way may be missing from that listing's unread count:
+  // ask again, until an answer comes back with none told meanwhile (an answer is read after what came before it).
+  async function recount() {
+    const mark = liveSeen;
+    try {
+      const found = await ctx.api.get("/v2/notifications", { limit: 1 });
+      if (!alive) return;
+      setUnread(found.unread);
+      if (liveSeen !== mark) recount();
+    } catch (failure) {
+      if (alive) ctx.toast(failure.message, "error");
     }
   }
 
@@ -164,6 +181,7 @@ export function render(root, ctx) {
     if (!alive || !message) return;
     const notification = message.stream ? message.data : message;
     if (!notification || !notification.id || byId.has(notification.id)) return;
+    liveSeen += 1;
     setUnread(unread + 1);
     if (!matches({ ...notification, read_at: null })) return;
     list.prepend(replace({ ...notification, read_at: null }));
